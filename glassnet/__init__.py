@@ -1,0 +1,58 @@
+"""glassnet: deep learning from first principles that you can see through.
+
+``import glassnet as gn``; the public names are listed in ``__all__`` below.
+"""
+
+from glassnet import errors, nn, ops
+from glassnet._config import enable_grad, no_grad
+from glassnet.autograd import Function, gradcheck
+from glassnet.errors import (
+    ConfigError,
+    DataError,
+    DTypeError,
+    GlassnetError,
+    GradientCheckError,
+    InternalError,
+    ShapeError,
+)
+from glassnet.tensor import (
+    Tensor,
+    arange,
+    as_tensor,
+    eye,
+    full,
+    ones,
+    rand,
+    randn,
+    tensor,
+    zeros,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "DTypeError",
+    "DataError",
+    "Function",
+    "GlassnetError",
+    "GradientCheckError",
+    "InternalError",
+    "ShapeError",
+    "Tensor",
+    "arange",
+    "as_tensor",
+    "enable_grad",
+    "errors",
+    "eye",
+    "nn",
+    "full",
+    "gradcheck",
+    "no_grad",
+    "ones",
+    "ops",
+    "rand",
+    "randn",
+    "tensor",
+    "zeros",
+]

@@ -1,0 +1,310 @@
+"""Reverse-mode automatic differentiation: the Function base class and the backward engine.
+
+The whole idea in one paragraph: every op is a :class:`Function` whose ``forward`` maps
+arrays to an array and remembers what its ``backward`` will need. Applying it to tensors
+records the function as the ``creator`` of the output. ``loss.backward()`` then visits the
+recorded functions from the loss back to the leaves, and each one turns the gradient of
+the loss with respect to its output (``grad_y``) into gradients with respect to its
+inputs: the chain rule, dL/dx = dL/dy · dy/dx, applied one op at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet import _config
+from glassnet.errors import DTypeError, GlassnetError, ShapeError, fmt_shape, message
+from glassnet.tensor import Tensor
+
+__all__ = ["Function", "backward", "unbroadcast"]
+
+
+class Function:
+    """One primitive op: ``forward(*arrays) -> array`` and ``backward(grad_y) -> grads``.
+
+    Subclasses set saved values as attributes in ``forward`` (``self.mask``, ``self.y``)
+    and return one gradient array (or ``None``) per input from ``backward``. A gradient may
+    come back in the broadcast shape of the output: the engine sums it back to the input's
+    shape in one place (:func:`unbroadcast`), so each backward stays the textbook formula.
+    Non-tensor settings (an axis, an exponent) are passed to ``__init__`` as keywords.
+    """
+
+    inputs: tuple | None = None
+
+    def __init__(self, **settings):
+        for key, value in settings.items():
+            setattr(self, key, value)
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **settings) -> Tensor:
+        """Run ``forward`` on the inputs' arrays and record the op when a gradient is needed."""
+        fn = cls(**settings)
+        try:
+            y = fn.forward(*[t.data for t in inputs])
+        except ValueError as exc:  # NumPy's broadcasting and size errors, in our terms
+            shapes = ", ".join(fmt_shape(t.shape) for t in inputs)
+            raise ShapeError(
+                message(
+                    fn.name,
+                    "the inputs' shapes do not fit together",
+                    f"shapes {shapes} ({exc})",
+                    "shapes that broadcast: equal or 1, aligned right",
+                )
+            ) from None
+        record = _config.grad_enabled and any(t.requires_grad for t in inputs)
+        out = Tensor._from_op(y, fn if record else None)
+        if record:
+            fn.inputs = inputs
+        if _config.hook is not None:
+            _config.hook.on_forward(fn, inputs, out)
+        return out
+
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must define forward")
+
+    def backward(self, grad_y: np.ndarray) -> tuple:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must define backward")
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum a gradient of a broadcast result back to the input's ``shape``.
+
+    Forward:   y = broadcast(x) copies x along new leading axes and along axes of size 1.
+    Backward:  dL/dx = Σ dL/dy over every copy, i.e. a sum over those axes.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead > 0:
+        grad = grad.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Tensors reachable from ``root`` through recorded ops, each after all its consumers.
+
+    Why topological: a node used twice (``y = x * x``, or a diamond a → b, c → d) must
+    receive the gradient from *every* consumer before it passes its own gradient on.
+    Visiting in reverse topological order guarantees that. The walk is an explicit
+    stack, not recursion, so a chain of 10,000 ops is fine and the order is deterministic.
+    """
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        fn = node.creator
+        if fn is not None:
+            if fn.inputs is None:
+                raise GlassnetError(
+                    message(
+                        "backward",
+                        "the graph was already freed by an earlier backward()",
+                        hint="pass retain_graph=True to the first backward() to call it twice",
+                    )
+                )
+            stack.extend((t, False) for t in fn.inputs if t.requires_grad and id(t) not in seen)
+    order.reverse()
+    return order
+
+
+def _seed_gradient(root: Tensor, grad) -> np.ndarray:
+    if grad is None:
+        if root.data.size != 1:
+            raise ShapeError(
+                message(
+                    "backward",
+                    "an upstream gradient is needed for a non-scalar tensor",
+                    f"a tensor of shape {fmt_shape(root.shape)}",
+                    "a scalar (one element)",
+                    "call loss.backward() on a scalar loss, or pass grad=<array of the same shape>",
+                )
+            )
+        return np.ones(root.shape, dtype=root.dtype)
+    grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+    if grad.dtype.kind not in "fiu":
+        raise DTypeError(
+            message(
+                "backward",
+                "the upstream gradient is not numeric",
+                f"dtype {grad.dtype}",
+                "a float array",
+            )
+        )
+    if grad.shape != root.shape:
+        raise ShapeError(
+            message(
+                "backward",
+                "the upstream gradient's shape differs from the tensor's",
+                f"grad.shape={fmt_shape(grad.shape)}",
+                f"{fmt_shape(root.shape)}",
+            )
+        )
+    return grad.astype(root.dtype, copy=False)
+
+
+def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
+    """Backpropagate from ``root``: accumulate dL/dleaf into every leaf's ``.grad``.
+
+    ``grad`` is dL/droot (defaults to 1 for a scalar). Gradients are summed out of place
+    (``a + b``, never ``a += b``) so no array handed out by a backward is ever mutated.
+    Leaves accumulate across calls until ``zero_grad``. Unless ``retain_graph`` is set,
+    every visited op drops its saved arrays and its links, freeing the graph.
+    """
+    if not root.requires_grad:
+        raise GlassnetError(
+            message(
+                "backward",
+                "this tensor does not require a gradient (no recorded op leads to it)",
+                hint="create leaves with requires_grad=True, and do not call backward inside "
+                "no_grad()",
+            )
+        )
+    grads: dict[int, np.ndarray] = {id(root): _seed_gradient(root, grad)}
+    hook = _config.hook
+    for node in _topological_order(root):
+        grad_y = grads.pop(id(node), None)
+        if grad_y is None:
+            continue
+        fn = node.creator
+        if fn is None:
+            _accumulate(node, grad_y, hook)
+            continue
+        if node.retains_grad:
+            _accumulate(node, grad_y, hook)
+        _propagate(fn, node, grad_y, grads, hook)
+        if not retain_graph:
+            vars(fn).clear()
+            fn.inputs = None
+
+
+def _propagate(fn: Function, node: Tensor, grad_y: np.ndarray, grads: dict, hook) -> None:
+    """Call one op's backward and add each input's gradient into the pending sums."""
+    input_grads = fn.backward(grad_y)
+    if hook is not None:
+        hook.on_backward(fn, node, grad_y, input_grads)
+    for index, (t, g) in enumerate(zip(fn.inputs, input_grads)):
+        if g is None or not t.requires_grad:
+            continue
+        if g.shape != t.data.shape:
+            before = g
+            g = unbroadcast(g, t.data.shape)
+            if hook is not None:
+                hook.on_unbroadcast(fn, index, before, g)
+        key = id(t)
+        previous = grads.get(key)
+        grads[key] = g if previous is None else previous + g
+
+
+def _accumulate(leaf: Tensor, grad: np.ndarray, hook) -> None:
+    if grad.dtype != leaf.data.dtype:
+        grad = grad.astype(leaf.data.dtype)
+    leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+    if hook is not None:
+        hook.on_accumulate(leaf, grad, leaf.grad)
+
+
+class GradcheckReport:
+    """Per-input errors of a gradient check: ``max_abs`` and ``max_rel`` lists, ``ok``."""
+
+    def __init__(self, names, max_abs, max_rel, ok):
+        self.names, self.max_abs, self.max_rel, self.ok = names, max_abs, max_rel, ok
+
+    def __repr__(self) -> str:
+        rows = [
+            f"  {n}: max abs error {a:.3e}, max rel error {r:.3e}"
+            for n, a, r in zip(self.names, self.max_abs, self.max_rel)
+        ]
+        return "GradcheckReport(ok={})\n{}".format(self.ok, "\n".join(rows))
+
+
+def gradcheck(
+    fn,
+    *inputs,
+    eps: float = 1e-6,
+    atol: float = 1e-6,
+    rtol: float = 1e-4,
+    seed=0,
+    raise_on_error: bool = True,
+) -> GradcheckReport:
+    """Compare autograd's gradients of ``fn`` with central differences, in float64.
+
+    With a random upstream gradient g (so a backward that ignores or transposes dL/dy is
+    caught), the scalar L = Σ g ⊙ fn(inputs) has, for each input element xᵢ,
+
+        dL/dxᵢ ≈ (L(xᵢ + ε) − L(xᵢ − ε)) / (2ε)
+
+    ``inputs`` are tensors or arrays; float ones are checked (copied to float64).
+    Returns a :class:`GradcheckReport`; raises GradientCheckError naming the first input
+    whose gradient is off by more than ``atol + rtol·|numerical|`` somewhere.
+    """
+    from glassnet.errors import GradientCheckError
+    from glassnet.tensor import rng_from
+
+    xs = [
+        Tensor(
+            np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64), requires_grad=True
+        )
+        for x in inputs
+    ]
+    out = fn(*xs)
+    g = rng_from(seed).standard_normal(out.shape)
+    out.backward(g)
+    names, max_abs, max_rel, failures = [], [], [], []
+    for i, x in enumerate(xs):
+        analytic = np.zeros(x.shape) if x.grad is None else x.grad
+        numeric = _numerical_gradient(fn, xs, i, g, eps)
+        error = np.abs(analytic - numeric)
+        names.append(f"input {i} {fmt_shape(x.shape)}")
+        max_abs.append(float(error.max(initial=0.0)))
+        max_rel.append(float((error / np.maximum(np.abs(numeric), 1e-12)).max(initial=0.0)))
+        if np.any(error > atol + rtol * np.abs(numeric)):
+            worst = np.unravel_index(np.argmax(error), x.shape) if x.ndim else ()
+            failures.append(
+                message(
+                    "gradcheck",
+                    f"the gradient of input {i} is wrong at index {worst}",
+                    f"autograd {analytic[worst]:.10g}",
+                    f"numerical {numeric[worst]:.10g}",
+                    "check that op's backward formula",
+                )
+            )
+    report = GradcheckReport(names, max_abs, max_rel, not failures)
+    if failures and raise_on_error:
+        raise GradientCheckError("\n".join(failures))
+    return report
+
+
+def _numerical_gradient(fn, xs, i, g, eps) -> np.ndarray:
+    """Central differences of L = Σ g ⊙ fn(xs) with respect to xs[i], element by element."""
+    from glassnet._config import no_grad
+
+    x = xs[i].data
+    numeric = np.zeros_like(x)
+    with no_grad():
+        for idx in np.ndindex(x.shape):
+            original = x[idx]
+            x[idx] = original + eps
+            plus = np.sum(g * fn(*xs).data)
+            x[idx] = original - eps
+            minus = np.sum(g * fn(*xs).data)
+            x[idx] = original
+            numeric[idx] = (plus - minus) / (2 * eps)
+    return numeric

@@ -1,0 +1,224 @@
+"""Core layers: Dense (the weighted sum z = x·w + b), activations as modules, Flatten,
+Dropout, and the Sequential container.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet import ops
+from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
+from glassnet.nn import init as initializers
+from glassnet.nn.module import Module, Parameter
+from glassnet.tensor import Tensor, as_tensor, rng_from
+
+__all__ = [
+    "Dense",
+    "Identity",
+    "ReLU",
+    "LeakyReLU",
+    "Sigmoid",
+    "Tanh",
+    "Softplus",
+    "Softmax",
+    "Flatten",
+    "Dropout",
+    "Sequential",
+]
+
+
+class Dense(Module):
+    """Fully connected layer: every output is a weighted sum of every input plus a bias.
+
+    Forward:   z = x·w + b
+    Backward:  dL/dx = dL/dz·wᵀ,  dL/dw = xᵀ·dL/dz,  dL/db = Σₙ dL/dz   (by autograd)
+    Shapes:    x (N, in) → z (N, out);  w (in, out),  b (out,)
+    Notes:     w is initialised by ``init`` (Glorot uniform by default), b by zeros.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        use_bias: bool = True,
+        init="glorot_uniform",
+        seed=None,
+        dtype=np.float32,
+    ):
+        super().__init__()
+        for label, n in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(n, int | np.integer) or n <= 0:
+                raise ConfigError(
+                    message("Dense", f"{label} must be a positive int", repr(n), "an int ≥ 1")
+                )
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.use_bias, self.init = use_bias, init if isinstance(init, str) else "custom"
+        rng = rng_from(seed)
+        self.w = Parameter(
+            initializers.get(init)((in_features, out_features), seed=rng, dtype=dtype)
+        )
+        if use_bias:
+            self.b = Parameter(np.zeros(out_features, dtype))
+
+    def forward(self, x) -> Tensor:
+        x = as_tensor(x, self.w)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ShapeError(self._feature_error(x))
+        z = ops.matmul(x, self.w)
+        return z + self.b if self.use_bias else z
+
+    def _feature_error(self, x: Tensor) -> str:
+        got = x.shape[-1] if x.ndim else 0
+        hint = (
+            "add Flatten() before this layer"
+            if x.ndim > 2
+            else (f"the previous layer must output {self.in_features} features")
+        )
+        return message(
+            str(self),
+            f"input has {got} features on its last axis, expected {self.in_features}",
+            f"x.shape={fmt_shape(x.shape)}",
+            None,
+            hint,
+        )
+
+    def __str__(self) -> str:
+        return f"Dense({self.in_features} → {self.out_features})"
+
+    def extra_repr(self) -> str:
+        return f"{self.in_features}, {self.out_features}"
+
+
+class _Activation(Module):
+    """A parameter-free module that applies one op elementwise."""
+
+    def forward(self, x) -> Tensor:
+        return self.fn(as_tensor(x))
+
+
+class Identity(_Activation):
+    """y = x (a linear output layer for regression)."""
+
+    fn = staticmethod(ops.identity)
+
+
+class ReLU(_Activation):
+    """y = max(0, x)."""
+
+    fn = staticmethod(ops.relu)
+
+
+class Sigmoid(_Activation):
+    """y = σ(x) = 1 / (1 + e⁻ˣ)."""
+
+    fn = staticmethod(ops.sigmoid)
+
+
+class Tanh(_Activation):
+    """y = tanh(x)."""
+
+    fn = staticmethod(ops.tanh)
+
+
+class Softplus(_Activation):
+    """y = ln(1 + eˣ)."""
+
+    fn = staticmethod(ops.softplus)
+
+
+class LeakyReLU(Module):
+    """y = x if x > 0 else α·x (α = 0.01 by default, as in PyTorch)."""
+
+    def __init__(self, alpha: float = 0.01):
+        super().__init__()
+        self.alpha = float(alpha)
+
+    def forward(self, x) -> Tensor:
+        return ops.leaky_relu(as_tensor(x), self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class Softmax(Module):
+    """yᵢ = e^xᵢ / Σⱼ e^xⱼ along ``axis`` (probabilities; pair with a non-logit loss)."""
+
+    def __init__(self, axis: int = -1):
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x) -> Tensor:
+        return ops.softmax(as_tensor(x), self.axis)
+
+
+class Flatten(Module):
+    """Merge every axis after the batch axis: (N, C, H, W) → (N, C·H·W)."""
+
+    def forward(self, x) -> Tensor:
+        return ops.flatten(as_tensor(x), 1)
+
+
+class Dropout(Module):
+    """Inverted dropout: in training, zero each element with probability p and scale the rest.
+
+    Forward:   y = x ⊙ m / (1 − p),  mᵢ ~ Bernoulli(1 − p)   (training);  y = x  (eval)
+    Backward:  dL/dx = dL/dy ⊙ m / (1 − p)   (by autograd through the multiply)
+    Notes:     the 1/(1 − p) scale keeps the expected activation unchanged, so nothing
+               needs rescaling at evaluation time.
+    """
+
+    def __init__(self, p: float = 0.5, seed=None):
+        super().__init__()
+        if not 0 <= p < 1:
+            raise ConfigError(message("Dropout", "p must be in [0, 1)", repr(p), "0 ≤ p < 1"))
+        self.p = float(p)
+        object.__setattr__(self, "rng", rng_from(seed))
+
+    def forward(self, x) -> Tensor:
+        x = as_tensor(x)
+        if not self.training or self.p == 0:
+            return x
+        keep = self.rng.random(x.shape, dtype=np.float32) >= self.p
+        scale = (keep / (1 - self.p)).astype(x.dtype)
+        return ops.mul(x, Tensor._from_op(scale, None))
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Sequential(Module):
+    """Layers applied one after another; the i-th layer is registered under the name ``i``."""
+
+    def __init__(self, layers=()):
+        super().__init__()
+        object.__setattr__(self, "layers", [])
+        for layer in layers:
+            self.add(layer)
+
+    def add(self, layer: Module) -> None:
+        if not isinstance(layer, Module):
+            raise ConfigError(
+                message(
+                    "Sequential.add",
+                    "every layer must be a Module",
+                    type(layer).__name__,
+                    "a glassnet.nn.Module",
+                    "write gn.nn.ReLU() (an instance), not gn.nn.ReLU",
+                )
+            )
+        setattr(self, str(len(self.layers)), layer)
+        self.layers.append(layer)
+
+    def forward(self, x) -> Tensor:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, index):
+        return self.layers[index]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)

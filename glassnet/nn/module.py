@@ -1,0 +1,196 @@
+"""Module and Parameter: the containers that give every weight a name and a place.
+
+A Module registers the Parameters and sub-Modules assigned to it, in definition order.
+Names join attribute names with dots: a Sequential's first layer's weight is ``0.w``.
+Those names are used in traces, state dicts, summaries and error messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
+from glassnet.tensor import Tensor
+
+__all__ = ["Module", "Parameter"]
+
+
+class Parameter(Tensor):
+    """A tensor that a Module owns and an optimizer updates (``requires_grad=True``).
+
+    ``trainable`` is False for frozen parameters: they get no gradient and no update.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data, name: str | None = None):
+        array = np.asarray(data.data if isinstance(data, Tensor) else data)
+        if array.dtype.kind != "f":
+            array = array.astype(np.float32)
+        super().__init__(array, dtype=array.dtype, requires_grad=True, name=name)
+
+    @property
+    def trainable(self) -> bool:
+        return self.requires_grad
+
+    @trainable.setter
+    def trainable(self, flag: bool) -> None:
+        self.requires_grad = bool(flag)
+        if not flag:
+            self.grad = None
+
+
+class Module:
+    """Base class of layers and models: ``forward(x)`` plus registered parameters.
+
+    Subclasses assign Parameters and Modules as attributes in ``__init__`` and define
+    ``forward``. ``module(x)`` calls ``forward``. ``training`` is True after ``train()``
+    and False after ``eval()`` (Dropout and BatchNorm read it).
+    """
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise ConfigError(
+                message(
+                    type(self).__name__,
+                    f"Module.__init__() was not called before assigning attribute {name!r}",
+                    hint="call super().__init__() first in __init__",
+                )
+            )
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def __call__(self, x, *args, **kwargs):
+        return self.forward(x, *args, **kwargs)
+
+    def forward(self, x):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must define forward(x)")
+
+    # ---- traversal --------------------------------------------------------------------
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every sub-module, depth first, with dotted names."""
+        yield prefix, self
+        for name, module in self._modules.items():
+            yield from module.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator[Module]:
+        return (m for _, m in self.named_modules())
+
+    def children(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """Every parameter with its dotted name (``"0.w"``), in definition order."""
+        for name, p in self._parameters.items():
+            yield (f"{prefix}.{name}" if prefix else name), p
+        for name, module in self._modules.items():
+            yield from module.named_parameters(f"{prefix}.{name}" if prefix else name)
+
+    def parameters(self) -> list[Parameter]:
+        return [p for _, p in self.named_parameters()]
+
+    def trainable_parameters(self) -> list[Parameter]:
+        return [p for p in self.parameters() if p.trainable]
+
+    def zero_grad(self) -> None:
+        """Forget accumulated gradients (set every parameter's ``grad`` to None)."""
+        for p in self.parameters():
+            p.grad = None
+
+    # ---- modes ------------------------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (Dropout drops, BatchNorm uses batch statistics)."""
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (Dropout passes through, BatchNorm uses running statistics)."""
+        return self.train(False)
+
+    @property
+    def trainable(self) -> bool:
+        """False when every parameter of this module is frozen."""
+        params = self.parameters()
+        return not params or any(p.trainable for p in params)
+
+    @trainable.setter
+    def trainable(self, flag: bool) -> None:
+        for p in self.parameters():
+            p.trainable = flag
+
+    # ---- state --------------------------------------------------------------------------
+    def buffers(self) -> dict[str, np.ndarray]:
+        """Non-trainable state saved with the weights (BatchNorm's running statistics)."""
+        return {}
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter and buffer, keyed by dotted name."""
+        state = {name: p.data.copy() for name, p in self.named_parameters()}
+        for prefix, module in self.named_modules():
+            for name, value in module.buffers().items():
+                state[f"{prefix}.{name}" if prefix else name] = np.array(value, copy=True)
+        return state
+
+    def load_state_dict(self, state: dict, strict: bool = True) -> None:
+        """Copy arrays into the parameters and buffers (shapes must match exactly)."""
+        own = dict(self.named_parameters())
+        buffers = {}
+        for prefix, module in self.named_modules():
+            for name in module.buffers():
+                buffers[f"{prefix}.{name}" if prefix else name] = (module, name)
+        missing = [k for k in list(own) + list(buffers) if k not in state]
+        unexpected = [k for k in state if k not in own and k not in buffers]
+        if strict and (missing or unexpected):
+            raise ConfigError(
+                message(
+                    "load_state_dict",
+                    "the names do not match the model",
+                    f"missing {missing}, unexpected {unexpected}",
+                    "exactly the model's parameter names",
+                )
+            )
+        for name, p in own.items():
+            if name in state:
+                p.data = _checked(name, p.data, state[name])
+        for name, (module, attr) in buffers.items():
+            if name in state:
+                module.set_buffer(attr, _checked(name, module.buffers()[attr], state[name]))
+
+    def set_buffer(self, name: str, value: np.ndarray) -> None:
+        object.__setattr__(self, name, value)
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        if not self._modules:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"  ({n}): {m!r}".replace("\n", "\n  ") for n, m in self._modules.items()]
+        return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
+
+
+def _checked(name: str, current: np.ndarray, value) -> np.ndarray:
+    value = np.asarray(value)
+    if value.shape != current.shape:
+        raise ShapeError(
+            message(
+                "load_state_dict",
+                f"{name!r} has the wrong shape",
+                fmt_shape(value.shape),
+                fmt_shape(current.shape),
+            )
+        )
+    return np.array(value, dtype=current.dtype, copy=True)

@@ -1,0 +1,151 @@
+"""Activation functions: the nonlinearity a neuron applies to its weighted sum z.
+
+Each backward is written from a value saved in forward, so nothing is recomputed:
+sigmoid and tanh from their output y, ReLU from a mask.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.autograd import Function
+
+
+class Identity(Function):
+    """The identity (a linear output, as in regression).
+
+    Forward:   y = x
+    Backward:  dL/dx = dL/dy
+    Shapes:    x (*) → y (*)
+    """
+
+    def forward(self, x):
+        return x
+
+    def backward(self, grad_y):
+        return (grad_y,)
+
+
+class ReLU(Function):
+    """Rectified linear unit.
+
+    Forward:   y = max(0, x)
+    Backward:  dL/dx = dL/dy ⊙ [x > 0]
+    Shapes:    x (*) → y (*)
+    Notes:     kink at 0, where the slope 0 is used (as PyTorch does).
+    """
+
+    def forward(self, x):
+        self.mask = x > 0
+        return x * self.mask
+
+    def backward(self, grad_y):
+        return (grad_y * self.mask,)
+
+
+class LeakyReLU(Function):
+    """Leaky ReLU with slope α for negative inputs.
+
+    Forward:   y = x if x > 0 else α·x
+    Backward:  dL/dx = dL/dy ⊙ (1 if x > 0 else α)
+    Shapes:    x (*) → y (*)
+    Notes:     kink at 0, where the slope α is used (as PyTorch does).
+    """
+
+    def forward(self, x):
+        self.slope = np.where(x > 0, x.dtype.type(1), x.dtype.type(self.alpha))
+        return x * self.slope
+
+    def backward(self, grad_y):
+        return (grad_y * self.slope,)
+
+
+class Sigmoid(Function):
+    """Logistic sigmoid σ, squashing any z into (0, 1).
+
+    Forward:   y = σ(x) = 1 / (1 + e⁻ˣ)
+    Backward:  dL/dx = dL/dy ⊙ y(1 − y)
+    Shapes:    x (*) → y (*)
+    Notes:     computed as e^(−|x|) based halves, so e⁻ˣ never overflows for large |x|.
+    """
+
+    def forward(self, x):
+        e = np.exp(-np.abs(x))
+        self.y = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return self.y
+
+    def backward(self, grad_y):
+        return (grad_y * (self.y * (1 - self.y)),)
+
+
+class Tanh(Function):
+    """Hyperbolic tangent, squashing any z into (−1, 1).
+
+    Forward:   y = tanh(x)
+    Backward:  dL/dx = dL/dy ⊙ (1 − y²)
+    Shapes:    x (*) → y (*)
+    """
+
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, grad_y):
+        return (grad_y * (1 - self.y * self.y),)
+
+
+class Softplus(Function):
+    """Softplus, a smooth ReLU.
+
+    Forward:   y = ln(1 + eˣ) = max(x, 0) + ln(1 + e^(−|x|))
+    Backward:  dL/dx = dL/dy ⊙ σ(x)
+    Shapes:    x (*) → y (*)
+    Notes:     the right-hand form never overflows.
+    """
+
+    def forward(self, x):
+        e = np.exp(-np.abs(x))
+        self.slope = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return np.maximum(x, 0) + np.log1p(e)
+
+    def backward(self, grad_y):
+        return (grad_y * self.slope,)
+
+
+class Softmax(Function):
+    """Softmax along an axis: turns scores into probabilities that sum to 1.
+
+    Forward:   yᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m),   m = maxⱼ xⱼ
+    Backward:  dL/dxᵢ = yᵢ (dL/dyᵢ − Σⱼ dL/dyⱼ yⱼ)
+    Shapes:    x (*) → y (*)
+    Notes:     subtracting m changes nothing mathematically and keeps e^(·) ≤ 1, so
+               logits of 1e4 do not overflow.
+    """
+
+    def forward(self, x):
+        e = np.exp(x - np.max(x, axis=self.axis, keepdims=True))
+        self.y = e / np.sum(e, axis=self.axis, keepdims=True)
+        return self.y
+
+    def backward(self, grad_y):
+        y = self.y
+        return (y * (grad_y - np.sum(grad_y * y, axis=self.axis, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    """Log of the softmax along an axis, computed without forming the softmax.
+
+    Forward:   yᵢ = xᵢ − m − ln Σⱼ e^(xⱼ − m),   m = maxⱼ xⱼ
+    Backward:  dL/dxᵢ = dL/dyᵢ − softmax(x)ᵢ Σⱼ dL/dyⱼ
+    Shapes:    x (*) → y (*)
+    Notes:     stable for logits of 1e4; the building block of cross-entropy.
+    """
+
+    def forward(self, x):
+        shifted = x - np.max(x, axis=self.axis, keepdims=True)
+        self.y = shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
+        return self.y
+
+    def backward(self, grad_y):
+        total = np.sum(grad_y, axis=self.axis, keepdims=True)
+        return (grad_y - np.exp(self.y) * total,)

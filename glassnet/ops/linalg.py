@@ -1,0 +1,34 @@
+"""Matrix multiplication, the heart of a layer's weighted sum z = x·w + b."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.autograd import Function
+
+
+class MatMul(Function):
+    """Matrix product with NumPy's rules for 1-D and batched (broadcast) operands.
+
+    Forward:   y = a @ b,   yᵢⱼ = Σₖ aᵢₖ bₖⱼ
+    Backward:  dL/da = dL/dy @ bᵀ,   dL/db = aᵀ @ dL/dy
+    Shapes:    a (..., M, K), b (..., K, N) → y (..., M, N); a 1-D a is a row (K,),
+               a 1-D b a column (K,), and that axis is dropped from y.
+    Notes:     batch axes broadcast; the engine sums their gradients back.
+    """
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, grad_y):
+        a, b = self.a, self.b
+        if a.ndim == 1 and b.ndim == 1:
+            return grad_y * b, grad_y * a
+        if a.ndim == 1:
+            g = np.expand_dims(grad_y, -2)  # (..., 1, N)
+            return (g @ np.swapaxes(b, -1, -2))[..., 0, :], a[:, None] @ g
+        if b.ndim == 1:
+            g = np.expand_dims(grad_y, -1)  # (..., M, 1)
+            return g @ b[None, :], (np.swapaxes(a, -1, -2) @ g)[..., 0]
+        return grad_y @ np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2) @ grad_y

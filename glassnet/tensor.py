@@ -1,0 +1,420 @@
+"""Tensor: an ndarray plus the bookkeeping autograd needs (grad, requires_grad, creator).
+
+A scalar is a 0-d tensor, a vector 1-d, a matrix 2-d, an image batch 4-d (N, C, H, W).
+Arithmetic operators call the primitive ops in :mod:`glassnet.ops`, which record the graph.
+
+Dtypes: float32 unless the data or ``dtype`` say otherwise. A Python number or a NumPy
+array meeting a float tensor takes the tensor's dtype, so ``x * 0.5`` stays float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet import _config
+from glassnet.errors import DTypeError, message
+
+__all__ = [
+    "Tensor",
+    "tensor",
+    "as_tensor",
+    "zeros",
+    "ones",
+    "full",
+    "arange",
+    "eye",
+    "randn",
+    "rand",
+    "rng_from",
+]
+
+
+def _to_array(data, dtype, where: str) -> np.ndarray:
+    """Convert user data to an ndarray with glassnet's dtype rules, or raise DTypeError."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+    elif not isinstance(data, np.ndarray | np.generic):
+        dtype = _config.default_dtype
+    try:
+        array = np.asarray(data, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise DTypeError(
+            message(
+                where,
+                "cannot convert the data to a numeric array",
+                f"{type(data).__name__} ({exc})",
+                "numbers",
+                "pass numbers, lists of numbers or a NumPy array",
+            )
+        ) from None
+    if array.dtype.kind not in "fiub":
+        raise DTypeError(
+            message(
+                where,
+                "data must be numeric",
+                f"dtype {array.dtype}",
+                "a float, int or bool array",
+                "convert strings with float(...) or load_csv(...) first",
+            )
+        )
+    return array
+
+
+class Tensor:
+    """An n-dimensional array that can record the ops applied to it for backpropagation.
+
+    Attributes: ``data`` (the ndarray), ``grad`` (ndarray or None, filled by backward),
+    ``requires_grad``, ``creator`` (the Function that made it, None for a leaf), ``name``.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "creator", "name", "retains_grad", "__weakref__")
+    __array_priority__ = 1000  # so ndarray + Tensor calls Tensor.__radd__
+
+    def __init__(self, data, dtype=None, requires_grad: bool = False, name: str | None = None):
+        self.data = _to_array(data, dtype, "tensor")
+        if requires_grad and self.data.dtype.kind != "f":
+            raise DTypeError(
+                message(
+                    "tensor",
+                    "only floating-point tensors can require a gradient",
+                    f"dtype {self.data.dtype}",
+                    "float32 or float64",
+                    "pass dtype='float32' or use .astype('float32')",
+                )
+            )
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.creator = None
+        self.name = name
+        self.retains_grad = False
+
+    @classmethod
+    def _from_op(cls, data: np.ndarray, creator) -> Tensor:
+        """Fast constructor used by ops: no conversion, no checks."""
+        t = cls.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.requires_grad = creator is not None
+        t.creator = creator
+        t.name = None
+        t.retains_grad = False
+        return t
+
+    # ---- array-like properties -------------------------------------------------------
+    shape = property(lambda self: self.data.shape, doc="Tuple of axis sizes.")
+    ndim = property(lambda self: self.data.ndim, doc="Number of axes.")
+    size = property(lambda self: self.data.size, doc="Number of elements.")
+    dtype = property(lambda self: self.data.dtype, doc="The NumPy dtype.")
+    is_leaf = property(lambda self: self.creator is None, doc="True when no op made it.")
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied)."""
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def astype(self, dtype) -> Tensor:
+        """A copy with another dtype; gradients flow back (converted to this dtype)."""
+        return _ops.arithmetic.Cast.apply(self, dtype=np.dtype(dtype))
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing the data, cut off from the graph."""
+        return Tensor._from_op(self.data, None)
+
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        self.requires_grad = bool(flag)
+        return self
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        self.retains_grad = True
+        return self
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def backward(self, grad=None, retain_graph: bool = False) -> None:
+        """Backpropagate: fill ``.grad`` of every leaf this tensor depends on.
+
+        ``grad`` is dL/dself; it may be left out when the tensor is a scalar (then 1).
+        """
+        _autograd.backward(self, grad, retain_graph)
+
+    def __repr__(self) -> str:
+        body = np.array2string(
+            self.data, precision=4, separator=", ", threshold=50, prefix="tensor("
+        )
+        extras = [f"dtype={self.data.dtype}"] if self.data.dtype != np.float32 else []
+        if self.creator is not None:
+            extras.append(f"op={self.creator.name}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # ---- operators: each calls one primitive op ---------------------------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    # Comparisons give boolean tensors that carry no gradient.
+    def __eq__(self, other):
+        return _compare(np.equal, self, other)
+
+    def __ne__(self, other):
+        return _compare(np.not_equal, self, other)
+
+    def __lt__(self, other):
+        return _compare(np.less, self, other)
+
+    def __le__(self, other):
+        return _compare(np.less_equal, self, other)
+
+    def __gt__(self, other):
+        return _compare(np.greater, self, other)
+
+    def __ge__(self, other):
+        return _compare(np.greater_equal, self, other)
+
+    # ---- methods: thin spellings of the ops -------------------------------------------
+    @property
+    def T(self) -> Tensor:
+        return _ops.transpose(self)
+
+    def sum(self, axis=None, keepdims=False):
+        return _ops.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return _ops.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return _ops.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _ops.min(self, axis, keepdims)
+
+    def var(self, axis=None, keepdims=False, ddof=0):
+        return _ops.var(self, axis, keepdims, ddof)
+
+    def argmax(self, axis=None):
+        return Tensor(np.argmax(self.data, axis=axis))
+
+    def argmin(self, axis=None):
+        return Tensor(np.argmin(self.data, axis=axis))
+
+    def reshape(self, *shape):
+        return _ops.reshape(self, *shape)
+
+    def transpose(self, *axes):
+        return _ops.transpose(self, *axes)
+
+    def permute(self, *axes):
+        return _ops.permute(self, *axes)
+
+    def swapaxes(self, a, b):
+        return _ops.swapaxes(self, a, b)
+
+    def expand_dims(self, axis):
+        return _ops.expand_dims(self, axis)
+
+    def squeeze(self, axis=None):
+        return _ops.squeeze(self, axis)
+
+    def broadcast_to(self, shape):
+        return _ops.broadcast_to(self, shape)
+
+    def flatten(self, start_axis=0):
+        return _ops.flatten(self, start_axis)
+
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def clip(self, low=None, high=None):
+        return _ops.clip(self, low, high)
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+    def softmax(self, axis=-1):
+        return _ops.softmax(self, axis)
+
+    def log_softmax(self, axis=-1):
+        return _ops.log_softmax(self, axis)
+
+
+def _compare(ufunc, a, b) -> Tensor:
+    a = a.data if isinstance(a, Tensor) else a
+    b = b.data if isinstance(b, Tensor) else b
+    return Tensor._from_op(ufunc(a, b), None)
+
+
+# ---- constructors -------------------------------------------------------------------------
+def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = None) -> Tensor:
+    """Make a tensor (a copy of ``data``). float32 unless ``data`` or ``dtype`` say otherwise.
+
+    >>> tensor([[1, 2], [3, 4]]).shape
+    (2, 2)
+    """
+    data = data.data if isinstance(data, Tensor) else data
+    t = Tensor(
+        np.array(data, dtype=dtype, copy=True) if isinstance(data, np.ndarray) else data,
+        dtype=dtype,
+        requires_grad=requires_grad,
+        name=name,
+    )
+    return t
+
+
+def as_tensor(x, like: Tensor | None = None) -> Tensor:
+    """Return ``x`` if it is a Tensor; otherwise wrap it, taking ``like``'s float dtype."""
+    if isinstance(x, Tensor):
+        return x
+    if like is not None and like.data.dtype.kind == "f":
+        if isinstance(x, int | float) or (
+            isinstance(x, np.ndarray | np.generic) and np.asarray(x).dtype.kind in "fiub"
+        ):
+            return Tensor._from_op(np.asarray(x, dtype=like.data.dtype), None)
+    return Tensor(x)
+
+
+def zeros(shape, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of the given shape."""
+    return Tensor(np.zeros(shape, dtype or _config.default_dtype), requires_grad=requires_grad)
+
+
+def ones(shape, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of the given shape."""
+    return Tensor(np.ones(shape, dtype or _config.default_dtype), requires_grad=requires_grad)
+
+
+def full(shape, value, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of the given shape with every element equal to ``value``."""
+    return Tensor(
+        np.full(shape, value, dtype or _config.default_dtype), requires_grad=requires_grad
+    )
+
+
+def arange(start, stop=None, step=1, dtype=None) -> Tensor:
+    """Evenly spaced values in [start, stop), like ``np.arange`` (float32 by default)."""
+    if stop is None:
+        start, stop = 0, start
+    return Tensor(np.arange(start, stop, step, dtype=dtype or _config.default_dtype))
+
+
+def eye(n: int, m: int | None = None, dtype=None) -> Tensor:
+    """The identity matrix I (n × m), with I[i, i] = 1."""
+    return Tensor(np.eye(n, m, dtype=dtype or _config.default_dtype))
+
+
+def rng_from(seed) -> np.random.Generator:
+    """A Generator from an int seed, a Generator (returned as is) or None (fresh entropy)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or isinstance(seed, int | np.integer):
+        return np.random.default_rng(seed)
+    raise DTypeError(
+        message(
+            "seed",
+            "a seed must be an int, None or np.random.Generator",
+            type(seed).__name__,
+            "int | np.random.Generator | None",
+        )
+    )
+
+
+def randn(shape, seed=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Samples of the standard normal N(0, 1). ``seed``: int, Generator or None."""
+    dtype = np.dtype(dtype or _config.default_dtype)
+    data = rng_from(seed).standard_normal(shape).astype(dtype, copy=False)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def rand(shape, seed=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Samples of the uniform distribution on [0, 1). ``seed``: int, Generator or None."""
+    dtype = np.dtype(dtype or _config.default_dtype)
+    data = rng_from(seed).random(shape).astype(dtype, copy=False)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+# Late imports: ops and the engine build on Tensor, and Tensor's operators call them.
+from glassnet import autograd as _autograd  # noqa: E402
+from glassnet import ops as _ops  # noqa: E402
