@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
+	# Debian's chromium drives the playground's end-to-end tests (Playwright never downloads one).
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(VENV)/bin/ruff check glassnet tests benchmarks examples
 	$(PY) -m pytest -n 2 -q
 
