@@ -1,0 +1,207 @@
+"""Side-by-side training speed: glassnet vs PyTorch eager vs hand-written NumPy.
+
+    python benchmarks/run.py            # full run: W1, W2, W3, memory, median of 3 repeats
+    python benchmarks/run.py --quick    # every workload briefly (CI smoke test, no asserts)
+
+Workloads (synthetic float32 data of MNIST shape, fixed seed):
+    W1  [784, 30, 10] sigmoid, quadratic cost, SGD lr 3.0, batch 10
+    W2  784-512-512-10 ReLU + dropout 0.2, cross-entropy, Adam 1e-3, batch 128
+    W3  the Keras mnist_cnn network, cross-entropy, Adam 1e-3, batch 128
+
+Runs are interleaved in one process (glassnet, torch, numpy, glassnet, torch, ...) so that
+background load hits all three alike, and each number is the median of the repeats. torch
+is pinned to the same thread count as NumPy's BLAS. Peak resident memory of W2 is measured
+in fresh subprocesses (one per framework), since a process's peak only ever grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _numpy_workloads as reference  # noqa: E402
+
+import glassnet as gn  # noqa: E402
+
+THREADS = int(os.environ.get("GLASSNET_BENCH_THREADS", os.cpu_count() or 1))
+SPECS = {  # name: (batch, samples per timed epoch, quick samples, image input, one-hot)
+    "W1": (10, 10_000, 500, False, True),
+    "W2": (128, 10_240, 1_024, False, False),
+    "W3": (128, 1_280, 256, True, False),
+}
+
+
+def synthetic(n: int, image: bool, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 1, 28, 28) if image else (n, 784), dtype=np.float32)
+    return x, rng.integers(0, 10, n)
+
+
+def glassnet_model(name: str):
+    """The glassnet twin of each workload, built and compiled as a user would."""
+    d, act = gn.nn, gn.nn
+    if name == "W1":
+        model = gn.Sequential(
+            [d.Dense(784, 30, seed=0), act.Sigmoid(), d.Dense(30, 10, seed=1), act.Sigmoid()]
+        )
+        model.compile(optimizer=gn.optim.SGD(lr=3.0), loss=gn.losses.QuadraticCost())
+    elif name == "W2":
+        model = gn.Sequential(
+            [
+                d.Dense(784, 512, seed=0),
+                act.ReLU(),
+                d.Dropout(0.2, seed=1),
+                d.Dense(512, 512, seed=2),
+                act.ReLU(),
+                d.Dropout(0.2, seed=3),
+                d.Dense(512, 10, seed=4),
+            ]
+        )
+        model.compile(optimizer=gn.optim.Adam(lr=1e-3), loss=gn.losses.CrossEntropy())
+    else:
+        model = gn.Sequential(
+            [
+                d.Conv2D(1, 32, 3, seed=0),
+                act.ReLU(),
+                d.Conv2D(32, 64, 3, seed=1),
+                act.ReLU(),
+                d.MaxPool2D(2),
+                d.Dropout(0.25, seed=2),
+                d.Flatten(),
+                d.Dense(9216, 128, seed=3),
+                act.ReLU(),
+                d.Dropout(0.5, seed=4),
+                d.Dense(128, 10, seed=5),
+            ]
+        )
+        model.compile(optimizer=gn.optim.Adam(lr=1e-3), loss=gn.losses.CrossEntropy())
+    return model
+
+
+def time_once(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def runners(name: str, x: np.ndarray, y: np.ndarray):
+    """Callables that each train one epoch over (x, y), keyed by framework."""
+    import _torch_workloads as torch_side
+
+    batch, _, _, _, onehot = SPECS[name]
+    target = np.eye(10, dtype=np.float32)[y] if onehot else y
+    model = glassnet_model(name)
+    torch_parts = torch_side.build(name)
+    result = {
+        "glassnet": lambda: model.fit(
+            x, target, epochs=1, batch_size=batch, shuffle=False, verbose=0
+        ),
+        "torch": lambda: torch_side.epoch(torch_parts, x, y, batch, onehot),
+    }
+    if name == "W1":
+        result["numpy"] = lambda: reference.w1_epoch(x, y, batch)
+    elif name == "W2":
+        result["numpy"] = lambda: reference.w2_epoch(x, y, batch)
+    return result
+
+
+def bench(name: str, quick: bool, repeats: int) -> dict[str, float]:
+    """Median samples/s per framework, interleaving the frameworks within each repeat."""
+    _, n_full, n_quick, image, _ = SPECS[name]
+    n = n_quick if quick else n_full
+    x, y = synthetic(n, image)
+    fns = runners(name, x, y)
+    for fn in fns.values():  # warm-up: allocations, BLAS threads, lazy imports
+        fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeats):
+        for key, fn in fns.items():
+            times[key].append(time_once(fn))
+    return {k: n / statistics.median(v) for k, v in times.items()}
+
+
+MEMORY_CHILD = """
+import resource, sys, numpy as np
+sys.path.insert(0, {here!r})
+import run
+x, y = run.synthetic(10_240, False)
+if {framework!r} == "torch":
+    import torch, _torch_workloads as t
+    torch.set_num_threads({threads})
+    t.epoch(t.build("W2"), x, y, 128, False)
+else:
+    run.glassnet_model("W2").fit(x, y, epochs=1, batch_size=128, shuffle=False, verbose=0)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def peak_memory_mib(framework: str) -> float:
+    """Peak resident memory (MiB) of a fresh process that trains one W2 epoch."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    code = MEMORY_CHILD.format(here=here, framework=framework, threads=THREADS)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1]) / 1024
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="brief smoke run, 1 repeat")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", nargs="*", default=list(SPECS), choices=list(SPECS))
+    args = parser.parse_args(argv)
+
+    import torch
+    from rich.console import Console
+    from rich.table import Table
+
+    torch.set_num_threads(THREADS)
+    peak = reference.gemm_gflops(512 if args.quick else 1024)
+    table = Table(title=f"training speed, {THREADS} threads, NumPy GEMM peak {peak:.0f} GFLOP/s")
+    for col in ("workload", "framework", "samples/s", "s/epoch (60k)", "vs torch", "% GEMM peak"):
+        table.add_column(col, justify="right")
+    repeats = 1 if args.quick else args.repeats
+    for name in args.only:
+        rates = bench(name, args.quick, repeats)
+        flops = training_flops(name)
+        for key, rate in rates.items():
+            table.add_row(
+                name,
+                key,
+                f"{rate:,.0f}",
+                f"{60_000 / rate:.2f}",
+                f"{rate / rates['torch']:.2f}×",
+                f"{100 * rate * flops / 1e9 / peak:.1f}%",
+            )
+    Console().print(table)
+    if not args.quick:
+        mem = {k: peak_memory_mib(k) for k in ("glassnet", "torch")}
+        print(
+            f"W2 peak resident memory: glassnet {mem['glassnet']:.0f} MiB, "
+            f"torch {mem['torch']:.0f} MiB (ratio {mem['glassnet'] / mem['torch']:.2f})"
+        )
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(f"peak RSS of this process: {rss} MiB")
+
+
+def training_flops(name: str) -> float:
+    """Multiply-add FLOPs per training sample (forward + backward ≈ 3 × forward GEMMs)."""
+    if name == "W1":
+        forward = 784 * 30 + 30 * 10
+    elif name == "W2":
+        forward = 784 * 512 + 512 * 512 + 512 * 10
+    else:
+        forward = 26 * 26 * 32 * 9 + 24 * 24 * 64 * 32 * 9 + 9216 * 128 + 128 * 10
+    return 3 * 2 * forward
+
+
+if __name__ == "__main__":
+    main()
