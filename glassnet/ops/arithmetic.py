@@ -198,9 +198,7 @@ class Abs(Function):
 
 def _tie_share(wins, ties, dtype):
     """1 where the first input wins, ½ on a tie, 0 where it loses."""
-    share = wins.astype(dtype)
-    share[ties] = 0.5
-    return share
+    return np.where(ties, 0.5, wins).astype(dtype, copy=False)
 
 
 class Maximum(Function):
