@@ -425,3 +425,11 @@ def softmax(x, axis: int = -1) -> Tensor:
 def log_softmax(x, axis: int = -1) -> Tensor:
     """ln softmax(x) along ``axis`` (stable)."""
     return activation.LogSoftmax.apply(as_tensor(x), axis=axis)
+
+
+# ---- convolution, pooling, normalisation (NCHW; defined beside their ops) ---------------
+from glassnet.ops.conv import conv2d  # noqa: E402
+from glassnet.ops.norm import batch_norm  # noqa: E402
+from glassnet.ops.pool import avg_pool2d, global_avg_pool2d, max_pool2d  # noqa: E402
+
+__all__ += ["conv2d", "max_pool2d", "avg_pool2d", "global_avg_pool2d", "batch_norm"]

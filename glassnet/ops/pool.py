@@ -1,0 +1,198 @@
+"""Pooling over image windows (NCHW): max, average and global average.
+
+Like the convolution's col2im, every loop here runs over the KH·KW kernel positions only:
+position (p, q) of every window, in every sample and channel, is one strided slice of the
+padded input (:func:`glassnet.ops.conv.kernel_slice`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.autograd import Function
+from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
+from glassnet.ops.conv import (
+    check_image_batch,
+    kernel_slice,
+    output_size,
+    pad_channel_major,
+    pair,
+)
+from glassnet.tensor import Tensor, as_tensor
+
+__all__ = [
+    "MaxPool2D",
+    "AvgPool2D",
+    "GlobalAvgPool2D",
+    "max_pool2d",
+    "avg_pool2d",
+    "global_avg_pool2d",
+]
+
+
+def _positions(kernel):
+    return [(p, q) for p in range(kernel[0]) for q in range(kernel[1])]
+
+
+class MaxPool2D(Function):
+    """Maximum over each KH×KW window.
+
+    Forward:   y[n, c, i, j] = max_{p,q} x̃[n, c, i·sh + p, j·sw + q]   (x̃ = x padded with −∞)
+    Backward:  dL/dx̃[n, c, i·sh + p*, j·sw + q*] += dL/dy[n, c, i, j], where (p*, q*) is the
+               window's argmax; every other element of the window gets 0
+    Shapes:    x (N, C, H, W) → y (N, C, Ho, Wo),  Ho = ⌊(H + 2·ph − KH) / sh⌋ + 1
+    Notes:     ties: the gradient goes to the FIRST maximal element in row-major window
+               order (the scan keeps the running maximum and replaces it only on a strict
+               >), exactly as PyTorch's CPU kernel routes it. After a ReLU whole windows
+               are often 0, so ties are common, not a corner case. Overlapping windows
+               (stride < kernel) add their gradients.
+    """
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        xp = pad_channel_major(x, self.pad, -np.inf)
+        y, self.argmax = None, None
+        for index, (p, q) in enumerate(_positions(self.kernel)):
+            v = xp[kernel_slice(p, q, self.stride, (1, 1), self.out)]
+            if y is None:
+                y = v.copy()
+                self.argmax = np.zeros(y.shape, np.min_scalar_type(len(_positions(self.kernel))))
+                continue
+            better = v > y
+            np.copyto(y, v, where=better)
+            self.argmax[better] = index
+        return y
+
+    def backward(self, grad_y):
+        grad_xp = _zeros_padded(self.x_shape, self.pad, grad_y.dtype)
+        for index, (p, q) in enumerate(_positions(self.kernel)):
+            where = kernel_slice(p, q, self.stride, (1, 1), self.out)
+            grad_xp[where] += grad_y * (self.argmax == index)
+        return (_unpad(grad_xp, self.x_shape, self.pad),)
+
+
+class AvgPool2D(Function):
+    """Mean over each KH×KW window.
+
+    Forward:   y[n, c, i, j] = (1 / (KH·KW)) Σ_{p,q} x̃[n, c, i·sh + p, j·sw + q]   (x̃ zero-padded)
+    Backward:  dL/dx̃[n, c, i·sh + p, j·sw + q] += dL/dy[n, c, i, j] / (KH·KW)
+    Shapes:    x (N, C, H, W) → y (N, C, Ho, Wo),  Ho = ⌊(H + 2·ph − KH) / sh⌋ + 1
+    Notes:     padded zeros count in the mean (PyTorch's count_include_pad=True). When the
+               stride equals the kernel and there is no padding the windows tile the image,
+               so forward is a reshape to (N, C, Ho, KH, Wo, KW) and a mean over the KH
+               and KW axes, and backward a broadcast back (no loop at all).
+    """
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        self.tiles = self.stride == self.kernel and self.pad == ((0, 0), (0, 0))
+        if self.tiles:
+            (Ho, Wo), (KH, KW) = self.out, self.kernel
+            blocks = x[:, :, : Ho * KH, : Wo * KW].reshape(*x.shape[:2], Ho, KH, Wo, KW)
+            return blocks.mean(axis=(3, 5), dtype=x.dtype)
+        xp = pad_channel_major(x, self.pad)
+        y = np.zeros(x.shape[:2] + tuple(self.out), x.dtype)
+        for p, q in _positions(self.kernel):
+            y += xp[kernel_slice(p, q, self.stride, (1, 1), self.out)]
+        return y / x.dtype.type(self.kernel[0] * self.kernel[1])
+
+    def backward(self, grad_y):
+        share = grad_y / grad_y.dtype.type(self.kernel[0] * self.kernel[1])
+        if self.tiles:
+            return (self._tile_backward(share),)
+        grad_xp = _zeros_padded(self.x_shape, self.pad, grad_y.dtype)
+        for p, q in _positions(self.kernel):
+            grad_xp[kernel_slice(p, q, self.stride, (1, 1), self.out)] += share
+        return (_unpad(grad_xp, self.x_shape, self.pad),)
+
+    def _tile_backward(self, share: np.ndarray) -> np.ndarray:
+        (N, C, H, W), (Ho, Wo), (KH, KW) = self.x_shape, self.out, self.kernel
+        spread = np.broadcast_to(share[:, :, :, None, :, None], (N, C, Ho, KH, Wo, KW))
+        if (Ho * KH, Wo * KW) == (H, W):
+            return spread.reshape(self.x_shape)
+        grad_x = np.zeros(self.x_shape, share.dtype)
+        grad_x[:, :, : Ho * KH, : Wo * KW] = spread.reshape(N, C, Ho * KH, Wo * KW)
+        return grad_x
+
+
+class GlobalAvgPool2D(Function):
+    """Mean over all pixels of each channel: one number per feature map.
+
+    Forward:   y[n, c] = (1 / (H·W)) Σ_{i,j} x[n, c, i, j]
+    Backward:  dL/dx[n, c, i, j] = dL/dy[n, c] / (H·W)
+    Shapes:    x (N, C, H, W) → y (N, C)
+    """
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x.mean(axis=(2, 3), dtype=x.dtype)
+
+    def backward(self, grad_y):
+        H, W = self.x_shape[2:]
+        share = grad_y[:, :, None, None] / grad_y.dtype.type(H * W)
+        return (np.broadcast_to(share, self.x_shape).copy(),)
+
+
+def _zeros_padded(x_shape, pad, dtype) -> np.ndarray:
+    """Zeros shaped like the padded input, channel-major like the layer outputs."""
+    N, C, H, W = x_shape
+    (top, bottom), (left, right) = pad
+    return np.zeros((C, N, H + top + bottom, W + left + right), dtype).transpose(1, 0, 2, 3)
+
+
+def _unpad(grad_xp: np.ndarray, x_shape, pad) -> np.ndarray:
+    (top, _), (left, _) = pad
+    return grad_xp[:, :, top : top + x_shape[2], left : left + x_shape[3]]
+
+
+def _pool_settings(x: Tensor, kernel_size, stride, padding, where: str) -> dict:
+    """Validated kernel, stride (default: the kernel) and symmetric padding ≤ kernel / 2."""
+    check_image_batch(x, where)
+    kernel = pair(kernel_size, "kernel_size", where)
+    stride = kernel if stride is None else pair(stride, "stride", where)
+    ph, pw = pair(padding, "padding", where, minimum=0)
+    if 2 * ph > kernel[0] or 2 * pw > kernel[1]:
+        raise ConfigError(
+            message(
+                where,
+                "padding may be at most half the kernel (a window of padding alone has no input)",
+                f"padding={(ph, pw)} for kernel_size={kernel}",
+                f"padding ≤ {(kernel[0] // 2, kernel[1] // 2)}",
+            )
+        )
+    pad = ((ph, ph), (pw, pw))
+    out = tuple(output_size(n, k, s, p, 1) for n, k, s, p in zip(x.shape[2:], kernel, stride, pad))
+    if min(out) < 1:
+        raise ShapeError(
+            message(
+                where,
+                f"the {kernel[0]}×{kernel[1]} window does not fit the "
+                f"{x.shape[2]}×{x.shape[3]} image",
+                f"x.shape={fmt_shape(x.shape)}",
+                "an image at least as large as the window",
+                "use a smaller kernel_size or pool fewer times",
+            )
+        )
+    return {"kernel": kernel, "stride": stride, "pad": pad, "out": out}
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
+    """Max pooling of x (N, C, H, W); ``stride`` defaults to ``kernel_size``.
+
+    Ties route the gradient to the first maximal element, as in PyTorch (see MaxPool2D).
+    """
+    x = as_tensor(x)
+    return MaxPool2D.apply(x, **_pool_settings(x, kernel_size, stride, padding, "max_pool2d"))
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
+    """Average pooling of x (N, C, H, W); ``stride`` defaults to ``kernel_size``."""
+    x = as_tensor(x)
+    return AvgPool2D.apply(x, **_pool_settings(x, kernel_size, stride, padding, "avg_pool2d"))
+
+
+def global_avg_pool2d(x) -> Tensor:
+    """Mean of each channel over all its pixels: (N, C, H, W) → (N, C)."""
+    x = as_tensor(x)
+    check_image_batch(x, "global_avg_pool2d")
+    return GlobalAvgPool2D.apply(x)
