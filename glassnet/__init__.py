@@ -3,7 +3,7 @@
 ``import glassnet as gn``; the public names are listed in ``__all__`` below.
 """
 
-from glassnet import errors, nn, ops
+from glassnet import errors, losses, nn, ops, optim
 from glassnet._config import enable_grad, no_grad
 from glassnet.autograd import Function, gradcheck
 from glassnet.errors import (
@@ -45,7 +45,9 @@ __all__ = [
     "enable_grad",
     "errors",
     "eye",
+    "losses",
     "nn",
+    "optim",
     "full",
     "gradcheck",
     "no_grad",

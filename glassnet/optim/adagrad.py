@@ -1,0 +1,61 @@
+"""Adagrad: step sizes that shrink with the total squared gradient each weight has seen."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.optim.base import Optimizer, check_non_negative, check_positive
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    """Adagrad: rarely-updated weights keep large steps, busy ones get small steps.
+
+    For each parameter w with gradient g = dL/dw at step t = 1, 2, ... (s starts at s₀):
+
+        1. g ← g + λ·w                           (only when weight_decay λ > 0)
+        2. η_t = η / (1 + (t − 1)·lr_decay)
+        3. s ← s + g²                            (sum of every squared gradient so far)
+        4. w ← w − η_t·g / (√s + ε)
+
+    Matches ``torch.optim.Adagrad`` (s₀ = initial_accumulator_value).
+    Reference: Duchi, Hazan & Singer 2011, "Adaptive Subgradient Methods".
+    """
+
+    name = "adagrad"
+    hyperparameter_names = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
+    buffer_names = ("sum",)
+    scratch_count = 2
+
+    def __init__(
+        self,
+        params=None,
+        lr: float = 0.01,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ):
+        self.lr = check_positive("Adagrad", "lr", lr)
+        self.lr_decay = check_non_negative("Adagrad", "lr_decay", lr_decay)
+        self.weight_decay = check_non_negative("Adagrad", "weight_decay", weight_decay)
+        self.initial_accumulator_value = check_non_negative(
+            "Adagrad", "initial_accumulator_value", initial_accumulator_value
+        )
+        self.eps = check_positive("Adagrad", "eps", eps)
+        super().__init__(params)
+
+    def initial_buffer(self, name: str, w: np.ndarray) -> np.ndarray:
+        return np.full_like(w, self.initial_accumulator_value)
+
+    def update(self, i: int, w: np.ndarray, grad_w: np.ndarray, t: int) -> None:
+        g = self.l2_gradient(i, w, grad_w)
+        s, work = self.buffers["sum"][i], self.scratch[i][1]
+        np.multiply(g, g, out=work)
+        s += work
+        np.sqrt(s, out=work)
+        work += self.eps
+        np.divide(g, work, out=work)
+        work *= self.lr / (1 + (t - 1) * self.lr_decay)
+        w -= work

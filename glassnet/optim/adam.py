@@ -1,0 +1,107 @@
+"""Adam and AdamW: per-weight step sizes from running moments of the gradient."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from glassnet.optim.base import Optimizer, check_fraction, check_non_negative, check_positive
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    """Adam: momentum on the gradient, divided by a running root mean square of it.
+
+    For each parameter w with gradient g = dL/dw at step t = 1, 2, ... (m, v start at 0):
+
+        1. g ← g + λ·w                             (only when weight_decay λ > 0: L2)
+        2. m ← β₁·m + (1 − β₁)·g                   (first moment: a running mean)
+        3. v ← β₂·v + (1 − β₂)·g²                  (second moment, elementwise square)
+        4. m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)    (bias correction: m, v start at 0)
+        5. w ← w − η·m̂ / (√v̂ + ε)
+
+    Matches ``torch.optim.Adam`` (amsgrad off).
+    Reference: Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization", Alg. 1.
+    """
+
+    name = "adam"
+    hyperparameter_names = ("lr", "beta1", "beta2", "eps", "weight_decay")
+    buffer_names = ("m", "v")
+    scratch_count = 2
+
+    def __init__(
+        self,
+        params=None,
+        lr: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ):
+        where = type(self).__name__
+        self.lr = check_positive(where, "lr", lr)
+        self.beta1 = check_fraction(where, "beta1", beta1)
+        self.beta2 = check_fraction(where, "beta2", beta2)
+        self.eps = check_positive(where, "eps", eps)
+        self.weight_decay = check_non_negative(where, "weight_decay", weight_decay)
+        super().__init__(params)
+
+    def update(self, i: int, w: np.ndarray, grad_w: np.ndarray, t: int) -> None:
+        g = self.l2_gradient(i, w, grad_w)
+        self.adam_step(i, w, g, t)
+
+    def adam_step(self, i: int, w: np.ndarray, g: np.ndarray, t: int) -> None:
+        """Lines 2–5 of the update rule, in place, using scratch 1 only."""
+        m, v, work = self.buffers["m"][i], self.buffers["v"][i], self.scratch[i][1]
+        beta1, beta2 = self.beta1, self.beta2
+        m *= beta1
+        np.multiply(g, 1 - beta1, out=work)
+        m += work
+        v *= beta2
+        np.multiply(g, g, out=work)
+        work *= 1 - beta2
+        v += work
+        np.sqrt(v, out=work)
+        work *= 1 / math.sqrt(1 - beta2**t)
+        work += self.eps
+        np.divide(m, work, out=work)
+        work *= self.lr / (1 - beta1**t)
+        w -= work
+
+
+class AdamW(Adam):
+    """AdamW: Adam with decoupled weight decay (the decay skips the adaptive scaling).
+
+    For each parameter w with gradient g = dL/dw at step t = 1, 2, ... (m, v start at 0):
+
+        1. w ← w − η·λ·w                           (decay applied to w directly)
+        2. m ← β₁·m + (1 − β₁)·g
+        3. v ← β₂·v + (1 − β₂)·g²
+        4. m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
+        5. w ← w − η·m̂ / (√v̂ + ε)
+
+    With Adam's L2 term, large-gradient weights are barely decayed because the decay is
+    divided by √v̂ too; decoupling fixes that. Matches ``torch.optim.AdamW``.
+    Reference: Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization", Alg. 2.
+    """
+
+    name = "adamw"
+    scratch_count = 2
+
+    def __init__(
+        self,
+        params=None,
+        lr: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ):
+        super().__init__(params, lr, beta1, beta2, eps, weight_decay)
+
+    def update(self, i: int, w: np.ndarray, grad_w: np.ndarray, t: int) -> None:
+        if self.weight_decay:
+            w *= 1 - self.lr * self.weight_decay
+        self.adam_step(i, w, grad_w, t)

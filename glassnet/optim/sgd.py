@@ -1,0 +1,75 @@
+"""Stochastic gradient descent, with optional momentum, Nesterov momentum and L2 decay."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.errors import ConfigError, message
+from glassnet.optim.base import Optimizer, check_non_negative, check_positive
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Gradient descent: step every weight a little way downhill, against its gradient.
+
+    For each parameter w with gradient g = dL/dw at step t = 1, 2, ...:
+
+        1. g ← g + λ·w                      (only when weight_decay λ > 0)
+        2. v ← μ·v + g                      (only when momentum μ > 0; v starts at 0)
+        3. d ← g + μ·v  if nesterov,  v  if μ > 0,  g  otherwise
+        4. w ← w − η·d                      (η = lr)
+
+    With μ = 0 this is the seeds' rule w ← w − η·∂C/∂w. Fed a full batch it is gradient
+    descent, fed one example it is stochastic gradient descent, fed k it is mini-batch.
+    Matches ``torch.optim.SGD`` (dampening 0).
+    Reference: Sutskever et al. 2013, "On the importance of initialization and momentum".
+    """
+
+    name = "sgd"
+    hyperparameter_names = ("lr", "momentum", "nesterov", "weight_decay")
+    buffer_names = ("velocity",)
+
+    def __init__(
+        self,
+        params=None,
+        lr: float = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ):
+        self.lr = check_positive("SGD", "lr", lr)
+        self.momentum = check_non_negative("SGD", "momentum", momentum)
+        self.weight_decay = check_non_negative("SGD", "weight_decay", weight_decay)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and self.momentum == 0:
+            raise ConfigError(
+                message(
+                    "SGD",
+                    "nesterov=True needs momentum",
+                    "momentum=0",
+                    "momentum > 0",
+                    "e.g. SGD(lr=0.01, momentum=0.9, nesterov=True)",
+                )
+            )
+        if not self.momentum:
+            self.buffer_names = ()
+        super().__init__(params)
+
+    def update(self, i: int, w: np.ndarray, grad_w: np.ndarray, t: int) -> None:
+        work = self.scratch[i][0]
+        g = self.l2_gradient(i, w, grad_w)
+        if not self.momentum:
+            np.multiply(g, self.lr, out=work)
+            w -= work
+            return
+        v = self.buffers["velocity"][i]
+        v *= self.momentum
+        v += g
+        if self.nesterov:
+            np.multiply(g, self.lr, out=work)  # w ← w − η·g − η·μ·v
+            w -= work
+            np.multiply(v, self.lr * self.momentum, out=work)
+        else:
+            np.multiply(v, self.lr, out=work)
+        w -= work
