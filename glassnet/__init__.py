@@ -3,7 +3,7 @@
 ``import glassnet as gn``; the public names are listed in ``__all__`` below.
 """
 
-from glassnet import errors, losses, nn, ops, optim
+from glassnet import errors, losses, nn, ops, optim, training
 from glassnet._config import enable_grad, no_grad
 from glassnet.autograd import Function, gradcheck
 from glassnet.errors import (
@@ -27,10 +27,17 @@ from glassnet.tensor import (
     tensor,
     zeros,
 )
+from glassnet.training import Model, Sequential, callbacks, load_model, metrics
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Model",
+    "Sequential",
+    "callbacks",
+    "load_model",
+    "metrics",
+    "training",
     "ConfigError",
     "DTypeError",
     "DataError",

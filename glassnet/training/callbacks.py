@@ -1,0 +1,334 @@
+"""Callbacks: small objects that ``Model.fit`` calls at fixed points of the training loop.
+
+The loop calls, in this order::
+
+    on_train_begin(logs)
+    for each epoch:   on_epoch_begin(epoch, logs)
+        for each batch:   (forward, backward, update)   on_batch_end(batch, logs)
+                      on_epoch_end(epoch, logs)        # logs: loss, metrics, val_*
+    on_train_end(logs)
+
+A callback reads ``self.model`` (set before training) and may set
+``self.model.stop_training = True`` to end training after the current batch or epoch.
+``self.params`` holds the run's settings: epochs, steps, samples, batch_size, verbose.
+"""
+
+from __future__ import annotations
+
+import csv
+import inspect
+import math
+import warnings
+
+import numpy as np
+
+from glassnet.errors import ConfigError, message
+
+__all__ = [
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "ModelCheckpoint",
+    "CSVLogger",
+    "LearningRateScheduler",
+    "NaNGuard",
+    "DivergenceWarning",
+]
+
+
+class DivergenceWarning(RuntimeWarning):
+    """Training stopped because the loss stopped being a finite number."""
+
+
+class Callback:
+    """Base class: every hook does nothing; override the ones you need."""
+
+    model = None
+    params: dict = {}
+
+    def set_model(self, model) -> None:
+        self.model = model
+
+    def set_params(self, params: dict) -> None:
+        self.params = params
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        """Called once before the first epoch."""
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        """Called before the first batch of epoch ``epoch`` (counted from 0)."""
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        """Called after each update; ``logs`` holds the batch's ``loss`` and ``size``."""
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Called after each epoch; ``logs`` holds loss, metrics and validation values."""
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        """Called once after the last epoch, also when training stopped early."""
+
+
+class CallbackList(Callback):
+    """Forwards every hook to each callback in order."""
+
+    def __init__(self, callbacks, model, params: dict):
+        self.callbacks = list(callbacks)
+        for callback in self.callbacks:
+            if not isinstance(callback, Callback):
+                raise ConfigError(
+                    message(
+                        "fit",
+                        "every callback must be a glassnet Callback",
+                        type(callback).__name__,
+                        "an instance of gn.callbacks.Callback",
+                        "subclass gn.callbacks.Callback and override the hooks you need",
+                    )
+                )
+            callback.set_model(model)
+            callback.set_params(params)
+
+    def on_train_begin(self, logs=None):
+        for callback in self.callbacks:
+            callback.on_train_begin(logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for callback in self.callbacks:
+            callback.on_epoch_begin(epoch, logs)
+
+    def on_batch_end(self, batch, logs=None):
+        for callback in self.callbacks:
+            callback.on_batch_end(batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        for callback in self.callbacks:
+            callback.on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        for callback in self.callbacks:
+            callback.on_train_end(logs)
+
+
+def _improvement(monitor: str, mode: str, where: str):
+    """(is_better(current, best), initial best) for ``mode`` 'min', 'max' or 'auto'."""
+    if mode not in ("auto", "min", "max"):
+        raise ConfigError(message(where, "unknown mode", repr(mode), "'auto', 'min' or 'max'"))
+    if mode == "auto":
+        mode = "max" if any(k in monitor for k in ("acc", "r2")) else "min"
+    if mode == "max":
+        return (lambda current, best, delta: current > best + delta), -math.inf
+    return (lambda current, best, delta: current < best - delta), math.inf
+
+
+def _monitored(logs: dict, monitor: str, where: str) -> float:
+    if monitor not in logs:
+        raise ConfigError(
+            message(
+                where,
+                f"the monitored value {monitor!r} is not in the logs",
+                f"keys {sorted(logs)}",
+                "one of them",
+                "monitor a 'val_*' key only when fit gets validation data or validation_split",
+            )
+        )
+    return float(logs[monitor])
+
+
+def weights_are_finite(model) -> bool:
+    """True when no parameter holds NaN or ±inf."""
+    return all(np.isfinite(p.data).all() for p in model.parameters())
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    An epoch improves when current < best − min_delta (mode 'min') or
+    current > best + min_delta (mode 'max'); 'auto' picks 'max' for accuracy and R².
+    With ``restore_best_weights`` the weights of the best epoch are put back when
+    training ends, whether it stopped early or ran all its epochs.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 0,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+    ):
+        if not isinstance(patience, int) or patience < 0:
+            raise ConfigError(
+                message("EarlyStopping", "patience must be an int ≥ 0", repr(patience), "≥ 0")
+            )
+        if min_delta < 0:
+            raise ConfigError(
+                message("EarlyStopping", "min_delta must be ≥ 0", repr(min_delta), "≥ 0")
+            )
+        self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
+        self.restore_best_weights = restore_best_weights
+        self._better, self._start = _improvement(monitor, mode, "EarlyStopping")
+
+    def on_train_begin(self, logs=None):
+        self.best, self.wait, self.best_epoch = self._start, 0, None
+        self.stopped_epoch, self.best_weights = None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = _monitored(logs, self.monitor, "EarlyStopping")
+        if self._better(current, self.best, self.min_delta):
+            self.best, self.best_epoch, self.wait = current, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.state_dict()
+            return
+        self.wait += 1
+        if self.wait > self.patience:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.restore_best_weights and self.best_weights is not None:
+            self.model.load_state_dict(self.best_weights)
+
+
+class ModelCheckpoint(Callback):
+    """Save the model after each epoch (``save_best_only``: only when ``monitor`` improves).
+
+    ``path`` may contain ``{epoch}`` and log keys, e.g. ``"ckpt-{epoch:02d}-{val_loss:.3f}.gn"``.
+    Weights holding NaN or inf are never written: a good checkpoint is never replaced by
+    a diverged model (a ``DivergenceWarning`` says so instead).
+    """
+
+    def __init__(
+        self,
+        path,
+        monitor: str = "val_loss",
+        save_best_only: bool = False,
+        mode: str = "auto",
+    ):
+        self.path, self.monitor, self.save_best_only = str(path), monitor, save_best_only
+        self._better, self._start = _improvement(monitor, mode, "ModelCheckpoint")
+        self.best = self._start
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.save_best_only:
+            current = _monitored(logs, self.monitor, "ModelCheckpoint")
+            if not self._better(current, self.best, 0.0):
+                return
+        if not weights_are_finite(self.model):
+            warnings.warn(
+                f"ModelCheckpoint: epoch {epoch + 1} has non-finite weights; "
+                f"the file {self.path!r} was not overwritten.",
+                DivergenceWarning,
+                stacklevel=2,
+            )
+            return
+        if self.save_best_only:
+            self.best = current
+        self.model.save(self.path.format(epoch=epoch + 1, **logs))
+
+
+class CSVLogger(Callback):
+    """Write one row per epoch (epoch, loss, metrics, val_*) to a CSV file."""
+
+    def __init__(self, path, separator: str = ",", append: bool = False):
+        self.path, self.separator, self.append = str(path), separator, append
+        self._file = self._writer = None
+
+    def on_train_begin(self, logs=None):
+        self._file = open(self.path, "a" if self.append else "w", newline="")  # noqa: SIM115
+        self._writer = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": epoch, **(logs or {})}
+        if self._writer is None:
+            self._writer = csv.DictWriter(
+                self._file, fieldnames=list(row), delimiter=self.separator, extrasaction="ignore"
+            )
+            if not self.append or self._file.tell() == 0:
+                self._writer.writeheader()
+        self._writer.writerow(row)
+        self._file.flush()
+
+    def on_train_end(self, logs=None):
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class LearningRateScheduler(Callback):
+    """Set the optimizer's learning rate at the start of each epoch from ``schedule``.
+
+    ``schedule(epoch, lr) -> new_lr`` (as in Keras) or ``schedule(epoch) -> new_lr``;
+    epochs count from 0. The rate in use is logged as ``lr``.
+    """
+
+    def __init__(self, schedule, verbose: int = 0):
+        if not callable(schedule):
+            raise ConfigError(
+                message(
+                    "LearningRateScheduler",
+                    "schedule must be callable",
+                    type(schedule).__name__,
+                    "a function (epoch, lr) -> lr",
+                )
+            )
+        self.schedule, self.verbose = schedule, verbose
+        try:
+            self._arity = len(inspect.signature(schedule).parameters)
+        except (TypeError, ValueError):
+            self._arity = 2
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = self.model.optimizer
+        lr = self.schedule(epoch) if self._arity == 1 else self.schedule(epoch, optimizer.lr)
+        if not isinstance(lr, int | float | np.floating) or not 0 < lr < math.inf:
+            raise ConfigError(
+                message(
+                    "LearningRateScheduler",
+                    f"the schedule returned an invalid learning rate for epoch {epoch}",
+                    repr(lr),
+                    "a finite float > 0",
+                )
+            )
+        optimizer.lr = float(lr)
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: learning rate {float(lr):.6g}")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["lr"] = float(self.model.optimizer.lr)
+
+
+class NaNGuard(Callback):
+    """Stop training at the first batch whose loss is NaN or ±inf, and say why.
+
+    ``Model.fit`` always installs one. A non-finite loss almost always means gradient
+    descent diverged: each step overshot the minimum by more than the last, so the
+    weights grew until the arithmetic overflowed. The usual cure is a smaller learning
+    rate. ``message`` keeps the explanation; it is also issued as a DivergenceWarning.
+    """
+
+    def __init__(self):
+        self.message, self.epoch = None, 0
+
+    def on_train_begin(self, logs=None):
+        self.message = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_batch_end(self, batch, logs=None):
+        loss = logs["loss"]
+        if math.isfinite(loss):
+            return
+        lr = getattr(self.model.optimizer, "lr", None)
+        advice = f"try lr={lr / 10:g}" if lr else "try a smaller learning rate"
+        self.message = message(
+            "fit",
+            f"training diverged: the loss became {loss} at epoch {self.epoch + 1}, "
+            f"batch {batch + 1} of {self.params.get('steps', '?')}, so training stopped",
+            hint=f"the learning rate (lr={lr}) is probably too large: each step overshoots "
+            f"the minimum and the weights blow up; {advice}. Unscaled inputs (pixels "
+            "0-255 instead of 0-1) have the same effect.",
+        )
+        self.model.stop_training = True
+        warnings.warn(self.message, DivergenceWarning, stacklevel=2)

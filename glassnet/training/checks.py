@@ -1,0 +1,140 @@
+"""Input and setting checks shared by fit, evaluate and predict: clear errors, early.
+
+Each check runs before any arithmetic, so a mistake is reported in the user's terms
+(``fit: x and y have different numbers of samples``) instead of as a NumPy broadcast
+error ten frames deep.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from glassnet.errors import ConfigError, DataError, DTypeError, ShapeError, fmt_shape, message
+from glassnet.tensor import Tensor
+
+__all__ = ["as_inputs", "as_targets", "check_pair", "check_fit_settings", "split_validation"]
+
+
+def _array(where: str, name: str, data) -> np.ndarray:
+    array = np.asarray(data.data if isinstance(data, Tensor) else data)
+    if array.dtype.kind not in "biuf":
+        raise DTypeError(
+            message(
+                where,
+                f"{name} must be numeric",
+                f"dtype {array.dtype}",
+                "a float, int or bool array",
+                "load text files with gn.data.load_csv, which converts columns to numbers",
+            )
+        )
+    if array.ndim == 0:
+        raise ShapeError(
+            message(where, f"{name} must have a batch axis", "a scalar", "shape (N, ...)")
+        )
+    return array
+
+
+def _check_finite(where: str, name: str, array: np.ndarray) -> None:
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        bad = ~np.isfinite(array)
+        first = np.argwhere(bad)[0]
+        raise DataError(
+            message(
+                where,
+                f"{name} holds {int(bad.sum())} non-finite values (NaN or ±inf)",
+                f"{array[tuple(first)]} at index {tuple(int(i) for i in first)}",
+                "finite numbers",
+                "drop or fill the missing values before training",
+            )
+        )
+
+
+def as_inputs(where: str, x, dtype) -> np.ndarray:
+    """x as a finite array of the model's float dtype (uint8 images become floats)."""
+    x = _array(where, "x", x)
+    _check_finite(where, "x", x)
+    return x.astype(dtype, copy=False)
+
+
+def as_targets(where: str, y) -> np.ndarray:
+    """y as a finite array; integer labels stay integers (cross-entropy reads them so)."""
+    y = _array(where, "y", y)
+    _check_finite(where, "y", y)
+    return y
+
+
+def check_pair(where: str, x: np.ndarray, y: np.ndarray) -> None:
+    if len(x) != len(y):
+        raise ShapeError(
+            message(
+                where,
+                "x and y have different numbers of samples",
+                f"len(x)={len(x)} (x.shape={fmt_shape(x.shape)}), "
+                f"len(y)={len(y)} (y.shape={fmt_shape(y.shape)})",
+                "one target per input row",
+            )
+        )
+    if len(x) == 0:
+        raise DataError(message(where, "there are no samples", "len(x)=0", "at least 1"))
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def check_fit_settings(epochs, batch_size, validation_split, verbose) -> None:
+    """ConfigError for epochs < 0, batch_size ≤ 0, a split outside [0, 1), verbose ∉ {0,1,2}."""
+    if not _is_int(epochs) or epochs < 0:
+        raise ConfigError(
+            message("fit", "epochs must be an int ≥ 0", repr(epochs), "0, 1, 2, ...")
+        )
+    if batch_size is not None and (not _is_int(batch_size) or batch_size <= 0):
+        raise ConfigError(
+            message(
+                "fit",
+                "batch_size must be a positive int or None",
+                repr(batch_size),
+                "None (full batch), 1 (SGD) or k > 1 (mini-batch)",
+            )
+        )
+    if not isinstance(validation_split, int | float) or not 0 <= validation_split < 1:
+        raise ConfigError(
+            message(
+                "fit", "validation_split must be in [0, 1)", repr(validation_split), "e.g. 0.1"
+            )
+        )
+    if verbose not in (0, 1, 2):
+        raise ConfigError(message("fit", "verbose must be 0, 1 or 2", repr(verbose), "0, 1 or 2"))
+
+
+def split_validation(x, y, validation_split: float, validation_data):
+    """(x_train, y_train, (x_val, y_val) or None); a split takes the LAST rows, as Keras does.
+
+    The split happens before shuffling, so the same rows validate every epoch.
+    """
+    if validation_data is not None:
+        if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+            raise ConfigError(
+                message(
+                    "fit",
+                    "validation_data must be a pair",
+                    type(validation_data).__name__,
+                    "(x_val, y_val)",
+                )
+            )
+        return x, y, tuple(validation_data)
+    if validation_split == 0:
+        return x, y, None
+    cut = math.floor(len(x) * (1 - validation_split))
+    if cut == 0 or cut == len(x):
+        raise ConfigError(
+            message(
+                "fit",
+                f"validation_split={validation_split} leaves an empty set",
+                f"{cut} training and {len(x) - cut} validation samples of {len(x)}",
+                "at least one of each",
+            )
+        )
+    return x[:cut], y[:cut], (x[cut:], y[cut:])

@@ -1,0 +1,48 @@
+"""History: what ``Model.fit`` returns, the record of one training run."""
+
+from __future__ import annotations
+
+from glassnet.training.callbacks import Callback
+
+__all__ = ["History"]
+
+
+class History(Callback):
+    """Per-epoch and per-batch numbers of one ``fit`` call.
+
+    - ``history["loss"]``, ``history["val_loss"]``, ``history["accuracy"]``, ... : one
+      value per epoch (``history.history`` is the same dict, as in Keras);
+    - ``epoch``: the epoch numbers, counted from 0;
+    - ``batch_loss``: the loss of every update in order, and ``batch_size`` the number of
+      samples in each (the curves that tell full-batch GD, SGD and mini-batch apart);
+    - ``params``: the run's settings (epochs, steps, samples, batch_size, verbose);
+    - ``diverged``: None, or the message that explains why the loss became NaN;
+    - ``stopped_early``: True when a callback ended training before the last epoch.
+    """
+
+    def __init__(self):
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+        self.batch_loss: list[float] = []
+        self.batch_size: list[int] = []
+        self.diverged: str | None = None
+        self.stopped_early = False
+
+    def on_batch_end(self, batch, logs=None):
+        self.batch_loss.append(float(logs["loss"]))
+        self.batch_size.append(int(logs["size"]))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+
+    def __getitem__(self, key: str) -> list[float]:
+        return self.history[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.history
+
+    def __repr__(self) -> str:
+        last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.history.items() if v)
+        return f"History(epochs={len(self.epoch)}, {last})"

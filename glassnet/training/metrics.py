@@ -1,0 +1,203 @@
+"""Metrics: numbers that say how good predictions are, computed on plain arrays (no graph).
+
+Every metric is a callable ``metric(y_true, y_pred) -> float`` with a ``name`` used as its
+key in logs and History (``"accuracy"``, ``"val_accuracy"``). ``get(name)`` turns the
+strings accepted by ``Model.compile(metrics=[...])`` into metrics.
+
+Accuracy reads the kind of task from the shapes, as Keras does:
+
+- y_pred (N, C) with C > 1 and integer labels y_true (N,): sparse categorical,
+  correct when argmax_c y_pred[n, c] = y_true[n];
+- y_pred (N, C) and one-hot y_true (N, C): categorical, argmax against argmax;
+- y_pred (N,) or (N, 1): binary, correct when [y_pred > threshold] = y_true.
+
+Argmax is unchanged by softmax, so logits and probabilities give the same accuracy.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
+
+__all__ = [
+    "Accuracy",
+    "TopKAccuracy",
+    "accuracy",
+    "mae",
+    "mse",
+    "rmse",
+    "r2",
+    "get",
+]
+
+
+class Accuracy:
+    """Fraction of correct predictions; binary, categorical or sparse (see module docstring).
+
+    ``threshold`` separates the two classes of a binary output: 0.5 for probabilities,
+    0.0 for logits (``Model.compile`` picks 0.0 for ``BinaryCrossEntropy(from_logits=True)``).
+    """
+
+    name = "accuracy"
+
+    def __init__(self, threshold: float = 0.5):
+        self.threshold = float(threshold)
+
+    def __call__(self, y_true, y_pred) -> float:
+        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+        _check_rows("accuracy", y_true, y_pred)
+        if y_pred.ndim == 2 and y_pred.shape[1] > 1:
+            predicted = y_pred.argmax(axis=1)
+            if y_true.shape == y_pred.shape:
+                return float(np.mean(predicted == y_true.argmax(axis=1)))
+            if y_true.ndim == 1 or y_true.shape[1:] == (1,):
+                return float(np.mean(predicted == y_true.reshape(-1)))
+            raise ShapeError(
+                message(
+                    "accuracy",
+                    "labels fit neither integer nor one-hot form",
+                    f"y_true.shape={fmt_shape(y_true.shape)}",
+                    f"({len(y_pred)},) integer labels or {fmt_shape(y_pred.shape)} one-hot rows",
+                )
+            )
+        predicted = y_pred.reshape(len(y_pred), -1) > self.threshold
+        return float(np.mean(predicted == (y_true.reshape(predicted.shape) > 0.5)))
+
+
+class TopKAccuracy:
+    """Fraction of samples whose true class is among the k highest-scoring classes."""
+
+    def __init__(self, k: int = 5):
+        if not isinstance(k, int) or k < 1:
+            raise ConfigError(message("TopKAccuracy", "k must be a positive int", repr(k), "≥ 1"))
+        self.k = k
+        self.name = f"top_{k}_accuracy"
+
+    def __call__(self, y_true, y_pred) -> float:
+        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+        _check_rows(self.name, y_true, y_pred)
+        if y_pred.ndim != 2 or y_pred.shape[1] < self.k:
+            raise ShapeError(
+                message(
+                    self.name,
+                    f"needs scores for at least k={self.k} classes",
+                    f"y_pred.shape={fmt_shape(y_pred.shape)}",
+                    f"(N, C) with C ≥ {self.k}",
+                )
+            )
+        labels = y_true.argmax(axis=1) if y_true.shape == y_pred.shape else y_true.reshape(-1)
+        top = np.argpartition(-y_pred, self.k - 1, axis=1)[:, : self.k]
+        return float(np.mean(np.any(top == labels[:, None], axis=1)))
+
+
+def _check_rows(name: str, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+    if y_true.ndim == 0 or y_pred.ndim == 0 or len(y_true) != len(y_pred):
+        raise ShapeError(
+            message(
+                name,
+                "y_true and y_pred must have one row per sample",
+                f"y_true.shape={fmt_shape(y_true.shape)}, y_pred.shape={fmt_shape(y_pred.shape)}",
+                "the same number of rows",
+            )
+        )
+
+
+def _errors(name: str, y_true, y_pred) -> np.ndarray:
+    """y_pred − y_true as float64, after matching (N,) targets to (N, 1) outputs."""
+    y_true, y_pred = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
+    _check_rows(name, y_true, y_pred)
+    if y_true.size != y_pred.size:
+        raise ShapeError(
+            message(
+                name,
+                "y_true and y_pred hold different numbers of values",
+                f"y_true.shape={fmt_shape(y_true.shape)}, y_pred.shape={fmt_shape(y_pred.shape)}",
+                "equal shapes (an (N,) target fits an (N, 1) output)",
+            )
+        )
+    return y_pred.reshape(-1) - y_true.reshape(-1)
+
+
+def accuracy(y_true, y_pred) -> float:
+    """Accuracy with the default threshold 0.5 (see :class:`Accuracy`)."""
+    return Accuracy()(y_true, y_pred)
+
+
+def mae(y_true, y_pred) -> float:
+    """Mean absolute error: (1/n) Σ |ŷᵢ − yᵢ|."""
+    return float(np.mean(np.abs(_errors("mae", y_true, y_pred))))
+
+
+def mse(y_true, y_pred) -> float:
+    """Mean squared error: (1/n) Σ (ŷᵢ − yᵢ)²."""
+    return float(np.mean(_errors("mse", y_true, y_pred) ** 2))
+
+
+def rmse(y_true, y_pred) -> float:
+    """Root mean squared error: √((1/n) Σ (ŷᵢ − yᵢ)²), in the target's units."""
+    return float(np.sqrt(np.mean(_errors("rmse", y_true, y_pred) ** 2)))
+
+
+def r2(y_true, y_pred) -> float:
+    """Coefficient of determination: R² = 1 − Σ (yᵢ − ŷᵢ)² / Σ (yᵢ − ȳ)².
+
+    1 is a perfect fit, 0 is no better than predicting the mean ȳ, negative is worse.
+    Constant targets (Σ (yᵢ − ȳ)² = 0) give 1.0 for a perfect fit and 0.0 otherwise.
+    """
+    residual = _errors("r2", y_true, y_pred)
+    y = np.asarray(y_true, np.float64).reshape(-1)
+    total = np.sum((y - y.mean()) ** 2)
+    if total == 0:
+        return 1.0 if np.all(residual == 0) else 0.0
+    return float(1.0 - np.sum(residual**2) / total)
+
+
+for _fn in (mae, mse, rmse, r2):
+    _fn.name = _fn.__name__
+
+
+class _Named:
+    """A user's metric function with the ``name`` that logs use."""
+
+    def __init__(self, fn, name: str):
+        self.fn, self.name = fn, name
+
+    def __call__(self, y_true, y_pred) -> float:
+        return float(self.fn(y_true, y_pred))
+
+
+_NAMES = {"mae": mae, "mse": mse, "rmse": rmse, "r2": r2}
+_TOP_K = re.compile(r"top_(\d+)_accuracy")
+
+
+def get(metric, threshold: float = 0.5):
+    """A metric from its name (``"accuracy"``, ``"acc"``, ``"mae"``, ``"mse"``, ``"rmse"``,
+    ``"r2"``, ``"top_k_accuracy"`` (k = 5), ``"top_3_accuracy"``) or a callable.
+
+    A callable ``fn(y_true, y_pred) -> float`` is used as is, named by its ``name``
+    attribute or its ``__name__``. ``threshold`` is passed to binary accuracy.
+    """
+    if callable(metric):
+        if hasattr(metric, "name"):
+            return metric
+        return _Named(metric, getattr(metric, "__name__", type(metric).__name__))
+    key = str(metric).lower()
+    if key in ("accuracy", "acc"):
+        return Accuracy(threshold)
+    if key == "top_k_accuracy":
+        return TopKAccuracy(5)
+    if match := _TOP_K.fullmatch(key):
+        return TopKAccuracy(int(match.group(1)))
+    if key in _NAMES:
+        return _NAMES[key]
+    raise ConfigError(
+        message(
+            "metrics",
+            f"unknown metric {metric!r}",
+            repr(metric),
+            "one of 'accuracy', 'mae', 'mse', 'rmse', 'r2', 'top_k_accuracy' or a callable",
+        )
+    )

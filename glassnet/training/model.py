@@ -1,0 +1,295 @@
+"""Model: the Keras-style training API (compile, fit, evaluate, predict, summary, save).
+
+``Model`` is a Module with a training loop. ``gn.Sequential([...])`` is the layer stack of
+:class:`glassnet.nn.Sequential` plus this API; subclass ``Model`` and write ``forward``
+for anything else.
+
+Training is gradient descent on the loss L over the training set, one batch at a time::
+
+    for each epoch:            shuffle the rows (seeded)
+        for each batch B:      a = model(x_B)             forward pass, graph recorded
+                               L = loss(a, y_B)           the batch's mean cost
+                               dL/dw for every w          backward pass (autograd)
+                               w ← optimizer(w, dL/dw)    e.g. w − lr · dL/dw
+
+``batch_size=None`` makes B the whole set (gradient descent), ``1`` one sample
+(stochastic gradient descent), ``k`` a mini-batch: one update rule, three batch sizes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from glassnet import losses, nn, optim
+from glassnet._config import no_grad
+from glassnet.errors import ConfigError, message
+from glassnet.nn.module import Module
+from glassnet.tensor import rng_from
+from glassnet.training import checks
+from glassnet.training import metrics as metrics_lib
+from glassnet.training.callbacks import CallbackList, NaNGuard
+from glassnet.training.history import History
+from glassnet.training.progress import ProgressBar
+from glassnet.training.summary import summary_table
+
+__all__ = ["Model", "Sequential"]
+
+
+class Model(Module):
+    """A Module that can be compiled, trained, evaluated, saved and summarised.
+
+    Attributes set by :meth:`compile`: ``optimizer``, ``loss``, ``metrics``. ``history``
+    is the last :class:`History`; ``stop_training`` is how callbacks end ``fit``.
+    """
+
+    optimizer = None
+    loss = None
+    metrics: tuple = ()
+    history = None
+    stop_training = False
+    input_shape = None
+
+    # ---- configuration ------------------------------------------------------------------
+    def compile(self, optimizer="adam", loss=None, metrics=()) -> Model:
+        """Choose how to train: the optimizer, the loss, and the metrics to report.
+
+        ``optimizer``: a name (``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``,
+        ``"adagrad"``, default settings) or an optimizer, bound here to this model's
+        parameters. ``loss``: a name (``"mse"``, ``"quadratic"``, ``"mae"``,
+        ``"binary_cross_entropy"``, ``"cross_entropy"``), a Loss, or a callable
+        ``(prediction, target) -> scalar Tensor``. ``metrics``: names or callables.
+        """
+        if loss is None:
+            raise ConfigError(
+                message(
+                    "compile",
+                    "a loss is required",
+                    "loss=None",
+                    "a name or Loss",
+                    "e.g. loss='cross_entropy' for classes, loss='mse' for numbers",
+                )
+            )
+        self.loss = losses.get(loss)
+        self.optimizer = self._bound(optim.get(optimizer))
+        self.metrics = tuple(
+            metrics_lib.get(m, threshold=self.accuracy_threshold()) for m in metrics
+        )
+        names = [m.name for m in self.metrics]
+        if len(set(names)) != len(names) or "loss" in names:
+            raise ConfigError(
+                message("compile", "metric names must be unique and not 'loss'", str(names), "")
+            )
+        return self
+
+    def accuracy_threshold(self) -> float:
+        """The cut between the two classes of a binary output: 0 for logits, else 0.5."""
+        binary = str(getattr(self.loss, "name", "")).startswith("binary")
+        return 0.0 if binary and getattr(self.loss, "from_logits", False) else 0.5
+
+    def _bound(self, optimizer):
+        own = self.parameters()
+        if not optimizer.params:
+            return optimizer.bind(own)
+        if {id(p) for p in optimizer.params} != {id(p) for p in own}:
+            raise ConfigError(
+                message(
+                    "compile",
+                    "the optimizer is bound to parameters that are not this model's",
+                    f"{len(optimizer.params)} bound parameters",
+                    f"this model's {len(own)}",
+                    "pass an unbound optimizer (params=None); compile binds it",
+                )
+            )
+        return optimizer
+
+    def _require_compiled(self, where: str) -> None:
+        if self.loss is None:
+            raise ConfigError(
+                message(
+                    where,
+                    "the model is not compiled",
+                    hint="call model.compile(optimizer='adam', loss='cross_entropy', "
+                    "metrics=['accuracy']) first",
+                )
+            )
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The float dtype of the parameters (inputs are converted to it)."""
+        params = self.parameters()
+        return params[0].dtype if params else np.dtype(np.float32)
+
+    # ---- training -----------------------------------------------------------------------
+    def fit(
+        self,
+        x,
+        y,
+        epochs: int = 1,
+        batch_size: int | None = 32,
+        validation_split: float = 0.0,
+        validation_data=None,
+        shuffle: bool = True,
+        callbacks=(),
+        verbose: int = 1,
+        seed=None,
+    ) -> History:
+        """Train for ``epochs`` passes over (x, y); return the :class:`History`.
+
+        ``batch_size``: None = full batch, 1 = SGD, k = mini-batches of k rows (the last
+        may be smaller). ``validation_split`` holds out the last fraction of the rows;
+        ``validation_data=(x_val, y_val)`` gives them explicitly; either adds ``val_*``
+        entries. ``seed`` (int or Generator) fixes every random choice of this call:
+        the shuffling and the masks of every Dropout layer, so the same seed on the same
+        starting weights gives the same History bit for bit.
+        """
+        self._require_compiled("fit")
+        checks.check_fit_settings(epochs, batch_size, validation_split, verbose)
+        x, y = checks.as_inputs("fit", x, self.dtype), checks.as_targets("fit", y)
+        checks.check_pair("fit", x, y)
+        x, y, validation = checks.split_validation(x, y, validation_split, validation_data)
+        rng = self._seeded(seed)
+        n = len(x)
+        size = n if batch_size is None else min(batch_size, n)
+        steps = math.ceil(n / size)
+        history, guard = History(), NaNGuard()
+        run = {"epochs": epochs, "steps": steps, "samples": n, "batch_size": size}
+        hooks = CallbackList([guard, *callbacks, ProgressBar(verbose), history], self, run)
+        self.history, self.stop_training, self.input_shape = history, False, x.shape[1:]
+        hooks.on_train_begin()
+        for epoch in range(epochs):
+            hooks.on_epoch_begin(epoch)
+            self.train()
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            outputs, rows, loss_sum = [], [], 0.0
+            for step in range(steps):
+                batch = order[step * size : (step + 1) * size]
+                loss, output = self.train_step(x[batch], y[batch])
+                outputs.append(output)
+                rows.append(batch)
+                loss_sum += loss * len(batch)
+                hooks.on_batch_end(step, {"loss": loss, "size": len(batch)})
+                if self.stop_training:
+                    break
+            rows = np.concatenate(rows)
+            logs = {"loss": loss_sum / len(rows), **self._scores(y[rows], np.concatenate(outputs))}
+            if validation is not None:
+                scores = self.evaluate(*validation)
+                logs.update({f"val_{key}": value for key, value in scores.items()})
+            hooks.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                history.stopped_early = epoch + 1 < epochs or len(rows) < n
+                break
+        history.diverged = guard.message
+        hooks.on_train_end()
+        return history
+
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """One update on one batch: forward, loss, backward, optimizer step.
+
+        Returns the batch loss and the outputs. A non-finite loss skips the update (the
+        NaN guard then stops training), so NaN never reaches the weights from here.
+        """
+        self.zero_grad()
+        output = self(x)
+        loss = self.loss(output, y)
+        loss.backward()
+        value = float(loss.item())
+        if math.isfinite(value):
+            self.optimizer.step()
+        return value, output.data
+
+    def _seeded(self, seed) -> np.random.Generator:
+        """The Generator for shuffling; with a seed, every Dropout gets a child stream too."""
+        rng = rng_from(seed)
+        if seed is not None:
+            for module in self.modules():
+                if isinstance(getattr(module, "rng", None), np.random.Generator):
+                    object.__setattr__(module, "rng", rng.spawn(1)[0])
+        return rng
+
+    def _scores(self, y: np.ndarray, output: np.ndarray) -> dict[str, float]:
+        return {metric.name: float(metric(y, output)) for metric in self.metrics}
+
+    # ---- inference ----------------------------------------------------------------------
+    def predict(self, x, batch_size: int = 1024) -> np.ndarray:
+        """The outputs for x as an array, computed in batches in eval mode with no graph.
+
+        Works before ``compile``. Dropout is off; the previous mode is restored after.
+        """
+        if not isinstance(batch_size, int) or batch_size <= 0:
+            raise ConfigError(
+                message("predict", "batch_size must be a positive int", repr(batch_size), "≥ 1")
+            )
+        x = checks.as_inputs("predict", x, self.dtype)
+        was_training = self.training
+        self.eval()
+        try:
+            with no_grad():
+                parts = [self(x[i : i + batch_size]).data for i in range(0, len(x), batch_size)]
+        finally:
+            self.train(was_training)
+        return np.concatenate(parts) if parts else np.empty((0,), self.dtype)
+
+    def evaluate(self, x, y, batch_size: int = 1024) -> dict[str, float]:
+        """``{"loss": ..., <metric>: ...}`` over all of (x, y), in eval mode."""
+        self._require_compiled("evaluate")
+        x, y = checks.as_inputs("evaluate", x, self.dtype), checks.as_targets("evaluate", y)
+        checks.check_pair("evaluate", x, y)
+        output = self.predict(x, batch_size)
+        with no_grad():
+            loss = float(self.loss(output, y).item())
+        return {"loss": loss, **self._scores(y, output)}
+
+    # ---- inspection and freezing --------------------------------------------------------
+    def summary(self, input_shape=None) -> str:
+        """A table of layers: name, output shape, parameter count, trainable; then totals.
+
+        Output shapes come from one forward pass on zeros of ``input_shape`` (without the
+        batch axis); by default the shape the model was last trained on, or the first
+        Dense layer's input size.
+        """
+        return summary_table(self, input_shape or self.input_shape)
+
+    def count_params(self, trainable: bool | None = None) -> int:
+        """Number of scalar parameters: all (None), trainable only (True) or frozen (False)."""
+        return sum(
+            p.size for p in self.parameters() if trainable is None or p.trainable == trainable
+        )
+
+    def freeze(self, up_to: int | None = None) -> Model:
+        """Freeze the first ``up_to`` child layers (all when None; negative counts from the end).
+
+        Frozen parameters get no gradient and no update: the usual way to keep pretrained
+        layers fixed while the last ones learn. ``unfreeze()`` undoes it.
+        """
+        children = list(self.children())
+        if up_to is not None and (not isinstance(up_to, int) or abs(up_to) > len(children)):
+            raise ConfigError(
+                message(
+                    "freeze",
+                    "up_to must be a layer count",
+                    repr(up_to),
+                    f"an int from {-len(children)} to {len(children)}, or None",
+                )
+            )
+        for child in children[:up_to]:
+            child.trainable = False
+        return self
+
+    def unfreeze(self) -> Model:
+        """Make every parameter trainable again."""
+        self.trainable = True
+        return self
+
+    # ---- files --------------------------------------------------------------------------
+    def save(self, path) -> None:
+        """Write the model to one file (see :func:`glassnet.training.io.save_model`)."""
+        from glassnet.training.io import save_model
+
+        save_model(self, path)
+
+
+class Sequential(nn.Sequential, Model):
+    """Layers applied in order, with the training API: ``gn.Sequential([Dense(...), ...])``."""

@@ -1,0 +1,86 @@
+"""``Model.summary()``: the table of layers, output shapes and parameter counts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet import nn
+from glassnet._config import no_grad
+from glassnet.errors import GlassnetError
+
+__all__ = ["summary_table"]
+
+
+def _output_shapes(model, input_shape) -> list[str]:
+    """Each layer's output shape from one forward pass on a zero batch of one; "?" unknown."""
+    layers = list(model.children())
+    if not isinstance(model, nn.Sequential):
+        return ["?"] * len(layers)
+    if input_shape is None and layers and isinstance(layers[0], nn.Dense):
+        input_shape = (layers[0].in_features,)
+    if input_shape is None:
+        return ["?"] * len(layers)
+    x, shapes = np.zeros((1, *input_shape), model.dtype), []
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            for layer in layers:
+                x = layer(x)
+                shapes.append(str((None, *x.shape[1:])))
+    except GlassnetError:
+        shapes += ["?"] * (len(layers) - len(shapes))
+    finally:
+        model.train(was_training)
+    return shapes
+
+
+def _label(module) -> str:
+    """``Dense(784 → 128)``, ``Dropout(p=0.2)``; containers by their class name."""
+    return type(module).__name__ if module._modules else str(module)
+
+
+def _trainable(module) -> str:
+    params = module.parameters()
+    if not params:
+        return "-"
+    flags = {p.trainable for p in params}
+    return "partly" if len(flags) == 2 else ("yes" if flags == {True} else "no")
+
+
+def summary_table(model, input_shape=None) -> str:
+    """The summary text; see :meth:`glassnet.training.Model.summary`."""
+    children = list(model._modules.items())
+    shapes = _output_shapes(model, input_shape)
+    rows = [
+        (
+            f"{name}  {_label(module)}",
+            shape,
+            f"{sum(p.size for p in module.parameters()):,}",
+            _trainable(module),
+        )
+        for (name, module), shape in zip(children, shapes)
+    ]
+    header = ("Layer", "Output shape", "Params", "Trainable")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+
+    def line(cells) -> str:
+        return "  ".join(
+            cell.rjust(w) if i == 2 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(cells, widths))
+        ).rstrip()
+
+    rule = len(line(header))
+    total, trainable = model.count_params(), model.count_params(trainable=True)
+    return "\n".join(
+        [
+            f"Model: {type(model).__name__}",
+            line(header),
+            "-" * rule,
+            *(line(r) for r in rows),
+            "=" * rule,
+            f"Total params: {total:,}",
+            f"Trainable params: {trainable:,}",
+            f"Frozen params: {total - trainable:,}",
+        ]
+    )
