@@ -3,7 +3,7 @@
 ``import glassnet as gn``; the public names are listed in ``__all__`` below.
 """
 
-from glassnet import errors, losses, nn, ops, optim, training
+from glassnet import data, errors, losses, nn, ops, optim, training
 from glassnet._config import enable_grad, no_grad
 from glassnet.autograd import Function, gradcheck
 from glassnet.errors import (
@@ -50,6 +50,7 @@ __all__ = [
     "arange",
     "as_tensor",
     "enable_grad",
+    "data",
     "errors",
     "eye",
     "losses",
