@@ -1,6 +1,7 @@
 """Layers and modules: ``gn.nn.Dense(784, 128)``, ``gn.nn.ReLU()``, ..."""
 
 from glassnet.nn import init
+from glassnet.nn.conv import AvgPool2D, BatchNorm, Conv2D, GlobalAvgPool2D, MaxPool2D, Reshape
 from glassnet.nn.layers import (
     Dense,
     Dropout,
@@ -17,6 +18,12 @@ from glassnet.nn.layers import (
 from glassnet.nn.module import Module, Parameter
 
 __all__ = [
+    "AvgPool2D",
+    "BatchNorm",
+    "Conv2D",
+    "GlobalAvgPool2D",
+    "MaxPool2D",
+    "Reshape",
     "Dense",
     "Dropout",
     "Flatten",

@@ -1,0 +1,300 @@
+"""Image layers (NCHW): Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, BatchNorm, Reshape.
+
+Each layer checks its input's shape and names itself in the error, then applies one op
+from :mod:`glassnet.ops` (convolution, pooling, normalisation), whose docstrings hold the
+forward and backward formulas. ``get_config()`` returns the constructor arguments, so a
+saved architecture can rebuild the layer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet import ops
+from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
+from glassnet.nn import init as initializers
+from glassnet.nn.module import Module, Parameter
+from glassnet.ops.conv import check_image_batch, pair
+from glassnet.ops.pool import _pool_settings
+from glassnet.tensor import Tensor, as_tensor, rng_from
+
+__all__ = ["Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "BatchNorm", "Reshape"]
+
+
+def _positive_int(where: str, name: str, value) -> int:
+    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(
+            message(where, f"{name} must be a positive int", repr(value), "an int ≥ 1")
+        )
+    return int(value)
+
+
+def _channel_error(layer: Module, x: Tensor, channels: int) -> ShapeError:
+    """'<layer>: input has C channels, expected K. Got x.shape=…; expected (N, K, H, W).'"""
+    got = x.shape[1]
+    hint = (
+        f"the previous layer must output {channels} channels"
+        if got != 1 or channels == 1
+        else "images (N, 28, 28) become (N, 1, 28, 28) with gn.vision.mnist_to_images"
+    )
+    return ShapeError(
+        message(
+            str(layer),
+            f"input has {got} channels on axis 1, expected {channels}",
+            f"x.shape={fmt_shape(x.shape)}",
+            f"(N, {channels}, H, W)",
+            hint,
+        )
+    )
+
+
+class Conv2D(Module):
+    """2-D convolution layer: every output channel is one kernel slid over the image.
+
+    Forward:   y = conv2d(x, w, stride, padding, dilation) + b   (see ops.conv.Conv2D)
+    Shapes:    x (N, C_in, H, W) → y (N, C_out, Ho, Wo);  w (C_out, C_in, KH, KW),  b (C_out,)
+    Notes:     w is PyTorch's layout; initialised by ``init`` (Glorot uniform, Keras'
+               default: a = √(6 / (fan_in + fan_out)), fan_in = C_in·KH·KW,
+               fan_out = C_out·KH·KW); b starts at zero.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        use_bias: bool = True,
+        init="glorot_uniform",
+        seed=None,
+        dtype=np.float32,
+    ):
+        super().__init__()
+        self.in_channels = _positive_int("Conv2D", "in_channels", in_channels)
+        self.out_channels = _positive_int("Conv2D", "out_channels", out_channels)
+        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2D")
+        self.stride = pair(stride, "stride", "Conv2D")
+        self.dilation = pair(dilation, "dilation", "Conv2D")
+        ops.conv.resolve_padding(
+            padding, (1, 1), self.kernel_size, self.stride, self.dilation, "Conv2D"
+        )  # validates the spelling now, not at the first call
+        self.padding = padding if isinstance(padding, str | int) else tuple(padding)
+        self.use_bias, self.init = bool(use_bias), init if isinstance(init, str) else "custom"
+        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        self.w = Parameter(initializers.get(init)(shape, seed=rng_from(seed), dtype=dtype))
+        if use_bias:
+            self.b = Parameter(np.zeros(self.out_channels, dtype))
+
+    def forward(self, x) -> Tensor:
+        x = as_tensor(x, self.w)
+        check_image_batch(x, str(self))
+        if x.shape[1] != self.in_channels:
+            raise _channel_error(self, x, self.in_channels)
+        b = self.b if self.use_bias else None
+        return ops.conv2d(x, self.w, b, self.stride, self.padding, self.dilation)
+
+    def get_config(self) -> dict:
+        return {
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+            "kernel_size": list(self.kernel_size),
+            "stride": list(self.stride),
+            "padding": self.padding if isinstance(self.padding, str | int) else list(self.padding),
+            "dilation": list(self.dilation),
+            "use_bias": self.use_bias,
+        }
+
+    def __str__(self) -> str:
+        return (
+            f"Conv2D({self.in_channels} → {self.out_channels}, "
+            f"{self.kernel_size[0]}×{self.kernel_size[1]})"
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding!r}"
+        )
+
+
+class _Pool(Module):
+    """Shared settings of MaxPool2D and AvgPool2D (stride defaults to the kernel size)."""
+
+    op = None
+
+    def __init__(self, kernel_size=2, stride=None, padding=0):
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = pair(kernel_size, "kernel_size", name)
+        self.stride = self.kernel_size if stride is None else pair(stride, "stride", name)
+        self.padding = pair(padding, "padding", name, minimum=0)
+        probe = Tensor(np.zeros((1, 1) + self.kernel_size, np.float32))
+        _pool_settings(probe, self.kernel_size, self.stride, self.padding, name)
+
+    def forward(self, x) -> Tensor:
+        x = as_tensor(x)
+        _pool_settings(x, self.kernel_size, self.stride, self.padding, str(self))
+        return type(self).op(x, self.kernel_size, self.stride, self.padding)
+
+    def get_config(self) -> dict:
+        return {
+            "kernel_size": list(self.kernel_size),
+            "stride": list(self.stride),
+            "padding": list(self.padding),
+        }
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}({self.kernel_size[0]}×{self.kernel_size[1]})"
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool2D(_Pool):
+    """Max pooling: y = the maximum of each window (ties: gradient to the first maximum).
+
+    Shapes:    x (N, C, H, W) → y (N, C, ⌊(H + 2p − k) / s⌋ + 1, ⌊(W + 2p − k) / s⌋ + 1)
+    """
+
+    op = staticmethod(ops.max_pool2d)
+
+
+class AvgPool2D(_Pool):
+    """Average pooling: y = the mean of each window (padded zeros count).
+
+    Shapes:    x (N, C, H, W) → y (N, C, ⌊(H + 2p − k) / s⌋ + 1, ⌊(W + 2p − k) / s⌋ + 1)
+    """
+
+    op = staticmethod(ops.avg_pool2d)
+
+
+class GlobalAvgPool2D(Module):
+    """The mean of each feature map: (N, C, H, W) → (N, C), a parameter-free classifier
+    neck (replaces Flatten + a large Dense)."""
+
+    def forward(self, x) -> Tensor:
+        return ops.global_avg_pool2d(as_tensor(x))
+
+    def get_config(self) -> dict:
+        return {}
+
+
+class BatchNorm(Module):
+    """Batch normalisation for (N, C) features or (N, C, H, W) images (see ops.norm.BatchNorm).
+
+    Forward:   y = γ ⊙ (x − μ) / √(σ² + ε) + β, per channel
+    Shapes:    x (N, C) or (N, C, H, W) → y (same);  γ (C,) starts at 1, β (C,) at 0
+    Notes:     μ, σ² are the batch's statistics when the layer trains, and the running
+               statistics (buffers ``running_mean``, ``running_var``, saved in the state
+               dict) when it evaluates. A FROZEN BatchNorm (``trainable = False``, e.g. in
+               a base frozen for fine-tuning) always uses and never updates its running
+               statistics, even inside ``fit``: the new data's batch statistics would
+               otherwise shift every feature the frozen layers after it were trained on
+               (the Keras fine-tuning pitfall). Running updates use PyTorch's momentum:
+               r ← (1 − momentum)·r + momentum·batch.
+    """
+
+    def __init__(
+        self, num_features: int, momentum: float = 0.1, eps: float = 1e-5, dtype=np.float32
+    ):
+        super().__init__()
+        self.num_features = _positive_int("BatchNorm", "num_features", num_features)
+        if not isinstance(momentum, int | float) or not 0 < momentum <= 1:
+            raise ConfigError(
+                message("BatchNorm", "momentum must be in (0, 1]", repr(momentum), "e.g. 0.1")
+            )
+        if not isinstance(eps, int | float) or not eps > 0:
+            raise ConfigError(message("BatchNorm", "eps must be positive", repr(eps), "e.g. 1e-5"))
+        self.momentum, self.eps = float(momentum), float(eps)
+        self.gamma = Parameter(np.ones(num_features, dtype))
+        self.beta = Parameter(np.zeros(num_features, dtype))
+        object.__setattr__(self, "running_mean", np.zeros(num_features, dtype))
+        object.__setattr__(self, "running_var", np.ones(num_features, dtype))
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        return {"running_mean": self.running_mean, "running_var": self.running_var}
+
+    def forward(self, x) -> Tensor:
+        x = as_tensor(x, self.gamma)
+        if x.ndim not in (2, 4):
+            raise ShapeError(
+                message(
+                    str(self),
+                    "input must be (N, C) features or (N, C, H, W) images",
+                    f"x.shape={fmt_shape(x.shape)}",
+                    f"(N, {self.num_features}) or (N, {self.num_features}, H, W)",
+                )
+            )
+        if x.shape[1] != self.num_features:
+            raise _channel_error(self, x, self.num_features)
+        return ops.batch_norm(
+            x,
+            self.gamma,
+            self.beta,
+            self.running_mean,
+            self.running_var,
+            training=self.training and self.trainable,
+            momentum=self.momentum,
+            eps=self.eps,
+        )
+
+    def get_config(self) -> dict:
+        return {"num_features": self.num_features, "momentum": self.momentum, "eps": self.eps}
+
+    def __str__(self) -> str:
+        return f"BatchNorm({self.num_features})"
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, momentum={self.momentum}, eps={self.eps}"
+
+
+class Reshape(Module):
+    """Reshape every sample: (N, *) → (N, *target_shape); one axis may be −1 (inferred).
+
+    Example: ``Reshape((1, 28, 28))`` turns flat MNIST rows (N, 784) into images.
+    """
+
+    def __init__(self, target_shape):
+        super().__init__()
+        shape = tuple(target_shape) if isinstance(target_shape, tuple | list) else None
+        if (
+            not shape
+            or not all(isinstance(s, int) and (s > 0 or s == -1) for s in shape)
+            or shape.count(-1) > 1
+        ):
+            raise ConfigError(
+                message(
+                    "Reshape",
+                    "target_shape must be a tuple of positive ints (at most one -1)",
+                    repr(target_shape),
+                    "e.g. (1, 28, 28)",
+                )
+            )
+        self.target_shape = shape
+
+    def forward(self, x) -> Tensor:
+        x = as_tensor(x)
+        per_sample = int(np.prod(x.shape[1:])) if x.ndim else 0
+        known = int(np.prod([s for s in self.target_shape if s != -1]))
+        fits = per_sample == known if -1 not in self.target_shape else per_sample % known == 0
+        if x.ndim == 0 or not fits:
+            raise ShapeError(
+                message(
+                    str(self),
+                    f"cannot lay out {per_sample} values per sample as {self.target_shape}",
+                    f"x.shape={fmt_shape(x.shape)}",
+                    f"{known} values per sample",
+                )
+            )
+        return ops.reshape(x, (x.shape[0], *self.target_shape))
+
+    def get_config(self) -> dict:
+        return {"target_shape": list(self.target_shape)}
+
+    def __str__(self) -> str:
+        return f"Reshape({self.target_shape})"
+
+    def extra_repr(self) -> str:
+        return str(self.target_shape)
