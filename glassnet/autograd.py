@@ -10,13 +10,22 @@ inputs: the chain rule, dL/dx = dL/dy · dy/dx, applied one op at a time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from glassnet import _config
-from glassnet.errors import DTypeError, GlassnetError, ShapeError, fmt_shape, message
-from glassnet.tensor import Tensor
+from glassnet.errors import (
+    DTypeError,
+    GlassnetError,
+    GradientCheckError,
+    ShapeError,
+    fmt_shape,
+    message,
+)
+from glassnet.tensor import Tensor, rng_from
 
-__all__ = ["Function", "backward", "unbroadcast"]
+__all__ = ["Function", "GradcheckReport", "backward", "gradcheck", "unbroadcast"]
 
 
 class Function:
@@ -41,16 +50,10 @@ class Function:
         fn = cls(**settings)
         try:
             y = fn.forward(*[t.data for t in inputs])
-        except ValueError as exc:  # NumPy's broadcasting and size errors, in our terms
-            shapes = ", ".join(fmt_shape(t.shape) for t in inputs)
-            raise ShapeError(
-                message(
-                    fn.name,
-                    "the inputs' shapes do not fit together",
-                    f"shapes {shapes} ({exc})",
-                    "shapes that broadcast: equal or 1, aligned right",
-                )
-            ) from None
+        except GlassnetError:
+            raise
+        except ValueError as exc:  # NumPy's broadcasting and axis errors, in our terms
+            raise ShapeError(_numpy_error_message(fn, inputs, exc)) from None
         record = _config.grad_enabled and any(t.requires_grad for t in inputs)
         out = Tensor._from_op(y, fn if record else None)
         if record:
@@ -71,6 +74,23 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
+
+
+def _numpy_error_message(fn: Function, inputs: tuple, exc: ValueError) -> str:
+    shapes = ", ".join(fmt_shape(t.shape) for t in inputs)
+    if isinstance(exc, np.exceptions.AxisError):
+        return message(
+            fn.name,
+            "an axis is out of range",
+            f"shapes {shapes} ({exc})",
+            "axes within each input's number of axes",
+        )
+    return message(
+        fn.name,
+        "the inputs' shapes do not fit together",
+        f"shapes {shapes} ({exc})",
+        "shapes that broadcast: equal or 1, aligned right",
+    )
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -134,7 +154,7 @@ def _seed_gradient(root: Tensor, grad) -> np.ndarray:
                     "an upstream gradient is needed for a non-scalar tensor",
                     f"a tensor of shape {fmt_shape(root.shape)}",
                     "a scalar (one element)",
-                    "call loss.backward() on a scalar loss, or pass grad=<array of the same shape>",
+                    "call backward() on a scalar loss, or pass grad=<array of the same shape>",
                 )
             )
         return np.ones(root.shape, dtype=root.dtype)
@@ -214,25 +234,37 @@ def _propagate(fn: Function, node: Tensor, grad_y: np.ndarray, grads: dict, hook
 
 
 def _accumulate(leaf: Tensor, grad: np.ndarray, hook) -> None:
-    if grad.dtype != leaf.data.dtype:
-        grad = grad.astype(leaf.data.dtype)
-    leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+    """leaf.grad += grad, out of place. The first gradient is copied: a backward may hand
+    the same array to several inputs (``a + b``) or a read-only broadcast view (``sum``),
+    and each leaf must own a writable ``.grad`` that nothing else aliases."""
+    if leaf.grad is None:
+        leaf.grad = np.array(grad, dtype=leaf.data.dtype)
+    else:
+        leaf.grad = leaf.grad + grad.astype(leaf.data.dtype, copy=False)
     if hook is not None:
         hook.on_accumulate(leaf, grad, leaf.grad)
 
 
+@dataclass
 class GradcheckReport:
-    """Per-input errors of a gradient check: ``max_abs`` and ``max_rel`` lists, ``ok``."""
+    """Per-input errors of a gradient check, one entry per input in call order.
 
-    def __init__(self, names, max_abs, max_rel, ok):
-        self.names, self.max_abs, self.max_rel, self.ok = names, max_abs, max_rel, ok
+    ``names``: each input's name (its ``.name``, else ``input i``) and shape;
+    ``max_abs``: max |autograd − numerical|; ``max_rel``: max of that error divided by
+    max(|numerical|, 1e-12); ``ok``: every element within ``atol + rtol·|numerical|``.
+    """
 
-    def __repr__(self) -> str:
+    names: list[str]
+    max_abs: list[float]
+    max_rel: list[float]
+    ok: bool
+
+    def __str__(self) -> str:
         rows = [
             f"  {n}: max abs error {a:.3e}, max rel error {r:.3e}"
             for n, a, r in zip(self.names, self.max_abs, self.max_rel)
         ]
-        return "GradcheckReport(ok={})\n{}".format(self.ok, "\n".join(rows))
+        return "\n".join([f"gradcheck {'passed' if self.ok else 'FAILED'}", *rows])
 
 
 def gradcheck(
@@ -249,56 +281,62 @@ def gradcheck(
     With a random upstream gradient g (so a backward that ignores or transposes dL/dy is
     caught), the scalar L = Σ g ⊙ fn(inputs) has, for each input element xᵢ,
 
-        dL/dxᵢ ≈ (L(xᵢ + ε) − L(xᵢ − ε)) / (2ε)
+        dL/dxᵢ ≈ (L(xᵢ + ε) − L(xᵢ − ε)) / (2ε)       (error O(ε²))
 
-    ``inputs`` are tensors or arrays; float ones are checked (copied to float64).
-    Returns a :class:`GradcheckReport`; raises GradientCheckError naming the first input
-    whose gradient is off by more than ``atol + rtol·|numerical|`` somewhere.
+    ``inputs`` are tensors, arrays or numbers; each is copied to a float64 leaf and checked.
+    Returns a :class:`GradcheckReport`; unless ``raise_on_error`` is False, raises
+    GradientCheckError naming every input whose gradient is off by more than
+    ``atol + rtol·|numerical|`` somewhere, with the worst element.
+
+    >>> import glassnet as gn
+    >>> gn.gradcheck(lambda x: x * x, [1.0, 2.0]).ok
+    True
     """
-    from glassnet.errors import GradientCheckError
-    from glassnet.tensor import rng_from
-
-    xs = [
-        Tensor(
-            np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64), requires_grad=True
-        )
-        for x in inputs
-    ]
+    xs = [Tensor(np.array(_data(x), dtype=np.float64), requires_grad=True) for x in inputs]
+    labels = [_label(x, i) for i, x in enumerate(inputs)]
     out = fn(*xs)
     g = rng_from(seed).standard_normal(out.shape)
     out.backward(g)
-    names, max_abs, max_rel, failures = [], [], [], []
-    for i, x in enumerate(xs):
+    report = GradcheckReport([], [], [], True)
+    failures = []
+    for i, (x, label) in enumerate(zip(xs, labels)):
         analytic = np.zeros(x.shape) if x.grad is None else x.grad
         numeric = _numerical_gradient(fn, xs, i, g, eps)
         error = np.abs(analytic - numeric)
-        names.append(f"input {i} {fmt_shape(x.shape)}")
-        max_abs.append(float(error.max(initial=0.0)))
-        max_rel.append(float((error / np.maximum(np.abs(numeric), 1e-12)).max(initial=0.0)))
+        report.names.append(f"{label} {fmt_shape(x.shape)}")
+        report.max_abs.append(float(error.max(initial=0.0)))
+        report.max_rel.append(float((error / np.maximum(np.abs(numeric), 1e-12)).max(initial=0)))
         if np.any(error > atol + rtol * np.abs(numeric)):
             worst = np.unravel_index(np.argmax(error), x.shape) if x.ndim else ()
             failures.append(
                 message(
                     "gradcheck",
-                    f"the gradient of input {i} is wrong at index {worst}",
+                    f"the gradient of {label} is wrong at index {worst}",
                     f"autograd {analytic[worst]:.10g}",
                     f"numerical {numeric[worst]:.10g}",
-                    "check that op's backward formula",
+                    "check the backward of the ops this input flows through",
                 )
             )
-    report = GradcheckReport(names, max_abs, max_rel, not failures)
+    report.ok = not failures
     if failures and raise_on_error:
         raise GradientCheckError("\n".join(failures))
     return report
 
 
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _label(x, index: int) -> str:
+    name = x.name if isinstance(x, Tensor) else None
+    return f"input {index}" + (f" '{name}'" if name else "")
+
+
 def _numerical_gradient(fn, xs, i, g, eps) -> np.ndarray:
     """Central differences of L = Σ g ⊙ fn(xs) with respect to xs[i], element by element."""
-    from glassnet._config import no_grad
-
     x = xs[i].data
     numeric = np.zeros_like(x)
-    with no_grad():
+    with _config.no_grad():
         for idx in np.ndindex(x.shape):
             original = x[idx]
             x[idx] = original + eps

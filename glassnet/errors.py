@@ -21,6 +21,7 @@ __all__ = [
     "GradientCheckError",
     "message",
     "fmt_shape",
+    "check_axis",
 ]
 
 
@@ -79,3 +80,21 @@ def message(
     if hint:
         text += f"\n  hint: {hint}"
     return text
+
+
+def check_axis(axis: int, ndim: int, where: str) -> int:
+    """``axis`` as a non-negative index into ``ndim`` axes, or a ShapeError naming ``where``.
+
+    >>> check_axis(-1, 3, "sum")
+    2
+    """
+    if not -ndim <= axis < ndim:
+        raise ShapeError(
+            message(
+                where,
+                f"axis {axis} is out of range for a tensor with {ndim} axes",
+                f"axis={axis}",
+                f"an axis in [{-ndim}, {ndim})" if ndim else "no axis (the tensor is a scalar)",
+            )
+        )
+    return int(axis) % ndim

@@ -62,6 +62,16 @@ def _to_array(data, dtype, where: str) -> np.ndarray:
     return array
 
 
+def _int_grad_message(dtype) -> str:
+    return message(
+        "tensor",
+        "only floating-point tensors can require a gradient",
+        f"dtype {dtype}",
+        "float32 or float64",
+        "pass dtype='float32' or use .astype('float32')",
+    )
+
+
 class Tensor:
     """An n-dimensional array that can record the ops applied to it for backpropagation.
 
@@ -75,15 +85,7 @@ class Tensor:
     def __init__(self, data, dtype=None, requires_grad: bool = False, name: str | None = None):
         self.data = _to_array(data, dtype, "tensor")
         if requires_grad and self.data.dtype.kind != "f":
-            raise DTypeError(
-                message(
-                    "tensor",
-                    "only floating-point tensors can require a gradient",
-                    f"dtype {self.data.dtype}",
-                    "float32 or float64",
-                    "pass dtype='float32' or use .astype('float32')",
-                )
-            )
+            raise DTypeError(_int_grad_message(self.data.dtype))
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.creator = None
@@ -112,6 +114,10 @@ class Tensor:
     def __len__(self) -> int:
         return len(self.data)
 
+    def __iter__(self):
+        """Iterate over the first axis, like an ndarray (each row is a differentiable view)."""
+        return (self[i] for i in range(len(self)))
+
     def numpy(self) -> np.ndarray:
         """The underlying ndarray (shared, not copied)."""
         return self.data
@@ -135,6 +141,9 @@ class Tensor:
         return Tensor._from_op(self.data, None)
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Start (or stop) tracking ops on this leaf; only float tensors can."""
+        if flag and self.data.dtype.kind != "f":
+            raise DTypeError(_int_grad_message(self.data.dtype))
         self.requires_grad = bool(flag)
         return self
 

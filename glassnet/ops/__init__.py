@@ -11,7 +11,7 @@ import builtins
 
 import numpy as np
 
-from glassnet.errors import ShapeError, fmt_shape, message
+from glassnet.errors import ShapeError, check_axis, fmt_shape, message
 from glassnet.ops import activation, arithmetic, linalg, reduce, shape
 from glassnet.tensor import Tensor, as_tensor
 
@@ -255,6 +255,7 @@ def _permute(x: Tensor, axes) -> Tensor:
 def swapaxes(x, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes."""
     x = as_tensor(x)
+    axis1, axis2 = check_axis(axis1, x.ndim, "swapaxes"), check_axis(axis2, x.ndim, "swapaxes")
     perm = list(range(x.ndim))
     perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
     return _permute(x, tuple(perm))
@@ -263,17 +264,17 @@ def swapaxes(x, axis1: int, axis2: int) -> Tensor:
 def expand_dims(x, axis: int) -> Tensor:
     """Insert an axis of size 1 at ``axis``."""
     x = as_tensor(x)
-    return shape_op(x, np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape)
+    axis = check_axis(axis, x.ndim + 1, "expand_dims")
+    return shape_op(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
 def squeeze(x, axis=None) -> Tensor:
     """Remove axes of size 1 (all of them, or the given ones, which must have size 1)."""
     x = as_tensor(x)
-    axes = (
-        [i for i, s in enumerate(x.shape) if s == 1]
-        if axis is None
-        else ([axis % x.ndim] if isinstance(axis, int) else [a % x.ndim for a in axis])
-    )
+    if axis is None:
+        axes = [i for i, s in enumerate(x.shape) if s == 1]
+    else:
+        axes = [check_axis(a, x.ndim, "squeeze") for a in np.atleast_1d(axis).tolist()]
     bad = [a for a in axes if x.shape[a] != 1]
     if bad:
         raise ShapeError(
@@ -312,6 +313,8 @@ def _broadcastable(source: tuple, target: tuple) -> bool:
 def flatten(x, start_axis: int = 0) -> Tensor:
     """Merge the axes from ``start_axis`` on into one (start_axis=1 keeps the batch axis)."""
     x = as_tensor(x)
+    if x.ndim:
+        start_axis = check_axis(start_axis, x.ndim, "flatten")
     return shape_op(x, x.shape[:start_axis] + (-1,))
 
 
@@ -342,16 +345,19 @@ def getitem(x, index) -> Tensor:
         ) from None
 
 
-def _same_dtype(tensors) -> list[Tensor]:
+def _same_dtype(tensors, where: str) -> list[Tensor]:
     tensors = list(tensors)
+    if not tensors:
+        raise ShapeError(message(where, "there is nothing to join", "an empty list", "tensors"))
     like = next((t for t in tensors if isinstance(t, Tensor)), None)
     return [as_tensor(t, like) for t in tensors]
 
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
     """Join tensors along an existing axis."""
-    tensors = _same_dtype(tensors)
-    rest = [tuple(s for i, s in enumerate(t.shape) if i != axis % t.ndim) for t in tensors]
+    tensors = _same_dtype(tensors, "concatenate")
+    axis = check_axis(axis, tensors[0].ndim, "concatenate")
+    rest = [tuple(s for i, s in enumerate(t.shape) if i != axis) for t in tensors]
     if builtins.any(r != rest[0] for r in rest) or len({t.ndim for t in tensors}) > 1:
         raise ShapeError(
             message(
@@ -366,7 +372,8 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
 
 def stack(tensors, axis: int = 0) -> Tensor:
     """Stack same-shaped tensors along a new axis."""
-    tensors = _same_dtype(tensors)
+    tensors = _same_dtype(tensors, "stack")
+    axis = check_axis(axis, tensors[0].ndim + 1, "stack")
     if len({t.shape for t in tensors}) > 1:
         raise ShapeError(
             message(
@@ -419,12 +426,14 @@ def softplus(x) -> Tensor:
 
 def softmax(x, axis: int = -1) -> Tensor:
     """Probabilities along ``axis``: e^xᵢ / Σⱼ e^xⱼ (stable)."""
-    return activation.Softmax.apply(as_tensor(x), axis=axis)
+    x = as_tensor(x)
+    return activation.Softmax.apply(x, axis=check_axis(axis, x.ndim, "softmax"))
 
 
 def log_softmax(x, axis: int = -1) -> Tensor:
     """ln softmax(x) along ``axis`` (stable)."""
-    return activation.LogSoftmax.apply(as_tensor(x), axis=axis)
+    x = as_tensor(x)
+    return activation.LogSoftmax.apply(x, axis=check_axis(axis, x.ndim, "log_softmax"))
 
 
 # ---- convolution, pooling, normalisation (NCHW; defined beside their ops) ---------------

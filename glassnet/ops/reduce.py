@@ -10,14 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.autograd import Function
+from glassnet.errors import check_axis
 
 
-def _axes(axis, ndim: int) -> tuple[int, ...]:
+def _axes(axis, ndim: int, where: str) -> tuple[int, ...]:
+    """The reduced axes as non-negative ints (all axes when ``axis`` is None)."""
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, int | np.integer):
         axis = (axis,)
-    return tuple(int(a) % ndim if ndim else 0 for a in axis)
+    return tuple(check_axis(a, ndim, where) for a in axis)
 
 
 def _expand(grad_y: np.ndarray, axes: tuple, keepdims: bool) -> np.ndarray:
@@ -41,7 +43,7 @@ class Sum(Function):
     """
 
     def forward(self, x):
-        self.shape, self.axes = x.shape, _axes(self.axis, x.ndim)
+        self.shape, self.axes = x.shape, _axes(self.axis, x.ndim, self.name)
         return np.sum(x, axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, grad_y):
@@ -57,7 +59,7 @@ class Mean(Function):
     """
 
     def forward(self, x):
-        self.shape, self.axes = x.shape, _axes(self.axis, x.ndim)
+        self.shape, self.axes = x.shape, _axes(self.axis, x.ndim, self.name)
         self.n = _count(x.shape, self.axes)
         return np.mean(x, axis=self.axes, keepdims=self.keepdims)
 
@@ -78,7 +80,7 @@ class Max(Function):
     reduce = staticmethod(np.max)
 
     def forward(self, x):
-        self.axes = _axes(self.axis, x.ndim)
+        self.axes = _axes(self.axis, x.ndim, self.name)
         y = self.reduce(x, axis=self.axes, keepdims=True)
         hits = x == y
         self.route = hits / np.sum(hits, axis=self.axes, keepdims=True).astype(x.dtype)
@@ -109,7 +111,7 @@ class Var(Function):
     """
 
     def forward(self, x):
-        self.axes = _axes(self.axis, x.ndim)
+        self.axes = _axes(self.axis, x.ndim, self.name)
         self.centered = x - np.mean(x, axis=self.axes, keepdims=True)
         self.denominator = x.dtype.type(_count(x.shape, self.axes) - self.ddof)
         squares = np.sum(self.centered**2, axis=self.axes, keepdims=self.keepdims)
