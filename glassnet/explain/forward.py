@@ -1,0 +1,151 @@
+"""Forward propagation of one data point, layer by layer, with the actual numbers.
+
+For a Dense layer every output node j gets the weighted sum of the lesson,
+
+    z[j] = Σᵢ x[i]·w[i, j] + b[j]
+
+printed term by term when the layer is small (``2·1 + 3·1 + 0 = 5``) and as shapes, the
+formula and a few values when it is large. An activation then prints a = f(z) per node, and
+any other layer (Flatten, Softmax, Conv2D, pooling, …) its docstring formula, shapes and
+values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from glassnet import nn
+from glassnet._config import no_grad
+from glassnet.errors import ShapeError, fmt_shape, message
+from glassnet.explain._layers import activation_of, doc_line, layer_label, layers_of, summary_line
+from glassnet.explain.render import Document, Rendered, excerpt, factor, num
+from glassnet.tensor import Tensor
+
+__all__ = ["forward", "ForwardExplanation", "one_point", "evaluation_mode"]
+
+SMALL = 8  # layers with at most this many inputs and outputs show every value
+
+
+def one_point(model, x) -> np.ndarray:
+    """``x`` as a batch of one: (in,) → (1, in), (C, H, W) → (1, C, H, W); (1, …) unchanged."""
+    x = np.asarray(x.data if isinstance(x, Tensor) else x)
+    if x.dtype.kind not in "fiu":
+        x = x.astype(np.float64)
+    first = next((layer for _, layer in layers_of(model) if layer.parameters()), None)
+    wants = 2 if isinstance(first, nn.Dense) else 4 if first is not None else x.ndim + 1
+    if x.ndim == wants - 1:
+        return x[None]
+    if x.ndim == wants and x.shape[0] == 1:
+        return x
+    raise ShapeError(
+        message(
+            "explain",
+            "explanations walk one data point",
+            f"x.shape={fmt_shape(x.shape)}",
+            f"one sample ({wants - 1} axis/axes), or a batch of 1",
+            "pass x[0] (or x[i:i + 1]) instead of the whole data set",
+        )
+    )
+
+
+@contextlib.contextmanager
+def evaluation_mode(model):
+    """Switch a model to eval mode (Dropout passes through) for the block, then restore it."""
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for module, mode in modes:
+            object.__setattr__(module, "training", mode)
+
+
+class ForwardExplanation(Rendered):
+    """The walk of one data point: ``steps`` (one dict per layer) and the model ``output``.
+
+    Each step holds ``name``, ``layer``, ``input`` and ``output`` arrays (batch axis
+    dropped). ``print(e)`` shows the text; ``e.markdown()`` the Markdown.
+    """
+
+    def __init__(self, steps: list[dict], document: Document):
+        self.steps, self.document = steps, document
+        self.output = steps[-1]["output"] if steps else None
+
+    def __repr__(self) -> str:
+        return f"ForwardExplanation({len(self.steps)} layers, output={excerpt(self.output)})"
+
+
+def forward(model, x) -> ForwardExplanation:
+    """Walk one data point ``x`` through ``model`` and explain every layer with numbers.
+
+    >>> import glassnet as gn, numpy as np
+    >>> net = gn.Sequential([gn.nn.Dense(2, 1, use_bias=False)])
+    >>> net[0].w.data[:] = [[1.0], [-1.0]]
+    >>> print(gn.explain.forward(net, [2.0, 3.0]).output)
+    [-1.]
+    """
+    a = one_point(model, x)
+    doc = Document("Forward propagation of one data point")
+    doc.line(f"input x = {excerpt(a[0], limit=12)}   shape {fmt_shape(a.shape[1:])}")
+    steps = []
+    with evaluation_mode(model), no_grad():
+        for name, layer in layers_of(model):
+            out = layer(Tensor._from_op(a, None)).data
+            steps.append({"name": name, "layer": layer, "input": a[0], "output": out[0]})
+            doc.heading(f"layer {layer_label(name, layer)}")
+            _describe(doc, layer, a[0], out[0])
+            a = out
+    doc.heading("output")
+    doc.line(f"prediction = {excerpt(a[0], limit=12)}")
+    return ForwardExplanation(steps, doc)
+
+
+def _describe(doc: Document, layer, x: np.ndarray, out: np.ndarray) -> None:
+    if isinstance(layer, nn.Dense):
+        _dense(doc, layer, x, out)
+        return
+    act = activation_of(layer)
+    if act is not None:
+        _activation(doc, act, x, out)
+        return
+    formula = doc_line(type(layer), "Forward") or summary_line(layer)
+    doc.math(formula)
+    doc.line(f"shapes: {fmt_shape(x.shape)} → {fmt_shape(out.shape)}")
+    doc.line(f"values: {excerpt(out, limit=SMALL)}")
+
+
+def _dense(doc: Document, layer, x: np.ndarray, z: np.ndarray) -> None:
+    w = layer.w.data
+    b = layer.b.data if layer.use_bias else np.zeros(w.shape[1], w.dtype)
+    n_in, n_out = w.shape
+    doc.math("z = x·w + b,   z[j] = Σᵢ x[i]·w[i, j] + b[j]")
+    if n_in <= SMALL and n_out <= SMALL:
+        lines = []
+        for j in range(n_out):
+            names = " + ".join(f"x[{i}]·w[{i}, {j}]" for i in range(n_in)) + f" + b[{j}]"
+            values = " + ".join(f"{factor(x[i])}·{factor(w[i, j])}" for i in range(n_in))
+            lines.append(f"z[{j}] = {names}")
+            lines.append(f"     = {values} + {factor(b[j])} = {num(z[j])}")
+        doc.math(*lines)
+        return
+    doc.line(
+        f"shapes: x {fmt_shape(x.shape)} · w {fmt_shape(w.shape)} + b {fmt_shape(b.shape)}"
+        f" → z {fmt_shape(z.shape)}"
+    )
+    shown = min(3, n_in)
+    terms = " + ".join(f"{factor(x[i])}·{factor(w[i, 0])}" for i in range(shown))
+    doc.math(f"z[0] = {terms} + … ({n_in} terms) + {factor(b[0])} = {num(z[0])}")
+    doc.line(f"z = {excerpt(z, limit=SMALL)}")
+
+
+def _activation(doc: Document, act, z: np.ndarray, a: np.ndarray) -> None:
+    doc.math(act.forward)
+    if z.size <= SMALL:
+        doc.math(
+            *(f"a[{j}] = {act.name}({num(z.flat[j])}) = {num(a.flat[j])}" for j in range(z.size))
+        )
+        return
+    doc.line(f"shape {fmt_shape(z.shape)};  z = {excerpt(z, limit=4)}")
+    doc.line(f"a = {excerpt(a, limit=4)}")

@@ -1,0 +1,288 @@
+"""The chain rule for one weight, with numbers, then the optimizer's update of it.
+
+The slope of the loss L with respect to a weight w that connects node x to node z (and
+z feeds an activation a = f(z)) is the product of three factors:
+
+    dL/dw = dL/da · f′(z) · x
+            (1) slope of the loss at the node the weight feeds
+            (2) slope of the activation at that node
+            (3) value of the node feeding the weight (1 for a bias)
+
+At the output, (1) is the loss's own slope (for MSE 2·(prediction − actual)). At a hidden
+node it is the sum over every path to the later layers, dL/da[j] = Σₘ dL/dz′[m]·w′[j, m].
+A convolution kernel weight is shared by every output position, so its gradient is that
+product summed over the positions. The product is checked against autograd's gradient.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from glassnet import nn
+from glassnet.errors import ConfigError, GradientCheckError, ShapeError, fmt_shape, message
+from glassnet.explain import terms as term_rules
+from glassnet.explain._layers import activation_of, layer_label, layers_of
+from glassnet.explain.forward import evaluation_mode, one_point
+from glassnet.explain.render import Document, Rendered, factor, index_text, num
+from glassnet.explain.slopes import (
+    float64_copy,
+    layer_backward,
+    loss_slope,
+    path_sum,
+    resolve_loss,
+)
+from glassnet.explain.update import explain_update, resolve_optimizer
+from glassnet.tensor import Tensor
+
+__all__ = ["weight", "WeightExplanation"]
+
+_SPEC = re.compile(r"^\s*([\w.]+?)\s*(?:\[([\d,\s]*)\])?\s*$")
+
+
+class WeightExplanation(Rendered):
+    """The chain rule for one weight: ``factors``, ``gradient`` (their product, equal to
+    autograd's), ``value``, ``new_value`` after one optimizer step, and the ``document``."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+    def __repr__(self) -> str:
+        return (
+            f"WeightExplanation({self.name}: value={num(self.value)}, "
+            f"gradient={num(self.gradient)}, new_value={num(self.new_value)})"
+        )
+
+
+def weight(
+    model, x, y, name: str, loss="mse", lr: float | None = None, optimizer=None
+) -> WeightExplanation:
+    """Explain the gradient of one weight (``"0.w[1, 0]"``, ``"2.b[0]"``) for one data point.
+
+    ``loss`` is a loss name or object; ``optimizer`` a name, class or instance (default SGD)
+    and ``lr`` its learning rate (default the optimizer's own). Computation is in float64
+    on a copy of the model. Raises GradientCheckError if the chain-rule product differs
+    from autograd's gradient.
+    """
+    loss_fn, opt = resolve_loss(loss), resolve_optimizer(optimizer, lr)
+    pname, index, pos = _locate(model, name)
+    twin = float64_copy(model)
+    layers = [layer for _, layer in layers_of(twin)]
+    param = dict(twin.named_parameters())[pname]
+    xs = one_point(model, x).astype(np.float64)
+    acts, target, lval, grad_full = _run(twin, layers, xs, y, loss_fn, param, pname)
+    chain = _chain(layers, pos, acts, loss_fn, target)
+    attr = pname.rsplit(".", 1)[-1]
+    terms = term_rules.terms(
+        layers[pos], attr, index, acts[pos], chain["delta"], chain["slope"], chain["dL_da"]
+    )
+    gradient = math.fsum(t[-1] for t in terms)
+    autograd = float(grad_full[index])
+    if not math.isclose(gradient, autograd, rel_tol=1e-7, abs_tol=1e-10):
+        raise GradientCheckError(
+            message(
+                f"explain.weight({pname}{index_text(index)})",
+                "the chain-rule product differs from autograd's gradient",
+                f"{gradient!r} by the chain rule, {autograd!r} from autograd",
+                "equal values",
+                "one layer's backward disagrees with its forward; run gn.check_gradients",
+            )
+        )
+    original = dict(model.named_parameters())[pname]
+    new_value, update_lines = explain_update(opt, original, index, grad_full)
+    label = f"{pname}{index_text(index)}"
+    doc = _document(
+        label,
+        layers,
+        pos,
+        acts,
+        target,
+        lval,
+        loss_fn,
+        chain,
+        terms,
+        gradient,
+        autograd,
+        update_lines,
+    )
+    return WeightExplanation(
+        name=label,
+        value=float(param.data[index]),
+        gradient=gradient,
+        autograd=autograd,
+        new_value=new_value,
+        loss=lval,
+        factors=terms[0][1:4] if len(terms) == 1 else None,
+        terms=terms,
+        document=doc,
+    )
+
+
+def _locate(model, spec: str) -> tuple[str, tuple, int]:
+    """(parameter name, index, position of its layer) for ``"0.w[1, 0]"``."""
+    names = dict(model.named_parameters())
+    match = _SPEC.match(spec) if isinstance(spec, str) else None
+    if match is None or match.group(1) not in names:
+        raise ConfigError(
+            message(
+                "explain.weight",
+                f"no weight called {spec!r}",
+                repr(spec),
+                "a parameter name with an index, one of: " + ", ".join(f"{n}[...]" for n in names),
+                'write it like "0.w[1, 0]" (layer 0, weight from input 1 to node 0)',
+            )
+        )
+    pname = match.group(1)
+    shape = names[pname].shape
+    index = tuple(int(i) for i in match.group(2).split(",") if i.strip()) if match.group(2) else ()
+    if len(index) != len(shape) or any(not 0 <= i < s for i, s in zip(index, shape)):
+        raise ShapeError(
+            message(
+                "explain.weight",
+                f"the index {list(index)} does not fit {pname}",
+                f"{pname}.shape={fmt_shape(shape)}",
+                f"{len(shape)} indices within the shape",
+            )
+        )
+    owner = pname.rsplit(".", 1)[0]
+    positions = {n: i for i, (n, _) in enumerate(layers_of(model))}
+    if owner not in positions:
+        raise ConfigError(
+            message(
+                "explain.weight",
+                f"{pname} is not the weight of a top-level layer",
+                repr(pname),
+                "a weight of one of the model's layers (a Sequential's items)",
+            )
+        )
+    if not names[pname].requires_grad:
+        raise ConfigError(
+            message(
+                "explain.weight",
+                f"{pname} is frozen",
+                "trainable=False",
+                "a trainable weight",
+                f"set model[{owner}].trainable = True to explain it",
+            )
+        )
+    return pname, index, positions[owner]
+
+
+def _target(loss_fn, y, out_shape: tuple) -> np.ndarray:
+    y = np.asarray(y.data if isinstance(y, Tensor) else y)
+    if getattr(loss_fn, "name", None) == "cross_entropy" and y.size == 1 and out_shape[-1] > 1:
+        return y.reshape(1)
+    if y.size == int(np.prod(out_shape)):
+        return y.reshape(out_shape).astype(np.float64)
+    return y
+
+
+def _run(twin, layers, xs, y, loss_fn, param, pname):
+    """Forward with autograd through every layer, then backward: activations, target,
+    loss value and autograd's gradient of ``param``."""
+    with evaluation_mode(twin):
+        t = Tensor(xs)
+        acts = [xs]
+        for layer in layers:
+            t = layer(t)
+            acts.append(t.data)
+        target = _target(loss_fn, y, t.shape)
+        value = loss_fn(t, target)
+        value.backward()
+    grad = param.grad if param.grad is not None else np.zeros_like(param.data)
+    return acts, target, float(value.item()), grad
+
+
+def _chain(layers, pos: int, acts, loss_fn, target) -> dict:
+    """The node the weight feeds (z), its activation, and dL/da walked back from the loss."""
+    z = acts[pos + 1]
+    nxt = layers[pos + 1] if pos + 1 < len(layers) else None
+    act = activation_of(nxt) if nxt is not None else None
+    start = pos + 2 if act is not None else pos + 1
+    a = acts[start]
+    slope = act.slope(z, a, nxt) if act is not None else np.ones_like(z)
+    g_out, formula = loss_slope(loss_fn, acts[-1], target)
+    g, g_next = g_out, None
+    for j in reversed(range(start, len(layers))):
+        g_next = g
+        g = layer_backward(layers[j], acts[j], acts[j + 1], g)
+    return {
+        "z": z,
+        "a": a,
+        "act": act,
+        "slope": slope,
+        "dL_da": g,
+        "delta": g * slope,
+        "start": start,
+        "g_next": g_next,
+        "g_out": g_out,
+        "formula": formula,
+    }
+
+
+def _document(
+    label, layers, pos, acts, target, lval, loss_fn, chain, terms, gradient, autograd, update_lines
+) -> Document:
+    doc = Document(f"The chain rule for {label}")
+    layer = layers[pos]
+    doc.line(f"layer {layer_label(str(pos), layer)};  loss {loss_fn!r} = {num(lval)}")
+    doc.line(f"prediction {_short(acts[-1])}, actual {_short(target)}")
+    doc.heading("(1) slope of the loss at the node the weight feeds")
+    node = terms[0][0]
+    if chain["start"] == len(layers):
+        doc.line(f"the node {node} is the output: dL/dprediction = {chain['formula']}")
+        doc.math(*_loss_lines(loss_fn, acts[-1], target, chain["g_out"]))
+    elif isinstance(layers[chain["start"]], nn.Dense) and len(terms) == 1:
+        j = terms[0][4]
+        doc.line(f"the node {node} is hidden: its slope sums the paths through the next layer")
+        doc.math(*path_sum(layers[chain["start"]], chain["g_next"], j))
+    else:
+        doc.line(
+            f"walked back from the loss through layers {chain['start']}…{len(layers) - 1}, "
+            "each layer's backward in turn"
+        )
+    act = chain["act"]
+    doc.heading("(2) slope of the activation at that node")
+    doc.line(
+        f"{act.name}: f′(z) = {act.slope_formula}"
+        if act
+        else "no activation after this layer: slope 1"
+    )
+    doc.heading("(3) value of the node feeding the weight")
+    doc.line(
+        "a bias is fed by a constant node of value 1"
+        if label.split("[")[0].endswith(".b")
+        else "the layer's input at that position"
+    )
+    doc.heading("product")
+    doc.table(
+        ["node", "(1) dL/da", "(2) f′(z)", "(3) input", "product"],
+        [[t[0], num(t[1]), num(t[2]), num(t[3]), num(t[5])] for t in terms[:8]],
+    )
+    if len(terms) > 8:
+        doc.line(f"… {len(terms) - 8} more terms (the weight is shared by {len(terms)} positions)")
+    products = " + ".join(f"{factor(t[1])}·{factor(t[2])}·{factor(t[3])}" for t in terms[:3])
+    more = " + …" if len(terms) > 3 else ""
+    doc.math(f"dL/d{label} = {products}{more} = {num(gradient)}")
+    doc.line(f"autograd's gradient: {num(autograd)}  (equal: checked)")
+    doc.heading("update")
+    doc.math(*update_lines)
+    return doc
+
+
+def _loss_lines(loss_fn, a: np.ndarray, y: np.ndarray, g: np.ndarray) -> list[str]:
+    if getattr(loss_fn, "name", None) == "mse" and a.size <= 8:
+        m = a.size
+        return [
+            f"2·({num(p)} − {num(t)}) / {m} = {num(s)}"
+            for p, t, s in zip(a.ravel(), y.ravel(), g.ravel())
+        ]
+    return [f"dL/dprediction = {_short(g)}"]
+
+
+def _short(array) -> str:
+    from glassnet.explain.render import excerpt
+
+    return excerpt(array, limit=8)
