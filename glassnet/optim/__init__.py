@@ -1,4 +1,6 @@
-"""Optimizers: ``gn.optim.SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``, and ``get``.
+"""Optimizers (``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``, ``get``), learning-rate
+schedules (``StepLR``, ``ExponentialLR``, ``CosineAnnealingLR``, ``ReduceLROnPlateau``) and
+gradient clipping (``clip_grad_norm``, ``clip_grad_value``).
 
 >>> import glassnet as gn
 >>> w = gn.tensor([2.0], requires_grad=True)
@@ -11,13 +13,39 @@
 from __future__ import annotations
 
 from glassnet.errors import ConfigError, message
+from glassnet.optim import clip, schedules
 from glassnet.optim.adagrad import Adagrad
 from glassnet.optim.adam import Adam, AdamW
 from glassnet.optim.base import Optimizer
+from glassnet.optim.clip import clip_grad_norm, clip_grad_value
 from glassnet.optim.rmsprop import RMSprop
+from glassnet.optim.schedules import (
+    CosineAnnealing,
+    CosineAnnealingLR,
+    ExponentialLR,
+    ReduceLROnPlateau,
+    StepLR,
+)
 from glassnet.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "get"]
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "Adagrad",
+    "get",
+    "StepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "CosineAnnealing",
+    "ReduceLROnPlateau",
+    "clip_grad_norm",
+    "clip_grad_value",
+    "clip",
+    "schedules",
+]
 
 _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
 

@@ -73,7 +73,7 @@ class Optimizer:
                 )
             )
         self.params = params
-        self.buffers = {n: [self.initial_buffer(n, p.data) for p in params] for n in self.buffers}
+        self.allocate_buffers()
         self.scratch = [[np.empty_like(p.data) for _ in range(self.scratch_count)] for p in params]
         self.steps = [0] * len(params)
         self.iterations = 0
@@ -81,6 +81,12 @@ class Optimizer:
             state, self._pending_state = self._pending_state, None
             self.load_state_dict(state)
         return self
+
+    def allocate_buffers(self) -> None:
+        """Fresh state buffers for the bound parameters, one list per name in buffer_names."""
+        self.buffers = {
+            n: [self.initial_buffer(n, p.data) for p in self.params] for n in self.buffer_names
+        }
 
     def initial_buffer(self, name: str, w: np.ndarray) -> np.ndarray:
         """The starting value of a state buffer (zeros unless a subclass says otherwise)."""
@@ -162,6 +168,18 @@ class Optimizer:
         if not self.params:
             self._pending_state = state
             return
+        buffers = self._checked_buffers(where, state)
+        for key, value in state["hyperparameters"].items():
+            setattr(self, key, value)
+        self.allocate_buffers()
+        for name, arrays in self.buffers.items():
+            for i, buffer in enumerate(arrays):
+                np.copyto(buffer, buffers[f"{name}.{i}"])
+        self.steps = [int(t) for t in state["steps"]]
+        self.iterations = int(state["iterations"])
+
+    def _checked_buffers(self, where: str, state: dict) -> dict:
+        """The state's buffers after checking them against the bound parameters."""
         if len(state["steps"]) != len(self.params):
             raise ShapeError(
                 message(
@@ -171,35 +189,30 @@ class Optimizer:
                     f"{len(self.params)} (the bound parameters)",
                 )
             )
-        expected = {f"{n}.{i}" for n, arrays in self.buffers.items() for i in range(len(arrays))}
-        if set(state["buffers"]) != expected:
+        names = type(self)(**state["hyperparameters"]).buffer_names  # validates the settings
+        expected = {f"{n}.{i}": p.shape for n in names for i, p in enumerate(self.params)}
+        buffers = {key: np.asarray(value) for key, value in state["buffers"].items()}
+        if set(buffers) != set(expected):
             raise ConfigError(
                 message(
                     where,
-                    "the saved buffers do not fit this optimizer's settings",
-                    f"buffers {sorted(state['buffers'])[:4]}",
+                    "the saved buffers do not fit the saved settings",
+                    f"buffers {sorted(buffers)[:4]}",
                     f"{sorted(expected)[:4]}",
-                    "construct the optimizer with the settings it was saved with",
+                    "pass a state made by an optimizer's state_dict()",
                 )
             )
-        type(self)(**state["hyperparameters"])  # validates the values
-        for key, value in state["hyperparameters"].items():
-            setattr(self, key, value)
-        for name, arrays in self.buffers.items():
-            for i, buffer in enumerate(arrays):
-                value = np.asarray(state["buffers"][f"{name}.{i}"])
-                if value.shape != buffer.shape:
-                    raise ShapeError(
-                        message(
-                            where,
-                            f"buffer {name}.{i} has the wrong shape",
-                            fmt_shape(value.shape),
-                            fmt_shape(buffer.shape),
-                        )
+        for key, value in buffers.items():
+            if value.shape != expected[key]:
+                raise ShapeError(
+                    message(
+                        where,
+                        f"buffer {key} has the wrong shape",
+                        fmt_shape(value.shape),
+                        fmt_shape(expected[key]),
                     )
-                np.copyto(buffer, value)
-        self.steps = [int(t) for t in state["steps"]]
-        self.iterations = int(state["iterations"])
+                )
+        return buffers
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())

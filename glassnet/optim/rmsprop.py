@@ -46,12 +46,14 @@ class RMSprop(Optimizer):
         self.momentum = check_non_negative("RMSprop", "momentum", momentum)
         self.weight_decay = check_non_negative("RMSprop", "weight_decay", weight_decay)
         self.centered = bool(centered)
-        self.buffer_names = (
-            ("square_avg",)
-            + (("grad_avg",) if centered else ())
-            + (("velocity",) if momentum else ())
-        )
         super().__init__(params)
+
+    @property
+    def buffer_names(self) -> tuple[str, ...]:
+        names = ("square_avg",)
+        if self.centered:
+            names += ("grad_avg",)
+        return names + (("velocity",) if self.momentum else ())
 
     def update(self, i: int, w: np.ndarray, grad_w: np.ndarray, t: int) -> None:
         g = self.l2_gradient(i, w, grad_w)

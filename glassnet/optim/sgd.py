@@ -28,7 +28,6 @@ class SGD(Optimizer):
 
     name = "sgd"
     hyperparameter_names = ("lr", "momentum", "nesterov", "weight_decay")
-    buffer_names = ("velocity",)
 
     def __init__(
         self,
@@ -52,9 +51,11 @@ class SGD(Optimizer):
                     "e.g. SGD(lr=0.01, momentum=0.9, nesterov=True)",
                 )
             )
-        if not self.momentum:
-            self.buffer_names = ()
         super().__init__(params)
+
+    @property
+    def buffer_names(self) -> tuple[str, ...]:
+        return ("velocity",) if self.momentum else ()
 
     def update(self, i: int, w: np.ndarray, grad_w: np.ndarray, t: int) -> None:
         work = self.scratch[i][0]
