@@ -1,7 +1,9 @@
 """Which (node, input) pairs a weight connects, one chain-rule term per pair.
 
 A Dense weight w[i, j] connects input i to node j once per sample; a bias b[j] connects
-the constant 1 to node j. A term is the tuple
+the constant 1 to node j. A Conv2D kernel weight w[o, c, p, q] is shared: it connects
+input pixel x[c, h·s + p·d, v·s + q·d] (padded input, stride s, dilation d) to output
+node z[o, h, v] at every output position (h, v). A term is the tuple
 
     (node label, dL/da, f′(z), input value, node index j, product)
 
@@ -14,6 +16,7 @@ import numpy as np
 
 from glassnet import nn
 from glassnet.errors import ConfigError, message
+from glassnet.ops.conv import conv_settings
 
 __all__ = ["terms"]
 
@@ -34,6 +37,8 @@ def terms(layer, attr: str, index: tuple, x: np.ndarray, delta, slope, dL_da) ->
             )
             for n in range(x.shape[0])
         ]
+    if isinstance(layer, nn.Conv2D):
+        return _conv_terms(layer, attr, index, x, slope, dL_da)
     raise ConfigError(
         message(
             "explain.weight",
@@ -42,3 +47,27 @@ def terms(layer, attr: str, index: tuple, x: np.ndarray, delta, slope, dL_da) ->
             "a weight of a Dense or Conv2D layer",
         )
     )
+
+
+def _conv_terms(layer, attr: str, index: tuple, x: np.ndarray, slope, dL_da) -> list[tuple]:
+    o = index[0]
+    n_batch, _, n_rows, n_cols = dL_da.shape
+    if attr == "b":
+        feed = np.ones(dL_da.shape[:1] + dL_da.shape[2:])
+    else:
+        c, p, q = index[1:]
+        settings = conv_settings(
+            x.shape, layer.kernel_size, layer.stride, layer.padding, layer.dilation, "explain"
+        )
+        (top, bottom), (left, right) = settings["pad"]
+        padded = np.pad(x[:, c], ((0, 0), (top, bottom), (left, right)))
+        (sh, sw), (dh, dw) = settings["stride"], settings["dilation"]
+        rows = np.arange(n_rows)[:, None] * sh + p * dh
+        cols = np.arange(n_cols)[None, :] * sw + q * dw
+        feed = padded[:, rows, cols]  # (N, Ho, Wo): the pixel under w[o, c, p, q]
+    out = []
+    for n, h, v in np.ndindex(n_batch, n_rows, n_cols):
+        g, s, f = float(dL_da[n, o, h, v]), float(slope[n, o, h, v]), float(feed[n, h, v])
+        label = f"z[{o}, {h}, {v}]" if n_batch == 1 else f"sample {n}, z[{o}, {h}, {v}]"
+        out.append((label, g, s, f, o, g * s * f))
+    return out

@@ -26,7 +26,7 @@ from glassnet.errors import ConfigError, GradientCheckError, ShapeError, fmt_sha
 from glassnet.explain import terms as term_rules
 from glassnet.explain._layers import activation_of, layer_label, layers_of
 from glassnet.explain.forward import evaluation_mode, one_point
-from glassnet.explain.render import Document, Rendered, factor, index_text, num
+from glassnet.explain.render import Document, Rendered, excerpt, factor, index_text, num
 from glassnet.explain.slopes import (
     float64_copy,
     layer_backward,
@@ -226,18 +226,17 @@ def _document(
     label, layers, pos, acts, target, lval, loss_fn, chain, terms, gradient, autograd, update_lines
 ) -> Document:
     doc = Document(f"The chain rule for {label}")
-    layer = layers[pos]
-    doc.line(f"layer {layer_label(str(pos), layer)};  loss {loss_fn!r} = {num(lval)}")
-    doc.line(f"prediction {_short(acts[-1])}, actual {_short(target)}")
+    doc.line(f"layer {layer_label(str(pos), layers[pos])};  loss {loss_fn!r} = {num(lval)}")
+    doc.line(f"prediction {excerpt(acts[-1], 8)}, actual {excerpt(target, 8)}")
+    doc.math("dL/dw = dL/da · f′(z) · (value feeding w)   (summed over every place w is used)")
     doc.heading("(1) slope of the loss at the node the weight feeds")
     node = terms[0][0]
     if chain["start"] == len(layers):
-        doc.line(f"the node {node} is the output: dL/dprediction = {chain['formula']}")
+        doc.line(f"{node} leads straight to the prediction: dL/dprediction = {chain['formula']}")
         doc.math(*_loss_lines(loss_fn, acts[-1], target, chain["g_out"]))
     elif isinstance(layers[chain["start"]], nn.Dense) and len(terms) == 1:
-        j = terms[0][4]
-        doc.line(f"the node {node} is hidden: its slope sums the paths through the next layer")
-        doc.math(*path_sum(layers[chain["start"]], chain["g_next"], j))
+        doc.line(f"{node} is hidden: its slope sums the paths through the next layer")
+        doc.math(*path_sum(layers[chain["start"]], chain["g_next"], terms[0][4]))
     else:
         doc.line(
             f"walked back from the loss through layers {chain['start']}…{len(layers) - 1}, "
@@ -245,31 +244,29 @@ def _document(
         )
     act = chain["act"]
     doc.heading("(2) slope of the activation at that node")
-    doc.line(
-        f"{act.name}: f′(z) = {act.slope_formula}"
-        if act
-        else "no activation after this layer: slope 1"
-    )
+    doc.line(f"{act.name}: f′(z) = {act.slope_formula}" if act else "no activation: slope 1")
     doc.heading("(3) value of the node feeding the weight")
-    doc.line(
-        "a bias is fed by a constant node of value 1"
-        if label.split("[")[0].endswith(".b")
-        else "the layer's input at that position"
-    )
+    is_bias = label.split("[")[0].endswith(".b")
+    doc.line("a bias is fed by a constant node of value 1" if is_bias else "the layer's input")
+    _product(doc, label, terms, gradient, autograd)
+    doc.heading("update")
+    doc.math(*update_lines)
+    return doc
+
+
+def _product(doc: Document, label: str, terms: list, gradient: float, autograd: float) -> None:
     doc.heading("product")
+    shown = terms if len(terms) <= 8 else sorted(terms, key=lambda t: -abs(t[5]))[:8]
     doc.table(
         ["node", "(1) dL/da", "(2) f′(z)", "(3) input", "product"],
-        [[t[0], num(t[1]), num(t[2]), num(t[3]), num(t[5])] for t in terms[:8]],
+        [[t[0], num(t[1]), num(t[2]), num(t[3]), num(t[5])] for t in shown],
     )
     if len(terms) > 8:
-        doc.line(f"… {len(terms) - 8} more terms (the weight is shared by {len(terms)} positions)")
+        doc.line(f"the 8 largest of {len(terms)} terms: the weight is used at every position")
     products = " + ".join(f"{factor(t[1])}·{factor(t[2])}·{factor(t[3])}" for t in terms[:3])
     more = " + …" if len(terms) > 3 else ""
     doc.math(f"dL/d{label} = {products}{more} = {num(gradient)}")
     doc.line(f"autograd's gradient: {num(autograd)}  (equal: checked)")
-    doc.heading("update")
-    doc.math(*update_lines)
-    return doc
 
 
 def _loss_lines(loss_fn, a: np.ndarray, y: np.ndarray, g: np.ndarray) -> list[str]:
@@ -279,10 +276,4 @@ def _loss_lines(loss_fn, a: np.ndarray, y: np.ndarray, g: np.ndarray) -> list[st
             f"2·({num(p)} − {num(t)}) / {m} = {num(s)}"
             for p, t, s in zip(a.ravel(), y.ravel(), g.ravel())
         ]
-    return [f"dL/dprediction = {_short(g)}"]
-
-
-def _short(array) -> str:
-    from glassnet.explain.render import excerpt
-
-    return excerpt(array, limit=8)
+    return [f"dL/dprediction = {excerpt(g, 8)}"]

@@ -144,3 +144,31 @@ def test_a_frozen_weight_is_refused():
     net[0].trainable = False
     with pytest.raises(gn.ConfigError, match="0.w is frozen"):
         gn.explain.weight(net, [3.0], [10.0], "0.w[0, 0]")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_agrees_with_autograd_on_random_cnns(seed):
+    rng = np.random.default_rng(seed)
+    net = gn.Sequential(
+        [
+            gn.nn.Conv2D(2, 3, 3, stride=1 + seed % 2, padding=1, seed=seed),
+            gn.nn.Tanh(),
+            gn.nn.Conv2D(3, 2, 2, seed=seed + 1),
+            gn.nn.ReLU(),
+            gn.nn.Flatten(),
+        ]
+    )
+    x = rng.normal(size=(2, 6, 6))
+    n_out = net(x[None].astype(np.float32)).shape[1]
+    net.add(gn.nn.Dense(n_out, 3, seed=seed + 2))
+    for name, p in net.named_parameters():
+        index = tuple(int(rng.integers(0, s)) for s in p.shape)
+        spec = f"{name}[{', '.join(map(str, index))}]"
+        e = gn.explain.weight(net, x, seed % 3, spec, loss="cross_entropy")
+        assert e.gradient == pytest.approx(e.autograd, rel=1e-9, abs=1e-12)
+        net.zero_grad()
+        gn.losses.CrossEntropy()(net(x[None].astype(np.float32)), [seed % 3]).backward()
+        assert e.gradient == pytest.approx(float(p.grad[index]), rel=1e-3, abs=1e-6)
+    assert "the weight is used at every position" in str(
+        gn.explain.weight(net, x, 0, "0.w[0, 1, 1, 1]", loss="cross_entropy")
+    )
