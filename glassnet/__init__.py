@@ -3,7 +3,7 @@
 ``import glassnet as gn``; the public names are listed in ``__all__`` below.
 """
 
-from glassnet import data, errors, losses, nn, ops, optim, training
+from glassnet import data, errors, losses, nn, ops, optim, training, tune
 from glassnet._config import enable_grad, no_grad
 from glassnet.autograd import Function, gradcheck
 from glassnet.errors import (
@@ -64,5 +64,6 @@ __all__ = [
     "rand",
     "randn",
     "tensor",
+    "tune",
     "zeros",
 ]
