@@ -18,7 +18,7 @@ test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
 
 run: $(STAMP)
-	$(PY) examples/00_autograd.py
+	$(VENV)/bin/glassnet train
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check glassnet tests benchmarks examples

@@ -1,0 +1,222 @@
+"""The ``glassnet`` command: ``glassnet train``, ``evaluate``, ``predict``, ``summary``, ...
+
+Each subcommand is one function ``add_<name>_parser(subparsers)`` that adds its parser
+and sets ``run=<function(args) -> exit code>``; ``SUBCOMMANDS`` lists them in the order
+``glassnet --help`` shows them. Adding a subcommand is writing such a function (in its own
+module, imported lazily in ``run`` so ``glassnet --help`` stays fast) and adding it to the
+tuple. Errors glassnet raises on purpose are printed as one message with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["main", "build_parser", "SUBCOMMANDS"]
+
+DEFAULTS = {  # per data set: hidden layers and epochs when the flags are not given
+    "mnist": ("256", 5),
+    "hourly-wages": ("32,16", 200),
+}
+TABULAR_DEFAULTS = ("16,16", 100)
+
+
+# ---- train --------------------------------------------------------------------------------
+def add_train_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train",
+        help="train an MLP (default: MNIST, ≥ 97.5%% test accuracy in about a minute)",
+        description="Train a multilayer perceptron, print its test score, and save the model "
+        "(model.gn) and its learning curves (history.png) into --out.",
+    )
+    p.add_argument(
+        "--dataset",
+        default="mnist",
+        help="mnist, hourly-wages, circles, xor, gaussians, spiral, or a CSV file (+ --target)",
+    )
+    p.add_argument("--target", help="the column to predict when --dataset is a CSV file")
+    p.add_argument("--layers", help="hidden layer sizes, e.g. 128,64 (default per data set)")
+    p.add_argument("--activation", default="relu", help="relu, sigmoid, tanh, leaky_relu")
+    p.add_argument("--loss", help="default: cross_entropy for classes, mse for numbers")
+    p.add_argument("--optimizer", default="adam", help="sgd, adam, adamw, rmsprop, adagrad")
+    p.add_argument("--lr", type=float, help="learning rate (default: the optimizer's)")
+    p.add_argument("--batch-size", type=int, default=64, help="rows per update (default 64)")
+    p.add_argument("--epochs", type=int, help="passes over the training set")
+    p.add_argument("--validation-split", type=float, default=0.0, help="fraction held out")
+    p.add_argument("--seed", type=int, default=0, help="seed for weights, split and shuffling")
+    p.add_argument("--limit", type=int, help="train on the first LIMIT rows only")
+    p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
+    p.add_argument("--out", help="output folder (default runs/<timestamp>/)")
+    p.set_defaults(run=run_train)
+
+
+def run_train(args) -> int:
+    from glassnet import optim
+    from glassnet.training import recipes
+
+    data = recipes.load_dataset(args.dataset, args.target, seed=args.seed, limit=args.limit)
+    layers, epochs = DEFAULTS.get(args.dataset, TABULAR_DEFAULTS)
+    hidden = _sizes(args.layers or layers)
+    model = recipes.build_mlp(data.features, hidden, data.outputs, args.activation, args.seed)
+    optimizer = optim.get(args.optimizer, **({} if args.lr is None else {"lr": args.lr}))
+    loss = args.loss or ("cross_entropy" if data.classes else "mse")
+    model.compile(optimizer, loss, metrics=["accuracy"] if data.classes else ["mae"])
+    shape = "-".join(map(str, [data.features, *hidden, data.outputs]))
+    print(f"glassnet train: {data.name}, {len(data.x_train)} rows, MLP {shape}, {optimizer!r}")
+    history = model.fit(
+        data.x_train,
+        data.y_train,
+        epochs=args.epochs if args.epochs is not None else epochs,
+        batch_size=args.batch_size,
+        validation_split=args.validation_split,
+        verbose=args.verbose,
+        seed=args.seed,
+    )
+    scores = model.evaluate(data.x_test, data.y_test)
+    if data.classes:
+        print(f"Test accuracy: {scores['accuracy']:.2%} (loss {scores['loss']:.4f})")
+    else:
+        print(f"Test MAE: {scores['mae']:.4f} (loss {scores['loss']:.4f})")
+    out = Path(args.out or Path("runs") / datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out / "model.gn")
+    (out / "preprocess.json").write_text(json.dumps(data.preprocess))
+    plot_history(history, out / "history.png")
+    print(f"Saved {out / 'model.gn'} and {out / 'history.png'}")
+    return 0 if history.diverged is None else 1
+
+
+def _sizes(text: str) -> list[int]:
+    from glassnet.errors import ConfigError, message
+
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        sizes = [0]
+    if any(s <= 0 for s in sizes):
+        raise ConfigError(
+            message("train", "--layers must list positive sizes", repr(text), "e.g. 128,64")
+        )
+    return sizes
+
+
+def plot_history(history, path) -> None:
+    """Loss (and accuracy or MAE) per epoch, training and validation, as a PNG."""
+    from matplotlib.figure import Figure  # the Agg canvas; no GUI backend involved
+    from matplotlib.ticker import MaxNLocator
+
+    keys = [k for k in history.history if not k.startswith("val_") and k != "lr"]
+    figure = Figure(figsize=(5 * len(keys), 3.6), layout="constrained")
+    for ax, key in zip(figure.subplots(1, len(keys), squeeze=False)[0], keys):
+        epochs = np.arange(1, len(history[key]) + 1)
+        ax.plot(epochs, history[key], marker="o", label="train")
+        if f"val_{key}" in history:
+            ax.plot(epochs, history[f"val_{key}"], marker="o", label="validation")
+        ax.set(xlabel="epoch", ylabel=key, title=key)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend()
+        ax.grid(alpha=0.3)
+    figure.savefig(path, dpi=100)
+
+
+# ---- evaluate, predict, summary -----------------------------------------------------------
+def add_evaluate_parser(subparsers) -> None:
+    p = subparsers.add_parser("evaluate", help="score a saved model on a data set's test rows")
+    p.add_argument("model", help="a model file written by glassnet train or model.save")
+    p.add_argument("--dataset", default="mnist", help="as for train (default mnist)")
+    p.add_argument("--target", help="the column to predict when --dataset is a CSV file")
+    p.add_argument("--seed", type=int, default=0, help="the split seed used for training")
+    p.set_defaults(run=run_evaluate)
+
+
+def run_evaluate(args) -> int:
+    from glassnet.training import load_model, recipes
+
+    model = load_model(args.model)
+    data = recipes.load_dataset(args.dataset, args.target, seed=args.seed)
+    for key, value in model.evaluate(data.x_test, data.y_test).items():
+        print(f"{key}: {value:.4f}")
+    return 0
+
+
+def add_predict_parser(subparsers) -> None:
+    p = subparsers.add_parser("predict", help="predict for the rows of a CSV file")
+    p.add_argument("model", help="a model file written by glassnet train or model.save")
+    p.add_argument("input", help="CSV with a header row and one column per input feature")
+    p.add_argument("--preprocess", help="preprocess.json (default: the one beside the model)")
+    p.add_argument("--output", help="write the predictions here instead of to stdout")
+    p.set_defaults(run=run_predict)
+
+
+def run_predict(args) -> int:
+    from glassnet import data
+    from glassnet.training import load_model, recipes
+
+    model = load_model(args.model)
+    x, _, _ = data.load_csv(args.input, target=None)
+    spec_path = Path(args.preprocess or Path(args.model).with_name("preprocess.json"))
+    if spec_path.is_file():
+        x = recipes.preprocess(x, json.loads(spec_path.read_text()))
+    output = model.predict(x)
+    if output.ndim == 2 and output.shape[1] > 1:
+        lines = ["prediction", *map(str, output.argmax(axis=1))]
+    else:
+        lines = ["prediction", *(f"{v:.6g}" for v in output.reshape(-1))]
+    text = "\n".join(lines) + "\n"
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def add_summary_parser(subparsers) -> None:
+    p = subparsers.add_parser("summary", help="print a saved model's layers and settings")
+    p.add_argument("model", help="a model file written by glassnet train or model.save")
+    p.set_defaults(run=run_summary)
+
+
+def run_summary(args) -> int:
+    from glassnet.training import load_model
+
+    model = load_model(args.model)
+    print(model.summary())
+    if model.loss is not None:
+        metrics = ", ".join(m.name for m in model.metrics) or "none"
+        print(f"Optimizer: {model.optimizer!r}\nLoss: {model.loss!r}\nMetrics: {metrics}")
+    return 0
+
+
+# ---- entry point --------------------------------------------------------------------------
+SUBCOMMANDS = (add_train_parser, add_evaluate_parser, add_predict_parser, add_summary_parser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="glassnet", description="Deep learning from first principles you can see through."
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in SUBCOMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 training diverged, 2 error)."""
+    from glassnet.errors import GlassnetError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (GlassnetError, FileNotFoundError) as exc:
+        print(f"glassnet {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
