@@ -3,7 +3,7 @@
 ``import glassnet as gn``; the public names are listed in ``__all__`` below.
 """
 
-from glassnet import data, errors, losses, nn, ops, optim, training, tune
+from glassnet import data, errors, explain, losses, nn, ops, optim, training, tune
 from glassnet._config import enable_grad, no_grad
 from glassnet.autograd import Function, gradcheck
 from glassnet.errors import (
@@ -15,6 +15,8 @@ from glassnet.errors import (
     InternalError,
     ShapeError,
 )
+from glassnet.explain import trace
+from glassnet.gradients import check_gradients
 from glassnet.tensor import (
     Tensor,
     arange,
@@ -49,9 +51,11 @@ __all__ = [
     "Tensor",
     "arange",
     "as_tensor",
+    "check_gradients",
     "enable_grad",
     "data",
     "errors",
+    "explain",
     "eye",
     "losses",
     "nn",
@@ -64,6 +68,7 @@ __all__ = [
     "rand",
     "randn",
     "tensor",
+    "trace",
     "tune",
     "zeros",
 ]
