@@ -30,16 +30,17 @@ __all__ = [
 
 
 def _to_array(data, dtype, where: str) -> np.ndarray:
-    """Convert user data to an ndarray with glassnet's dtype rules, or raise DTypeError."""
+    """Convert user data to an ndarray with glassnet's dtype rules, or raise DTypeError.
+
+    The data is read as it is first, so strings are refused even when they spell numbers
+    ("1" never becomes 1.0); then it is cast to ``dtype``, or to the default float dtype
+    when it came as Python numbers or lists.
+    """
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is not None:
-        dtype = np.dtype(dtype)
-    elif not isinstance(data, np.ndarray | np.generic):
-        dtype = _config.default_dtype
     try:
-        array = np.asarray(data, dtype=dtype)
-    except (TypeError, ValueError) as exc:
+        array = np.asarray(data)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
         raise DTypeError(
             message(
                 where,
@@ -49,17 +50,21 @@ def _to_array(data, dtype, where: str) -> np.ndarray:
                 "pass numbers, lists of numbers or a NumPy array",
             )
         ) from None
-    if array.dtype.kind not in "fiub":
-        raise DTypeError(
-            message(
-                where,
-                "data must be numeric",
-                f"dtype {array.dtype}",
-                "a float, int or bool array",
-                "convert strings with float(...) or load_csv(...) first",
+    if dtype is None and not isinstance(data, np.ndarray | np.generic):
+        dtype = _config.default_dtype
+    target = array.dtype if dtype is None else np.dtype(dtype)
+    for kind, name in ((array.dtype, "data"), (target, "dtype")):
+        if kind.kind not in "fiub":
+            raise DTypeError(
+                message(
+                    where,
+                    f"{name} must be numeric",
+                    f"{name} of dtype {kind}",
+                    "a float, int or bool array",
+                    "convert strings with float(...) or load_csv(...) first",
+                )
             )
-        )
-    return array
+    return array.astype(target, copy=False)
 
 
 def _int_grad_message(dtype) -> str:
