@@ -1,0 +1,295 @@
+"""The playground's web server: static page, CSV upload, exports, and one WebSocket per tab.
+
+Routes
+    GET  /                          the page (glassnet/playground/static/index.html)
+    GET  /static/…                  its script and style sheet, shipped in the package
+    POST /api/upload?name=F         the raw bytes of a CSV (≤ 10 MB) → {token, columns, rows}
+    GET  /api/export/{sid}/script   the equivalent glassnet Python script
+    GET  /api/export/{sid}/model    the trained model file
+    WS   /ws                        messages of :mod:`glassnet.playground.protocol`
+
+Each WebSocket is one session with its own model (:class:`Connection`). Training runs in a
+worker thread, one time slice at a time; after each slice the server sends a ``state``
+update. A message that fails validation gets an ``error`` reply and the connection lives
+on. When the tab closes, the socket closes and its training task is cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import logging
+import secrets
+import sys
+import tempfile
+import webbrowser
+from collections import OrderedDict
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+
+from glassnet.errors import GlassnetError, message
+from glassnet.playground import export
+from glassnet.playground.datasets import load_upload
+from glassnet.playground.protocol import parse_message
+from glassnet.playground.session import Session
+
+__all__ = ["create_app", "serve", "Connection", "MAX_UPLOAD_BYTES"]
+
+STATIC = Path(__file__).parent / "static"
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UPLOADS = 8
+TRAIN_SLICE_S = 0.04  # training time per update, at most
+MIN_UPDATE_S = 0.04  # at most 25 updates per second, so a small net does not flood the page
+DOCTOR_EVERY = 10
+log = logging.getLogger("glassnet.playground")
+
+
+class Connection:
+    """One tab: its Session, whether it is playing, and the task that trains it."""
+
+    def __init__(self, websocket: WebSocket, uploads: OrderedDict):
+        self.id = secrets.token_urlsafe(16)
+        self.websocket, self.uploads = websocket, uploads
+        self.session: Session | None = None
+        self.playing, self.trainer = False, None
+        self.lock, self.send_lock = asyncio.Lock(), asyncio.Lock()
+
+    async def send(self, payload: dict) -> None:
+        async with self.send_lock:
+            await self.websocket.send_text(json.dumps(payload, allow_nan=False))
+
+    async def handle(self, text) -> None:
+        """Validate and run one message; every failure becomes an ``error`` reply."""
+        try:
+            await self.dispatch(parse_message(text))
+        except GlassnetError as exc:
+            await self.send({"type": "error", "message": str(exc)})
+        except Exception as exc:  # the server must outlive any one bad request
+            log.exception("playground: message failed")
+            await self.send({"type": "error", "message": f"internal error: {exc!r}"})
+
+    def _require_session(self) -> Session:
+        if self.session is None:
+            raise _config_error("there is no model yet", "send 'configure' first")
+        return self.session
+
+    async def dispatch(self, msg: dict) -> None:
+        kind = msg["type"]
+        if kind == "configure":
+            await self.stop()
+            upload = self.uploads.get(msg["settings"]["upload"])
+            async with self.lock:
+                self.session = await asyncio.to_thread(Session, msg["settings"], upload)
+                await self.send(self.session.topology())
+                await self.send(await asyncio.to_thread(self.session.snapshot, True))
+            return
+        session = self._require_session()
+        if kind == "play":
+            self.playing = True
+            if self.trainer is None or self.trainer.done():
+                self.trainer = asyncio.create_task(self._train())
+            await self.send({"type": "playing", "playing": True})
+            return
+        if kind in ("pause", "step", "reset"):
+            await self.stop()
+            await self.send({"type": "playing", "playing": False})
+        if kind == "pause":
+            return
+        async with self.lock:
+            await self.send(await asyncio.to_thread(self._run, session, msg))
+
+    @staticmethod
+    def _run(session: Session, msg: dict) -> dict:
+        kind = msg["type"]
+        if kind == "step":
+            session.step(msg["unit"])
+        elif kind == "reset":
+            session.reset()
+        elif kind == "set_lr":
+            session.set_lr(msg["lr"])
+            return {"type": "lr", "lr": session.lr, "steps": session.steps}
+        elif kind == "explain_weight":
+            return session.explain_weight(msg["layer"], msg["row"], msg["col"], msg["sample"])
+        elif kind == "explain_neuron":
+            return session.explain_neuron(msg["layer"], msg["unit"], msg["point"], msg["sample"])
+        return session.snapshot(with_doctor=True)
+
+    async def _train(self) -> None:
+        """Train a slice, send the state, repeat, until paused or the tab goes away."""
+        count, loop = 0, asyncio.get_running_loop()
+        try:
+            while self.playing:
+                started = loop.time()
+                async with self.lock:
+                    if not self.playing:
+                        break
+                    state = await asyncio.to_thread(self._slice, count)
+                await self.send(state)
+                count += 1
+                await asyncio.sleep(max(0.0, MIN_UPDATE_S - (loop.time() - started)))
+        except GlassnetError as exc:
+            self.playing = False
+            await self.send({"type": "error", "message": str(exc)})
+            await self.send({"type": "playing", "playing": False})
+
+    def _slice(self, count: int) -> dict:
+        self.session.train_for(TRAIN_SLICE_S)
+        return self.session.snapshot(with_doctor=count % DOCTOR_EVERY == 0)
+
+    async def stop(self) -> None:
+        """Stop training and wait until the current slice has finished."""
+        self.playing = False
+        if self.trainer is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.trainer
+            self.trainer = None
+
+    def close(self) -> None:
+        """The tab is gone: stop at once (the worker thread's slice is abandoned)."""
+        self.playing = False
+        if self.trainer is not None:
+            self.trainer.cancel()
+
+
+def _config_error(what: str, hint: str) -> GlassnetError:
+    from glassnet.errors import ConfigError
+
+    return ConfigError(message("playground", what, hint=hint))
+
+
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    await websocket.accept()
+    state = websocket.app.state
+    conn = Connection(websocket, state.uploads)
+    state.sessions[conn.id] = conn
+    try:
+        await conn.send({"type": "hello", "session": conn.id})
+        while True:
+            event = await websocket.receive()
+            if event["type"] == "websocket.disconnect":
+                break
+            await conn.handle(event.get("text", event.get("bytes")))
+    except Exception:  # a broken socket ends this session only
+        log.debug("playground: socket closed", exc_info=True)
+    finally:
+        conn.close()
+        state.sessions.pop(conn.id, None)
+
+
+async def upload(request: Request) -> JSONResponse:
+    """Store an uploaded CSV after load_csv accepted it; reply with its columns."""
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > MAX_UPLOAD_BYTES:
+        return _upload_error(f"{declared} bytes", 413)
+    content = bytearray()
+    async for chunk in request.stream():
+        content += chunk
+        if len(content) > MAX_UPLOAD_BYTES:
+            return _upload_error(f"more than {MAX_UPLOAD_BYTES} bytes", 413)
+    try:
+        header = bytes(content).split(b"\n", 1)[0].decode("utf-8").strip()
+        columns = [c.strip().strip('"') for c in header.split(",")]
+        x, _, _ = await asyncio.to_thread(load_upload, bytes(content), columns[-1])
+    except (GlassnetError, UnicodeDecodeError) as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    token = secrets.token_urlsafe(12)
+    uploads = request.app.state.uploads
+    uploads[token] = bytes(content)
+    while len(uploads) > MAX_UPLOADS:
+        uploads.popitem(last=False)
+    name = request.query_params.get("name", "data.csv")
+    return JSONResponse({"token": token, "columns": columns, "rows": len(x), "name": name})
+
+
+def _upload_error(got: str, status: int) -> JSONResponse:
+    text = message("upload", "the file is too large", got, f"at most {MAX_UPLOAD_BYTES} bytes")
+    return JSONResponse({"error": text}, status_code=status)
+
+
+def _connection(request: Request) -> Connection | None:
+    return request.app.state.sessions.get(request.path_params["sid"])
+
+
+async def export_script(request: Request) -> Response:
+    conn = _connection(request)
+    if conn is None or conn.session is None:
+        return JSONResponse({"error": "no such session"}, status_code=404)
+    async with conn.lock:
+        text = export.script(conn.session, request.query_params.get("csv", "data.csv"))
+    return Response(
+        text,
+        media_type="text/x-python",
+        headers={"content-disposition": 'attachment; filename="glassnet_playground.py"'},
+    )
+
+
+async def export_model(request: Request) -> Response:
+    conn = _connection(request)
+    if conn is None or conn.session is None:
+        return JSONResponse({"error": "no such session"}, status_code=404)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / export.MODEL_FILE
+        async with conn.lock:
+            await asyncio.to_thread(conn.session.model.save, str(path))
+        content = path.read_bytes()
+    return Response(
+        content,
+        media_type="application/octet-stream",
+        headers={"content-disposition": f'attachment; filename="{export.MODEL_FILE}"'},
+    )
+
+
+async def index(request: Request) -> FileResponse:
+    return FileResponse(STATIC / "index.html", headers={"cache-control": "no-store"})
+
+
+def create_app() -> Starlette:
+    """The Starlette application (one per server; sessions live in ``app.state``)."""
+    app = Starlette(
+        routes=[
+            Route("/", index),
+            Route("/api/upload", upload, methods=["POST"]),
+            Route("/api/export/{sid}/script", export_script),
+            Route("/api/export/{sid}/model", export_model),
+            WebSocketRoute("/ws", websocket_endpoint),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ]
+    )
+    app.state.sessions, app.state.uploads = {}, OrderedDict()
+    return app
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False) -> None:
+    """Run the playground until Ctrl-C, printing its URL (and a warning off loopback)."""
+    import uvicorn
+
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    print(f"glassnet playground: {url}", flush=True)
+    if not is_loopback(host):
+        print(
+            f"warning: bound to {host}, not 127.0.0.1: anyone who can reach this machine on "
+            f"port {port} can train models on it.",
+            file=sys.stderr,
+            flush=True,
+        )
+    if open_browser:
+        webbrowser.open(url)
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning", ws_max_size=2**20)

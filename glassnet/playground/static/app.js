@@ -1,0 +1,384 @@
+// The playground page: settings ↔ URL, the WebSocket to the glassnet server, and the views.
+// The server does all the math; this file only sends validated-on-arrival requests and draws
+// what comes back. window.playground exposes the live state (handy in the console and tests).
+
+import { drawChart, drawPlane, paintGrey, paintUnit } from "./draw.js";
+import { buildNetwork } from "./network.js";
+
+const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
+const FEATURE_LABELS = ["x₁", "x₂", "x₁²", "x₂²", "x₁·x₂", "sin x₁", "sin x₂"];
+const PLANE = ["circles", "xor", "gaussians", "spiral", "regression_plane", "multi_gaussian"];
+const DEFAULTS = {
+  dataset: "circles", samples: 400, noise: 0.1, test_size: 0.5, features: ["x1", "x2"],
+  hidden: [4, 4], activation: "tanh", loss: "cross_entropy", optimizer: "adam", lr: 0.03,
+  batch_size: 16, l2: 0, dropout: 0, seed: 0, target: null,
+};
+const NUMBERS = ["samples", "noise", "test_size", "lr", "batch_size", "l2", "dropout", "seed"];
+const CHOICES = ["activation", "loss", "optimizer"];
+const MAX_LAYERS = 8, MAX_NEURONS = 64, MAX_CURVE = 2000;
+const $ = (id) => document.getElementById(id);
+
+const app = {
+  settings: readUrl(), topology: null, state: null, curves: newCurves(), sample: 0, point: null,
+  explain: null, pinned: false, lastExplain: 0, updates: 0, times: [], socket: null,
+  session: null, upload: null, network: null, playing: false, toPlane: null,
+};
+window.playground = app;
+
+function newCurves() {
+  return { train_loss: [], test_loss: [], train_accuracy: [], test_accuracy: [] };
+}
+
+// ---- settings and the URL ----------------------------------------------------------------
+function readUrl() {
+  const query = new URLSearchParams(location.search);
+  const s = structuredClone(DEFAULTS);
+  for (const key of Object.keys(DEFAULTS)) {
+    if (!query.has(key)) continue;
+    const text = query.get(key);
+    if (NUMBERS.includes(key)) s[key] = Number(text);
+    else if (key === "features") s[key] = text.split(",").filter(Boolean);
+    else if (key === "hidden") s[key] = text.split(",").filter(Boolean).map(Number);
+    else s[key] = text;
+  }
+  return s;
+}
+
+function writeUrl() {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(app.settings)) {
+    if (value === null) continue;
+    query.set(key, Array.isArray(value) ? value.join(",") : String(value));
+  }
+  history.replaceState(null, "", `?${query}`);
+}
+
+function serverSettings() {
+  const s = structuredClone(app.settings);
+  if (s.dataset === "csv") s.upload = app.upload;
+  else delete s.target;
+  return s;
+}
+
+function configure() {
+  writeUrl();
+  syncControls();
+  if (app.settings.dataset === "csv" && !app.upload) {
+    showError("Choose a CSV file to upload first.");
+    return;
+  }
+  send({ type: "configure", settings: serverSettings() });
+}
+
+// ---- the socket ------------------------------------------------------------------------
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  app.socket = new WebSocket(`${scheme}://${location.host}/ws`);
+  app.socket.onmessage = (event) => receive(JSON.parse(event.data));
+  app.socket.onclose = () => showError("Disconnected from the glassnet server: reload the page.");
+}
+
+function send(message) {
+  if (app.socket && app.socket.readyState === WebSocket.OPEN) app.socket.send(JSON.stringify(message));
+}
+
+const HANDLERS = {
+  hello: (m) => { app.session = m.session; configure(); },
+  ready: (m) => onReady(m),
+  state: (m) => onState(m),
+  playing: (m) => setPlaying(m.playing),
+  lr: (m) => { $("lr").value = m.lr; },
+  weight: (m) => showWeight(m),
+  neuron: (m) => showNeuron(m),
+  error: (m) => showError(m.message),
+};
+
+function receive(message) {
+  const handler = HANDLERS[message.type];
+  if (handler) handler(message);
+}
+
+function showError(text) {
+  const box = $("error");
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(showError.timer);
+  showError.timer = setTimeout(() => { box.hidden = true; }, 8000);
+}
+
+// ---- controls ------------------------------------------------------------------------------
+function syncControls() {
+  const s = app.settings;
+  for (const key of [...NUMBERS, ...CHOICES]) $(key).value = s[key];
+  $("noise-out").textContent = s.noise;
+  $("test-out").textContent = `${Math.round(s.test_size * 100)}%`;
+  document.querySelectorAll("#datasets button").forEach((b) => b.classList.toggle("on", b.dataset.dataset === s.dataset));
+  $("csv-box").hidden = s.dataset !== "csv";
+  $("features").hidden = !PLANE.includes(s.dataset);
+  $("features").querySelectorAll("input").forEach((box) => { box.checked = s.features.includes(box.value); });
+  $("layer-count").textContent = `${s.hidden.length} hidden layer${s.hidden.length === 1 ? "" : "s"}`;
+}
+
+function change(key, value) {
+  app.settings[key] = value;
+  if (key === "dataset" && value === "regression_plane") app.settings.loss = "squared_error";
+  if (key === "dataset" && value === "mnist" && app.settings.samples < 1000) app.settings.samples = 1000;
+  configure();
+}
+
+function bindControls() {
+  FEATURES.forEach((f, i) => {
+    const label = document.createElement("label");
+    label.innerHTML = `<input type="checkbox" value="${f}"> ${FEATURE_LABELS[i]}`;
+    $("features").append(label);
+  });
+  $("features").addEventListener("change", () => {
+    change("features", [...$("features").querySelectorAll("input:checked")].map((b) => b.value));
+  });
+  document.querySelectorAll("#datasets button").forEach((b) => b.addEventListener("click", () => change("dataset", b.dataset.dataset)));
+  for (const key of NUMBERS.filter((k) => k !== "lr")) $(key).addEventListener("change", () => change(key, Number($(key).value)));
+  for (const key of CHOICES) $(key).addEventListener("change", () => change(key, $(key).value));
+  $("noise").addEventListener("input", () => { $("noise-out").textContent = $("noise").value; });
+  $("test_size").addEventListener("input", () => { $("test-out").textContent = `${Math.round($("test_size").value * 100)}%`; });
+  $("lr").addEventListener("change", () => {
+    app.settings.lr = Number($("lr").value);
+    writeUrl();
+    send({ type: "set_lr", lr: app.settings.lr });
+  });
+  $("reseed").addEventListener("click", () => change("seed", Math.floor(Math.random() * 2 ** 31)));
+  $("add-layer").addEventListener("click", () => {
+    if (app.settings.hidden.length < MAX_LAYERS) change("hidden", [...app.settings.hidden, 4]);
+  });
+  $("remove-layer").addEventListener("click", () => change("hidden", app.settings.hidden.slice(0, -1)));
+  $("play").addEventListener("click", () => send({ type: app.playing ? "pause" : "play" }));
+  $("step-batch").addEventListener("click", () => send({ type: "step", unit: "batch" }));
+  $("step-epoch").addEventListener("click", () => send({ type: "step", unit: "epoch" }));
+  $("reset").addEventListener("click", () => { app.curves = newCurves(); send({ type: "reset" }); });
+  $("export").addEventListener("click", exportAll);
+  $("csv-file").addEventListener("change", uploadCsv);
+  $("target").addEventListener("change", () => change("target", $("target").value));
+  $("show-test").addEventListener("change", () => app.state && drawPlaneView());
+  $("plane").addEventListener("click", choosePoint);
+  $("explain-close").addEventListener("click", () => { app.explain = null; app.pinned = false; $("explain").hidden = true; app.network?.mark(null); });
+}
+
+function setPlaying(playing) {
+  app.playing = playing;
+  $("play").textContent = playing ? "❚❚ Pause" : "▶ Play";
+  $("play").classList.toggle("on", playing);
+}
+
+function neuronButtons(container) {
+  app.settings.hidden.forEach((n, k) => {
+    const box = document.createElement("div");
+    box.className = "neuron-buttons";
+    box.style.left = `${20 + (k + 1) * 110 - 14}px`;
+    const more = document.createElement("button");
+    const fewer = document.createElement("button");
+    more.textContent = "+";
+    fewer.textContent = "−";
+    more.title = fewer.title = `neurons in hidden layer ${k + 1}`;
+    const resize = (delta) => {
+      const hidden = [...app.settings.hidden];
+      hidden[k] = Math.min(MAX_NEURONS, Math.max(1, n + delta));
+      change("hidden", hidden);
+    };
+    more.addEventListener("click", () => resize(1));
+    fewer.addEventListener("click", () => resize(-1));
+    box.append(more, fewer);
+    container.append(box);
+  });
+}
+
+// ---- data upload and export ---------------------------------------------------------------
+async function uploadCsv() {
+  const file = $("csv-file").files[0];
+  if (!file) return;
+  const reply = await fetch(`/api/upload?name=${encodeURIComponent(file.name)}`, { method: "POST", body: file });
+  const body = await reply.json();
+  if (!reply.ok) { showError(body.error); return; }
+  app.upload = body.token;
+  app.uploadName = file.name;
+  $("target").replaceChildren(...body.columns.map((c) => new Option(c, c)));
+  const target = body.columns.includes(app.settings.target) ? app.settings.target : body.columns.at(-1);
+  $("target").value = target;
+  $("csv-info").textContent = `${file.name}: ${body.rows} rows, ${body.columns.length} columns`;
+  app.settings.dataset = "csv";
+  change("target", target);
+}
+
+function download(url) {
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = "";
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+function exportAll() {
+  if (!app.session) return;
+  const csv = encodeURIComponent(app.uploadName || "data.csv");
+  download(`/api/export/${app.session}/script?csv=${csv}`);
+  setTimeout(() => download(`/api/export/${app.session}/model`), 300);
+}
+
+// ---- views ----------------------------------------------------------------------------------
+function onReady(topology) {
+  app.topology = topology;
+  app.settings = { ...app.settings, ...topology.settings };
+  delete app.settings.upload;
+  if (topology.settings.target === null) app.settings.target = null;
+  writeUrl();
+  syncControls();
+  app.curves = newCurves();
+  app.sample = 0;
+  app.point = topology.points ? topology.points.train[0] : null;
+  app.network = buildNetwork($("network"), topology, { onWeight: askWeight, onNeuron: askNeuron });
+  neuronButtons($("network"));
+  $("plane-box").hidden = !topology.points;
+  $("mnist-box").hidden = app.settings.dataset !== "mnist";
+  $("accuracy-chart").hidden = !topology.classes;
+  $("sizes-info").textContent = `${topology.train_size} training and ${topology.test_size} test examples, ${topology.batches_per_epoch} batches per epoch`;
+  if (topology.digits) {
+    $("digits").replaceChildren(...topology.digits.map((d) => {
+      const tile = document.createElement("figure");
+      const canvas = document.createElement("canvas");
+      paintGrey(canvas, 28, d);
+      tile.append(canvas, document.createElement("figcaption"));
+      return tile;
+    }));
+  }
+}
+
+function format(value, percent = false) {
+  if (value === null || value === undefined) return "–";
+  return percent ? `${(100 * value).toFixed(1)}%` : value.toFixed(4);
+}
+
+function onState(state) {
+  app.state = state;
+  app.updates += 1;
+  const now = performance.now();
+  app.times.push(now);
+  while (app.times.length && now - app.times[0] > 2000) app.times.shift();
+  if (app.playing && app.times.length > 2) {
+    $("rate").textContent = `${((app.times.length - 1) / ((now - app.times[0]) / 1000)).toFixed(1)} updates/s`;
+  }
+  $("epoch").textContent = state.epoch;
+  $("steps").textContent = state.steps;
+  for (const key of Object.keys(app.curves)) {
+    $(key.replace("_", "-")).textContent = format(state[key], key.endsWith("accuracy"));
+    if (state[key] !== null) app.curves[key].push([state.epoch_progress, state[key]]);
+    if (app.curves[key].length > MAX_CURVE) app.curves[key] = app.curves[key].filter((_, i) => i % 2 === 0);
+  }
+  drawCurves();
+  app.network?.update(state);
+  if (state.plane) drawPlaneView();
+  if (state.filters) drawMnist(state);
+  if (state.doctor) $("doctor").replaceChildren(...state.doctor.map((d) => Object.assign(document.createElement("li"), { textContent: d })));
+  if (app.explain && now - app.lastExplain > 500) refreshExplain();
+}
+
+function drawCurves() {
+  const train = "#333", test = "#0877bd";
+  const c = app.curves;
+  drawChart($("loss-chart"), [
+    { values: c.train_loss, colour: train }, { values: c.test_loss, colour: test, dashed: true },
+  ]);
+  drawChart($("accuracy-chart"), [
+    { values: c.train_accuracy, colour: train }, { values: c.test_accuracy, colour: test, dashed: true },
+  ], 1);
+}
+
+function drawPlaneView() {
+  const t = app.topology;
+  const ys = t.points.train_y.map(Math.abs);
+  app.toPlane = drawPlane($("plane"), {
+    extent: t.extent, grid: app.state.plane.grid, boundary: app.state.plane.boundary,
+    points: t.points, classes: t.classes, showTest: $("show-test").checked, chosen: app.point,
+    yRange: Math.max(1e-9, ...ys),
+  });
+}
+
+function drawMnist(state) {
+  const tiles = $("digits").children;
+  state.predictions.forEach((p, i) => {
+    const caption = tiles[i]?.querySelector("figcaption");
+    if (!caption) return;
+    const right = p === app.topology.digit_labels[i];
+    caption.textContent = `${p}`;
+    caption.className = right ? "right" : "wrong";
+  });
+  const filters = $("filters");
+  if (filters.children.length !== state.filters.length) {
+    filters.replaceChildren(...state.filters.map(() => document.createElement("canvas")));
+  }
+  state.filters.forEach((f, j) => paintUnit(filters.children[j], 28, f));
+}
+
+function choosePoint(event) {
+  if (!app.toPlane) return;
+  const canvas = $("plane");
+  const scale = canvas.width / canvas.getBoundingClientRect().width;
+  app.point = app.toPlane(event.offsetX * scale, event.offsetY * scale);
+  const train = app.topology.points.train;
+  let best = 0, bestDistance = Infinity;
+  train.forEach((p, i) => {
+    const d = (p[0] - app.point[0]) ** 2 + (p[1] - app.point[1]) ** 2;
+    if (d < bestDistance) { best = i; bestDistance = d; }
+  });
+  app.sample = best;
+  $("chosen").textContent = `Chosen point (${app.point.map((v) => v.toFixed(2)).join(", ")}); nearest training example #${best}.`;
+  drawPlaneView();
+  if (app.explain) refreshExplain();
+}
+
+// ---- the math on demand --------------------------------------------------------------------
+function askWeight(id, pin) {
+  if (app.pinned && !pin) return;
+  app.pinned = pin;
+  app.explain = { type: "explain_weight", ...id };
+  app.network?.mark(id);
+  refreshExplain();
+}
+
+function askNeuron(id) {
+  app.pinned = true;
+  app.explain = { type: "explain_neuron", ...id };
+  refreshExplain();
+}
+
+function refreshExplain() {
+  const e = app.explain;
+  app.lastExplain = performance.now();
+  if (e.type === "explain_neuron" && app.topology.points) send({ ...e, point: app.point });
+  else send({ ...e, sample: app.sample });
+}
+
+function numbers(pairs) {
+  return pairs.map(([label, value, id]) => `<span>${label} <b id="${id}">${value}</b></span>`).join("");
+}
+
+function showWeight(m) {
+  $("explain").hidden = false;
+  $("explain-title").textContent = `${m.row < 0 ? "bias" : "weight"} ${m.name} on training example #${m.sample}${app.pinned ? " (pinned)" : ""}`;
+  $("explain-numbers").innerHTML = numbers([
+    ["value", m.value.toPrecision(6), "ex-value"], ["gradient", m.gradient.toPrecision(6), "ex-gradient"],
+    ["after one step", m.new_value.toPrecision(6), "ex-new"],
+  ]);
+  $("explain-text").textContent = m.text;
+}
+
+function showNeuron(m) {
+  $("explain").hidden = false;
+  $("explain-title").textContent = `neuron ${m.unit} of layer ${m.layer + 1} at ${m.where}`;
+  $("explain-numbers").innerHTML = numbers([
+    ["weighted sum z", m.z.toPrecision(6), "ex-z"], [`activation ${m.activation}`, m.a.toPrecision(6), "ex-a"],
+  ]);
+  $("explain-text").textContent = m.text;
+}
+
+bindControls();
+syncControls();
+connect();

@@ -1,0 +1,128 @@
+// Drawing helpers: colour scales, byte heatmaps, the plane with its points, line charts.
+// Heatmaps arrive as base64 bytes: byte b stands for v = b / 127.5 − 1 in [−1, 1].
+
+export const CLASS_COLOURS = [
+  [245, 147, 34], [8, 119, 189], [44, 160, 44], [148, 103, 189], [214, 39, 40],
+  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
+];
+const WHITE = [255, 255, 255];
+
+export function decode(text) {
+  const raw = atob(text);
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+  return out;
+}
+
+function mix(a, b, t) {
+  return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
+}
+
+// v in [−1, 1] → orange (−1), white (0), blue (+1), as the weights' colours.
+export function diverging(v) {
+  return v < 0 ? mix(WHITE, CLASS_COLOURS[0], -v) : mix(WHITE, CLASS_COLOURS[1], v);
+}
+
+export function classColour(k) {
+  return CLASS_COLOURS[k % CLASS_COLOURS.length];
+}
+
+export function rgb(c, alpha = 1) {
+  return `rgba(${c[0] | 0}, ${c[1] | 0}, ${c[2] | 0}, ${alpha})`;
+}
+
+// Paint a size×size map into a canvas; colourOf(i) gives the colour of cell i.
+export function paintCells(canvas, size, colourOf) {
+  if (canvas.width !== size) { canvas.width = size; canvas.height = size; }
+  const ctx = canvas.getContext("2d");
+  const image = ctx.createImageData(size, size);
+  for (let i = 0; i < size * size; i++) {
+    const c = colourOf(i);
+    image.data.set([c[0], c[1], c[2], 255], 4 * i);
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+// A unit heatmap ([text, scale] from the server) with the diverging scale.
+export function paintUnit(canvas, size, encoded) {
+  const bytes = decode(encoded[0]);
+  paintCells(canvas, size, (i) => diverging(bytes[i] / 127.5 - 1));
+}
+
+// A grey image (MNIST digit): byte 0 white … 255 black.
+export function paintGrey(canvas, size, text) {
+  const bytes = decode(text);
+  paintCells(canvas, size, (i) => [255 - bytes[i], 255 - bytes[i], 255 - bytes[i]]);
+}
+
+// The decision boundary (class + confidence bytes) or a regression surface, as cell colours.
+export function boundaryColours(boundary) {
+  if (boundary.surface) {
+    const bytes = decode(boundary.surface[0]);
+    return (i) => mix(WHITE, diverging(bytes[i] / 127.5 - 1), 0.8);
+  }
+  const cls = decode(boundary.classes);
+  const conf = decode(boundary.confidence);
+  return (i) => mix(WHITE, classColour(cls[i]), 0.15 + 0.6 * (conf[i] / 255));
+}
+
+// The plane: background map scaled up, then the points (train filled, test outlined).
+export function drawPlane(canvas, view) {
+  const { extent, grid, boundary, points, classes, showTest, chosen, yRange } = view;
+  const ctx = canvas.getContext("2d");
+  const size = canvas.width;
+  const off = document.createElement("canvas");
+  paintCells(off, grid, boundaryColours(boundary));
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(off, 0, 0, size, size);
+  const toPx = (p) => [((p[0] + extent) / (2 * extent)) * size, ((extent - p[1]) / (2 * extent)) * size];
+  const colour = (y) => (classes ? classColour(y) : diverging(Math.max(-1, Math.min(1, y / yRange))));
+  const dot = (p, y, test) => {
+    const [x, yy] = toPx(p);
+    ctx.beginPath();
+    ctx.arc(x, yy, 3.2, 0, 2 * Math.PI);
+    ctx.fillStyle = test ? "white" : rgb(colour(y));
+    ctx.strokeStyle = test ? rgb(colour(y)) : "white";
+    ctx.lineWidth = test ? 2 : 1;
+    ctx.fill();
+    ctx.stroke();
+  };
+  points.train.forEach((p, i) => dot(p, points.train_y[i], false));
+  if (showTest) points.test.forEach((p, i) => dot(p, points.test_y[i], true));
+  if (chosen) {
+    const [x, y] = toPx(chosen);
+    ctx.beginPath();
+    ctx.arc(x, y, 7, 0, 2 * Math.PI);
+    ctx.strokeStyle = "black";
+    ctx.lineWidth = 2;
+    ctx.stroke();
+  }
+  return (px, py) => [(px / size) * 2 * extent - extent, extent - (py / size) * 2 * extent];
+}
+
+// Line chart of series [{values: [[x, y], ...], dashed, colour}], y from 0 (or min) to max.
+export function drawChart(canvas, series, fixedMax = null) {
+  const ctx = canvas.getContext("2d");
+  const w = canvas.width, h = canvas.height, pad = 4;
+  ctx.clearRect(0, 0, w, h);
+  const all = series.flatMap((s) => s.values).filter((p) => Number.isFinite(p[1]));
+  if (all.length < 2) return;
+  const xMax = Math.max(...all.map((p) => p[0])) || 1;
+  const xMin = Math.min(...all.map((p) => p[0]));
+  const yMax = fixedMax ?? Math.max(...all.map((p) => p[1]));
+  const yMin = fixedMax === null ? Math.min(0, ...all.map((p) => p[1])) : 0;
+  const px = (x) => pad + ((x - xMin) / (xMax - xMin || 1)) * (w - 2 * pad);
+  const py = (y) => h - pad - ((y - yMin) / (yMax - yMin || 1)) * (h - 2 * pad);
+  ctx.font = "10px sans-serif";
+  ctx.fillStyle = "#777";
+  ctx.fillText(yMax.toPrecision(3), pad + 2, 12);
+  for (const s of series) {
+    ctx.beginPath();
+    ctx.setLineDash(s.dashed ? [4, 3] : []);
+    ctx.strokeStyle = s.colour;
+    ctx.lineWidth = 1.5;
+    s.values.forEach((p, i) => (i ? ctx.lineTo(px(p[0]), py(p[1])) : ctx.moveTo(px(p[0]), py(p[1]))));
+    ctx.stroke();
+  }
+  ctx.setLineDash([]);
+}
