@@ -16,6 +16,7 @@ from glassnet.nn.layers import (
     Tanh,
 )
 from glassnet.nn.module import Module, Parameter
+from glassnet.nn.perceptron import Perceptron
 
 __all__ = [
     "AvgPool2D",
@@ -31,6 +32,7 @@ __all__ = [
     "LeakyReLU",
     "Module",
     "Parameter",
+    "Perceptron",
     "ReLU",
     "Sequential",
     "Sigmoid",

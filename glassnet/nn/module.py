@@ -72,6 +72,11 @@ class Module:
             self._modules[name] = value
         object.__setattr__(self, name, value)
 
+    def __delattr__(self, name):
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
+
     def __call__(self, x, *args, **kwargs):
         return self.forward(x, *args, **kwargs)
 
@@ -92,17 +97,36 @@ class Module:
         return iter(self._modules.values())
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Every parameter with its dotted name (``"0.w"``), in definition order."""
+        """Every parameter with its dotted name (``"0.w"``), in definition order.
+
+        A parameter shared by two layers is listed once, under its first name, so an
+        optimizer never updates it twice per step.
+        """
+        seen: set[int] = set()
+        for name, p in self._named_parameters_with_repeats(prefix):
+            if id(p) not in seen:
+                seen.add(id(p))
+                yield name, p
+
+    def _named_parameters_with_repeats(self, prefix: str) -> Iterator[tuple[str, Parameter]]:
         for name, p in self._parameters.items():
             yield (f"{prefix}.{name}" if prefix else name), p
         for name, module in self._modules.items():
-            yield from module.named_parameters(f"{prefix}.{name}" if prefix else name)
+            yield from module._named_parameters_with_repeats(
+                f"{prefix}.{name}" if prefix else name
+            )
 
     def parameters(self) -> list[Parameter]:
         return [p for _, p in self.named_parameters()]
 
     def trainable_parameters(self) -> list[Parameter]:
         return [p for p in self.parameters() if p.trainable]
+
+    def count_params(self, trainable: bool | None = None) -> int:
+        """Number of scalar parameters: all (None), trainable only (True) or frozen (False)."""
+        return sum(
+            p.size for p in self.parameters() if trainable is None or p.trainable == trainable
+        )
 
     def zero_grad(self) -> None:
         """Forget accumulated gradients (set every parameter's ``grad`` to None)."""
@@ -122,7 +146,12 @@ class Module:
 
     @property
     def trainable(self) -> bool:
-        """False when every parameter of this module is frozen."""
+        """False when every parameter of this module is frozen.
+
+        Setting it freezes (False) or unfreezes (True) every parameter of the module and
+        its sub-modules: frozen parameters get no gradient from backward and no update
+        from an optimizer, while gradients still flow through the layer to earlier ones.
+        """
         params = self.parameters()
         return not params or any(p.trainable for p in params)
 
