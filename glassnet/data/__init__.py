@@ -19,7 +19,7 @@ from glassnet.data.generators import (
     make_spiral,
     make_xor,
 )
-from glassnet.data.idx import IDX_TYPES, load_idx, parse_idx, save_idx
+from glassnet.data.idx import IDX_TYPES, encode_idx, load_idx, parse_idx, save_idx
 from glassnet.data.loader import DataLoader
 from glassnet.data.mnist import MNIST_SHA256, load_mnist
 from glassnet.data.scalers import MinMaxScaler, StandardScaler, scaler_from_dict
@@ -41,6 +41,7 @@ __all__ = [
     "StandardScaler",
     "default_cache_dir",
     "download",
+    "encode_idx",
     "load_bank_transactions",
     "load_csv",
     "load_hourly_wages",

@@ -83,15 +83,27 @@ def _progress(enabled: bool) -> Progress:
 
 def _fetch(url: str, out, name: str, progress: bool, timeout: float) -> str:
     """Stream ``url`` into the open file ``out``; return the hex SHA-256 of what arrived."""
-    digest = hashlib.sha256()
+    digest, received = hashlib.sha256(), 0
     request = urllib.request.Request(url, headers={"User-Agent": "glassnet"})
     with urllib.request.urlopen(request, timeout=timeout) as response, _progress(progress) as bar:
-        total = response.headers.get("Content-Length")
-        task = bar.add_task(name, total=int(total) if total and total.isdigit() else None)
+        length = response.headers.get("Content-Length")
+        total = int(length) if length and length.isdigit() else None
+        task = bar.add_task(name, total=total)
         while chunk := response.read(_CHUNK):
             out.write(chunk)
             digest.update(chunk)
+            received += len(chunk)
             bar.advance(task, len(chunk))
+    if total is not None and received != total:
+        raise DataError(
+            message(
+                f"download({url!r})",
+                "the connection closed before the whole file arrived",
+                f"{received:,} bytes",
+                f"{total:,} bytes (Content-Length)",
+                "retry the download",
+            )
+        )
     return digest.hexdigest()
 
 

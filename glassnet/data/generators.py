@@ -85,7 +85,7 @@ def make_gaussians(n: int = 200, noise: float = 0.0, seed=0):
     n, noise = _check("make_gaussians", n, noise)
     rng = rng_from(seed)
     sizes = _class_sizes(n, 2)
-    y = np.repeat(np.array([1, 0]), sizes)
+    y = np.repeat(np.array([0, 1]), sizes)
     centres = np.where(y[:, None] == 1, 2.0, -2.0)
     x = rng.normal(centres, np.sqrt(0.5 + 7 * noise), size=(n, 2))
     return _shuffled(x, y, rng)

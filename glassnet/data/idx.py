@@ -26,7 +26,7 @@ import numpy as np
 
 from glassnet.errors import DataError, message
 
-__all__ = ["IDX_TYPES", "load_idx", "parse_idx", "save_idx"]
+__all__ = ["IDX_TYPES", "encode_idx", "load_idx", "parse_idx", "save_idx"]
 
 #: type code → big-endian NumPy dtype of one element.
 IDX_TYPES: dict[int, np.dtype] = {
@@ -189,26 +189,37 @@ def load_idx(path: str | os.PathLike) -> np.ndarray:
         ) from None
 
 
+def encode_idx(array, where: str = "encode_idx") -> bytes:
+    """The raw (uncompressed) IDX bytes of ``array``: magic, sizes, big-endian elements.
+    Supported dtypes: uint8, int8, int16, int32, float32, float64; 1 ≤ ndim ≤ 255 and
+    every size < 2³².
+
+    >>> encode_idx(np.array([7, 8, 9], dtype=np.uint8)).hex(" ")
+    '00 00 08 01 00 00 00 03 07 08 09'
+    """
+    array = np.asarray(array)
+    code = _CODE_OF.get(array.dtype.newbyteorder("="))
+    if code is None or not 1 <= array.ndim <= 255 or max(array.shape, default=0) >= 2**32:
+        raise DataError(
+            message(
+                where,
+                "cannot store this array as IDX",
+                f"dtype {array.dtype}, shape {array.shape}",
+                "dtype uint8/int8/int16/int32/float32/float64, 1 ≤ ndim ≤ 255, sizes < 2³²",
+            )
+        )
+    header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, ">u4").tobytes()
+    return header + np.ascontiguousarray(array, IDX_TYPES[code]).tobytes()
+
+
 def save_idx(path: str | os.PathLike, array, compress: bool | None = None) -> Path:
-    """Write ``array`` as an IDX file; gzip-compressed when ``compress`` (default: the
-    name ends in ``.gz``). Supported dtypes: uint8, int8, int16, int32, float32, float64.
+    """Write ``array`` as an IDX file (see :func:`encode_idx`); gzip-compressed when
+    ``compress`` is true, or by default when the name ends in ``.gz``.
 
     ``load_idx(save_idx(p, a))`` returns an array equal to ``a`` with the same dtype.
     """
     path = Path(path)
-    array = np.ascontiguousarray(array)
-    code = _CODE_OF.get(array.dtype.newbyteorder("="))
-    if code is None or array.ndim == 0 or array.ndim > 255:
-        raise DataError(
-            message(
-                f"save_idx({str(path)!r})",
-                "cannot store this array as IDX",
-                f"dtype {array.dtype}, ndim {array.ndim}",
-                "dtype uint8/int8/int16/int32/float32/float64 and 1 ≤ ndim ≤ 255",
-            )
-        )
-    header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, ">u4").tobytes()
-    data = header + array.astype(IDX_TYPES[code], copy=False).tobytes()
+    data = encode_idx(array, f"save_idx({str(path)!r})")
     if compress if compress is not None else path.suffix == ".gz":
         data = gzip.compress(data, compresslevel=6, mtime=0)
     path.write_bytes(data)
