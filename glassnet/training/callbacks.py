@@ -139,7 +139,7 @@ def weights_are_finite(model) -> bool:
 
 
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+    """Stop after ``patience`` epochs in a row without an improvement larger than ``min_delta``.
 
     An epoch improves when current < best − min_delta (mode 'min') or
     current > best + min_delta (mode 'max'); 'auto' picks 'max' for accuracy and R².
@@ -179,7 +179,7 @@ class EarlyStopping(Callback):
                 self.best_weights = self.model.state_dict()
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience:
             self.stopped_epoch = epoch
             self.model.stop_training = True
 
@@ -213,9 +213,9 @@ class ModelCheckpoint(Callback):
             current = _monitored(logs, self.monitor, "ModelCheckpoint")
             if not self._better(current, self.best, 0.0):
                 return
-        if not weights_are_finite(self.model):
+        if not weights_are_finite(self.model) or not math.isfinite(logs.get("loss", 0.0)):
             warnings.warn(
-                f"ModelCheckpoint: epoch {epoch + 1} has non-finite weights; "
+                f"ModelCheckpoint: epoch {epoch + 1} has non-finite weights or loss; "
                 f"the file {self.path!r} was not overwritten.",
                 DivergenceWarning,
                 stacklevel=2,

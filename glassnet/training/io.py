@@ -4,8 +4,8 @@ The file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays), usually named `
 
 - ``__glassnet__``: a JSON text with the format version, the architecture (each layer's
   class name and constructor settings), the compile settings (loss, metrics, the
-  optimizer's name, hyperparameters and step counters), the input shape and the state
-  of every Dropout random stream;
+  optimizer's name, hyperparameters and step counters), the names of frozen parameters,
+  the input shape and the state of every Dropout random stream;
 - ``weights/<name>``: every parameter and buffer under its dotted name (``0.w``);
 - ``optimizer/<buffer>.<index>``: the optimizer's state arrays (momentum, Adam's m and v).
 
@@ -139,6 +139,7 @@ def save_model(model: Model, path) -> None:
         "architecture": architecture(model),
         "input_shape": None if model.input_shape is None else list(model.input_shape),
         "streams": _streams(model),
+        "frozen": [name for name, p in model.named_parameters() if not p.trainable],
         "compile": None,
     }
     arrays = {f"weights/{k}": v for k, v in model.state_dict().items()}
@@ -198,6 +199,9 @@ def load_model(path) -> Model:
         rng = np.random.Generator(_STREAMS[state["bit_generator"]]())
         rng.bit_generator.state = state
         object.__setattr__(module, "rng", rng)
+    params = dict(model.named_parameters())
+    for name in header["frozen"]:
+        params[name].trainable = False
     if header["input_shape"] is not None:
         model.input_shape = tuple(header["input_shape"])
     if header["compile"] is not None:
