@@ -17,6 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from glassnet.playground.cli import add_playground_parser
+from glassnet.tune.cli import add_tune_parser
+
 __all__ = ["main", "build_parser", "SUBCOMMANDS"]
 
 DEFAULTS = {  # per data set: hidden layers and epochs when the flags are not given
@@ -193,7 +196,14 @@ def run_summary(args) -> int:
 
 
 # ---- entry point --------------------------------------------------------------------------
-SUBCOMMANDS = (add_train_parser, add_evaluate_parser, add_predict_parser, add_summary_parser)
+SUBCOMMANDS = (
+    add_train_parser,
+    add_evaluate_parser,
+    add_predict_parser,
+    add_summary_parser,
+    add_tune_parser,
+    add_playground_parser,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
