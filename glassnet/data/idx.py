@@ -39,8 +39,9 @@ IDX_TYPES: dict[int, np.dtype] = {
 }
 _CODE_OF = {dtype.newbyteorder("="): code for code, dtype in IDX_TYPES.items()}
 _GZIP_MAGIC = b"\x1f\x8b"
-# Deflate encodes at most 258 bytes per 2-bit code, about 1032:1; no honest gzip file of
-# c bytes inflates past this bound, so a header declaring more is rejected before inflating.
+# Deflate's densest code is a 258-byte match written in 2 bits (1-bit length and distance
+# codes), so no gzip file of c bytes inflates past about 1032·c bytes: a header declaring
+# more than that is rejected before anything is inflated.
 _MAX_INFLATE_RATIO = 1100
 
 
@@ -89,9 +90,8 @@ def _payload_size(dims: tuple[int, ...], dtype: np.dtype) -> int:
 
 def _native(array: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
     """Big-endian elements → a writable native-endian array of shape ``dims``."""
-    return array.astype(array.dtype.newbyteorder("="), copy=not array.flags.writeable).reshape(
-        dims
-    )
+    native = array.astype(array.dtype.newbyteorder("="), copy=not array.flags.writeable)
+    return native.reshape(dims)
 
 
 def _size_mismatch(where: str, declared: int, actual: str, dims) -> DataError:

@@ -18,7 +18,7 @@ __all__ = ["MinMaxScaler", "StandardScaler", "scaler_from_dict"]
 
 def _feature_name(index: int, shape: tuple[int, ...]) -> str:
     """Column 3 for tables, feature (0, 5, 7) for images."""
-    if len(shape) == 1:
+    if len(shape) <= 1:
         return f"column {index}"
     return f"feature {tuple(int(i) for i in np.unravel_index(index, shape))}"
 
@@ -47,6 +47,7 @@ class _Scaler:
 
     @property
     def fitted(self) -> bool:
+        """True once ``fit`` (or ``from_dict``) has set the statistics."""
         return self.shift is not None
 
     def _where(self, method: str) -> str:
@@ -87,7 +88,7 @@ class _Scaler:
                     self._where(method),
                     "x has a different feature shape than the data the scaler was fitted on",
                     f"x.shape={x.shape}",
-                    f"(N, {', '.join(map(str, self.shift.shape))})",
+                    str(("N", *self.shift.shape)).replace("'", ""),
                 )
             )
         return x

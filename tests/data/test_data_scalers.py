@@ -135,3 +135,12 @@ def test_from_dict_errors():
 def test_accepts_tensors():
     z = StandardScaler().fit_transform(gn.tensor([[1.0], [3.0]]))
     np.testing.assert_allclose(z.ravel(), [-1, 1])
+
+
+def test_one_dimensional_input_is_one_feature():
+    scaler = MinMaxScaler().fit(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(scaler.transform(np.array([2.0, 5.0])), [0.5, 2.0])
+    with pytest.raises(ShapeError, match=r"Got x.shape=\(2, 2\); expected \(N,\)"):
+        scaler.transform(np.ones((2, 2)))
+    with pytest.raises(DataError, match=r"column 0 holds a non-finite value. Got x\[1\] → nan"):
+        StandardScaler().fit(np.array([1.0, np.nan]))

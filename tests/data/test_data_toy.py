@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import glassnet as gn
+from glassnet.errors import DataError
 
 
 def test_hourly_wages_matches_its_readme():
@@ -50,3 +52,9 @@ def test_three_layer_toy_is_xor_with_a_bias_column():
     # not linearly separable: no least-squares plane through the inputs fits it
     w, *_ = np.linalg.lstsq(x, y, rcond=None)
     assert np.abs(x @ w - y).max() > 0.4
+
+
+def test_corrupt_bundled_wages_file_is_refused(monkeypatch):
+    monkeypatch.setattr(gn.data.toy, "HOURLY_WAGES_SHA256", "f" * 64)
+    with pytest.raises(DataError, match="load_hourly_wages: the bundled file is corrupt"):
+        gn.data.load_hourly_wages()
