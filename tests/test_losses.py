@@ -199,3 +199,9 @@ def test_get_resolves_names_classes_and_instances():
         losses.get("hinge")
     with pytest.raises(gn.ConfigError, match=r"cannot make a loss from this. Got int"):
         losses.get(3)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    assert doctest.testmod(losses, raise_on_error=True).attempted >= 2

@@ -50,6 +50,8 @@ def constant(shape, value: float = 0.0, seed=None, dtype=np.float32) -> np.ndarr
 
 def normal(shape, std: float = 0.05, mean: float = 0.0, seed=None, dtype=np.float32) -> np.ndarray:
     """w ~ N(mean, std²)."""
+    if not std > 0:
+        raise ConfigError(message("init.normal", "std must be positive", f"std={std}", "std > 0"))
     return (mean + std * rng_from(seed).standard_normal(shape)).astype(dtype)
 
 

@@ -184,3 +184,9 @@ def test_get_resolves_names_classes_and_instances():
         optim.get("lbfgs")
     with pytest.raises(gn.ConfigError, match="(?s)settings cannot be applied.*hint: write"):
         optim.get(adam, lr=0.1)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    assert doctest.testmod(optim, raise_on_error=True).attempted >= 1
