@@ -1,0 +1,368 @@
+"""The training doctor: plain-language diagnoses of a training run, each with the numbers
+it measured and one fix.
+
+``gn.doctor(history=..., model=..., x=..., y=...)`` reads whatever it is given:
+
+- from the loss curves (history): learning rate too high (NaN, rising or oscillating),
+  learning rate too low (barely moving), overfitting onset (validation loss rising while
+  the training loss falls; the epoch is named), underfitting (with y: the training loss
+  stuck near that of the best constant prediction);
+- from the inputs x: unscaled features (ranges differing by orders of magnitude);
+- from the model run on x: dead ReLUs (units never active) and saturated sigmoid/tanh
+  units (slope below 0.01);
+- from the model and its loss: a mismatched output/loss pair.
+
+The :class:`Doctor` callback runs the same checks when ``fit`` ends. Epochs are counted
+from 1 in the messages, as ``fit``'s progress bar counts them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from glassnet import losses, nn
+from glassnet._config import no_grad
+from glassnet.explain._layers import layers_of
+from glassnet.explain.forward import evaluation_mode
+from glassnet.explain.render import Document, Rendered, num
+from glassnet.training.callbacks import Callback
+
+__all__ = ["doctor", "Doctor", "Diagnosis", "DoctorReport", "overfitting_onset"]
+
+SLOPE_FLOOR = 0.01  # a sigmoid/tanh unit with a smaller slope is saturated
+LIMITS = {"dead": 0.5, "saturated": 0.5, "range_ratio": 100.0, "magnitude": 100.0}
+
+
+@dataclass
+class Diagnosis:
+    """One finding: ``kind`` (e.g. "lr_too_high"), the ``finding`` in words with its numbers,
+    the measured ``numbers`` and one suggested ``fix``."""
+
+    kind: str
+    finding: str
+    fix: str
+    numbers: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.finding}\n  fix: {self.fix}"
+
+
+class DoctorReport(Rendered):
+    """The diagnoses of one run (empty when nothing looks wrong); iterate it or read ``kinds``."""
+
+    def __init__(self, diagnoses: list[Diagnosis]):
+        self.diagnoses = diagnoses
+
+    kinds = property(lambda self: [d.kind for d in self.diagnoses])
+
+    def __iter__(self):
+        return iter(self.diagnoses)
+
+    def __len__(self) -> int:
+        return len(self.diagnoses)
+
+    def __getitem__(self, kind: str) -> Diagnosis:
+        return next(d for d in self.diagnoses if d.kind == kind)
+
+    @property
+    def document(self) -> Document:
+        doc = Document(f"Training doctor: {len(self.diagnoses) or 'no'} finding(s)")
+        if not self.diagnoses:
+            doc.line("Nothing looks wrong: the loss falls steadily and the units are alive.")
+        for d in self.diagnoses:
+            doc.heading(d.kind.replace("_", " "))
+            doc.line(d.finding)
+            doc.line(f"fix: {d.fix}")
+        return doc
+
+    def __repr__(self) -> str:
+        return f"DoctorReport({self.kinds})"
+
+
+def doctor(history=None, model=None, x=None, y=None, loss=None) -> DoctorReport:
+    """Diagnose a training run from any of: ``history`` (a History or a dict of per-epoch
+    lists), ``model``, inputs ``x``, targets ``y`` and ``loss`` (default: the model's
+    compiled loss). Checks that lack their inputs are skipped."""
+    loss = losses.get(loss) if loss is not None else getattr(model, "loss", None)
+    curves = _curves(history)
+    found: list[Diagnosis | None] = []
+    if curves:
+        lr = _learning_rate(model)
+        high = _lr_too_high(curves, history, lr)
+        found += [high, None if high else _lr_too_low(curves, lr), _overfitting(curves)]
+        if y is not None and loss is not None and not any(found):
+            found.append(_underfitting(curves, np.asarray(y), loss))
+    if x is not None:
+        x = np.asarray(x, dtype=np.float64)
+        found.append(_unscaled(x))
+        if model is not None:
+            found += _units(model, x)
+    if model is not None and loss is not None:
+        found.append(_mismatch(model, loss, y))
+    return DoctorReport([d for d in found if d is not None])
+
+
+class Doctor(Callback):
+    """Run :func:`doctor` when ``fit`` ends; the report is kept in ``self.report`` and
+    printed when ``verbose``. ``x``/``y`` (e.g. the training data) enable the checks of
+    inputs and units."""
+
+    def __init__(self, x=None, y=None, verbose: bool = True):
+        self.x, self.y, self.verbose, self.report = x, y, verbose, None
+
+    def on_train_end(self, logs=None) -> None:
+        self.report = doctor(history=self.model.history, model=self.model, x=self.x, y=self.y)
+        if self.verbose:
+            print(self.report)
+
+
+# ---- the loss curves ------------------------------------------------------------------------
+def _curves(history) -> dict[str, np.ndarray]:
+    if history is None:
+        return {}
+    table = history.history if hasattr(history, "history") else history
+    return {k: np.asarray(v, dtype=np.float64) for k, v in table.items() if len(v)}
+
+
+def _learning_rate(model) -> float | None:
+    return getattr(getattr(model, "optimizer", None), "lr", None)
+
+
+def _lr_text(lr) -> str:
+    return f" (now lr={num(lr)})" if lr is not None else ""
+
+
+def _lr_too_high(curves, history, lr) -> Diagnosis | None:
+    loss = curves["loss"]
+    diverged = getattr(history, "diverged", None)
+    fix = f"divide the learning rate by 10{_lr_text(lr)}, or scale the inputs"
+    if diverged or not np.all(np.isfinite(loss)):
+        return Diagnosis(
+            "lr_too_high",
+            f"the loss became NaN/inf: {diverged or loss.tolist()}",
+            fix,
+            {"loss": loss.tolist()},
+        )
+    if len(loss) >= 2 and loss[-1] > loss[0]:
+        return Diagnosis(
+            "lr_too_high",
+            f"the loss rose from {num(loss[0])} to {num(loss[-1])} over {len(loss)} epochs",
+            fix,
+            {"first": loss[0], "last": loss[-1]},
+        )
+    rise = np.diff(loss) / np.maximum(loss[:-1], 1e-12)
+    jumps = int(np.sum(rise > 0.1))
+    if jumps >= 2:
+        return Diagnosis(
+            "lr_too_high",
+            f"the loss oscillates: it jumped up by more than 10% in {jumps} of {len(rise)} "
+            f"epochs (at most +{rise.max():.0%})",
+            fix,
+            {"jumps": jumps, "epochs": len(loss), "largest_rise": float(rise.max())},
+        )
+    return None
+
+
+def _lr_too_low(curves, lr) -> Diagnosis | None:
+    loss = curves["loss"]
+    if len(loss) < 3 or loss[0] <= 1e-6:
+        return None
+    drop = (loss[0] - loss[-1]) / loss[0]
+    if drop >= 0.05:
+        return None
+    return Diagnosis(
+        "lr_too_low",
+        f"the loss barely moves: {num(loss[0])} → {num(loss[-1])} ({drop:.1%}) "
+        f"in {len(loss)} epochs",
+        f"multiply the learning rate by 10{_lr_text(lr)}, or use Adam",
+        {"first": loss[0], "last": loss[-1], "relative_drop": drop},
+    )
+
+
+def overfitting_onset(val_loss, loss, margin: float = 0.05) -> int | None:
+    """The epoch (counted from 1) from which the validation loss rises while the training
+    loss keeps falling, or None. The rise must exceed ``margin`` of the best validation loss
+    and last at least two epochs."""
+    val, train = np.asarray(val_loss, dtype=float), np.asarray(loss, dtype=float)
+    if len(val) < 4 or not np.all(np.isfinite(val)):
+        return None
+    best = int(np.argmin(val))
+    if len(val) - 1 - best < 2 or val[-1] <= val[best] * (1 + margin) or train[-1] >= train[best]:
+        return None
+    return best + 2
+
+
+def _overfitting(curves) -> Diagnosis | None:
+    if "val_loss" not in curves:
+        return None
+    val, train = curves["val_loss"], curves["loss"]
+    onset = overfitting_onset(val, train)
+    if onset is None:
+        return None
+    best = onset - 2
+    return Diagnosis(
+        "overfitting",
+        f"overfitting from epoch {onset}: the validation loss was lowest at epoch {best + 1} "
+        f"({num(val[best])}) and rose to {num(val[-1])} while the training loss fell from "
+        f"{num(train[best])} to {num(train[-1])}",
+        f"stop at epoch {best + 1}: EarlyStopping(monitor='val_loss', patience=2, "
+        "restore_best_weights=True); more data or Dropout also help",
+        {
+            "onset_epoch": onset,
+            "best_epoch": best + 1,
+            "best_val_loss": val[best],
+            "last_val_loss": val[-1],
+        },
+    )
+
+
+def constant_baseline(loss, y: np.ndarray) -> float:
+    """The loss of the best constant prediction (the mean, the median or the class
+    frequencies): a model that cannot beat it has learned nothing about x."""
+    name = getattr(loss, "name", "")
+    y = y.astype(np.float64) if name != "cross_entropy" else y
+    if name == "mse":
+        return float(np.mean((y - y.mean(axis=0)) ** 2))
+    if name == "quadratic":
+        return float(np.sum((y - y.mean(axis=0)) ** 2) / (2 * len(y)))
+    if name == "mae":
+        return float(np.mean(np.abs(y - np.median(y, axis=0))))
+    if name == "binary_cross_entropy":
+        p = np.clip(y.mean(axis=0), 1e-7, 1 - 1e-7)
+        return float(np.mean(-(p * np.log(p) + (1 - p) * np.log(1 - p))))
+    freq = np.bincount(y.astype(int).ravel()) / y.size if y.ndim == 1 else y.mean(axis=0)
+    freq = freq[freq > 0]
+    return float(-(freq * np.log(freq)).sum())
+
+
+def _underfitting(curves, y, loss) -> Diagnosis | None:
+    train = curves["loss"]
+    baseline = constant_baseline(loss, y)
+    recent = (train[-3] - train[-1]) / max(train[-3], 1e-12) if len(train) >= 3 else 1.0
+    if baseline <= 0 or train[-1] < 0.5 * baseline or recent > 0.02:
+        return None
+    return Diagnosis(
+        "underfitting",
+        f"the training loss settled at {num(train[-1])}, {train[-1] / baseline:.0%} of the "
+        f"{num(baseline)} a constant prediction gets",
+        "give the model more capacity (more units or layers, a nonlinear activation) or "
+        "train longer",
+        {"loss": train[-1], "baseline": baseline, "recent_relative_drop": recent},
+    )
+
+
+# ---- the inputs and the units ---------------------------------------------------------------
+def _unscaled(x: np.ndarray) -> Diagnosis | None:
+    flat = x.reshape(len(x), -1)
+    spread = flat.max(axis=0) - flat.min(axis=0)
+    live = spread[spread > 0]
+    if live.size == 0:
+        return None
+    ratio, biggest = float(live.max() / live.min()), float(np.abs(flat).max())
+    if ratio < LIMITS["range_ratio"] and biggest < LIMITS["magnitude"]:
+        return None
+    return Diagnosis(
+        "unscaled_inputs",
+        f"the feature ranges go from {num(live.min())} to {num(live.max())} ({ratio:.3g}×) and "
+        f"the largest |x| is {num(biggest)}",
+        "rescale every feature to [0, 1]: scaler = gn.data.MinMaxScaler(); "
+        "x = scaler.fit_transform(x_train)",
+        {
+            "smallest_range": float(live.min()),
+            "largest_range": float(live.max()),
+            "ratio": ratio,
+            "max_abs": biggest,
+        },
+    )
+
+
+def _units(model, x: np.ndarray) -> list[Diagnosis]:
+    """Dead ReLUs and saturated sigmoid/tanh in every hidden activation layer."""
+    layers = layers_of(model)
+    dead, saturated = [], []
+    a = x[:512].astype(model.parameters()[0].dtype if model.parameters() else np.float32)
+    with evaluation_mode(model), no_grad():
+        for name, layer in layers[:-1]:  # hidden layers only: a confident output is fine
+            a = layer(a).data
+            if type(layer) is nn.ReLU:
+                dead.append((name, _dead_fraction(a)))
+            elif isinstance(layer, nn.Sigmoid | nn.Tanh):
+                slope = a * (1 - a) if isinstance(layer, nn.Sigmoid) else 1 - a * a
+                saturated.append((name, float(np.mean(slope < SLOPE_FLOOR))))
+    return [_dead(dead), _saturated(saturated)]
+
+
+def _dead_fraction(a: np.ndarray) -> float:
+    """The fraction of units that are zero for every sample (a whole channel for images)."""
+    units = a.reshape(a.shape[0], a.shape[1], -1) if a.ndim > 2 else a[:, :, None]
+    return float(np.mean(np.all(units <= 0, axis=(0, 2))))
+
+
+def _dead(layers: list) -> Diagnosis | None:
+    bad = [(n, f) for n, f in layers if f >= LIMITS["dead"]]
+    if not bad:
+        return None
+    where = ", ".join(f"layer {n}: {f:.0%}" for n, f in bad)
+    return Diagnosis(
+        "dead_relus",
+        f"ReLU units that never fire on these inputs: {where}",
+        "lower the learning rate, use init='he_normal', or switch to LeakyReLU",
+        {"dead_fraction": dict(bad)},
+    )
+
+
+def _saturated(layers: list) -> Diagnosis | None:
+    bad = [(n, f) for n, f in layers if f >= LIMITS["saturated"]]
+    if not bad:
+        return None
+    where = ", ".join(f"layer {n}: {f:.0%}" for n, f in bad)
+    return Diagnosis(
+        "saturated_units",
+        f"sigmoid/tanh values whose slope is below {SLOPE_FLOOR} (they barely learn): {where}",
+        "scale the inputs (MinMaxScaler), use smaller initial weights, or use ReLU",
+        {"saturated_fraction": dict(bad)},
+    )
+
+
+# ---- the output layer and the loss ----------------------------------------------------------
+def _mismatch(model, loss, y) -> Diagnosis | None:
+    last = layers_of(model)[-1][1]
+    name, logits = getattr(loss, "name", ""), getattr(loss, "from_logits", False)
+    classes = y is not None and np.isin(np.unique(np.asarray(y)), (0, 1)).all()
+    rules = [
+        (
+            isinstance(last, nn.Softmax) and name == "cross_entropy" and logits,
+            "the model ends in Softmax but CrossEntropy(from_logits=True) applies softmax again",
+            "remove the final Softmax layer (keep from_logits=True), or use from_logits=False",
+        ),
+        (
+            isinstance(last, nn.Sigmoid) and name == "binary_cross_entropy" and logits,
+            "the model ends in Sigmoid but BinaryCrossEntropy(from_logits=True) applies it again",
+            "remove the final Sigmoid, or use BinaryCrossEntropy(from_logits=False)",
+        ),
+        (
+            isinstance(last, nn.Sigmoid) and name in ("mse", "quadratic") and classes,
+            "a Sigmoid output trained with a squared error on 0/1 classes: the slope σ′ vanishes "
+            "exactly when the prediction is confidently wrong",
+            "use loss='binary_cross_entropy' for yes/no classes",
+        ),
+        (
+            isinstance(last, nn.Dense)
+            and name in ("cross_entropy", "binary_cross_entropy")
+            and not logits,
+            f"{type(loss).__name__}(from_logits=False) expects probabilities, but the model ends "
+            "in a Dense layer whose outputs are raw scores",
+            "pass from_logits=True to the loss (or end the model in Softmax/Sigmoid)",
+        ),
+    ]
+    for hit, finding, fix in rules:
+        if hit:
+            return Diagnosis(
+                "output_loss_mismatch",
+                finding,
+                fix,
+                {"last_layer": type(last).__name__, "loss": repr(loss)},
+            )
+    return None
