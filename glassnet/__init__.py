@@ -6,6 +6,7 @@
 from glassnet import data, errors, explain, losses, nn, ops, optim, training, tune
 from glassnet._config import enable_grad, no_grad
 from glassnet.autograd import Function, gradcheck
+from glassnet.diagnostics import doctor
 from glassnet.errors import (
     ConfigError,
     DataError,
@@ -54,6 +55,7 @@ __all__ = [
     "check_gradients",
     "enable_grad",
     "data",
+    "doctor",
     "errors",
     "explain",
     "eye",
