@@ -87,7 +87,7 @@ class DataLoader:
     def __len__(self) -> int:
         """Batches per epoch: ⌊N / B⌋ with drop_last, else ⌈N / B⌉."""
         full, rest = divmod(self.num_samples, self.batch_size)
-        return full + (rest > 0 and not self.drop_last)
+        return full + int(rest > 0 and not self.drop_last)
 
     def __iter__(self) -> Iterator:
         n, b = self.num_samples, self.batch_size
