@@ -190,3 +190,19 @@ def test_docstring_examples_run():
     import doctest
 
     assert doctest.testmod(optim, raise_on_error=True).attempted >= 1
+
+
+@pytest.mark.parametrize("name", list(ALL))
+def test_a_step_allocates_no_arrays(name):
+    import tracemalloc
+
+    params = [gn.nn.Parameter(np.ones((256, 256), np.float32)) for _ in range(2)]
+    for p in params:
+        p.grad = np.full_like(p.data, 0.5)
+    opt = optim.get(name, params=params, lr=0.01, **ALL[name])
+    opt.step()
+    tracemalloc.start()
+    opt.step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4096  # one 256×256 float32 array would be 262,144 bytes
