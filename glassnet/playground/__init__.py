@@ -6,9 +6,7 @@
 :class:`~glassnet.playground.session.Session`, and Export writes the same experiment as a
 plain glassnet script (:mod:`~glassnet.playground.export`).
 
-Needs the ``playground`` extra: ``pip install glassnet[playground]``.
+Needs the ``playground`` extra: ``pip install glassnet[playground]``. The web server lives
+in :mod:`glassnet.playground.server` (``create_app``, ``serve``); this package imports
+nothing on its own, so ``glassnet --help`` does not load Starlette.
 """
-
-from glassnet.playground.server import create_app, is_loopback, serve
-
-__all__ = ["create_app", "is_loopback", "serve"]

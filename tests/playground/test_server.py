@@ -1,0 +1,274 @@
+"""The playground server through Starlette's TestClient: pages, sockets, uploads, exports."""
+
+import contextlib
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from starlette.testclient import TestClient
+
+import glassnet as gn
+from glassnet.playground import server
+from glassnet.playground.server import MAX_UPLOAD_BYTES, create_app
+
+STATIC = Path(server.__file__).parent / "static"
+
+
+@pytest.fixture
+def client():
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def receive(ws, kind: str, limit: int = 400) -> dict:
+    """The next message of type ``kind``, skipping others (state updates keep coming)."""
+    for _ in range(limit):
+        msg = ws.receive_json()
+        if msg["type"] == kind:
+            return msg
+        assert msg["type"] != "error", msg["message"]
+    raise AssertionError(f"no {kind!r} message in {limit} messages")
+
+
+def next_error(ws, limit: int = 400) -> dict:
+    for _ in range(limit):
+        msg = ws.receive_json()
+        if msg["type"] == "error":
+            return msg
+    raise AssertionError(f"no error message in {limit} messages")
+
+
+@contextlib.contextmanager
+def session(client, **settings):
+    """A configured socket: yields (ws, session id, ready message, first state)."""
+    with client.websocket_connect("/ws") as ws:
+        sid = receive(ws, "hello")["session"]
+        ws.send_json({"type": "configure", "settings": settings})
+        ready = receive(ws, "ready")
+        yield ws, sid, ready, receive(ws, "state")
+
+
+def test_page_and_assets_are_served_from_the_package_without_a_cdn(client):
+    html = client.get("/").text
+    assert '<script type="module" src="/static/app.js">' in html
+    for name in ("app.js", "draw.js", "network.js", "style.css"):
+        reply = client.get(f"/static/{name}")
+        assert reply.status_code == 200 and len(reply.text) > 500
+    texts = [html] + [p.read_text() for p in STATIC.iterdir()]
+    for text in texts:
+        assert not re.search(r"""(src|href|from|import)\s*=?\s*["'](https?:)?//""", text)
+
+
+def test_configure_then_play_streams_states_and_the_test_loss_falls(client):
+    with session(client, dataset="circles", hidden=[4, 4], lr=0.03) as (ws, _, ready, first):
+        assert ready["sizes"] == [2, 4, 4, 2] and ready["classes"] == 2
+        assert len(ready["points"]["train"]) == 200 and ready["input_maps"]
+        assert len(first["plane"]["neurons"]) == 3 and first["steps"] == 0
+        ws.send_json({"type": "play"})
+        states = [receive(ws, "state") for _ in range(15)]
+        ws.send_json({"type": "pause"})
+        assert receive(ws, "playing")["playing"] is False
+    assert states[-1]["steps"] > states[0]["steps"] > 0
+    assert states[-1]["test_loss"] < 0.5 * first["test_loss"]
+    assert states[-1]["test_accuracy"] > 0.9
+
+
+def test_malformed_messages_get_an_error_reply_and_the_session_lives_on(client):
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "hello")
+        for text in ("{oops", '{"type": "eval", "code": "1+1"}', '{"type": "play"}'):
+            ws.send_text(text)
+            assert ws.receive_json()["type"] == "error"
+        ws.send_bytes(b"\x00\xff")
+        assert "must be text" in ws.receive_json()["message"]
+        ws.send_json({"type": "configure", "settings": {"hidden": [4] * 9}})
+        assert "at most 8 hidden layers" in ws.receive_json()["message"]
+        ws.send_json({"type": "configure", "settings": {"hidden": [2]}})
+        assert receive(ws, "ready")["sizes"] == [2, 2, 2]
+        ws.send_json({"type": "explain_weight", "layer": 5, "row": 0, "col": 0, "sample": 0})
+        assert "explain_weight.layer: the layer is out of range" in next_error(ws)["message"]
+
+
+def test_step_reset_and_live_learning_rate(client):
+    with session(client, dataset="xor", batch_size=10, samples=100) as (ws, _, ready, first):
+        per_epoch = ready["batches_per_epoch"]
+        ws.send_json({"type": "step", "unit": "batch"})
+        assert receive(ws, "state")["steps"] == 1
+        ws.send_json({"type": "step", "unit": "epoch"})
+        state = receive(ws, "state")
+        assert (state["steps"], state["epoch"]) == (per_epoch, 1)
+        ws.send_json({"type": "set_lr", "lr": 0.5})
+        assert receive(ws, "lr") == {"type": "lr", "lr": 0.5, "steps": per_epoch}
+        ws.send_json({"type": "step", "unit": "batch"})
+        assert receive(ws, "state")["lr"] == 0.5
+        ws.send_json({"type": "reset"})
+        state = receive(ws, "state")
+        assert state["steps"] == 0 and state["weights"] == first["weights"]
+
+
+def _explained(ws, sample: int) -> dict:
+    ws.send_json({"type": "explain_weight", "layer": 0, "row": 1, "col": 0, "sample": sample})
+    return receive(ws, "weight")
+
+
+def test_weight_explanation_is_gn_explain_weight_on_the_live_model(client):
+    with session(client, dataset="circles", optimizer="sgd", lr=0.1) as (ws, sid, _, _):
+        ws.send_json({"type": "step", "unit": "epoch"})
+        receive(ws, "state")
+        shown = _explained(ws, sample=3)
+        conn = client.app.state.sessions[sid]
+        s = conn.session
+        e = gn.explain.weight(
+            s.model,
+            s.data.x_train[3:4],
+            s.data.y_train[3:4],
+            "0.w[1, 0]",
+            loss="cross_entropy",
+            lr=0.1,
+        )
+    assert shown["name"] == "0.w[1, 0]"
+    assert shown["value"] == pytest.approx(float(s.model.layers[0].w.data[1, 0]))
+    assert shown["gradient"] == pytest.approx(e.gradient, rel=1e-9)
+    assert shown["new_value"] == pytest.approx(e.new_value, rel=1e-9)
+    assert "chain rule" in shown["text"]
+
+
+def test_neuron_explanation_writes_out_the_weighted_sum(client):
+    with session(client, dataset="circles", hidden=[3]) as (ws, sid, _, _):
+        ws.send_json({"type": "explain_neuron", "layer": 0, "unit": 2, "point": [0.5, -0.25]})
+        shown = receive(ws, "neuron")
+        dense = client.app.state.sessions[sid].session.model.layers[0]
+    w, b = dense.w.data[:, 2].astype(np.float64), float(dense.b.data[2])
+    z = 0.5 * w[0] - 0.25 * w[1] + b
+    assert shown["z"] == pytest.approx(z, rel=1e-5)
+    assert shown["a"] == pytest.approx(np.tanh(z), rel=1e-5)
+    assert "z = Σᵢ aᵢ·wᵢ2 + b2" in shown["text"] and shown["activation"] == "tanh"
+
+
+def _csv_bytes(rows: int = 120) -> bytes:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(rows, 3))
+    label = (x[:, 0] + x[:, 1] > 0).astype(int)
+    rows = [f"{r[0]:.4f},{r[1]:.4f},{r[2]:.4f},{k}" for r, k in zip(x, label)]
+    lines = ["a,b,noise,label", *rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_csv_upload_is_checked_then_trains_on_the_chosen_target(client):
+    reply = client.post("/api/upload?name=toy.csv", content=_csv_bytes())
+    body = reply.json()
+    assert reply.status_code == 200, body
+    assert body["columns"] == ["a", "b", "noise", "label"] and body["rows"] == 120
+    settings = {"dataset": "csv", "upload": body["token"], "target": "label", "hidden": [4]}
+    with session(client, **settings) as (ws, _, ready, _):
+        assert ready["sizes"] == [3, 4, 2] and ready["features"] == ["a", "b", "noise"]
+        ws.send_json({"type": "step", "unit": "epoch"})
+        assert receive(ws, "state")["test_accuracy"] is not None
+        regression = {**settings, "target": "a", "loss": "cross_entropy"}
+        ws.send_json({"type": "configure", "settings": regression})
+        assert "cross-entropy needs classes" in next_error(ws)["message"]
+
+
+def test_bad_uploads_are_refused_with_the_data_modules_message(client):
+    reply = client.post("/api/upload", content=b"a,b\n1,hello\n2,3\n")
+    assert reply.status_code == 400 and "load_csv" in reply.json()["error"]
+    big = b"a,b\n" + b"1,2\n" * (MAX_UPLOAD_BYTES // 4 + 1)
+    reply = client.post("/api/upload", content=big)
+    assert reply.status_code == 413
+    assert re.search(r"upload: the file is too large. Got \d+ bytes", reply.json()["error"])
+
+
+def test_export_script_replays_the_run_and_the_model_file_loads(client, tmp_path):
+    settings = {
+        "dataset": "spiral",
+        "features": ["x1", "x2", "sin(x1)"],
+        "dropout": 0.1,
+        "l2": 0.001,
+        "optimizer": "momentum",
+        "lr": 0.05,
+    }
+    with session(client, **settings) as (ws, sid, _, _):
+        ws.send_json({"type": "step", "unit": "epoch"})
+        receive(ws, "state")
+        ws.send_json({"type": "set_lr", "lr": 0.02})
+        receive(ws, "lr")
+        ws.send_json({"type": "step", "unit": "epoch"})
+        state = receive(ws, "state")
+        script = client.get(f"/api/export/{sid}/script")
+        model_file = client.get(f"/api/export/{sid}/model")
+        s = client.app.state.sessions[sid].session
+        expected = s.predict(s.data.x_test)
+    assert "attachment" in script.headers["content-disposition"]
+    assert "LR_CHANGES = {" in script.text and ": 0.02}" in script.text
+    (tmp_path / "run.py").write_text(script.text)
+    run = subprocess.run(
+        [sys.executable, "run.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert f"test accuracy {state['test_accuracy']:.4f}" in run.stdout
+    path = tmp_path / "downloaded.gn"
+    path.write_bytes(model_file.content)
+    loaded = gn.load_model(str(path))
+    assert np.array_equal(loaded.predict(s.data.x_test).argmax(axis=1), expected)
+    assert client.get("/api/export/nobody/script").status_code == 404
+
+
+def test_closing_the_socket_stops_its_training(client):
+    with session(client) as (ws, sid, _, _):
+        ws.send_json({"type": "play"})
+        receive(ws, "state")
+        conn = client.app.state.sessions[sid]
+    assert sid not in client.app.state.sessions
+    assert conn.playing is False
+    steps = conn.session.steps
+    with client.websocket_connect("/ws") as other:  # the server is still alive
+        receive(other, "hello")
+    assert conn.session.steps <= steps + conn.session.batches_per_epoch
+
+
+def test_each_tab_has_its_own_model(client):
+    with session(client, seed=1) as (_, a, _, one), session(client, seed=2) as (_, b, _, two):
+        assert a != b
+        assert one["weights"] != two["weights"]
+
+
+def test_mnist_subset_sends_digits_predictions_and_first_layer_images(client):
+    with session(client, dataset="mnist", samples=200, hidden=[6]) as (_, _, ready, state):
+        assert ready["sizes"] == [784, 6, 10] and len(ready["digits"]) == 16
+        assert len(state["filters"]) == 6 and len(state["predictions"]) == 16
+        assert state["weights"][0] is None and len(state["weights"][1]) == 6
+
+
+def test_serve_prints_its_url_and_warns_off_loopback(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: calls.append(kw))
+    server.serve("127.0.0.1", 8765)
+    out = capsys.readouterr()
+    assert "http://127.0.0.1:8765/" in out.out and "warning" not in out.err
+    server.serve("0.0.0.0", 9000)
+    assert "warning: bound to 0.0.0.0" in capsys.readouterr().err
+    assert [c["port"] for c in calls] == [8765, 9000]
+    assert server.is_loopback("::1") and server.is_loopback("localhost")
+    assert not server.is_loopback("192.168.1.4") and not server.is_loopback("example.org")
+
+
+def test_cli_has_the_playground_subcommand(monkeypatch):
+    from glassnet import cli
+
+    seen = {}
+    monkeypatch.setattr(
+        server,
+        "serve",
+        lambda host, port, open_browser: seen.update(host=host, port=port, open=open_browser),
+    )
+    assert cli.main(["playground", "--port", "8800", "--open"]) == 0
+    assert seen == {"host": "127.0.0.1", "port": 8800, "open": True}
+    assert cli.main(["playground", "--port", "70000"]) == 2
+    help_text = io.StringIO()
+    with contextlib.redirect_stdout(help_text), pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert "playground" in help_text.getvalue()
