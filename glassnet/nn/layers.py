@@ -33,7 +33,10 @@ class Dense(Module):
     Forward:   z = x·w + b
     Backward:  dL/dx = dL/dz·wᵀ,  dL/dw = xᵀ·dL/dz,  dL/db = Σₙ dL/dz   (by autograd)
     Shapes:    x (N, in) → z (N, out);  w (in, out),  b (out,)
-    Notes:     w is initialised by ``init`` (Glorot uniform by default), b by zeros.
+    Init:      w by ``init``, by default Glorot uniform: w ~ U(−a, a), a = √(6 / (in + out));
+               b = 0. ``seed`` (int or Generator) makes the draw reproducible.
+    Notes:     frozen (``trainable = False``) weights get no gradient and no update; the
+               gradient still flows through to the layers before.
     """
 
     def __init__(
@@ -178,8 +181,8 @@ class Dropout(Module):
         x = as_tensor(x)
         if not self.training or self.p == 0:
             return x
-        keep = self.rng.random(x.shape, dtype=np.float32) >= self.p
-        scale = (keep / (1 - self.p)).astype(x.dtype)
+        scale = (self.rng.random(x.shape, dtype=np.float32) >= self.p).astype(x.dtype)
+        scale *= 1 / (1 - self.p)  # m / (1 − p), built in x's dtype with no float64 copy
         return ops.mul(x, Tensor._from_op(scale, None))
 
     def extra_repr(self) -> str:
