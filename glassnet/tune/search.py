@@ -72,6 +72,7 @@ def random_search(
     """
     space = check_space(space)
     _check_settings(n_trials, epochs, mode, monitor, validation_split, validation_data)
+    _check_executor(executor)
     if executor is not None:
         _check_picklable(build, executor)
     task = Task(build, x, y, epochs, batch_size, validation_split, validation_data, monitor, mode)
@@ -247,43 +248,68 @@ def _notify(on_trial, record: dict) -> None:
         on_trial(dict(record))
 
 
-def _execute(task: Task, trials: list[Trial], executor, collect) -> list[int]:
-    """Run the trials; ``collect`` each outcome as it finishes; return the lost indices."""
+def _check_executor(executor) -> None:
+    """None, "processes" or a process-based concurrent.futures.Executor, else ConfigError."""
+    if isinstance(executor, cf.ThreadPoolExecutor):
+        raise ConfigError(
+            message(
+                "random_search",
+                "trials cannot run in threads",
+                "a ThreadPoolExecutor",
+                "None, 'processes' or an executor of worker processes",
+                "gradient recording (no_grad) is a switch shared by the whole process, so "
+                "trials in threads would disturb each other; use executor='processes'",
+            )
+        )
+    if executor is not None and executor != "processes" and not isinstance(executor, cf.Executor):
+        raise ConfigError(
+            message(
+                "random_search",
+                "unknown executor",
+                repr(executor),
+                "None, 'processes' or a concurrent.futures.Executor",
+                "for Dask: executor=distributed.Client(address).get_executor()",
+            )
+        )
+
+
+def _execute(task: Task, trials: list[Trial], executor, collect) -> dict[int, str]:
+    """Run the trials, ``collect`` each outcome as it finishes; return the lost ones' errors."""
     if executor is None:
         for trial in trials:
             collect(run_trial(task, trial))
-        return []
+        return {}
     if executor == "processes":
         with cf.ProcessPoolExecutor(max_workers=max(1, min(len(trials), _cpus()))) as pool:
             return _gather(pool, task, trials, collect)
-    if isinstance(executor, cf.Executor):
-        return _gather(executor, task, trials, collect)
-    raise ConfigError(
-        message(
-            "random_search",
-            "unknown executor",
-            repr(executor),
-            "None, 'processes' or a concurrent.futures.Executor",
-            "for Dask: executor=distributed.Client(address).get_executor()",
-        )
-    )
+    return _gather(executor, task, trials, collect)
 
 
 def _cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
-def _gather(pool: cf.Executor, task: Task, trials: list[Trial], collect) -> list[int]:
-    futures = {pool.submit(run_trial, task, trial): trial.index for trial in trials}
-    lost = []
+def _shared(pool: cf.Executor, task: Task):
+    """The task as each trial's argument; on Dask, sent to every worker once (scatter)
+    instead of once per trial, which matters when x is MNIST-sized."""
+    client = getattr(pool, "_client", None)
+    if client is not None and type(pool).__module__.startswith("distributed"):
+        return client.scatter(task, broadcast=True, hash=False)
+    return task
+
+
+def _gather(pool: cf.Executor, task: Task, trials: list[Trial], collect) -> dict[int, str]:
+    shared = _shared(pool, task)
+    futures = {pool.submit(run_trial, shared, trial): trial.index for trial in trials}
+    lost = {}
     try:
         for future in cf.as_completed(futures):
             try:
                 outcome = future.result()
             except SearchMisuse:
                 raise
-            except Exception:  # the executor failed (a worker died), not the trial
-                lost.append(futures[future])
+            except Exception as exc:  # the executor failed (a worker died), not the trial
+                lost[futures[future]] = f"{type(exc).__name__}: {exc}"
                 continue
             collect(outcome)
     finally:
@@ -292,15 +318,16 @@ def _gather(pool: cf.Executor, task: Task, trials: list[Trial], collect) -> list
     return lost
 
 
-def _lost_text(lost: list[int], path) -> str:
+def _lost_text(lost: dict[int, str], path) -> str:
     hint = (
         f"run random_search again with log_path={str(path)!r} and resume=True to run only those"
         if path is not None
         else "pass log_path=... so that a rerun with resume=True skips the finished trials"
     )
+    first = lost[min(lost)]
     return message(
         "random_search",
-        f"{len(lost)} trial(s) did not finish because the executor failed (a worker died?)",
+        f"{len(lost)} trial(s) did not finish because the executor failed ({first})",
         f"lost trials {sorted(lost)}",
         hint=hint,
     )

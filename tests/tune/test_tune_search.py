@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -103,6 +104,15 @@ def test_build_for_worker_processes_must_be_picklable(data):
     space = {"act": gn.tune.Choice([lambda z: z])}
     with pytest.raises(gn.ConfigError, match=r"the sampled params cannot be sent"):
         gn.tune.random_search(build_mlp, space, 2, *data, executor="processes", **SETTINGS)
+
+
+def test_thread_pools_are_refused_before_anything_runs(tmp_path, data):
+    log = tmp_path / "search.jsonl"
+    with ThreadPoolExecutor(1) as threads, pytest.raises(gn.ConfigError, match=r"in threads"):
+        gn.tune.random_search(
+            build_mlp, SPACE, 2, *data, executor=threads, log_path=log, **SETTINGS
+        )
+    assert not log.exists()
 
 
 @pytest.mark.parametrize(
