@@ -9,6 +9,13 @@ Rows are split 60/20/20 into train / validation / test. Every trial trains on th
 rows and is scored by its best validation MAE (mean absolute error, $/h); the winner and
 the linear baseline are then scored once on the test rows, which no choice has seen.
 
+What it prints with the defaults (seed 0, 40 trials of 100 epochs, about 10 s on one core):
+the best trial reaches a validation MAE of 2.96 $/h against 3.22 for the least-squares
+line, but on the test rows the line wins, 2.99 against 3.18. Both halves are the lesson:
+the winner of 40 trials is scored on the very rows it was chosen on, so its validation
+score is optimistic, and with 107 validation rows the noise between configurations is as
+large as their differences. On 534 rows of nearly linear data, the line is hard to beat.
+
     python examples/tune_hourly_wages.py                      # 40 trials, in this process
     python examples/tune_hourly_wages.py --executor processes # a local process pool
     python examples/tune_hourly_wages.py --executor tcp://scheduler:8786   # a Dask cluster
@@ -99,7 +106,9 @@ def main() -> None:
     print(f"{'predict the train mean':28}{mae(y_train.mean(), y_val):16.3f}"
           f"{mae(y_train.mean(), y_test):12.3f}")  # fmt: skip
     if args.plot:
-        gn.plot.search(result, args.plot)
+        from glassnet.plot.search import search  # matplotlib, imported only when asked
+
+        search(result, args.plot)
         print(f"Saved {args.plot}")
 
 
