@@ -117,6 +117,8 @@ class Session:
 
     def set_lr(self, lr: float) -> None:
         """Change the learning rate from the next step on (logged for the exported script)."""
+        if float(lr) == self.lr:
+            return
         self.lr = self.optimizer.lr = float(lr)
         if self.steps == 0:
             self.settings["lr"] = self.lr

@@ -64,7 +64,7 @@ function configure() {
   writeUrl();
   syncControls();
   if (app.settings.dataset === "csv" && !app.upload) {
-    showError("Choose a CSV file to upload first.");
+    $("csv-info").textContent = "Choose a CSV file with a header row; then pick the column to predict.";
     return;
   }
   send({ type: "configure", settings: serverSettings() });
