@@ -67,6 +67,7 @@ __all__ = [
     "no_grad",
     "ones",
     "ops",
+    "plot",
     "rand",
     "randn",
     "tensor",
@@ -74,3 +75,12 @@ __all__ = [
     "tune",
     "zeros",
 ]
+
+
+def __getattr__(name: str):
+    """``gn.plot`` is imported on first use, so ``import glassnet`` never loads matplotlib."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("glassnet.plot")
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")

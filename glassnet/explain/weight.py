@@ -67,7 +67,7 @@ def weight(
     from autograd's gradient.
     """
     loss_fn, opt = resolve_loss(loss), resolve_optimizer(optimizer, lr)
-    pname, index, pos = _locate(model, name)
+    pname, index, pos = locate_weight(model, name)
     twin = float64_copy(model)
     layers = [layer for _, layer in layers_of(twin)]
     param = dict(twin.named_parameters())[pname]
@@ -120,7 +120,7 @@ def weight(
     )
 
 
-def _locate(model, spec: str) -> tuple[str, tuple, int]:
+def locate_weight(model, spec: str) -> tuple[str, tuple, int]:
     """(parameter name, index, position of its layer) for ``"0.w[1, 0]"``."""
     names = dict(model.named_parameters())
     match = _SPEC.match(spec) if isinstance(spec, str) else None

@@ -1,0 +1,121 @@
+"""Figures of functions: the activations with their slopes, and the line fitter (linear
+regression by gradient descent)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet import ops
+from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
+from glassnet.plot._figure import finish, new_figure
+from glassnet.tensor import Tensor
+
+__all__ = ["activations", "line_fitter", "ACTIVATIONS"]
+
+ACTIVATIONS = {
+    "sigmoid": ops.sigmoid,
+    "tanh": ops.tanh,
+    "relu": ops.relu,
+    "leaky_relu": lambda z: ops.leaky_relu(z, 0.1),
+    "softplus": ops.softplus,
+    "identity": ops.identity,
+}
+
+
+def activations(path=None, names=("sigmoid", "tanh", "relu", "leaky_relu", "softplus"), span=6.0):
+    """Each activation f(z) (left) and its slope f′(z) (right) on [−span, span].
+
+    The slopes come from autograd (backward of Σ f(z)), i.e. from each op's Backward
+    formula, so the figure shows what training multiplies by. ``leaky_relu`` uses α = 0.1
+    so its negative side is visible.
+    """
+    unknown = [n for n in names if n not in ACTIVATIONS]
+    if unknown:
+        raise ConfigError(
+            message(
+                "plot.activations",
+                f"unknown activation {unknown[0]!r}",
+                repr(unknown[0]),
+                "one of " + ", ".join(ACTIVATIONS),
+            )
+        )
+    fig, (left, right) = new_figure(1, 2)
+    z = np.linspace(-span, span, 241)
+    for name in names:
+        t = Tensor(z, requires_grad=True)
+        a = ACTIVATIONS[name](t)
+        a.sum().backward()
+        left.plot(z, a.data, label=name)
+        right.plot(z, t.grad, label=f"{name}′")
+    for ax, label in ((left, "f(z)"), (right, "slope f′(z)")):
+        ax.axhline(0, color="grey", linewidth=0.5)
+        ax.axvline(0, color="grey", linewidth=0.5)
+        ax.set_xlabel("z (the weighted sum)")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    return finish(fig, path, "Activation functions and their slopes")
+
+
+def _fit(x: np.ndarray, y: np.ndarray, lr: float, steps: int, start) -> np.ndarray:
+    """(m, b) after each step of gradient descent on E(m, b) = Σᵢ (m·xᵢ + b − yᵢ)² / n,
+    with autograd's gradient: rows m, b for steps 0…steps."""
+    w = np.array(start, dtype=np.float64)
+    xs, ys = Tensor(x), Tensor(y)
+    path = [w.copy()]
+    for _ in range(steps):
+        t = Tensor(w, requires_grad=True)
+        error = xs * t[0] + t[1] - ys
+        (error * error).mean().backward()
+        w = w - lr * t.grad
+        path.append(w.copy())
+    return np.array(path)
+
+
+def line_fitter(x, y, path=None, lr: float = 0.05, steps: int = 60, start=(0.0, 0.0)):
+    """Linear regression y ≈ m·x + b by gradient descent on the mean squared error.
+
+    Left: the points, the starting line and the fitted line. Middle: contours of the total
+    squared error Σᵢ (m·xᵢ + b − yᵢ)² over (m, b) with the path of (m, b). Right: the total
+    squared error after each step. The path is kept in ``fig.glassnet_path_points``.
+    """
+    x, y = np.asarray(x, dtype=np.float64).ravel(), np.asarray(y, dtype=np.float64).ravel()
+    if x.shape != y.shape or x.size < 2:
+        raise ShapeError(
+            message(
+                "plot.line_fitter",
+                "x and y must be equally long 1-D data",
+                f"x {fmt_shape(x.shape)}, y {fmt_shape(y.shape)}",
+                "two or more points each",
+            )
+        )
+    walk = _fit(x, y, lr, steps, start)
+    sse = np.array([np.sum((m * x + b - y) ** 2) for m, b in walk])
+    fig, (data_ax, surface_ax, error_ax) = new_figure(1, 3, size=(5.0, 4.2))
+    data_ax.scatter(x, y, color="black", zorder=3, label="data")
+    xs = np.linspace(x.min(), x.max(), 2)
+    for (m, b), style, label in ((walk[0], ":", "start"), (walk[-1], "-", "fitted")):
+        data_ax.plot(xs, m * xs + b, style, label=f"{label}: y = {m:.3g}·x + {b:.3g}")
+    data_ax.legend()
+    data_ax.set_xlabel("x")
+    data_ax.set_ylabel("y")
+    ms = np.linspace(*_around(walk[:, 0]), 60)
+    bs = np.linspace(*_around(walk[:, 1]), 60)
+    grid = np.array([[np.sum((m * x + b - y) ** 2) for m in ms] for b in bs])
+    surface_ax.contourf(ms, bs, np.log10(grid + 1e-12), levels=30, cmap="viridis")
+    surface_ax.plot(walk[:, 0], walk[:, 1], "o-", color="white", markersize=2)
+    surface_ax.set_xlabel("slope m")
+    surface_ax.set_ylabel("intercept b")
+    surface_ax.set_title("log₁₀ total squared error")
+    error_ax.plot(np.arange(len(sse)), sse, marker=".")
+    error_ax.set_xlabel("step")
+    error_ax.set_ylabel("total squared error")
+    error_ax.set_yscale("log")
+    fig.glassnet_path_points = walk
+    return finish(fig, path, f"Line fitter: gradient descent with lr={lr:g}")
+
+
+def _around(values: np.ndarray) -> tuple[float, float]:
+    low, high = float(values.min()), float(values.max())
+    pad = max(high - low, 1.0) * 0.3
+    return low - pad, high + pad
