@@ -174,7 +174,7 @@ class Module:
         return state
 
     def load_state_dict(self, state: dict, strict: bool = True) -> None:
-        """Copy arrays into the parameters and buffers (shapes must match exactly)."""
+        """Copy arrays into the parameters (in place) and buffers; shapes must match exactly."""
         own = dict(self.named_parameters())
         buffers = {}
         for prefix, module in self.named_modules():
@@ -193,7 +193,9 @@ class Module:
             )
         for name, p in own.items():
             if name in state:
-                p.data = _checked(name, p.data, state[name])
+                np.copyto(
+                    p.data, _checked(name, p.data, state[name])
+                )  # in place: views stay valid
         for name, (module, attr) in buffers.items():
             if name in state:
                 module.set_buffer(attr, _checked(name, module.buffers()[attr], state[name]))

@@ -63,7 +63,9 @@ def test_state_dict_round_trip_copies_arrays():
     state = source.state_dict()
     state["0.w"][0, 0] = 123.0  # a copy: the model is untouched
     assert source[0].w.data[0, 0] != 123.0
+    arrays = [p.data for p in target.parameters()]
     target.load_state_dict(source.state_dict())
+    assert all(p.data is a for p, a in zip(target.parameters(), arrays))  # copied in place
     x = np.ones((2, 3), np.float32)
     np.testing.assert_array_equal(source.eval()(x).data, target.eval()(x).data)
 
