@@ -11,6 +11,7 @@ is finally scored once on the untouched test rows.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from glassnet.errors import ConfigError, message
@@ -104,11 +105,12 @@ def _space(items):
     return space
 
 
+@contextlib.contextmanager
 def _executor(text: str):
-    if text == "none":
-        return None
-    if text == "processes":
-        return text
+    """None, "processes", or the executor of a Dask client that is closed afterwards."""
+    if text in ("none", "processes"):
+        yield None if text == "none" else text
+        return
     if "://" not in text:
         raise ConfigError(
             message(
@@ -129,7 +131,8 @@ def _executor(text: str):
                 hint="pip install 'glassnet[cluster]'",
             )
         ) from None
-    return distributed.Client(text).get_executor()
+    with distributed.Client(text) as client:
+        yield client.get_executor()
 
 
 def run_tune(args) -> int:
@@ -147,7 +150,10 @@ def run_tune(args) -> int:
     )
     epochs = args.epochs if args.epochs is not None else EPOCHS.get(args.dataset, 50)
     print(f"glassnet tune: {data.name}, {len(data.x_train)} rows, {args.trials} trials")
-    with _ProgressBar(args.trials, args.monitor, args.mode) as progress:
+    with (
+        _executor(args.executor) as executor,
+        _ProgressBar(args.trials, args.monitor, args.mode) as progress,
+    ):
         result = random_search(
             build,
             space,
@@ -160,7 +166,7 @@ def run_tune(args) -> int:
             monitor=args.monitor,
             mode=args.mode,
             seed=args.seed,
-            executor=_executor(args.executor),
+            executor=executor,
             log_path=args.log,
             resume=args.resume,
             on_trial=progress.update,

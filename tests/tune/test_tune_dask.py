@@ -65,3 +65,18 @@ def test_a_killed_dask_worker_is_replaced_and_no_trial_is_lost(client, tmp_path)
     local = gn.tune.random_search(build_mlp, SPACE, 6, x, y, seed=KILL_SEED, **SETTINGS)
     assert comparable(remote) == comparable(local)
     assert len(log.read_text().splitlines()) == 1 + 6
+
+
+def _ranked_rows(text: str) -> list[list[str]]:
+    """rank, trial, params and score of each table row (the seconds column left out)."""
+    return [line.split()[:5] for line in text.splitlines() if line.lstrip()[:1].isdigit()]
+
+
+def test_glassnet_tune_runs_on_a_dask_scheduler_address(client, capsys):
+    from glassnet.cli import main
+
+    argv = ["tune", "--trials", "3", "--epochs", "2", "--limit", "120"]
+    assert main([*argv, "--executor", client.scheduler.address]) == 0
+    remote = _ranked_rows(capsys.readouterr().out)
+    assert main(argv) == 0
+    assert len(remote) == 3 and remote == _ranked_rows(capsys.readouterr().out)
