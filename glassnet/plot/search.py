@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet.plot._figure import finish, new_figure
 from glassnet.tune.distributions import Choice, IntUniform
-from glassnet.tune.result import SearchResult, _cell
+from glassnet.tune.result import SearchResult, format_value
 
 __all__ = ["search"]
 
@@ -22,7 +23,9 @@ def _positions(dist, values: list) -> tuple[np.ndarray, list | None]:
     """x positions of the values, and tick labels for a categorical axis (else None)."""
     if isinstance(dist, Choice):
         index = {repr(option): i for i, option in enumerate(dist.options)}
-        return np.array([index[repr(v)] for v in values], float), [_cell(o) for o in dist.options]
+        return np.array([index[repr(v)] for v in values], float), [
+            format_value(o) for o in dist.options
+        ]
     return np.array(values, float), None
 
 
@@ -65,25 +68,19 @@ def _panel(ax, name: str, dist, result: SearchResult) -> None:
 def search(result: SearchResult, path=None, columns: int = 3):
     """A figure with one panel per hyperparameter of ``result``; saved as PNG to ``path``.
 
-    Returns the ``matplotlib.figure.Figure`` (drawn with the Agg canvas; no window opens).
+    Returns the ``matplotlib.figure.Figure`` (Agg canvas, no pyplot; no window opens).
     """
-    from matplotlib.figure import Figure
-
     names = list(result.space)
     cols = min(columns, len(names))
     rows = -(-len(names) // cols)
-    figure = Figure(figsize=(4.6 * cols, 3.6 * rows), layout="constrained")
-    axes = figure.subplots(rows, cols, squeeze=False).ravel()
+    figure, axes = new_figure(rows, cols, size=(4.6, 3.6))
+    axes = np.ravel(axes)
     for ax, name in zip(axes, names):
         _panel(ax, name, result.space[name], result)
     for ax in axes[len(names) :]:
         ax.set_visible(False)
     axes[0].legend(fontsize="small")
-    counts = {
-        s: sum(r["status"] == s for r in result.records) for s in ("ok", "diverged", "failed")
-    }
+    statuses = [r["status"] for r in result.records]
+    counts = {s: statuses.count(s) for s in ("ok", "diverged", "failed")}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    figure.suptitle(f"Random search: {len(result.records)} trials ({summary})")
-    if path is not None:
-        figure.savefig(path, dpi=100)
-    return figure
+    return finish(figure, path, f"Random search: {len(result.records)} trials ({summary})")

@@ -27,7 +27,7 @@ from rich.table import Table
 
 from glassnet.errors import GlassnetError, message
 
-__all__ = ["SearchResult", "SearchError", "SearchInterrupted"]
+__all__ = ["SearchResult", "SearchError", "SearchInterrupted", "format_value"]
 
 _STATUS_ORDER = {"ok": 0, "diverged": 1, "failed": 2}
 
@@ -57,10 +57,10 @@ def _number(value) -> str:
     return str(value)
 
 
-def _cell(value) -> str:
+def format_value(value) -> str:
     """A parameter value as text: numbers compactly, tuples as ``64,32``, the rest as str."""
     if isinstance(value, tuple | list):
-        return ",".join(_cell(v) for v in value)
+        return ",".join(format_value(v) for v in value)
     return _number(value) if isinstance(value, float) else str(value)
 
 
@@ -150,7 +150,7 @@ class SearchResult:
             table.add_row(
                 str(rank),
                 str(record["trial"]),
-                *(_cell(record["params"].get(name)) for name in names),
+                *(format_value(record["params"].get(name)) for name in names),
                 _number(record["best"]),
                 str(record["epochs"]),
                 f"{record['seconds']:.2f}",
