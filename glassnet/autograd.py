@@ -41,8 +41,7 @@ class Function:
     inputs: tuple | None = None
 
     def __init__(self, **settings):
-        for key, value in settings.items():
-            setattr(self, key, value)
+        vars(self).update(settings)
 
     @classmethod
     def apply(cls, *inputs: Tensor, **settings) -> Tensor:
@@ -54,7 +53,7 @@ class Function:
             raise
         except ValueError as exc:  # NumPy's broadcasting and axis errors, in our terms
             raise ShapeError(_numpy_error_message(fn, inputs, exc)) from None
-        record = _config.grad_enabled and any(t.requires_grad for t in inputs)
+        record = _config.grad_enabled and any([t.requires_grad for t in inputs])
         out = Tensor._from_op(y, fn if record else None)
         if record:
             fn.inputs = inputs
@@ -115,34 +114,45 @@ def _topological_order(root: Tensor) -> list[Tensor]:
 
     Why topological: a node used twice (``y = x * x``, or a diamond a → b, c → d) must
     receive the gradient from *every* consumer before it passes its own gradient on.
-    Visiting in reverse topological order guarantees that. The walk is an explicit
-    stack, not recursion, so a chain of 10,000 ops is fine and the order is deterministic.
+    Visiting in reverse topological order guarantees that. The walk is a depth-first
+    search with an explicit stack of (tensor, its remaining inputs), not recursion, so a
+    chain of 10,000 ops is fine; a tensor is emitted once all its inputs have been, and the
+    order is deterministic.
     """
     order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    seen = {root}
+    stack = [(root, _inputs(root))]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        fn = node.creator
-        if fn is not None:
-            if fn.inputs is None:
-                raise GlassnetError(
-                    message(
-                        "backward",
-                        "the graph was already freed by an earlier backward()",
-                        hint="pass retain_graph=True to the first backward() to call it twice",
-                    )
-                )
-            stack.extend((t, False) for t in fn.inputs if t.requires_grad and id(t) not in seen)
+        for t in stack[-1][1]:
+            if t in seen or not t.requires_grad:
+                continue
+            seen.add(t)
+            if t.creator is None:
+                order.append(t)  # a leaf waits for nothing
+            else:
+                stack.append((t, _inputs(t)))
+                break
+        else:  # every input of the top tensor is emitted
+            order.append(stack.pop()[0])
     order.reverse()
     return order
+
+
+def _inputs(node: Tensor):
+    """The inputs of the op that made ``node``, last first, so that the reversed order
+    visits sibling inputs in call order (``x @ w + b`` reaches w before b)."""
+    fn = node.creator
+    if fn is None:
+        return iter(())
+    if fn.inputs is None:
+        raise GlassnetError(
+            message(
+                "backward",
+                "the graph was already freed by an earlier backward()",
+                hint="pass retain_graph=True to the first backward() to call it twice",
+            )
+        )
+    return reversed(fn.inputs)
 
 
 def _seed_gradient(root: Tensor, grad) -> np.ndarray:
@@ -197,10 +207,10 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
                 "no_grad()",
             )
         )
-    grads: dict[int, np.ndarray] = {id(root): _seed_gradient(root, grad)}
+    grads: dict[Tensor, np.ndarray] = {root: _seed_gradient(root, grad)}
     hook = _config.hook
     for node in _topological_order(root):
-        grad_y = grads.pop(id(node), None)
+        grad_y = grads.pop(node, None)
         if grad_y is None:
             continue
         fn = node.creator
@@ -228,9 +238,8 @@ def _propagate(fn: Function, node: Tensor, grad_y: np.ndarray, grads: dict, hook
             g = unbroadcast(g, t.data.shape)
             if hook is not None:
                 hook.on_unbroadcast(fn, index, before, g)
-        key = id(t)
-        previous = grads.get(key)
-        grads[key] = g if previous is None else previous + g
+        previous = grads.get(t)
+        grads[t] = g if previous is None else previous + g
 
 
 def _accumulate(leaf: Tensor, grad: np.ndarray, hook) -> None:

@@ -100,7 +100,7 @@ class Tensor:
     @classmethod
     def _from_op(cls, data: np.ndarray, creator) -> Tensor:
         """Fast constructor used by ops: no conversion, no checks."""
-        t = cls.__new__(cls)
+        t = object.__new__(cls)
         t.data = data
         t.grad = None
         t.requires_grad = creator is not None
@@ -183,8 +183,8 @@ class Tensor:
     def __bool__(self) -> bool:
         return bool(self.data)
 
-    def __hash__(self) -> int:
-        return id(self)
+    # Comparisons are elementwise, so hashing is by identity (the engine keys dicts by tensor).
+    __hash__ = object.__hash__
 
     # ---- operators: each calls one primitive op ---------------------------------------
     def __add__(self, other):
