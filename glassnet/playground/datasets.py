@@ -25,7 +25,7 @@ import numpy as np
 
 from glassnet import data as gdata
 from glassnet.errors import DataError, message
-from glassnet.playground.protocol import PLANE_DATASETS
+from glassnet.playground.protocol import PLANE_DATASETS, REGRESSION_DATASETS
 from glassnet.tensor import rng_from
 
 __all__ = ["Prepared", "prepare", "feature_matrix", "FEATURE_FUNCTIONS", "MAX_CLASSES"]
@@ -96,7 +96,8 @@ def _standardise_target(y_train, y_test):
 
 def _plane(settings: dict) -> Prepared:
     make = getattr(gdata, GENERATORS[settings["dataset"]])
-    x, y = make(settings["samples"], noise=settings["noise"], seed=settings["seed"])
+    arms = {"n_classes": settings["classes"]} if settings["dataset"] == "spiral" else {}
+    x, y = make(settings["samples"], noise=settings["noise"], seed=settings["seed"], **arms)
     p_tr, p_te, y_tr, y_te = gdata.train_test_split(
         x, y, test_size=settings["test_size"], seed=settings["seed"]
     )
@@ -111,7 +112,7 @@ def _plane(settings: dict) -> Prepared:
         points_test=np.asarray(p_te, np.float32),
         extent=float(np.abs(x).max()) * 1.1 or 1.0,
     )
-    if settings["dataset"] == "regression_plane":
+    if settings["dataset"] in REGRESSION_DATASETS:
         prepared.y_train, prepared.y_test, prepared.y_mean, prepared.y_std = _standardise_target(
             y_tr, y_te
         )

@@ -147,13 +147,15 @@ def _activation_name(model, position: int) -> str:
     return ACTIVATION_NAMES.get(type(layer), type(layer).__name__)
 
 
-def run_doctor(session) -> list[str]:
-    """The training doctor's diagnoses for the live model, as plain sentences."""
+def run_doctor(session) -> list[dict]:
+    """The training doctor's diagnoses of the live run: its per-epoch losses, the model,
+    and up to 256 training rows. Each is ``{"kind", "finding", "fix"}``."""
     d = session.data
     report = gn.doctor(
-        history=dict(session.history),
+        history=session.history,
         model=session.model,
         x=d.x_train[:256],
         y=session.targets[:256],
+        loss=session.loss,
     )
-    return [str(item) for item in report]
+    return [{"kind": e.kind, "finding": e.finding, "fix": e.fix} for e in report]

@@ -10,7 +10,7 @@ page sends can become code.
 
 from __future__ import annotations
 
-from glassnet.playground.protocol import PLANE_DATASETS
+from glassnet.playground.protocol import PLANE_DATASETS, REGRESSION_DATASETS
 
 __all__ = ["script", "MODEL_FILE"]
 
@@ -43,8 +43,10 @@ y_test = ((np.asarray(y_test, np.float64).reshape(-1, 1) - mean) / std).astype(n
 
 def _data_plane(s: dict) -> str:
     feats = ",\n        ".join(_FEATURES[f] for f in s["features"])
+    arms = f", n_classes={s['classes']!r}" if s["dataset"] == "spiral" else ""
+    make = f"{_GENERATORS[s['dataset']]}({s['samples']!r}, noise={s['noise']!r}, seed=SEED{arms})"
     text = f"""\
-x, y = gn.data.{_GENERATORS[s["dataset"]]}({s["samples"]!r}, noise={s["noise"]!r}, seed=SEED)
+x, y = gn.data.{make}
 p_train, p_test, y_train, y_test = gn.data.train_test_split(
     x, y, test_size={s["test_size"]!r}, seed=SEED
 )
@@ -59,7 +61,7 @@ def features(p):
 
 x_train, x_test = features(p_train), features(p_test)
 """
-    if s["dataset"] == "regression_plane":
+    if s["dataset"] in REGRESSION_DATASETS:
         return text + _STANDARDISE_Y
     return text + "y_train, y_test = y_train.astype(np.intp), y_test.astype(np.intp)\n"
 

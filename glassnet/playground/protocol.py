@@ -11,6 +11,7 @@ Settings (the page's controls; the URL query string holds the same keys):
                  | csv | mnist
     samples      points to generate (2-D sets) or MNIST images to take, 20 … 5000
     noise        0 … 1, passed to the generator
+    classes      arms of the spiral, 2 … 6 (multi-class on the plane)
     test_size    fraction held out for testing, 0.1 … 0.9
     features     subset of x1, x2, x1², x2², x1·x2, sin x1, sin x2 (2-D sets)
     hidden       neurons per hidden layer, at most 8 layers of 1 … 64
@@ -37,6 +38,7 @@ from glassnet.errors import ConfigError, message
 __all__ = [
     "DATASETS",
     "PLANE_DATASETS",
+    "REGRESSION_DATASETS",
     "FEATURES",
     "DEFAULTS",
     "MAX_LAYERS",
@@ -47,6 +49,7 @@ __all__ = [
 ]
 
 PLANE_DATASETS = ("circles", "xor", "gaussians", "spiral", "regression_plane", "multi_gaussian")
+REGRESSION_DATASETS = ("regression_plane", "multi_gaussian")
 DATASETS = (*PLANE_DATASETS, "csv", "mnist")
 FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
@@ -61,6 +64,7 @@ DEFAULTS: dict = {
     "dataset": "circles",
     "samples": 400,
     "noise": 0.1,
+    "classes": 2,
     "test_size": 0.5,
     "features": ["x1", "x2"],
     "hidden": [4, 4],
@@ -84,7 +88,7 @@ _FLOATS = {
     "l2": (0.0, 1.0),
     "dropout": (0.0, 0.9),
 }
-_INTS = {"samples": (20, 5000), "batch_size": (1, 1024), "seed": (0, 2**31 - 1)}
+_INTS = {"classes": (2, 6), "samples": (20, 5000), "batch_size": (1, 1024), "seed": (0, 2**31 - 1)}
 _CHOICES = {
     "dataset": DATASETS,
     "activation": ACTIVATIONS,
@@ -187,12 +191,12 @@ def validate_settings(raw) -> dict:
         _check_csv(settings)
     else:
         settings["upload"] = settings["target"] = None
-    if settings["dataset"] == "regression_plane" and settings["loss"] == "cross_entropy":
+    if settings["dataset"] in REGRESSION_DATASETS and settings["loss"] == "cross_entropy":
         _fail(
             "settings.loss",
             "cross-entropy needs classes, and this data set is a regression",
             settings["loss"],
-            "'squared_error' for regression_plane",
+            f"'squared_error' for {settings['dataset']}",
         )
     return settings
 

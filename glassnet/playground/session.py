@@ -86,14 +86,16 @@ class Session:
         s, d = self.settings, self.data
         s["lr"] = getattr(self, "lr", s["lr"])  # a rate set on the page survives Reset
         self.model = build_model(s, d.x_train.shape[1], d.classes or 1)
-        self.loss = gn.losses.CrossEntropy() if s["loss"] == "cross_entropy" else gn.losses.MSE()
-        self.optimizer = build_optimizer(s, self.model.parameters())
+        loss = gn.losses.CrossEntropy() if s["loss"] == "cross_entropy" else gn.losses.MSE()
+        self.model.compile(build_optimizer(s, self.model.parameters()), loss)
+        self.loss, self.optimizer = self.model.loss, self.model.optimizer
         self.weights = [m.w for m in self.model.layers if isinstance(m, nn.Dense)]
         self.targets = self._targets(d.y_train)
         self.shuffle = np.random.default_rng(s["seed"] + 1000)
         self.steps, self.epoch, self.cursor, self.order = 0, 0, 0, None
         self.lr, self.lr_log = s["lr"], []
         self.history: dict[str, list[float]] = {k: [] for k in ("loss", "val_loss")}
+        self.recorded_epoch = 0
 
     @property
     def batches_per_epoch(self) -> int:
@@ -173,8 +175,10 @@ class Session:
         d = self.data
         train_loss, train_acc = self.evaluate(d.x_train, d.y_train)
         test_loss, test_acc = self.evaluate(d.x_test, d.y_test)
-        self.history["loss"].append(train_loss)
-        self.history["val_loss"].append(test_loss)
+        if self.epoch > self.recorded_epoch:  # the doctor reads one entry per epoch
+            self.recorded_epoch = self.epoch
+            self.history["loss"].append(train_loss)
+            self.history["val_loss"].append(test_loss)
         return {
             "train_loss": train_loss,
             "test_loss": test_loss,

@@ -38,7 +38,7 @@ def live_server():
     """The playground on a free loopback port for this test module; yields its base URL."""
     import uvicorn
 
-    from glassnet.playground import create_app
+    from glassnet.playground.server import create_app
 
     port = _free_port()
     config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")

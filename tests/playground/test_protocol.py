@@ -43,6 +43,10 @@ def test_defaults_are_valid_and_overlaid():
         ({"lr": float("nan")}, r"settings.lr: must be a finite number"),
         ({"dropout": 0.95}, r"settings.dropout: is out of range"),
         ({"batch_size": 0}, r"settings.batch_size: is out of range"),
+        (
+            {"classes": 7},
+            r"settings.classes: is out of range. Got 7; expected an integer in \[2, 6\]",
+        ),
         ({"samples": 10**7}, r"settings.samples: is out of range"),
         ({"dataset": "imagenet"}, r"settings.dataset: is not a known choice. Got 'imagenet'"),
         ({"activation": "__import__('os')"}, r"settings.activation: is not a known choice"),

@@ -185,6 +185,7 @@ def test_bad_uploads_are_refused_with_the_data_modules_message(client):
 def test_export_script_replays_the_run_and_the_model_file_loads(client, tmp_path):
     settings = {
         "dataset": "spiral",
+        "classes": 3,
         "features": ["x1", "x2", "sin(x1)"],
         "dropout": 0.1,
         "l2": 0.001,

@@ -8,12 +8,13 @@ import { buildNetwork } from "./network.js";
 const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
 const FEATURE_LABELS = ["x₁", "x₂", "x₁²", "x₂²", "x₁·x₂", "sin x₁", "sin x₂"];
 const PLANE = ["circles", "xor", "gaussians", "spiral", "regression_plane", "multi_gaussian"];
+const REGRESSION = ["regression_plane", "multi_gaussian"];
 const DEFAULTS = {
-  dataset: "circles", samples: 400, noise: 0.1, test_size: 0.5, features: ["x1", "x2"],
+  dataset: "circles", samples: 400, noise: 0.1, classes: 2, test_size: 0.5, features: ["x1", "x2"],
   hidden: [4, 4], activation: "tanh", loss: "cross_entropy", optimizer: "adam", lr: 0.03,
   batch_size: 16, l2: 0, dropout: 0, seed: 0, target: null,
 };
-const NUMBERS = ["samples", "noise", "test_size", "lr", "batch_size", "l2", "dropout", "seed"];
+const NUMBERS = ["samples", "noise", "classes", "test_size", "lr", "batch_size", "l2", "dropout", "seed"];
 const CHOICES = ["activation", "loss", "optimizer"];
 const MAX_LAYERS = 8, MAX_NEURONS = 64, MAX_CURVE = 2000;
 const $ = (id) => document.getElementById(id);
@@ -114,6 +115,7 @@ function syncControls() {
   $("test-out").textContent = `${Math.round(s.test_size * 100)}%`;
   document.querySelectorAll("#datasets button").forEach((b) => b.classList.toggle("on", b.dataset.dataset === s.dataset));
   $("csv-box").hidden = s.dataset !== "csv";
+  $("classes-box").hidden = s.dataset !== "spiral";
   $("features").hidden = !PLANE.includes(s.dataset);
   $("features").querySelectorAll("input").forEach((box) => { box.checked = s.features.includes(box.value); });
   $("layer-count").textContent = `${s.hidden.length} hidden layer${s.hidden.length === 1 ? "" : "s"}`;
@@ -121,7 +123,7 @@ function syncControls() {
 
 function change(key, value) {
   app.settings[key] = value;
-  if (key === "dataset" && value === "regression_plane") app.settings.loss = "squared_error";
+  if (key === "dataset" && REGRESSION.includes(value)) app.settings.loss = "squared_error";
   if (key === "dataset" && value === "mnist" && app.settings.samples < 1000) app.settings.samples = 1000;
   configure();
 }
@@ -276,8 +278,21 @@ function onState(state) {
   app.network?.update(state);
   if (state.plane) drawPlaneView();
   if (state.filters) drawMnist(state);
-  if (state.doctor) $("doctor").replaceChildren(...state.doctor.map((d) => Object.assign(document.createElement("li"), { textContent: d })));
+  if (state.doctor) showDoctor(state.doctor);
   if (app.explain && now - app.lastExplain > 500) refreshExplain();
+}
+
+function showDoctor(findings) {
+  const items = findings.map((d) => {
+    const item = document.createElement("li");
+    item.innerHTML = "<b></b> <span></span><br><i></i>";
+    item.querySelector("b").textContent = d.kind.replaceAll("_", " ") + ":";
+    item.querySelector("span").textContent = d.finding;
+    item.querySelector("i").textContent = `fix: ${d.fix}`;
+    return item;
+  });
+  if (!items.length) items.push(Object.assign(document.createElement("li"), { textContent: "No findings: nothing looks wrong so far." }));
+  $("doctor").replaceChildren(...items);
 }
 
 function drawCurves() {
