@@ -106,9 +106,7 @@ def main() -> None:
     print(f"{'predict the train mean':28}{mae(y_train.mean(), y_val):16.3f}"
           f"{mae(y_train.mean(), y_test):12.3f}")  # fmt: skip
     if args.plot:
-        from glassnet.plot.search import search  # matplotlib, imported only when asked
-
-        search(result, args.plot)
+        gn.plot.search(result, args.plot)
         print(f"Saved {args.plot}")
 
 
