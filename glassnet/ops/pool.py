@@ -42,32 +42,42 @@ class MaxPool2D(Function):
                window's argmax; every other element of the window gets 0
     Shapes:    x (N, C, H, W) → y (N, C, Ho, Wo),  Ho = ⌊(H + 2·ph − KH) / sh⌋ + 1
     Notes:     ties: the gradient goes to the FIRST maximal element in row-major window
-               order (the scan keeps the running maximum and replaces it only on a strict
-               >), exactly as PyTorch's CPU kernel routes it. After a ReLU whole windows
-               are often 0, so ties are common, not a corner case. Overlapping windows
-               (stride < kernel) add their gradients.
+               order, exactly as PyTorch's CPU kernel routes it (it keeps the running
+               maximum and replaces it only on a strict >). After a ReLU whole windows are
+               often 0, so ties are common, not a corner case. Forward is KH·KW − 1
+               elementwise maxima of strided slices; backward finds the argmax again as
+               "equal to y and not already claimed by an earlier position". Overlapping
+               windows (stride < kernel) add their gradients.
     """
 
     def forward(self, x):
         self.x_shape = x.shape
-        xp = pad_channel_major(x, self.pad, -np.inf)
-        y, self.argmax = None, None
+        self.xp = pad_channel_major(x, self.pad, -np.inf)
+        N, C = x.shape[:2]
+        self.y = np.empty((C, N, *self.out), x.dtype).transpose(1, 0, 2, 3)
         for index, (p, q) in enumerate(_positions(self.kernel)):
-            v = xp[kernel_slice(p, q, self.stride, (1, 1), self.out)]
-            if y is None:
-                y = v.copy()
-                self.argmax = np.zeros(y.shape, np.min_scalar_type(len(_positions(self.kernel))))
-                continue
-            better = v > y
-            np.copyto(y, v, where=better)
-            self.argmax[better] = index
-        return y
+            v = self.xp[kernel_slice(p, q, self.stride, (1, 1), self.out)]
+            np.copyto(self.y, v) if index == 0 else np.maximum(self.y, v, out=self.y)
+        return self.y
 
     def backward(self, grad_y):
-        grad_xp = _zeros_padded(self.x_shape, self.pad, grad_y.dtype)
-        for index, (p, q) in enumerate(_positions(self.kernel)):
+        tiles = self.stride == self.kernel and self.xp.shape[2:] == tuple(
+            o * k for o, k in zip(self.out, self.kernel)
+        )
+        grad_xp = _zeros_padded(self.x_shape, self.pad, grad_y.dtype, empty=tiles)
+        unclaimed = None
+        for p, q in _positions(self.kernel):
             where = kernel_slice(p, q, self.stride, (1, 1), self.out)
-            grad_xp[where] += grad_y * (self.argmax == index)
+            first = np.equal(self.xp[where], self.y)
+            if unclaimed is None:
+                unclaimed = ~first
+            else:
+                first &= unclaimed
+                unclaimed &= ~first
+            if tiles:  # every input element lies in exactly one window: assign
+                np.multiply(grad_y, first, out=grad_xp[where])
+            else:
+                grad_xp[where] += grad_y * first
         return (_unpad(grad_xp, self.x_shape, self.pad),)
 
 
@@ -133,11 +143,13 @@ class GlobalAvgPool2D(Function):
         return (np.broadcast_to(share, self.x_shape).copy(),)
 
 
-def _zeros_padded(x_shape, pad, dtype) -> np.ndarray:
-    """Zeros shaped like the padded input, channel-major like the layer outputs."""
+def _zeros_padded(x_shape, pad, dtype, empty: bool = False) -> np.ndarray:
+    """Zeros (or, when every element will be written, uninitialised memory) shaped like the
+    padded input, channel-major like the layer outputs."""
     N, C, H, W = x_shape
     (top, bottom), (left, right) = pad
-    return np.zeros((C, N, H + top + bottom, W + left + right), dtype).transpose(1, 0, 2, 3)
+    make = np.empty if empty else np.zeros
+    return make((C, N, H + top + bottom, W + left + right), dtype).transpose(1, 0, 2, 3)
 
 
 def _unpad(grad_xp: np.ndarray, x_shape, pad) -> np.ndarray:

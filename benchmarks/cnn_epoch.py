@@ -1,0 +1,127 @@
+"""Seconds per MNIST epoch of the Keras mnist_cnn network: glassnet vs PyTorch eager.
+
+    python benchmarks/cnn_epoch.py              # 3 interleaved repeats of 40 steps each
+    python benchmarks/cnn_epoch.py --steps 469  # whole epochs (60,000 images), slower
+
+The network (batch 128, Adam 1e-3, cross-entropy): Conv 32 3×3 ReLU, Conv 64 3×3 ReLU,
+MaxPool 2, Dropout 0.25, Flatten, Dense 128 ReLU, Dropout 0.5, Dense 10. Both frameworks
+train on the same real MNIST images (float32), glassnet through ``model.fit`` exactly as a
+user would call it, torch through the usual eager loop (zero_grad, forward, loss,
+backward, step). The runs alternate glassnet, torch, glassnet, torch, ... in this one
+process so background load hits both alike; each number is the median over the repeats,
+and s/epoch = median seconds per step × 469 (⌈60,000 / 128⌉ steps). torch is pinned to
+the thread count NumPy's BLAS uses (all cores unless GLASSNET_BENCH_THREADS is set).
+Printed, never asserted: timings on a shared machine are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import numpy as np
+import torch
+
+import glassnet as gn
+from glassnet.vision import mnist_to_images
+
+THREADS = int(os.environ.get("GLASSNET_BENCH_THREADS", os.cpu_count() or 1))
+STEPS_PER_EPOCH = 469
+BATCH = 128
+
+
+def glassnet_model() -> gn.Sequential:
+    nn = gn.nn
+    model = gn.Sequential(
+        [
+            nn.Conv2D(1, 32, 3, seed=0),
+            nn.ReLU(),
+            nn.Conv2D(32, 64, 3, seed=1),
+            nn.ReLU(),
+            nn.MaxPool2D(2),
+            nn.Dropout(0.25, seed=2),
+            nn.Flatten(),
+            nn.Dense(9216, 128, seed=3),
+            nn.ReLU(),
+            nn.Dropout(0.5, seed=4),
+            nn.Dense(128, 10, seed=5),
+        ]
+    )
+    return model.compile(optimizer=gn.optim.Adam(lr=1e-3), loss="cross_entropy")
+
+
+def torch_model() -> tuple[torch.nn.Module, torch.optim.Optimizer]:
+    torch.manual_seed(0)
+    nn = torch.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3),
+        nn.ReLU(),
+        nn.Conv2d(32, 64, 3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Dropout(0.25),
+        nn.Flatten(),
+        nn.Linear(9216, 128),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(128, 10),
+    )
+    return model, torch.optim.Adam(model.parameters(), lr=1e-3)
+
+
+def torch_epoch(parts, x: np.ndarray, y: np.ndarray) -> None:
+    model, optimizer = parts
+    model.train()
+    xs, ys = torch.from_numpy(x), torch.from_numpy(y)
+    for start in range(0, len(x), BATCH):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(
+            model(xs[start : start + BATCH]), ys[start : start + BATCH]
+        )
+        loss.backward()
+        optimizer.step()
+
+
+def seconds(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=40, help="timed steps per run")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    torch.set_num_threads(THREADS)
+
+    (x_train, y_train), _ = gn.data.load_mnist()
+    n = args.steps * BATCH
+    x, y = mnist_to_images(x_train[:n]), y_train[:n].astype(np.int64)
+    model, parts = glassnet_model(), torch_model()
+    runs = {
+        "glassnet": lambda: model.fit(x, y, epochs=1, batch_size=BATCH, shuffle=False, verbose=0),
+        "torch": lambda: torch_epoch(parts, x, y),
+    }
+    warm = (x[: 2 * BATCH], y[: 2 * BATCH])
+    model.fit(*warm, epochs=1, batch_size=BATCH, verbose=0)  # allocations, BLAS threads
+    torch_epoch(parts, *warm)
+    times = {name: [] for name in runs}
+    for _ in range(args.repeats):
+        for name, run in runs.items():
+            times[name].append(seconds(run) / args.steps)
+    per_epoch = {name: statistics.median(t) * STEPS_PER_EPOCH for name, t in times.items()}
+    print(
+        f"mnist_cnn, batch {BATCH}, {THREADS} threads, median of {args.repeats} runs of "
+        f"{args.steps} steps (s/epoch = s/step × {STEPS_PER_EPOCH})"
+    )
+    for name, value in per_epoch.items():
+        spread = ", ".join(f"{t * STEPS_PER_EPOCH:.1f}" for t in times[name])
+        print(f"  {name:9s} {value:7.1f} s/epoch   (runs: {spread})")
+    print(f"  ratio     {per_epoch['glassnet'] / per_epoch['torch']:7.2f} × torch (target ≤ 1.5)")
+
+
+if __name__ == "__main__":
+    main()
