@@ -75,6 +75,7 @@ def random_search(
     _check_executor(executor)
     if executor is not None:
         _check_picklable(build, executor)
+        _check_picklable(space, executor, what="the search space's values")
     task = Task(build, x, y, epochs, batch_size, validation_split, validation_data, monitor, mode)
     header = _header(space, task, _entropy(seed))
     path = Path(log_path) if log_path is not None else None
@@ -85,8 +86,6 @@ def random_search(
     for record in records:
         _notify(on_trial, record)
     todo = [trial for trial in trials if trial.index not in done]
-    if executor is not None:
-        _check_picklable([trial.params for trial in todo], executor, what="the sampled params")
     best = _Best(mode)
     writer = LogWriter(path, None) if path is not None else None
     try:

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from tune_builds import SPACE, build_paced, comparable, wages
 
 import glassnet as gn
@@ -46,6 +47,8 @@ def test_killed_driver_loses_no_finished_trial_and_resume_matches(tmp_path):
     )
     whole = gn.tune.random_search(build_paced, SPACE, n_trials, x, y, **SETTINGS)
     assert comparable(resumed) == comparable(whole)
+    best = resumed.best_record  # its model is rebuilt (retrained if it came from the log)
+    assert resumed.best_model.evaluate(x[-60:], y[-60:])["loss"] == pytest.approx(best["best"])
     by_trial = {r["trial"]: r for r in resumed.records}
     for record in finished:  # every trial finished before the kill is kept as it was
         assert by_trial[record["trial"]]["seconds"] == record["seconds"]

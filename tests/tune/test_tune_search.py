@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from tune_builds import (
     SPACE,
+    build_classifier,
     build_flaky,
     build_killer,
     build_mlp,
@@ -74,6 +75,17 @@ def test_process_pool_gives_the_sequential_results(data, sequential):
     assert comparable(pooled) == comparable(sequential)
 
 
+def test_mode_max_ranks_the_highest_accuracy_first():
+    x, y = gn.data.make_circles(200, noise=0.1, seed=0)
+    result = gn.tune.random_search(
+        build_classifier, SPACE, 5, x, y, validation_split=0.3, epochs=3, monitor="val_accuracy",
+        mode="max", seed=0,
+    )  # fmt: skip
+    ranked = [r["best"] for r in result.ranked()]
+    assert ranked == sorted(ranked, reverse=True) and len(set(ranked)) > 1
+    assert result.best_record["best"] == max(ranked) and 0.0 <= max(ranked) <= 1.0
+
+
 def test_failed_and_diverged_trials_are_recorded_and_the_search_goes_on(data):
     space = {"lr": gn.tune.LogUniform(1.0, 10.0), "units": gn.tune.Choice([4, 16])}
     result = gn.tune.random_search(build_flaky, space, 6, *data, seed=2, **SETTINGS)
@@ -102,7 +114,7 @@ def test_build_for_worker_processes_must_be_picklable(data):
     with pytest.raises(gn.ConfigError, match=r"build cannot be sent to the executor's worker"):
         gn.tune.random_search(lambda p: None, SPACE, 2, *data, executor="processes", **SETTINGS)
     space = {"act": gn.tune.Choice([lambda z: z])}
-    with pytest.raises(gn.ConfigError, match=r"the sampled params cannot be sent"):
+    with pytest.raises(gn.ConfigError, match=r"the search space's values cannot be sent"):
         gn.tune.random_search(build_mlp, space, 2, *data, executor="processes", **SETTINGS)
 
 

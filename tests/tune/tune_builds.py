@@ -40,6 +40,16 @@ def build_mlp(params: dict, seed: int):
     return model.compile(gn.optim.Adam(lr=params["lr"]), loss="mse", metrics=["mae"])
 
 
+def build_classifier(params: dict, seed: int):
+    """2 → units → 2 logits for make_circles, cross-entropy, accuracy; seeded weights."""
+    rng = np.random.default_rng(seed)
+    model = Sequential(
+        [nn.Dense(2, params["units"], seed=rng), nn.Tanh(), nn.Dense(params["units"], 2, seed=rng)]
+    )
+    optimizer = gn.optim.Adam(lr=params["lr"])
+    return model.compile(optimizer, loss="cross_entropy", metrics=["accuracy"])
+
+
 def build_flaky(params: dict, seed: int):
     """build_mlp trained by plain SGD, which diverges at large lr; fails for units == 4."""
     if params["units"] == 4:
