@@ -3,7 +3,19 @@
 ``import glassnet as gn``; the public names are listed in ``__all__`` below.
 """
 
-from glassnet import data, errors, explain, losses, nn, ops, optim, training, tune
+from glassnet import (
+    data,
+    errors,
+    explain,
+    losses,
+    nn,
+    ops,
+    optim,
+    pretrained,
+    training,
+    tune,
+    vision,
+)
 from glassnet._config import enable_grad, no_grad
 from glassnet.autograd import Function, gradcheck
 from glassnet.diagnostics import doctor
@@ -67,6 +79,8 @@ __all__ = [
     "no_grad",
     "ones",
     "ops",
+    "pretrained",
+    "vision",
     "plot",
     "rand",
     "randn",
