@@ -10,6 +10,8 @@ page sends can become code.
 
 from __future__ import annotations
 
+import re
+
 from glassnet.playground.protocol import PLANE_DATASETS, REGRESSION_DATASETS
 
 __all__ = ["script", "MODEL_FILE"]
@@ -166,9 +168,25 @@ print(f"test accuracy {np.mean(predicted == y_test):.4f}")
 """
 
 
+def _needs(s: dict, csv_name: str) -> str:
+    if s["dataset"] != "csv":
+        return ""
+    return f"\nPut the uploaded file {csv_name!r} next to this script before running it."
+
+
+def safe_file_name(name: str) -> str:
+    """Letters, digits, ``._-`` and spaces only (the name enters the script's text)."""
+    cleaned = re.sub(r"[^A-Za-z0-9._ -]", "_", name)[:100].strip()
+    return cleaned or "data.csv"
+
+
 def script(session, csv_name: str = "data.csv") -> str:
-    """The Python source of the session's experiment, trained to its current step."""
+    """The Python source of the session's experiment, trained to its current step.
+
+    ``csv_name`` (the uploaded file's name, from the page) is reduced to safe characters.
+    """
     s, d = session.settings, session.data
+    csv_name = safe_file_name(csv_name)
     if s["dataset"] in PLANE_DATASETS:
         data = _data_plane(s)
     elif s["dataset"] == "mnist":
@@ -180,7 +198,7 @@ def script(session, csv_name: str = "data.csv") -> str:
             f'"""glassnet playground export: {s["dataset"]}, hidden layers {s["hidden"]}, '
             f"{s['activation']}, {s['loss']}, {s['optimizer']}.\n\n"
             f"Replays the page's {session.steps} training steps exactly, then saves the "
-            f'model and prints the test score.\n"""',
+            f'model and prints the test score.{_needs(s, csv_name)}\n"""',
             "import numpy as np\n\nimport glassnet as gn\n",
             f"SEED = {s['seed']!r}\n",
             data,

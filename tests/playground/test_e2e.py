@@ -193,3 +193,34 @@ def test_mnist_subset_shows_digits_with_predictions_and_first_layer_images(page,
     assert len(captions) == 16 and all(c.isdigit() for c in captions)
     assert page.locator("#filters canvas").count() == 8
     screenshot(page, "mnist")
+
+
+def test_the_url_reproduces_the_run_and_the_buttons_edit_the_network(page, live_server):
+    query = (
+        "dataset=spiral&classes=3&hidden=5,3&seed=7&lr=0.01&batch_size=8&features=x1,x2,sin(x1)"
+    )
+    open_page(page, live_server, query)
+    settings = page.evaluate("window.playground.topology.settings")
+    assert (settings["classes"], settings["hidden"], settings["seed"]) == (3, [5, 3], 7)
+    assert settings["features"] == ["x1", "x2", "sin(x1)"] and settings["batch_size"] == 8
+    page.click("#step-epoch")
+    wait_js(page, "window.playground.state.epoch === 1")
+    weights = page.evaluate("window.playground.state.weights")
+
+    again = page.context.new_page()
+    open_page(again, live_server, urlparse(page.url).query)
+    again.click("#step-epoch")
+    wait_js(again, "window.playground.state.epoch === 1")
+    assert again.evaluate("window.playground.state.weights") == weights
+
+    again.click("#add-layer")
+    wait_js(again, "window.playground.topology.sizes.length === 5")
+    again.locator(".neuron-buttons button", has_text="+").first.click()
+    wait_js(again, "window.playground.topology.sizes[1] === 6")
+    assert "hidden=6%2C3%2C4" in again.url
+    again.click(".node[data-layer='0'][data-unit='2']")
+    again.wait_for_selector("#ex-z", timeout=TIMEOUT_MS)
+    z, a = number(again, "#ex-z"), number(again, "#ex-a")
+    assert a == pytest.approx(np.tanh(z), rel=1e-4, abs=1e-6)
+    assert "weighted sum" in again.inner_text("#explain-numbers")
+    screenshot(again, "neuron_explained")

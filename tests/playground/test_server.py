@@ -1,5 +1,6 @@
 """The playground server through Starlette's TestClient: pages, sockets, uploads, exports."""
 
+import ast
 import contextlib
 import io
 import re
@@ -12,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 import glassnet as gn
-from glassnet.playground import server
+from glassnet.playground import export, server
 from glassnet.playground.server import MAX_UPLOAD_BYTES, create_app
 
 STATIC = Path(server.__file__).parent / "static"
@@ -273,3 +274,26 @@ def test_cli_has_the_playground_subcommand(monkeypatch):
     with contextlib.redirect_stdout(help_text), pytest.raises(SystemExit):
         cli.main(["--help"])
     assert "playground" in help_text.getvalue()
+
+
+def test_an_exported_csv_script_names_the_file_safely(client, tmp_path):
+    token = client.post("/api/upload", content=_csv_bytes()).json()["token"]
+    settings = {"dataset": "csv", "upload": token, "target": "label", "hidden": [3]}
+    with session(client, **settings) as (ws, sid, _, _):
+        ws.send_json({"type": "step", "unit": "epoch"})
+        state = receive(ws, "state")
+        name = 'toy""" + __import__("os").system("x") + """.csv'
+        script = client.get(f"/api/export/{sid}/script", params={"csv": name}).text
+    safe = export.safe_file_name(name)
+    assert re.fullmatch(r"[A-Za-z0-9._ -]+", safe)
+    tree = ast.parse(script)
+    assert f"Put the uploaded file {safe!r} next to this script" in ast.get_docstring(tree)
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    assert not any(getattr(c.func, "attr", "") == "system" for c in calls)
+    (tmp_path / safe).write_bytes(_csv_bytes())
+    (tmp_path / "run.py").write_text(script)
+    run = subprocess.run(
+        [sys.executable, "run.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert f"test accuracy {state['test_accuracy']:.4f}" in run.stdout

@@ -240,7 +240,7 @@ function onReady(topology) {
   neuronButtons($("network"));
   $("plane-box").hidden = !topology.points;
   $("mnist-box").hidden = app.settings.dataset !== "mnist";
-  $("accuracy-chart").hidden = !topology.classes;
+  $("accuracy-chart").hidden = $("accuracy-title").hidden = !topology.classes;
   $("sizes-info").textContent = `${topology.train_size} training and ${topology.test_size} test examples, ${topology.batches_per_epoch} batches per epoch`;
   if (topology.digits) {
     $("digits").replaceChildren(...topology.digits.map((d) => {
