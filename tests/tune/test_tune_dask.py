@@ -31,7 +31,7 @@ def client(tmp_path_factory):
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: the default 8787 may be taken
         silence_logs=50,
     )
     with cluster, distributed.Client(cluster) as dask_client:

@@ -11,22 +11,19 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
 import glassnet as gn
 from glassnet import nn
-from glassnet.data.tabular import load_csv
-from glassnet.training.model import Sequential
+from glassnet.training import Sequential
 
-WAGES = Path(gn.__file__).parent / "data" / "bundled" / "hourly_wages" / "hourly_wages.csv"
 SPACE = {"lr": gn.tune.LogUniform(1e-3, 3e-1), "units": gn.tune.Choice([4, 8, 16])}
 
 
 def wages(rows: int = 240) -> tuple[np.ndarray, np.ndarray]:
     """The first ``rows`` rows of hourly wages, standardised features, wage in $/h."""
-    x, y, _ = load_csv(WAGES, target="wage_per_hour")
+    x, y, _ = gn.data.load_hourly_wages()
     x, y = x[:rows], y[:rows]
     return (x - x.mean(0)) / x.std(0), y
 
