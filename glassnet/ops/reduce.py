@@ -1,11 +1,14 @@
 """Reductions over axes: sum, mean, max, min, var.
 
 ``axis`` is None (all axes), an int or a tuple; ``keepdims`` keeps reduced axes as size 1.
-Every backward first re-inserts the reduced axes (``_expand``) so that the upstream
-gradient broadcasts against the input again.
+Every forward remembers the input's shape with the reduced axes kept as size 1
+(``kept``); every backward lays the upstream gradient out in that shape so it
+lines up with the input again, then spreads it over the reduced axes.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -13,28 +16,32 @@ from glassnet.autograd import Function
 from glassnet.errors import check_axis
 
 
-def _axes(axis, ndim: int, where: str) -> tuple[int, ...]:
-    """The reduced axes as non-negative ints (all axes when ``axis`` is None)."""
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, int | np.integer):
-        axis = (axis,)
-    return tuple(check_axis(a, ndim, where) for a in axis)
+class _Reduction:
+    """Bookkeeping the reduction ops share (a mixin, not an op): axes and shapes."""
+
+    def _prepare(self, x: np.ndarray) -> None:
+        """Save the reduced axes, x's shape, its shape with those axes as 1, and n."""
+        if self.axis is None:
+            self.axes = tuple(range(x.ndim))
+        else:
+            axis = (self.axis,) if isinstance(self.axis, int | np.integer) else self.axis
+            self.axes = tuple(check_axis(a, x.ndim, self.name) for a in axis)
+        self.shape = x.shape
+        self.kept = tuple(1 if i in self.axes else s for i, s in enumerate(x.shape))
+        self.n = math.prod(x.shape[a] for a in self.axes)
+
+    def _lined_up(self, grad_y: np.ndarray) -> np.ndarray:
+        """dL/dy with the reduced axes put back as size 1, so it broadcasts against x."""
+        return grad_y.reshape(self.kept)
+
+    def _spread(self, grad: np.ndarray) -> np.ndarray:
+        """A full-size array of x's shape holding ``grad`` repeated over the reduced axes."""
+        out = np.empty(self.shape, dtype=grad.dtype)
+        out[...] = grad
+        return out
 
 
-def _expand(grad_y: np.ndarray, axes: tuple, keepdims: bool) -> np.ndarray:
-    """Put the reduced axes back as size 1 so grad_y broadcasts to the input shape."""
-    return grad_y if keepdims else np.expand_dims(grad_y, axes)
-
-
-def _count(shape: tuple, axes: tuple) -> int:
-    n = 1
-    for a in axes:
-        n *= shape[a]
-    return n
-
-
-class Sum(Function):
+class Sum(_Reduction, Function):
     """Sum over axes.
 
     Forward:   y = Σᵢ xᵢ   (over the reduced axes)
@@ -43,14 +50,14 @@ class Sum(Function):
     """
 
     def forward(self, x):
-        self.shape, self.axes = x.shape, _axes(self.axis, x.ndim, self.name)
-        return np.sum(x, axis=self.axes, keepdims=self.keepdims)
+        self._prepare(x)
+        return x.sum(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, grad_y):
-        return (np.broadcast_to(_expand(grad_y, self.axes, self.keepdims), self.shape),)
+        return (self._spread(self._lined_up(grad_y)),)
 
 
-class Mean(Function):
+class Mean(_Reduction, Function):
     """Arithmetic mean over axes.
 
     Forward:   y = (1/n) Σᵢ xᵢ
@@ -59,16 +66,14 @@ class Mean(Function):
     """
 
     def forward(self, x):
-        self.shape, self.axes = x.shape, _axes(self.axis, x.ndim, self.name)
-        self.n = _count(x.shape, self.axes)
-        return np.mean(x, axis=self.axes, keepdims=self.keepdims)
+        self._prepare(x)
+        return x.sum(axis=self.axes, keepdims=self.keepdims) / x.dtype.type(self.n)
 
     def backward(self, grad_y):
-        grad = _expand(grad_y, self.axes, self.keepdims) / grad_y.dtype.type(self.n)
-        return (np.broadcast_to(grad, self.shape),)
+        return (self._spread(self._lined_up(grad_y) / grad_y.dtype.type(self.n)),)
 
 
-class Max(Function):
+class Max(_Reduction, Function):
     """Maximum over axes.
 
     Forward:   y = maxᵢ xᵢ
@@ -77,17 +82,20 @@ class Max(Function):
     Notes:     ties share the gradient evenly (as PyTorch's amax/amin do).
     """
 
-    reduce = staticmethod(np.max)
+    reduce = staticmethod(np.maximum.reduce)
 
     def forward(self, x):
-        self.axes = _axes(self.axis, x.ndim, self.name)
-        y = self.reduce(x, axis=self.axes, keepdims=True)
-        hits = x == y
-        self.route = hits / np.sum(hits, axis=self.axes, keepdims=True).astype(x.dtype)
-        return y if self.keepdims else np.squeeze(y, axis=self.axes)
+        self._prepare(x)
+        y = self.reduce(x, axis=self.axes, keepdims=self.keepdims)
+        self.x, self.y = x, y.reshape(self.kept)
+        return y
 
     def backward(self, grad_y):
-        return (_expand(grad_y, self.axes, self.keepdims) * self.route,)
+        hits = self.x == self.y
+        share = self._lined_up(grad_y) / hits.sum(
+            axis=self.axes, keepdims=True, dtype=grad_y.dtype
+        )
+        return (hits * share,)
 
 
 class Min(Max):
@@ -99,10 +107,10 @@ class Min(Max):
     Notes:     ties share the gradient evenly (as PyTorch's amax/amin do).
     """
 
-    reduce = staticmethod(np.min)
+    reduce = staticmethod(np.minimum.reduce)
 
 
-class Var(Function):
+class Var(_Reduction, Function):
     """Variance over axes, with ``ddof`` (0: population variance, 1: sample variance).
 
     Forward:   y = Σᵢ (xᵢ − x̄)² / (n − ddof)
@@ -111,12 +119,12 @@ class Var(Function):
     """
 
     def forward(self, x):
-        self.axes = _axes(self.axis, x.ndim, self.name)
-        self.centered = x - np.mean(x, axis=self.axes, keepdims=True)
-        self.denominator = x.dtype.type(_count(x.shape, self.axes) - self.ddof)
-        squares = np.sum(self.centered**2, axis=self.axes, keepdims=self.keepdims)
+        self._prepare(x)
+        mean = x.sum(axis=self.axes, keepdims=True) / x.dtype.type(self.n)
+        self.centered = x - mean
+        self.denominator = x.dtype.type(self.n - self.ddof)
+        squares = (self.centered * self.centered).sum(axis=self.axes, keepdims=self.keepdims)
         return squares / self.denominator
 
     def backward(self, grad_y):
-        grad = _expand(grad_y, self.axes, self.keepdims)
-        return (grad * (2 * self.centered / self.denominator),)
+        return (self._lined_up(grad_y) * (2 * self.centered / self.denominator),)
