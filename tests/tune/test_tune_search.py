@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -222,3 +224,9 @@ def test_killed_pool_worker_loses_no_finished_trial_and_resume_completes(
     assert len(finished) + len(info.value.lost) == 6
     resumed = gn.tune.random_search(build_killer, SPACE, 6, *data, resume=True, **args)
     assert comparable(resumed) == comparable(sequential)
+
+
+def test_import_glassnet_does_not_import_dask():
+    code = "import sys, glassnet.cli; print(sorted({'dask', 'distributed'} & {*sys.modules}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
