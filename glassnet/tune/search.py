@@ -15,8 +15,12 @@ Executors (where trials run; the results are the same in every case):
 Faults: a trial whose build or fit raises is recorded as ``failed``, one whose loss becomes
 NaN/inf as ``diverged``, and the search goes on. With ``log_path`` every finished trial is
 appended to a JSON-lines log at once (see :mod:`glassnet.tune.log`); ``resume=True`` reads
-the log and runs only the trials missing from it. If a worker process dies, the trials that
-finished are kept and :class:`SearchInterrupted` says which trials to resume.
+the log (a missing one starts fresh) and runs only the trials missing from it, after
+checking that the seed, space, settings and data are those of the logged search; with
+``seed=None`` it takes the logged seed. A larger ``n_trials`` extends a finished search.
+If a worker process dies, the trials that finished are kept and
+:class:`SearchInterrupted` says which trials to resume. On Dask, a dead worker's trial is
+simply run again on another worker.
 """
 
 from __future__ import annotations
