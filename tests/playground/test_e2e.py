@@ -47,7 +47,7 @@ def url_settings(page) -> dict:
     """The settings the page's URL holds, as the server validates them."""
     query = parse_qs(urlparse(page.url).query)
     raw = {k: v[0] for k, v in query.items()}
-    for key in ("samples", "batch_size", "seed"):
+    for key in ("samples", "classes", "batch_size", "seed"):
         raw[key] = int(raw[key])
     for key in ("noise", "test_size", "lr", "l2", "dropout"):
         raw[key] = float(raw[key])
