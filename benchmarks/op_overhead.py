@@ -6,7 +6,8 @@ ordering it and calling each backward. The hand-written NumPy step (forward and 
 formulas, no graph) is the floor a NumPy framework can approach.
 
 All three run interleaved in one process with one thread each (BLAS and torch), and each
-number is the median over repeats of the mean time per call in a block of calls.
+number is the median over repeats of the mean time per call in a block of calls. Time is
+this process's CPU time, so other programs sharing the machine disturb it little.
 
     .venv/bin/python benchmarks/op_overhead.py [--repeats 15] [--calls 300]
 """
@@ -161,10 +162,10 @@ def _runners(bench: Bench, arrays: list[np.ndarray], rng):
 
 
 def _time_block(run: Callable, calls: int) -> float:
-    start = time.perf_counter_ns()
+    start = time.process_time_ns()
     for _ in range(calls):
         run()
-    return (time.perf_counter_ns() - start) / calls / 1e3  # µs per call
+    return (time.process_time_ns() - start) / calls / 1e3  # µs per call
 
 
 def measure(repeats: int, calls: int, seed: int = 0) -> dict[str, dict[str, float]]:
@@ -186,7 +187,7 @@ def measure(repeats: int, calls: int, seed: int = 0) -> dict[str, dict[str, floa
 
 
 def report(results: dict[str, dict[str, float]]) -> Table:
-    table = Table(title=f"forward + backward per op on {N}×{D} float32 (µs, median)")
+    table = Table(title=f"forward + backward per op on {N}×{D} float32 (µs of CPU time, median)")
     for column in (
         "op",
         "NumPy by hand",

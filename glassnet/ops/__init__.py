@@ -8,6 +8,7 @@ modules beside this one (arithmetic, reduce, shape, linalg, activation).
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -208,7 +209,7 @@ def _shape_arg(args) -> tuple:
 def reshape(x, *new_shape) -> Tensor:
     """The same elements in another shape; one axis may be −1 (inferred)."""
     x, new_shape = as_tensor(x), _shape_arg(new_shape)
-    known = int(np.prod([s for s in new_shape if s != -1]))
+    known = math.prod(s for s in new_shape if s != -1)
     fits = x.size == known if -1 not in new_shape else (known and x.size % known == 0)
     if not fits or builtins.sum(s == -1 for s in new_shape) > 1:
         raise ShapeError(

@@ -26,9 +26,9 @@ class MatMul(Function):
         if a.ndim == 1 and b.ndim == 1:
             return grad_y * b, grad_y * a
         if a.ndim == 1:
-            g = np.expand_dims(grad_y, -2)  # (..., 1, N)
+            g = grad_y[..., None, :]  # (..., 1, N)
             return (g @ np.swapaxes(b, -1, -2))[..., 0, :], a[:, None] @ g
         if b.ndim == 1:
-            g = np.expand_dims(grad_y, -1)  # (..., M, 1)
+            g = grad_y[..., None]  # (..., M, 1)
             return g @ b[None, :], (np.swapaxes(a, -1, -2) @ g)[..., 0]
         return grad_y @ np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2) @ grad_y
