@@ -70,8 +70,8 @@ class Sigmoid(Function):
     """
 
     def forward(self, x):
-        e = np.exp(-np.abs(x))
-        self.y = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        e = np.exp(-np.abs(x))  # e^(−|x|) ∈ (0, 1]: σ(x) = 1/(1 + e) for x ≥ 0, e/(1 + e) below
+        self.y = np.where(x >= 0, 1, e) / (1 + e)
         return self.y
 
     def backward(self, grad_y):
@@ -123,13 +123,13 @@ class Softmax(Function):
     """
 
     def forward(self, x):
-        e = np.exp(x - np.max(x, axis=self.axis, keepdims=True))
-        self.y = e / np.sum(e, axis=self.axis, keepdims=True)
+        e = np.exp(x - x.max(axis=self.axis, keepdims=True))
+        self.y = e / e.sum(axis=self.axis, keepdims=True)
         return self.y
 
     def backward(self, grad_y):
         y = self.y
-        return (y * (grad_y - np.sum(grad_y * y, axis=self.axis, keepdims=True)),)
+        return (y * (grad_y - (grad_y * y).sum(axis=self.axis, keepdims=True)),)
 
 
 class LogSoftmax(Function):
@@ -142,10 +142,10 @@ class LogSoftmax(Function):
     """
 
     def forward(self, x):
-        shifted = x - np.max(x, axis=self.axis, keepdims=True)
-        self.y = shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
+        shifted = x - x.max(axis=self.axis, keepdims=True)
+        self.y = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
         return self.y
 
     def backward(self, grad_y):
-        total = np.sum(grad_y, axis=self.axis, keepdims=True)
+        total = grad_y.sum(axis=self.axis, keepdims=True)
         return (grad_y - np.exp(self.y) * total,)
