@@ -204,3 +204,20 @@ def test_softmax_is_stable_for_logits_of_1e4(fn, recwarn):
     else:
         np.testing.assert_allclose(y.data, expected, atol=1e-7)
     assert np.isfinite(x.grad).all() and not recwarn.list
+
+
+def test_getitem_backward_scatter_adds_repeated_indices():
+    x = gn.tensor([10.0, 20.0, 30.0], requires_grad=True)
+    x[[0, 0, 2, 0]].backward(np.array([1.0, 2.0, 3.0, 4.0], dtype=np.float32))
+    np.testing.assert_array_equal(x.grad, [1 + 2 + 4, 0, 3])
+
+
+def test_getitem_with_negative_steps_and_ellipsis():
+    data = np.arange(24.0).reshape(2, 3, 4)
+    x = gn.tensor(data, dtype="float64", requires_grad=True)
+    y = x[..., ::-2]
+    np.testing.assert_array_equal(y.data, data[..., ::-2])
+    y.backward(np.ones(y.shape))
+    expected = np.zeros_like(data)
+    expected[..., ::-2] = 1
+    np.testing.assert_array_equal(x.grad, expected)
