@@ -36,6 +36,11 @@ class Function:
     come back in the broadcast shape of the output: the engine sums it back to the input's
     shape in one place (:func:`unbroadcast`), so each backward stays the textbook formula.
     Non-tensor settings (an axis, an exponent) are passed to ``__init__`` as keywords.
+
+    A subclass defines exactly two methods::
+
+        def forward(self, *arrays: np.ndarray) -> np.ndarray
+        def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]
     """
 
     inputs: tuple | None = None
@@ -60,12 +65,6 @@ class Function:
         if _config.hook is not None:
             _config.hook.on_forward(fn, inputs, out)
         return out
-
-    def forward(self, *arrays: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError(f"{type(self).__name__} must define forward")
-
-    def backward(self, grad_y: np.ndarray) -> tuple:  # pragma: no cover - abstract
-        raise NotImplementedError(f"{type(self).__name__} must define backward")
 
     @property
     def name(self) -> str:
