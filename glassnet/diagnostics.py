@@ -52,8 +52,8 @@ class Diagnosis:
 class DoctorReport(Rendered):
     """The diagnoses of one run (empty when nothing looks wrong); iterate it or read ``kinds``."""
 
-    def __init__(self, diagnoses: list[Diagnosis]):
-        self.diagnoses = diagnoses
+    def __init__(self, diagnoses: list[Diagnosis], checked: list[str]):
+        self.diagnoses, self.checked = diagnoses, checked
 
     kinds = property(lambda self: [d.kind for d in self.diagnoses])
 
@@ -70,11 +70,13 @@ class DoctorReport(Rendered):
     def document(self) -> Document:
         doc = Document(f"Training doctor: {len(self.diagnoses) or 'no'} finding(s)")
         if not self.diagnoses:
-            doc.line("Nothing looks wrong: the loss falls steadily and the units are alive.")
+            doc.line("Nothing looks wrong in what was checked.")
         for d in self.diagnoses:
             doc.heading(d.kind.replace("_", " "))
             doc.line(d.finding)
             doc.line(f"fix: {d.fix}")
+        checked = ", ".join(self.checked) or "nothing (give history, model, x, y)"
+        doc.line(f"\nchecked: {checked}")
         return doc
 
     def __repr__(self) -> str:
@@ -88,20 +90,26 @@ def doctor(history=None, model=None, x=None, y=None, loss=None) -> DoctorReport:
     loss = losses.get(loss) if loss is not None else getattr(model, "loss", None)
     curves = _curves(history)
     found: list[Diagnosis | None] = []
+    checked: list[str] = []
     if curves:
         lr = _learning_rate(model)
         high = _lr_too_high(curves, history, lr)
         found += [high, None if high else _lr_too_low(curves, lr), _overfitting(curves)]
+        checked += ["learning rate", "overfitting" if "val_loss" in curves else None]
         if y is not None and loss is not None and not any(found):
             found.append(_underfitting(curves, np.asarray(y), loss))
+            checked.append("underfitting")
     if x is not None:
         x = np.asarray(x, dtype=np.float64)
         found.append(_unscaled(x))
+        checked.append("input scales")
         if model is not None:
             found += _units(model, x)
+            checked.append("dead and saturated units")
     if model is not None and loss is not None:
         found.append(_mismatch(model, loss, y))
-    return DoctorReport([d for d in found if d is not None])
+        checked.append("output layer vs loss")
+    return DoctorReport([d for d in found if d is not None], [c for c in checked if c])
 
 
 class Doctor(Callback):

@@ -117,26 +117,28 @@ def _describe(doc: Document, layer, x: np.ndarray, out: np.ndarray) -> None:
 
 
 def _dense(doc: Document, layer, x: np.ndarray, z: np.ndarray) -> None:
-    w = layer.w.data
-    b = layer.b.data if layer.use_bias else np.zeros(w.shape[1], w.dtype)
+    w, bias = layer.w.data, layer.use_bias
+    b = layer.b.data if bias else np.zeros(w.shape[1], w.dtype)
     n_in, n_out = w.shape
-    doc.math("z = x·w + b,   z[j] = Σᵢ x[i]·w[i, j] + b[j]")
+    plus_b = " + b" if bias else ""
+    doc.math(f"z = x·w{plus_b},   z[j] = Σᵢ x[i]·w[i, j]{plus_b + '[j]' if bias else ''}")
     if n_in <= SMALL and n_out <= SMALL:
         lines = []
         for j in range(n_out):
-            names = " + ".join(f"x[{i}]·w[{i}, {j}]" for i in range(n_in)) + f" + b[{j}]"
+            names = " + ".join(f"x[{i}]·w[{i}, {j}]" for i in range(n_in))
             values = " + ".join(f"{factor(x[i])}·{factor(w[i, j])}" for i in range(n_in))
-            lines.append(f"z[{j}] = {names}")
-            lines.append(f"     = {values} + {factor(b[j])} = {num(z[j])}")
+            tail = f" + {factor(b[j])}" if bias else ""
+            lines.append(f"z[{j}] = {names}{f' + b[{j}]' if bias else ''}")
+            lines.append(f"     = {values}{tail} = {num(z[j])}")
         doc.math(*lines)
         return
+    shapes = f"x {fmt_shape(x.shape)} · w {fmt_shape(w.shape)}"
     doc.line(
-        f"shapes: x {fmt_shape(x.shape)} · w {fmt_shape(w.shape)} + b {fmt_shape(b.shape)}"
-        f" → z {fmt_shape(z.shape)}"
+        f"shapes: {shapes}{f' + b {fmt_shape(b.shape)}' if bias else ''} → z {fmt_shape(z.shape)}"
     )
-    shown = min(3, n_in)
-    terms = " + ".join(f"{factor(x[i])}·{factor(w[i, 0])}" for i in range(shown))
-    doc.math(f"z[0] = {terms} + … ({n_in} terms) + {factor(b[0])} = {num(z[0])}")
+    terms = " + ".join(f"{factor(x[i], 4)}·{factor(w[i, 0], 4)}" for i in range(min(3, n_in)))
+    tail = f" + {factor(b[0], 4)}" if bias else ""
+    doc.math(f"z[0] = {terms} + … ({n_in} terms){tail} = {num(z[0])}")
     doc.line(f"z = {excerpt(z, limit=SMALL)}")
 
 

@@ -7,12 +7,12 @@ is imported when the first figure is drawn, never by ``import glassnet``.
   :func:`lr_sweep`;
 - loss surfaces with descent paths: :func:`surface_1d`, :func:`surface_2d`,
   :func:`model_surface`;
-- functions: :func:`activations` with their slopes, :func:`line_fitter`;
+- functions: :func:`matrices`, :func:`activations` with their slopes, :func:`line_fitter`;
 - models: :func:`decision_boundary`, :func:`network`, :func:`mnist_grid`;
 - searches: :func:`search`, the metric against each hyperparameter of a gn.tune search.
 """
 
-from glassnet.plot.functions import activations, line_fitter
+from glassnet.plot.functions import activations, line_fitter, matrices
 from glassnet.plot.models import decision_boundary, mnist_grid, network, predict_classes
 from glassnet.plot.search import search
 from glassnet.plot.surfaces import bowl, descend, model_surface, slope_of, surface_1d, surface_2d
@@ -27,6 +27,7 @@ __all__ = [
     "line_fitter",
     "loss_curves",
     "lr_sweep",
+    "matrices",
     "mnist_grid",
     "model_surface",
     "network",

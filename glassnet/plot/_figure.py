@@ -18,12 +18,13 @@ __all__ = ["new_figure", "finish", "POSITIVE", "NEGATIVE"]
 POSITIVE, NEGATIVE = "tab:blue", "tab:red"
 
 
-def new_figure(rows: int = 1, cols: int = 1, size: tuple = (6.4, 4.4)):
-    """A figure on the Agg canvas and its axes (an array when there is more than one)."""
+def new_figure(rows: int = 1, cols: int = 1, size: tuple = (6.4, 4.4), layout="constrained"):
+    """A figure on the Agg canvas and its axes (an array when there is more than one);
+    ``size`` is per subplot. ``layout=None`` skips the (slow) constrained layout."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(size[0] * cols, size[1] * rows), layout="constrained")
+    fig = Figure(figsize=(size[0] * cols, size[1] * rows), layout=layout)
     FigureCanvasAgg(fig)
     axes = fig.subplots(rows, cols, squeeze=False)
     return fig, axes.ravel() if axes.size > 1 else axes[0, 0]

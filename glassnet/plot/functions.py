@@ -10,7 +10,7 @@ from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.plot._figure import finish, new_figure
 from glassnet.tensor import Tensor
 
-__all__ = ["activations", "line_fitter", "ACTIVATIONS"]
+__all__ = ["activations", "line_fitter", "matrices", "ACTIVATIONS"]
 
 ACTIVATIONS = {
     "sigmoid": ops.sigmoid,
@@ -55,6 +55,30 @@ def activations(path=None, names=("sigmoid", "tanh", "relu", "leaky_relu", "soft
         ax.grid(alpha=0.3)
         ax.legend()
     return finish(fig, path, "Activation functions and their slopes")
+
+
+def matrices(named: dict, path=None, title: str = "Matrices"):
+    """Each matrix of ``named`` ({label: 2-D array or tensor}) as a grid of its numbers,
+    side by side (e.g. A, B and A @ B); a vector is drawn as one row."""
+    fig, axes = new_figure(1, len(named), size=(3.2, 3.2))
+    for ax, (label, value) in zip(np.atleast_1d(axes), named.items()):
+        m = np.atleast_2d(np.asarray(value.data if isinstance(value, Tensor) else value))
+        if m.ndim != 2:
+            raise ShapeError(
+                message(
+                    "plot.matrices",
+                    f"{label!r} is not a matrix",
+                    fmt_shape(m.shape),
+                    "1 or 2 axes",
+                )
+            )
+        ax.imshow(m, cmap="coolwarm", vmin=-np.abs(m).max() - 1e-12, vmax=np.abs(m).max() + 1e-12)
+        for (i, j), v in np.ndenumerate(m):
+            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=10)
+        ax.set_title(f"{label}  {m.shape[0]}×{m.shape[1]}")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return finish(fig, path, title)
 
 
 def _fit(x: np.ndarray, y: np.ndarray, lr: float, steps: int, start) -> np.ndarray:

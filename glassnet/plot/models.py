@@ -143,7 +143,8 @@ def mnist_grid(
     order = order[:n]
     cols = int(np.ceil(np.sqrt(len(order))))
     rows = int(np.ceil(len(order) / cols))
-    fig, axes = new_figure(rows, cols, size=(1.3, 1.5))
+    fig, axes = new_figure(rows, cols, size=(1.3, 1.5), layout=None)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.88, hspace=0.45, wspace=0.1)
     axes = np.atleast_1d(axes)
     for ax in axes:
         ax.axis("off")

@@ -36,7 +36,9 @@ def test_a_healthy_run_gets_no_diagnosis_also_as_a_callback(circles, capsys):
     assert history["accuracy"][-1] > 0.9
     assert check.report.kinds == []
     assert gn.doctor(history=history, model=model, x=x, y=y).kinds == []
-    assert "Nothing looks wrong" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Nothing looks wrong in what was checked" in printed
+    assert "checked: learning rate, overfitting, underfitting, input scales" in printed
 
 
 def test_lr_too_high_from_an_oscillating_loss(circles):

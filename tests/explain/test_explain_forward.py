@@ -21,9 +21,10 @@ def test_bank_transactions_network_gives_9():
     assert e.output.tolist() == [9.0]
     assert [s["output"].tolist() for s in e.steps] == [[5.0, 1.0], [9.0]]
     text = str(e)
-    assert "2·1 + 3·1 + 0 = 5" in text
-    assert "2·(-1) + 3·1 + 0 = 1" in text
-    assert "5·2 + 1·(-1) + 0 = 9" in text
+    assert "2·1 + 3·1 = 5" in text
+    assert "2·(-1) + 3·1 = 1" in text
+    assert "5·2 + 1·(-1) = 9" in text
+    assert "+ b" not in text
 
 
 def test_tanh_example_shows_each_activation():

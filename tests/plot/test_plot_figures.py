@@ -184,3 +184,17 @@ def test_mnist_grid_titles_predictions_and_mistakes(tmp_path):
     assert first.get_title() == f"{predictions[2]} (true {labels[2]})"
     np.testing.assert_array_equal(first.images[0].get_array(), images[2])
     assert fig.axes[2].get_title() == str(labels[0])
+
+
+def test_matrices_show_every_number(tmp_path):
+    a, b = np.array([[3.0, 1.0], [2.0, 0.0]]), np.array([[4.0, -1.0], [0.5, 2.0]])
+    fig = gn.plot.matrices({"A": a, "B": b, "A + B": a + b}, tmp_path / "m.png")
+    assert is_png(tmp_path / "m.png")
+    third = fig.axes[2]
+    np.testing.assert_array_equal(third.images[0].get_array(), a + b)
+    assert [t.get_text() for t in third.texts] == ["7", "0", "2.5", "2"]
+
+
+def test_matrices_refuse_a_3d_array():
+    with pytest.raises(gn.ShapeError, match="plot.matrices: 'T' is not a matrix"):
+        gn.plot.matrices({"T": np.zeros((2, 2, 2))})
