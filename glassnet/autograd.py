@@ -19,6 +19,7 @@ from glassnet.errors import (
     DTypeError,
     GlassnetError,
     GradientCheckError,
+    InternalError,
     ShapeError,
     fmt_shape,
     message,
@@ -96,16 +97,24 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
     Forward:   y = broadcast(x) copies x along new leading axes and along axes of size 1.
     Backward:  dL/dx = Σ dL/dy over every copy, i.e. a sum over those axes.
+
+    Raises ValueError when ``shape`` does not broadcast to ``grad.shape``.
+
+    >>> unbroadcast(np.ones((2, 3, 4)), (3, 1))[:, 0]
+    array([8., 8., 8.])
     """
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
     if lead > 0:
         grad = grad.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    return grad.reshape(shape)
+    if lead >= 0:
+        axes = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
+        if axes:
+            grad = grad.sum(axis=axes, keepdims=True)
+    if grad.shape != shape:
+        raise ValueError(f"cannot sum shape {fmt_shape(grad.shape)} to {fmt_shape(shape)}")
+    return grad
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
@@ -227,6 +236,8 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
 def _propagate(fn: Function, node: Tensor, grad_y: np.ndarray, grads: dict, hook) -> None:
     """Call one op's backward and add each input's gradient into the pending sums."""
     input_grads = fn.backward(grad_y)
+    if type(input_grads) is not tuple or len(input_grads) != len(fn.inputs):
+        raise InternalError(_bad_backward(fn, _describe(input_grads)))
     if hook is not None:
         hook.on_backward(fn, node, grad_y, input_grads)
     for index, (t, g) in enumerate(zip(fn.inputs, input_grads)):
@@ -234,11 +245,36 @@ def _propagate(fn: Function, node: Tensor, grad_y: np.ndarray, grads: dict, hook
             continue
         if g.shape != t.data.shape:
             before = g
-            g = unbroadcast(g, t.data.shape)
+            try:
+                g = unbroadcast(g, t.data.shape)
+            except ValueError:
+                what = f"a gradient of shape {fmt_shape(g.shape)} for input {index}"
+                raise InternalError(_bad_backward(fn, what, t.data.shape)) from None
             if hook is not None:
                 hook.on_unbroadcast(fn, index, before, g)
         previous = grads.get(t)
         grads[t] = g if previous is None else previous + g
+
+
+def _bad_backward(fn: Function, what: str, shape: tuple | None = None) -> str:
+    expected = (
+        f"shape {fmt_shape(shape)} or one that broadcasts to it"
+        if shape is not None
+        else f"a tuple with one gradient (or None) per input: {len(fn.inputs)}"
+    )
+    return message(
+        f"{fn.name}.backward",
+        "the op's backward broke the engine's contract",
+        what,
+        expected,
+        "this is a bug in that op (glassnet's or your own Function), not in your data",
+    )
+
+
+def _describe(grads) -> str:
+    if type(grads) is tuple:
+        return f"a tuple of {len(grads)}"
+    return f"one {type(grads).__name__}"
 
 
 def _accumulate(leaf: Tensor, grad: np.ndarray, hook) -> None:

@@ -258,3 +258,49 @@ def test_gradcheck_catches_a_backward_that_ignores_the_upstream_gradient():
 
     with pytest.raises(gn.GradientCheckError, match="input 0"):
         gn.gradcheck(IgnoresUpstream.apply, np.ones(4))
+
+
+class Doubler(Function):
+    """y = 2x, with a backward chosen per test to break the engine's contract.
+
+    Forward:   y = 2x
+    Backward:  dL/dx = 2 dL/dy (in ``returns``, deliberately malformed)
+    """
+
+    def forward(self, x):
+        return 2 * x
+
+    def backward(self, grad_y):
+        return self.returns(grad_y)
+
+
+@pytest.mark.parametrize(
+    "returns, pattern",
+    [
+        (
+            lambda g: 2 * g,
+            r"Doubler.backward: .* Got one ndarray; expected a tuple with one gradient .*: 1",
+        ),
+        (
+            lambda g: (2 * g, 2 * g),
+            r"Got a tuple of 2; expected a tuple with one gradient \(or None\) per input: 1",
+        ),
+        (
+            lambda g: (2 * g.T,),
+            r"Got a gradient of shape \(3, 2\) for input 0; expected shape \(2, 3\) or",
+        ),
+        (lambda g: (np.ones(5),), r"Got a gradient of shape \(5,\) for input 0"),
+    ],
+)
+def test_a_malformed_backward_is_an_internal_error_naming_the_op(returns, pattern):
+    x = leaf(np.ones((2, 3)))
+    y = Doubler.apply(x, returns=returns)
+    with pytest.raises(gn.InternalError, match=pattern):
+        y.backward(np.ones((2, 3)))
+
+
+def test_unbroadcast_refuses_shapes_that_do_not_broadcast():
+    with pytest.raises(ValueError, match=r"cannot sum shape \(2, 3\) to \(3, 2\)"):
+        unbroadcast(np.ones((2, 3)), (3, 2))
+    with pytest.raises(ValueError, match=r"cannot sum shape \(3,\) to \(2, 3\)"):
+        unbroadcast(np.ones(3), (2, 3))
