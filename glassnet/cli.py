@@ -17,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from glassnet.explain.cli import add_explain_parser
 from glassnet.playground.cli import add_playground_parser
+from glassnet.plot.cli import add_plot_parser
 from glassnet.tune.cli import add_tune_parser
 
 __all__ = ["main", "build_parser", "SUBCOMMANDS"]
@@ -201,6 +203,8 @@ SUBCOMMANDS = (
     add_evaluate_parser,
     add_predict_parser,
     add_summary_parser,
+    add_explain_parser,
+    add_plot_parser,
     add_tune_parser,
     add_playground_parser,
 )

@@ -170,7 +170,9 @@ def locate_weight(model, spec: str) -> tuple[str, tuple, int]:
     return pname, index, positions[owner]
 
 
-def _target(loss_fn, y, out_shape: tuple) -> np.ndarray:
+def as_target(loss_fn, y, out_shape: tuple) -> np.ndarray:
+    """The target of one data point laid out for ``loss_fn`` against outputs of ``out_shape``:
+    a class label as (1,) for cross-entropy, otherwise reshaped like the outputs."""
     y = np.asarray(y.data if isinstance(y, Tensor) else y)
     if getattr(loss_fn, "name", None) == "cross_entropy" and y.size == 1 and out_shape[-1] > 1:
         return y.reshape(1)
@@ -188,7 +190,7 @@ def _run(twin, layers, xs, y, loss_fn, param, pname):
         for layer in layers:
             t = layer(t)
             acts.append(t.data)
-        target = _target(loss_fn, y, t.shape)
+        target = as_target(loss_fn, y, t.shape)
         value = loss_fn(t, target)
         value.backward()
     grad = param.grad if param.grad is not None else np.zeros_like(param.data)

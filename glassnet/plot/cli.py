@@ -1,0 +1,107 @@
+"""``glassnet plot``: the seeds' figures from the command line, as PNG files.
+
+glassnet plot activations --out act.png
+glassnet plot surface --out bowl.png --start 4,-3 --lr 0.1 --steps 20
+glassnet plot history --csv runs/x/history.csv --out history.png   (a CSVLogger file)
+glassnet plot network --model runs/x/model.gn --out net.png
+glassnet plot boundary --model runs/x/model.gn --dataset circles --out boundary.png
+glassnet plot mnist --model runs/x/model.gn --out digits.png
+"""
+
+from __future__ import annotations
+
+import csv
+
+from glassnet.errors import ConfigError, message
+
+__all__ = ["add_plot_parser", "run_plot", "FIGURES"]
+
+FIGURES = ("activations", "surface", "history", "network", "boundary", "mnist")
+
+
+def add_plot_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "plot",
+        help="draw a figure as PNG: " + ", ".join(FIGURES),
+        description="Draw one of the lessons' figures and save it as a PNG file.",
+    )
+    p.add_argument("figure", choices=FIGURES, help="which figure")
+    p.add_argument("--out", required=True, help="the PNG file to write")
+    p.add_argument("--model", help="a saved model (network, boundary, mnist)")
+    p.add_argument("--csv", help="a CSVLogger history file (history)")
+    p.add_argument(
+        "--dataset", default="circles", help="2-D data set for boundary (default circles)"
+    )
+    p.add_argument("--start", default="4,-3", help="surface: start point x,y (default 4,-3)")
+    p.add_argument("--lr", type=float, default=0.1, help="surface: learning rate (default 0.1)")
+    p.add_argument("--steps", type=int, default=20, help="surface: descent steps (default 20)")
+    p.set_defaults(run=run_plot)
+
+
+def _need(args, name: str) -> str:
+    value = getattr(args, name)
+    if value is None:
+        raise ConfigError(
+            message(
+                f"glassnet plot {args.figure}",
+                f"--{name} is required for this figure",
+                f"no --{name}",
+                f"--{name} PATH",
+            )
+        )
+    return value
+
+
+def read_history(path) -> dict[str, list[float]]:
+    """A CSVLogger file as {column: values per epoch} (the epoch column dropped)."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        raise ConfigError(
+            message(
+                "glassnet plot history", "the CSV file has no rows", str(path), "one row per epoch"
+            )
+        )
+    return {k: [float(r[k]) for r in rows] for k in rows[0] if k != "epoch"}
+
+
+def run_plot(args) -> int:
+    from glassnet import plot
+
+    kind = args.figure
+    if kind == "activations":
+        fig = plot.activations(args.out)
+    elif kind == "surface":
+        start = tuple(float(v) for v in args.start.split(","))
+        fig = plot.surface_2d(path=args.out, start=start, lr=args.lr, steps=args.steps)
+    elif kind == "history":
+        fig = plot.history(read_history(_need(args, "csv")), args.out)
+    else:
+        fig = _model_figure(args, kind)
+    print(f"glassnet plot {kind}: wrote {fig.glassnet_path}")
+    return 0
+
+
+def _model_figure(args, kind: str):
+    from glassnet import plot
+    from glassnet.training import load_model, recipes
+
+    model = load_model(_need(args, "model"))
+    if kind == "network":
+        return plot.network(model, args.out)
+    if kind == "boundary":
+        data = recipes.load_dataset(args.dataset)
+        return plot.decision_boundary(model, data.x_test, data.y_test, args.out)
+    data = recipes.load_dataset("mnist", limit=1000)
+    x = data.x_test[:100]
+    predictions = model.predict(x.reshape((len(x), 1, 28, 28)) if _wants_images(model) else x)
+    return plot.mnist_grid(
+        x.reshape(-1, 28, 28), data.y_test[:100], predictions.argmax(axis=1), args.out
+    )
+
+
+def _wants_images(model) -> bool:
+    from glassnet import nn
+    from glassnet.explain._layers import layers_of
+
+    return isinstance(layers_of(model)[0][1], nn.Conv2D)
