@@ -53,13 +53,13 @@ def _to_array(data, dtype, where: str) -> np.ndarray:
     if dtype is None and not isinstance(data, np.ndarray | np.generic):
         dtype = _config.default_dtype
     target = array.dtype if dtype is None else np.dtype(dtype)
-    for kind, name in ((array.dtype, "data"), (target, "dtype")):
-        if kind.kind not in "fiub":
+    for checked, what in ((array.dtype, "data of dtype"), (target, "dtype")):
+        if checked.kind not in "fiub":
             raise DTypeError(
                 message(
                     where,
-                    f"{name} must be numeric",
-                    f"{name} of dtype {kind}",
+                    f"{what.split()[0]} must be numeric",
+                    f"{what} {checked}",
                     "a float, int or bool array",
                     "convert strings with float(...) or load_csv(...) first",
                 )
@@ -349,12 +349,9 @@ def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = Non
     (2, 2)
     """
     data = data.data if isinstance(data, Tensor) else data
-    t = Tensor(
-        np.array(data, dtype=dtype, copy=True) if isinstance(data, np.ndarray) else data,
-        dtype=dtype,
-        requires_grad=requires_grad,
-        name=name,
-    )
+    t = Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
+    if t.data is data:  # no conversion was needed, so nothing was copied yet
+        t.data = data.copy()
     return t
 
 
