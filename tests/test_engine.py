@@ -304,3 +304,18 @@ def test_unbroadcast_refuses_shapes_that_do_not_broadcast():
         unbroadcast(np.ones((2, 3)), (3, 2))
     with pytest.raises(ValueError, match=r"cannot sum shape \(3,\) to \(2, 3\)"):
         unbroadcast(np.ones(3), (2, 3))
+
+
+def test_no_grad_works_as_a_decorator_and_hooks_nest():
+    @gn.no_grad()
+    def predict(x):
+        return x * 2
+
+    assert not predict(leaf([1.0])).requires_grad and _config.grad_enabled
+    outer, inner = Recorder(), Recorder()
+    with _config.use_hook(outer):
+        with _config.use_hook(inner):
+            leaf([1.0]) * 2
+        assert _config.hook is outer
+        leaf([1.0]) * 3
+    assert len(inner.events) == 1 and len(outer.events) == 1 and _config.hook is None
