@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from glassnet.autograd import Function
 
 
@@ -27,8 +25,8 @@ class MatMul(Function):
             return grad_y * b, grad_y * a
         if a.ndim == 1:
             g = grad_y[..., None, :]  # (..., 1, N)
-            return (g @ np.swapaxes(b, -1, -2))[..., 0, :], a[:, None] @ g
+            return (g @ b.swapaxes(-1, -2))[..., 0, :], a[:, None] @ g
         if b.ndim == 1:
             g = grad_y[..., None]  # (..., M, 1)
-            return g @ b[None, :], (np.swapaxes(a, -1, -2) @ g)[..., 0]
-        return grad_y @ np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2) @ grad_y
+            return g @ b[None, :], (a.swapaxes(-1, -2) @ g)[..., 0]
+        return grad_y @ b.swapaxes(-1, -2), a.swapaxes(-1, -2) @ grad_y

@@ -36,10 +36,11 @@ class Transpose(Function):
 
     def forward(self, x):
         self.perm = tuple(range(x.ndim))[::-1] if self.axes is None else self.axes
-        return np.transpose(x, self.perm)
+        return x.transpose(self.perm)
 
     def backward(self, grad_y):
-        return (np.transpose(grad_y, np.argsort(self.perm)),)
+        inverse = sorted(range(len(self.perm)), key=self.perm.__getitem__)
+        return (grad_y.transpose(inverse),)
 
 
 class BroadcastTo(Function):
