@@ -94,6 +94,34 @@ def check_gradients(
     ``max_checks`` elements are sampled per tensor (all of a smaller tensor); the model
     itself is left untouched. Returns a :class:`GradientReport` (``report.ok``).
     """
+    _check_settings(eps, tol, max_checks)
+    loss_fn, rng = resolve_loss(loss), rng_from(seed)
+    twin = float64_copy(model)
+    x64 = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
+    y = np.asarray(y.data if isinstance(y, Tensor) else y)
+
+    def evaluate() -> float:
+        with no_grad():
+            return float(loss_fn(twin(Tensor(x64)), y).item())
+
+    rows, worst = [], None
+    with evaluation_mode(twin):
+        loss_fn(twin(Tensor(x64)), y).backward()
+        for name, p in twin.named_parameters():
+            if p.requires_grad:
+                row, candidate = _check_tensor(name, p, evaluate, eps, max_checks, rng)
+                rows.append({**row, "ok": row["max_rel"] <= tol})
+                if worst is None or candidate["rel"] > worst["rel"]:
+                    worst = candidate
+    report = GradientReport(rows, tol, worst)
+    if not report.ok:
+        report.explanation = _explain(model, x64, y, loss_fn, worst)
+    if verbose:
+        print(report)
+    return report
+
+
+def _check_settings(eps: float, tol: float, max_checks: int) -> None:
     if not (eps > 0 and tol > 0 and max_checks >= 1):
         raise ConfigError(
             message(
@@ -103,31 +131,6 @@ def check_gradients(
                 "e.g. eps=1e-6, tol=1e-4, max_checks=64",
             )
         )
-    loss_fn, rng = resolve_loss(loss), rng_from(seed)
-    twin = float64_copy(model)
-    x64 = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
-    y = np.asarray(y.data if isinstance(y, Tensor) else y)
-    with evaluation_mode(twin):
-        loss_fn(twin(Tensor(x64)), y).backward()
-        rows, worst = [], None
-
-        def evaluate() -> float:
-            with no_grad():
-                return float(loss_fn(twin(Tensor(x64)), y).item())
-
-        for name, p in twin.named_parameters():
-            if p.requires_grad:
-                row, candidate = _check_tensor(name, p, evaluate, eps, max_checks, rng)
-                row["ok"] = row["max_rel"] <= tol
-                rows.append(row)
-                if worst is None or candidate["rel"] > worst["rel"]:
-                    worst = candidate
-    report = GradientReport(rows, tol, worst)
-    if not report.ok:
-        report.explanation = _explain(model, x64, y, loss_fn, worst)
-    if verbose:
-        print(report)
-    return report
 
 
 def _check_tensor(name, p, loss, eps, max_checks, rng) -> tuple[dict, dict]:

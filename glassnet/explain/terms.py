@@ -21,7 +21,7 @@ from glassnet.ops.conv import conv_settings
 __all__ = ["terms"]
 
 
-def terms(layer, attr: str, index: tuple, x: np.ndarray, delta, slope, dL_da) -> list[tuple]:
+def terms(layer, attr: str, index: tuple, x: np.ndarray, slope, dL_da) -> list[tuple]:
     """The chain-rule terms of ``layer.<attr>[index]`` given the layer input ``x``."""
     if isinstance(layer, nn.Dense):
         j = index[-1]

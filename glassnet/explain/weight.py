@@ -68,84 +68,50 @@ def weight(
     """
     loss_fn, opt = resolve_loss(loss), resolve_optimizer(optimizer, lr)
     pname, index, pos = locate_weight(model, name)
-    twin = float64_copy(model)
-    layers = [layer for _, layer in layers_of(twin)]
-    param = dict(twin.named_parameters())[pname]
-    xs = one_point(model, x).astype(np.float64)
-    acts, target, lval, grad_full = _run(twin, layers, xs, y, loss_fn, param, pname)
-    chain = _chain(layers, pos, acts, loss_fn, target)
+    run = _run(model, x, y, loss_fn, pname)
+    chain = _chain(run["layers"], pos, run["acts"], loss_fn, run["target"])
     attr = pname.rsplit(".", 1)[-1]
-    terms = term_rules.terms(
-        layers[pos], attr, index, acts[pos], chain["delta"], chain["slope"], chain["dL_da"]
-    )
-    gradient = math.fsum(t[-1] for t in terms)
-    autograd = float(grad_full[index])
-    if not math.isclose(gradient, autograd, rel_tol=1e-7, abs_tol=1e-10):
-        raise GradientCheckError(
-            message(
-                f"explain.weight({pname}{index_text(index)})",
-                "the chain-rule product differs from autograd's gradient",
-                f"{gradient!r} by the chain rule, {autograd!r} from autograd",
-                "equal values",
-                "one layer's backward disagrees with its forward; run gn.check_gradients",
-            )
-        )
-    original = dict(model.named_parameters())[pname]
-    new_value, update_lines = explain_update(opt, original, index, grad_full)
+    layer, x_in = run["layers"][pos], run["acts"][pos]
+    terms = term_rules.terms(layer, attr, index, x_in, chain["slope"], chain["dL_da"])
     label = f"{pname}{index_text(index)}"
-    doc = _document(
-        label,
-        layers,
-        pos,
-        acts,
-        target,
-        lval,
-        loss_fn,
-        chain,
-        terms,
-        gradient,
-        autograd,
-        update_lines,
-    )
+    autograd = float(run["grad"][index])
+    gradient = _checked_sum(label, terms, autograd)
+    original = dict(model.named_parameters())[pname]
+    new_value, update_lines = explain_update(opt, original, index, run["grad"])
+    doc = _document(label, pos, run, loss_fn, chain, terms, (gradient, autograd), update_lines)
     return WeightExplanation(
         name=label,
-        value=float(param.data[index]),
+        value=float(original.data[index]),
         gradient=gradient,
         autograd=autograd,
         new_value=new_value,
-        loss=lval,
+        loss=run["loss"],
         factors=terms[0][1:4] if len(terms) == 1 else None,
         terms=terms,
         document=doc,
     )
 
 
+def _checked_sum(label: str, terms: list, autograd: float) -> float:
+    """Σ of the terms' products, or GradientCheckError when it is not autograd's gradient."""
+    gradient = math.fsum(t[-1] for t in terms)
+    if not math.isclose(gradient, autograd, rel_tol=1e-7, abs_tol=1e-10):
+        raise GradientCheckError(
+            message(
+                f"explain.weight({label})",
+                "the chain-rule product differs from autograd's gradient",
+                f"{gradient!r} by the chain rule, {autograd!r} from autograd",
+                "equal values",
+                "one layer's backward disagrees with its forward; run gn.check_gradients",
+            )
+        )
+    return gradient
+
+
 def locate_weight(model, spec: str) -> tuple[str, tuple, int]:
     """(parameter name, index, position of its layer) for ``"0.w[1, 0]"``."""
     names = dict(model.named_parameters())
-    match = _SPEC.match(spec) if isinstance(spec, str) else None
-    if match is None or match.group(1) not in names:
-        raise ConfigError(
-            message(
-                "explain.weight",
-                f"no weight called {spec!r}",
-                repr(spec),
-                "a parameter name with an index, one of: " + ", ".join(f"{n}[...]" for n in names),
-                'write it like "0.w[1, 0]" (layer 0, weight from input 1 to node 0)',
-            )
-        )
-    pname = match.group(1)
-    shape = names[pname].shape
-    index = tuple(int(i) for i in match.group(2).split(",") if i.strip()) if match.group(2) else ()
-    if len(index) != len(shape) or any(not 0 <= i < s for i, s in zip(index, shape)):
-        raise ShapeError(
-            message(
-                "explain.weight",
-                f"the index {list(index)} does not fit {pname}",
-                f"{pname}.shape={fmt_shape(shape)}",
-                f"{len(shape)} indices within the shape",
-            )
-        )
+    pname, index = _parse(spec, names)
     owner = pname.rsplit(".", 1)[0]
     positions = {n: i for i, (n, _) in enumerate(layers_of(model))}
     if owner not in positions:
@@ -170,6 +136,33 @@ def locate_weight(model, spec: str) -> tuple[str, tuple, int]:
     return pname, index, positions[owner]
 
 
+def _parse(spec, names: dict) -> tuple[str, tuple]:
+    """``"0.w[1, 0]"`` → ("0.w", (1, 0)), checked against the parameters' names and shapes."""
+    match = _SPEC.match(spec) if isinstance(spec, str) else None
+    if match is None or match.group(1) not in names:
+        raise ConfigError(
+            message(
+                "explain.weight",
+                f"no weight called {spec!r}",
+                repr(spec),
+                "a parameter name with an index, one of: " + ", ".join(f"{n}[...]" for n in names),
+                'write it like "0.w[1, 0]" (layer 0, weight from input 1 to node 0)',
+            )
+        )
+    pname, shape = match.group(1), names[match.group(1)].shape
+    index = tuple(int(i) for i in match.group(2).split(",") if i.strip()) if match.group(2) else ()
+    if len(index) != len(shape) or any(not 0 <= i < s for i, s in zip(index, shape)):
+        raise ShapeError(
+            message(
+                "explain.weight",
+                f"the index {list(index)} does not fit {pname}",
+                f"{pname}.shape={fmt_shape(shape)}",
+                f"{len(shape)} indices within the shape",
+            )
+        )
+    return pname, index
+
+
 def as_target(loss_fn, y, out_shape: tuple) -> np.ndarray:
     """The target of one data point laid out for ``loss_fn`` against outputs of ``out_shape``:
     a class label as (1,) for cross-entropy, otherwise reshaped like the outputs."""
@@ -181,9 +174,13 @@ def as_target(loss_fn, y, out_shape: tuple) -> np.ndarray:
     return y
 
 
-def _run(twin, layers, xs, y, loss_fn, param, pname):
-    """Forward with autograd through every layer, then backward: activations, target,
-    loss value and autograd's gradient of ``param``."""
+def _run(model, x, y, loss_fn, pname: str) -> dict:
+    """Forward with autograd through every layer of a float64 copy, then backward: the
+    layers, their activations, the target, the loss value and autograd's gradient."""
+    twin = float64_copy(model)
+    layers = [layer for _, layer in layers_of(twin)]
+    param = dict(twin.named_parameters())[pname]
+    xs = one_point(model, x).astype(np.float64)
     with evaluation_mode(twin):
         t = Tensor(xs)
         acts = [xs]
@@ -194,7 +191,13 @@ def _run(twin, layers, xs, y, loss_fn, param, pname):
         value = loss_fn(t, target)
         value.backward()
     grad = param.grad if param.grad is not None else np.zeros_like(param.data)
-    return acts, target, float(value.item()), grad
+    return {
+        "layers": layers,
+        "acts": acts,
+        "target": target,
+        "loss": float(value.item()),
+        "grad": grad,
+    }
 
 
 def _chain(layers, pos: int, acts, loss_fn, target) -> dict:
@@ -224,11 +227,10 @@ def _chain(layers, pos: int, acts, loss_fn, target) -> dict:
     }
 
 
-def _document(
-    label, layers, pos, acts, target, lval, loss_fn, chain, terms, gradient, autograd, update_lines
-) -> Document:
+def _document(label, pos, run, loss_fn, chain, terms, gradients, update_lines) -> Document:
+    layers, acts, target = run["layers"], run["acts"], run["target"]
     doc = Document(f"The chain rule for {label}")
-    doc.line(f"layer {layer_label(str(pos), layers[pos])};  loss {loss_fn!r} = {num(lval)}")
+    doc.line(f"layer {layer_label(str(pos), layers[pos])};  loss {loss_fn!r} = {num(run['loss'])}")
     doc.line(f"prediction {excerpt(acts[-1], 8)}, actual {excerpt(target, 8)}")
     doc.math("dL/dw = dL/da · f′(z) · (value feeding w)   (summed over every place w is used)")
     doc.heading("(1) slope of the loss at the node the weight feeds")
@@ -249,11 +251,22 @@ def _document(
     doc.line(f"{act.name}: f′(z) = {act.slope_formula}" if act else "no activation: slope 1")
     doc.heading("(3) value of the node feeding the weight")
     is_bias = label.split("[")[0].endswith(".b")
-    doc.line("a bias is fed by a constant node of value 1" if is_bias else "the layer's input")
-    _product(doc, label, terms, gradient, autograd)
+    doc.line("a bias is fed by a constant node of value 1" if is_bias else _feeding(label, terms))
+    _product(doc, label, terms, *gradients)
     doc.heading("update")
     doc.math(*update_lines)
     return doc
+
+
+def _feeding(label: str, terms: list) -> str:
+    """Which input node feeds the weight: x[i] for a Dense weight w[i, j], one pixel of
+    input channel c per position for a kernel weight w[o, c, p, q]."""
+    indices = label[label.index("[") + 1 : -1].split(", ")
+    if len(indices) == 2:
+        return f"input node x[{indices[0]}] of the layer = {num(terms[0][3])}"
+    return (
+        f"input channel {indices[1]}: the pixel under the weight at each of {len(terms)} positions"
+    )
 
 
 def _product(doc: Document, label: str, terms: list, gradient: float, autograd: float) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import losses
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, message
 from glassnet.plot._figure import finish, new_figure
@@ -141,31 +142,42 @@ def model_surface(
     Works on a float64 copy; the model is not changed. ``weights`` are spelled as in
     ``explain.weight``. The loss grid is kept in ``fig.glassnet_grid``.
     """
-    from glassnet import losses
+    value, gradient, centre = _two_weights(model, x, y, loss, weights)
+    walk = descend(gradient, centre, lr, steps)
+    fig, ax = new_figure(size=(6.0, 5.0))
+    offsets = np.linspace(-span, span, resolution)
+    grid_x, grid_y = centre[0] + offsets, centre[1] + offsets
+    _contour_path(ax, value, walk, grid_x, grid_y, weights)
+    fig.glassnet_path_points = walk
+    fig.glassnet_grid = (grid_x, grid_y)
+    name = type(losses.get(loss)).__name__
+    return finish(fig, path, f"{name} along {weights[0]} and {weights[1]}")
+
+
+def _two_weights(model, x, y, loss, weights):
+    """(value, gradient) of the loss as functions of two weights of a float64 copy of the
+    model (the others fixed), and the two weights' current values."""
     from glassnet.explain.slopes import float64_copy
     from glassnet.explain.weight import locate_weight
 
     loss_fn, twin = losses.get(loss), float64_copy(model)
     named = dict(twin.named_parameters())
     spots = [(named[n], i) for n, i, _ in (locate_weight(model, w) for w in weights)]
-    xs64, target = Tensor(np.asarray(x, dtype=np.float64)), np.asarray(y)
+    xs, target = Tensor(np.asarray(x, dtype=np.float64)), np.asarray(y)
 
-    def run(w: np.ndarray, grad: bool):
+    def place(w: np.ndarray) -> None:
         for (p, i), v in zip(spots, w):
             p.data[i] = v
         twin.zero_grad()
-        if not grad:
-            with no_grad():
-                return float(loss_fn(twin(xs64), target).item())
-        loss_fn(twin(xs64), target).backward()
+
+    def value(w: np.ndarray) -> float:
+        place(w)
+        with no_grad():
+            return float(loss_fn(twin(xs), target).item())
+
+    def gradient(w: np.ndarray) -> np.ndarray:
+        place(w)
+        loss_fn(twin(xs), target).backward()
         return np.array([p.grad[i] for p, i in spots])
 
-    centre = np.array([p.data[i] for p, i in spots])
-    walk = descend(lambda w: run(w, True), centre, lr, steps)
-    fig, ax = new_figure(size=(6.0, 5.0))
-    offsets = np.linspace(-span, span, resolution)
-    grid_x, grid_y = centre[0] + offsets, centre[1] + offsets
-    _contour_path(ax, lambda w: run(w, False), walk, grid_x, grid_y, weights)
-    fig.glassnet_path_points = walk
-    fig.glassnet_grid = (grid_x, grid_y)
-    return finish(fig, path, f"{type(loss_fn).__name__} along {weights[0]} and {weights[1]}")
+    return value, gradient, np.array([p.data[i] for p, i in spots])
