@@ -221,3 +221,21 @@ def test_getitem_with_negative_steps_and_ellipsis():
     expected = np.zeros_like(data)
     expected[..., ::-2] = 1
     np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_masks_from_comparisons_index_and_select():
+    x = gn.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    positive = x[x > 0]
+    np.testing.assert_array_equal(positive.data, [1.0, 3.0])
+    (positive.sum() + gn.ops.where(x > 0, 0.0, x).sum() * 2).backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 2.0, 1.0])
+
+
+def test_tensors_copy_and_pickle_with_their_values():
+    import copy
+    import pickle
+
+    x = gn.tensor([1.0, 2.0], requires_grad=True, name="w")
+    for clone in (copy.deepcopy(x), pickle.loads(pickle.dumps(x))):
+        assert clone.data is not x.data and clone.name == "w" and clone.requires_grad
+        np.testing.assert_array_equal(clone.data, x.data)
