@@ -60,6 +60,16 @@ def build_optimizer(settings: dict, params: list):
     return gn.optim.SGD(params, lr=settings["lr"], momentum=momentum)
 
 
+def _finite(value: float) -> float | None:
+    """JSON has no NaN or ∞: a diverged number travels as null."""
+    return value if np.isfinite(value) else None
+
+
+def _listed(array: np.ndarray) -> list:
+    """Rounded nested lists for JSON; non-finite entries (a diverged run) become 0."""
+    return np.round(np.where(np.isfinite(array), array, 0.0), 5).tolist()
+
+
 class Session:
     """A model trained step by step on the data that ``settings`` describe.
 
@@ -179,11 +189,13 @@ class Session:
             self.recorded_epoch = self.epoch
             self.history["loss"].append(train_loss)
             self.history["val_loss"].append(test_loss)
+        losses = (train_loss, test_loss)
         return {
-            "train_loss": train_loss,
-            "test_loss": test_loss,
+            "train_loss": _finite(train_loss),
+            "test_loss": _finite(test_loss),
             "train_accuracy": train_acc,
             "test_accuracy": test_acc,
+            "diverged": not all(np.isfinite(losses)),
         }
 
     def snapshot(self, with_doctor: bool = False) -> dict:
@@ -198,10 +210,9 @@ class Session:
             "lr": self.lr,
             **self.metrics(),
             "weights": [
-                None if (mnist and k == 0) else np.round(m.w.data, 5).tolist()
-                for k, m in enumerate(dense)
+                None if (mnist and k == 0) else _listed(m.w.data) for k, m in enumerate(dense)
             ],
-            "biases": [np.round(m.b.data, 5).tolist() for m in dense],
+            "biases": [_listed(m.b.data) for m in dense],
         }
         if self.data.is_plane:
             state["plane"] = views.plane_view(self.model, self.data, self.settings["features"])

@@ -23,6 +23,7 @@ from glassnet.playground.datasets import feature_matrix
 __all__ = ["GRID", "grid_points", "encode_unit", "encode_bytes", "layer_outputs", "plane_view"]
 
 GRID = 48
+SMALL_STRIDE = 3  # layers wider than 8 draw small nodes: every 3rd grid point (16×16) is enough
 
 
 def grid_points(extent: float, size: int = GRID) -> np.ndarray:
@@ -40,7 +41,7 @@ def encode_bytes(values: np.ndarray) -> str:
 
 def encode_unit(values: np.ndarray) -> tuple[str, float]:
     """Scale values into [−1, 1] by their largest magnitude and encode: (text, scale)."""
-    values = np.asarray(values, np.float64)
+    values = np.nan_to_num(np.asarray(values, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
     scale = float(np.abs(values).max()) if values.size else 0.0
     unit = values / scale if scale > 0 else np.zeros_like(values)
     return encode_bytes(np.rint((np.clip(unit, -1, 1) + 1) * 127.5)), scale
@@ -75,10 +76,14 @@ def plane_view(model: nn.Sequential, prepared, features: list[str]) -> dict:
     """Every neuron's heatmap and the boundary (or regression surface) over the plane."""
     points = grid_points(prepared.extent)
     outputs = layer_outputs(model, feature_matrix(points, features))
-    neurons = [[encode_unit(out[:, j]) for j in range(out.shape[1])] for out in outputs]
+    strides = [1 if out.shape[1] <= 8 else SMALL_STRIDE for out in outputs]
+    neurons = [
+        [encode_unit(out[:, j].reshape(GRID, GRID)[::k, ::k]) for j in range(out.shape[1])]
+        for out, k in zip(outputs, strides)
+    ]
     scores = outputs[-1]
     if prepared.classes:
-        p = softmax(scores.astype(np.float64))
+        p = np.nan_to_num(softmax(scores.astype(np.float64)), nan=0.0)
         top = np.sort(p, axis=1)
         margin = top[:, -1] - (top[:, -2] if p.shape[1] > 1 else 0)
         boundary = {
@@ -87,7 +92,8 @@ def plane_view(model: nn.Sequential, prepared, features: list[str]) -> dict:
         }
     else:
         boundary = {"surface": encode_unit(scores[:, 0])}
-    return {"neurons": neurons, "boundary": boundary, "grid": GRID}
+    sizes = [len(range(0, GRID, k)) for k in strides]
+    return {"neurons": neurons, "neuron_grids": sizes, "boundary": boundary, "grid": GRID}
 
 
 def input_maps(prepared, features: list[str]) -> list[tuple[str, float]]:

@@ -38,10 +38,16 @@ def live_server():
     """The playground on a free loopback port for this test module; yields its base URL."""
     import uvicorn
 
-    from glassnet.playground.server import create_app
+    from glassnet.playground.server import create_app, one_blas_thread
 
     port = _free_port()
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_per_message_deflate=False,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -50,7 +56,8 @@ def live_server():
         if time.monotonic() > deadline:
             raise RuntimeError("the playground server did not start within 20 s")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    with one_blas_thread():  # as `glassnet playground` runs, so measured rates match it
+        yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
 

@@ -1,6 +1,7 @@
 """A playground session: seeded data and model, batch-by-batch training, views, the doctor."""
 
 import base64
+import json
 
 import numpy as np
 import pytest
@@ -118,3 +119,12 @@ def test_a_csv_target_with_decimals_is_a_regression_and_refuses_cross_entropy():
         Session({**settings, "loss": "cross_entropy"}, upload)
     with pytest.raises(DataError, match=r"the uploaded CSV is no longer on the server"):
         prepare(settings, None)
+
+
+def test_a_diverged_run_still_makes_valid_json():
+    s = make(hidden=[3])
+    s.model.layers[0].w.data[0, 0] = np.nan
+    state = s.snapshot(with_doctor=True)
+    text = json.dumps(state, allow_nan=False)
+    assert state["diverged"] is True and state["train_loss"] is None
+    assert state["weights"][0][0][0] == 0.0 and len(text) > 1000

@@ -3,7 +3,7 @@
 // what comes back. window.playground exposes the live state (handy in the console and tests).
 
 import { drawChart, drawPlane, paintGrey, paintUnit } from "./draw.js";
-import { buildNetwork } from "./network.js";
+import { buildNetwork, COLUMN_GAP } from "./network.js";
 
 const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
 const FEATURE_LABELS = ["x₁", "x₂", "x₁²", "x₂²", "x₁·x₂", "sin x₁", "sin x₂"];
@@ -21,7 +21,7 @@ const $ = (id) => document.getElementById(id);
 
 const app = {
   settings: readUrl(), topology: null, state: null, curves: newCurves(), sample: 0, point: null,
-  explain: null, pinned: false, lastExplain: 0, updates: 0, times: [], socket: null,
+  explain: null, pinned: false, lastExplain: 0, updates: 0, received: 0, frame: 0, doctor: null, times: [], renderMs: 0, socket: null,
   session: null, upload: null, network: null, playing: false, toPlane: null,
 };
 window.playground = app;
@@ -174,7 +174,7 @@ function neuronButtons(container) {
   app.settings.hidden.forEach((n, k) => {
     const box = document.createElement("div");
     box.className = "neuron-buttons";
-    box.style.left = `${20 + (k + 1) * 110 - 14}px`;
+    box.style.left = `${20 + (k + 1) * COLUMN_GAP - 14}px`;
     const more = document.createElement("button");
     const fewer = document.createElement("button");
     more.textContent = "+";
@@ -258,10 +258,23 @@ function format(value, percent = false) {
   return percent ? `${(100 * value).toFixed(1)}%` : value.toFixed(4);
 }
 
+// Every state extends the curves; drawing waits for the next animation frame and shows the
+// newest state, so a slow screen skips states instead of falling behind the server.
 function onState(state) {
   app.state = state;
+  app.received += 1;
+  for (const key of Object.keys(app.curves)) {
+    if (state[key] !== null) app.curves[key].push([state.epoch_progress, state[key]]);
+    if (app.curves[key].length > MAX_CURVE) app.curves[key] = app.curves[key].filter((_, i) => i % 2 === 0);
+  }
+  if (state.doctor) app.doctor = state.doctor;
+  if (!app.frame) app.frame = requestAnimationFrame(render);
+}
+
+function render() {
+  const state = app.state, now = performance.now();
+  app.frame = 0;
   app.updates += 1;
-  const now = performance.now();
   app.times.push(now);
   while (app.times.length && now - app.times[0] > 2000) app.times.shift();
   if (app.playing && app.times.length > 2) {
@@ -270,16 +283,17 @@ function onState(state) {
   $("epoch").textContent = state.epoch;
   $("steps").textContent = state.steps;
   for (const key of Object.keys(app.curves)) {
-    $(key.replace("_", "-")).textContent = format(state[key], key.endsWith("accuracy"));
-    if (state[key] !== null) app.curves[key].push([state.epoch_progress, state[key]]);
-    if (app.curves[key].length > MAX_CURVE) app.curves[key] = app.curves[key].filter((_, i) => i % 2 === 0);
+    const lost = state.diverged && state[key] === null && key.endsWith("loss");
+    $(key.replace("_", "-")).textContent = lost ? "diverged (NaN)" : format(state[key], key.endsWith("accuracy"));
   }
   drawCurves();
   app.network?.update(state);
   if (state.plane) drawPlaneView();
   if (state.filters) drawMnist(state);
-  if (state.doctor) showDoctor(state.doctor);
+  if (app.doctor) showDoctor(app.doctor);
+  app.doctor = null;
   if (app.explain && now - app.lastExplain > 500) refreshExplain();
+  app.renderMs = 0.9 * app.renderMs + 0.1 * (performance.now() - now);
 }
 
 function showDoctor(findings) {
