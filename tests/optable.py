@@ -251,6 +251,14 @@ MATMUL = [
             ((3, 4), (2, 4, 5)),
         ),
     ),
+    OpCase(
+        "linear",
+        "linear",
+        lambda x, w, b: gn.ops.linear(x, w, b),
+        lambda x, w, b: F.linear(x, w.T, b),
+        shapes=(((3, 4), (4, 5), (5,)), ((1, 4), (4, 2), (2,)), ((2, 3, 4), (4, 5), (5,))),
+        no_scalar="z = x·w + b needs x (..., in) and a weight matrix w (in, out)",
+    ),
 ]
 
 
@@ -512,7 +520,8 @@ OPS: list[OpCase] = ARITHMETIC + MATMUL + REDUCE + SHAPE + ACTIVATION
 
 # The ops issue 2 lists, each of which must have at least one row above.
 ISSUE_OPS = (
-    "+ − × ÷ ** neg matmul exp log sqrt abs maximum minimum clip where sum mean max min var "
+    "+ − × ÷ ** neg matmul linear exp log sqrt abs maximum minimum clip where sum mean max min "
+    "var "
     "reshape transpose permute swapaxes expand_dims squeeze broadcast_to flatten getitem "
     "concatenate stack pad relu leaky_relu sigmoid tanh softplus softmax log_softmax "
     "identity astype"

@@ -27,6 +27,22 @@ def test_matmul_names_the_inner_sizes():
     assert "hint: transpose one operand" in str(info.value)
 
 
+def test_linear_names_all_three_shapes():
+    x, w, b = gn.zeros((32, 28)), gn.zeros((784, 128)), gn.zeros(128)
+    with pytest.raises(gn.ShapeError, match=r"linear: x, w and b do not fit z = x·w \+ b"):
+        gn.ops.linear(x, w, b)
+    with pytest.raises(gn.ShapeError, match=r"b.shape=\(10,\)"):
+        gn.ops.linear(gn.zeros((2, 784)), w, gn.zeros(10))
+
+
+def test_linear_skips_the_input_gradient_when_x_needs_none():
+    x = gn.ones((2, 3))
+    w = gn.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    gn.ops.linear(x, w, gn.zeros(2)).sum().backward()
+    assert x.grad is None
+    np.testing.assert_array_equal(w.grad, np.full((3, 2), 2.0))
+
+
 def test_matmul_needs_axes():
     with pytest.raises(gn.ShapeError, match=r"matmul: both operands need at least one axis"):
         gn.tensor(2.0) @ gn.zeros(3)

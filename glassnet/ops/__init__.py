@@ -24,6 +24,7 @@ __all__ = [
     "pow",
     "neg",
     "matmul",
+    "linear",
     "exp",
     "log",
     "sqrt",
@@ -171,6 +172,25 @@ def matmul(a, b) -> Tensor:
             )
         )
     return linalg.MatMul.apply(a, b)
+
+
+def linear(x, w, b=None) -> Tensor:
+    """z = x·w + b for w (in, out) and b (out,): a Dense layer's weighted sum, fused."""
+    x, w = _pair(x, w)
+    if b is None:
+        return matmul(x, w)
+    b = as_tensor(b, w)
+    if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[0] or b.shape != w.shape[1:]:
+        raise ShapeError(
+            message(
+                "linear",
+                "x, w and b do not fit z = x·w + b",
+                f"x.shape={fmt_shape(x.shape)}, w.shape={fmt_shape(w.shape)}, "
+                f"b.shape={fmt_shape(b.shape)}",
+                "x (..., in), w (in, out), b (out,)",
+            )
+        )
+    return linalg.Linear.apply(x, w, b)
 
 
 # ---- reductions -----------------------------------------------------------------------

@@ -29,4 +29,32 @@ class MatMul(Function):
         if b.ndim == 1:
             g = grad_y[..., None]  # (..., M, 1)
             return g @ b[None, :], (a.swapaxes(-1, -2) @ g)[..., 0]
-        return grad_y @ b.swapaxes(-1, -2), a.swapaxes(-1, -2) @ grad_y
+        need_a, need_b = (t.requires_grad for t in self.inputs)
+        grad_a = grad_y @ b.swapaxes(-1, -2) if need_a else None
+        grad_b = a.swapaxes(-1, -2) @ grad_y if need_b else None
+        return grad_a, grad_b
+
+
+class Linear(Function):
+    """The weighted sum of a Dense layer as one fused op: matrix product plus bias.
+
+    Forward:   z = x·w + b,   zₙⱼ = Σᵢ xₙᵢ wᵢⱼ + bⱼ
+    Backward:  dL/dx = dL/dz·wᵀ,   dL/dw = xᵀ·dL/dz,   dL/db = Σₙ dL/dz
+    Shapes:    x (N, in) or (..., in), w (in, out), b (out,) → z (N, out) or (..., out)
+    Notes:     one op instead of matmul + add halves the bookkeeping per layer; leading
+               axes of x are folded into N for the two GEMMs of the backward, and dL/dx
+               is skipped when x needs no gradient (the input layer).
+    """
+
+    def forward(self, x, w, b):
+        self.x, self.w = x, w
+        z = x @ w
+        z += b
+        return z
+
+    def backward(self, grad_y):
+        x, w = self.x, self.w
+        grad_x = grad_y @ w.T if self.inputs[0].requires_grad else None
+        g = grad_y.reshape(-1, grad_y.shape[-1])
+        grad_w = x.reshape(-1, x.shape[-1]).T @ g
+        return grad_x, grad_w, g.sum(axis=0)
