@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# One BLAS thread per process: on 2 shared cores a multi-threaded OpenBLAS spins against
+# pytest's second worker and other jobs; measured under load, `glassnet train` took 220 s
+# with 2 threads and 27 s with 1. Override from the environment to use more.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
 
 .PHONY: test run lint bench clean
 
