@@ -11,7 +11,7 @@ from _walkthrough import figure, section, size
 import glassnet as gn
 
 x, y = gn.data.make_circles(size(400, 64), noise=0.1, seed=0)
-x = gn.data.MinMaxScaler().fit_transform(x)
+x = gn.data.StandardScaler().fit_transform(x)
 runs = {
     "gradient descent (all points)": (gn.optim.SGD(lr=1.0), None),
     "SGD (one point)": (gn.optim.SGD(lr=0.05), 1),
