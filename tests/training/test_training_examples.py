@@ -31,7 +31,9 @@ def test_seeds_network_example_smoke():
     module = load_example("seeds_network")
     model = module.build(seed=0)
     assert [layer.__class__.__name__ for layer in model] == ["Dense", "Sigmoid"] * 2
-    assert abs(float(model[0].w.data.std()) - 1.0) < 0.01  # N(0, 1) weights
+    assert np.abs(model[0].w.data).max() <= np.sqrt(6 / (784 + 30))  # Glorot uniform
+    normal = module.build(seed=0, init="normal")
+    assert abs(float(normal[0].w.data.std()) - 1.0) < 0.01  # N(0, 1) weights
     result = module.main(smoke=True)
     assert 0.2 < result["test_accuracy"] <= 1  # 1,000 images, 1 epoch of SGD η = 3
     assert result["history"].batch_size == [10] * 100
