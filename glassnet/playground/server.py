@@ -27,8 +27,11 @@ import tempfile
 import webbrowser
 from collections import OrderedDict
 from pathlib import Path
+from urllib.parse import urlparse
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -137,10 +140,14 @@ class Connection:
                 await self.send(state)
                 count += 1
                 await asyncio.sleep(max(0.0, MIN_UPDATE_S - (loop.time() - started)))
-        except GlassnetError as exc:
+        except Exception as exc:  # stop this tab's training, keep the server
             self.playing = False
-            await self.send({"type": "error", "message": str(exc)})
-            await self.send({"type": "playing", "playing": False})
+            if not isinstance(exc, GlassnetError):
+                log.exception("playground: training failed")
+            text = str(exc) if isinstance(exc, GlassnetError) else f"internal error: {exc!r}"
+            with contextlib.suppress(Exception):  # the socket may be gone as well
+                await self.send({"type": "error", "message": text})
+                await self.send({"type": "playing", "playing": False})
 
     def _slice(self, count: int) -> str:
         """Train one slice and encode the state (in the worker thread, off the event loop)."""
@@ -169,7 +176,20 @@ def _config_error(what: str, hint: str) -> GlassnetError:
     return ConfigError(message("playground", what, hint=hint))
 
 
+def same_origin(headers) -> bool:
+    """True when the request carries no Origin (not a browser page) or the page's own.
+
+    A page on another site may open a WebSocket to 127.0.0.1 or POST to it from the user's
+    browser; the browser then names that site in Origin, and the request is refused.
+    """
+    origin = headers.get("origin")
+    return origin is None or urlparse(origin).netloc == headers.get("host")
+
+
 async def websocket_endpoint(websocket: WebSocket) -> None:
+    if not same_origin(websocket.headers):
+        await websocket.close(code=1008)  # policy violation
+        return
     await websocket.accept()
     state = websocket.app.state
     conn = Connection(websocket, state.uploads)
@@ -190,6 +210,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
 
 async def upload(request: Request) -> JSONResponse:
     """Store an uploaded CSV after load_csv accepted it; reply with its columns."""
+    if not same_origin(request.headers):
+        return JSONResponse({"error": "upload: another site's page may not upload"}, 403)
     declared = request.headers.get("content-length", "0")
     if not declared.isdigit() or int(declared) > MAX_UPLOAD_BYTES:
         return _upload_error(f"{declared} bytes", 413)
@@ -255,9 +277,20 @@ async def index(request: Request) -> FileResponse:
     return FileResponse(STATIC / "index.html", headers={"cache-control": "no-store"})
 
 
-def create_app() -> Starlette:
-    """The Starlette application (one per server; sessions live in ``app.state``)."""
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+
+def create_app(allowed_hosts: list[str] | None = None) -> Starlette:
+    """The Starlette application (one per server; sessions live in ``app.state``).
+
+    ``allowed_hosts`` limits the Host header (``serve`` passes the loopback names when bound
+    to loopback, so a DNS-rebound name cannot reach the server); None allows any.
+    """
+    middleware = []
+    if allowed_hosts is not None:
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
     app = Starlette(
+        middleware=middleware,
         routes=[
             Route("/", index),
             Route("/api/upload", upload, methods=["POST"]),
@@ -265,7 +298,7 @@ def create_app() -> Starlette:
             Route("/api/export/{sid}/model", export_model),
             WebSocketRoute("/ws", websocket_endpoint),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
-        ]
+        ],
     )
     app.state.sessions, app.state.uploads = {}, OrderedDict()
     return app
@@ -312,7 +345,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False)
     if open_browser:
         webbrowser.open(url)
     uvicorn.run(
-        create_app(),
+        create_app(LOOPBACK_NAMES if is_loopback(host) else None),
         host=host,
         port=port,
         log_level="warning",

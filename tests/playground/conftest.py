@@ -38,11 +38,11 @@ def live_server():
     """The playground on a free loopback port for this test module; yields its base URL."""
     import uvicorn
 
-    from glassnet.playground.server import create_app, one_blas_thread
+    from glassnet.playground.server import LOOPBACK_NAMES, create_app, one_blas_thread
 
     port = _free_port()
     config = uvicorn.Config(
-        create_app(),
+        create_app(LOOPBACK_NAMES),
         host="127.0.0.1",
         port=port,
         log_level="warning",

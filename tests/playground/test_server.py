@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 import glassnet as gn
 from glassnet.playground import export, server
@@ -297,3 +298,24 @@ def test_an_exported_csv_script_names_the_file_safely(client, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert f"test accuracy {state['test_accuracy']:.4f}" in run.stdout
+
+
+def test_other_sites_pages_are_refused(client):
+    evil = {"origin": "http://evil.example"}
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect("/ws", headers=evil),
+    ):
+        pass
+    assert closed.value.code == 1008
+    reply = client.post("/api/upload", content=_csv_bytes(), headers=evil)
+    assert reply.status_code == 403 and "another site" in reply.json()["error"]
+    own = {"origin": "http://testserver"}
+    with client.websocket_connect("/ws", headers=own) as ws:
+        assert receive(ws, "hello")["session"]
+
+
+def test_a_loopback_server_refuses_other_host_names():
+    with TestClient(create_app(server.LOOPBACK_NAMES), base_url="http://127.0.0.1:8765") as c:
+        assert c.get("/").status_code == 200
+        assert c.get("/", headers={"host": "rebound.example"}).status_code == 400
