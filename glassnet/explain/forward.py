@@ -29,12 +29,16 @@ SMALL = 8  # layers with at most this many inputs and outputs show every value
 
 
 def one_point(model, x) -> np.ndarray:
-    """``x`` as a batch of one: (in,) → (1, in), (C, H, W) → (1, C, H, W); (1, …) unchanged."""
+    """``x`` as a batch of one: (in,) → (1, in) for a Dense-first model, (C, H, W) →
+    (1, C, H, W) for a Conv2D-first one; a batch of one (1, …) is kept. For a model that
+    starts with another layer (Flatten), a leading axis of size 1 is read as the batch."""
     x = np.asarray(x.data if isinstance(x, Tensor) else x)
-    if x.dtype.kind not in "fiu":
+    if x.dtype.kind != "f":
         x = x.astype(np.float64)
-    first = next((layer for _, layer in layers_of(model) if layer.parameters()), None)
-    wants = 2 if isinstance(first, nn.Dense) else 4 if first is not None else x.ndim + 1
+    first = layers_of(model)[0][1]
+    wants = 2 if isinstance(first, nn.Dense) else 4 if isinstance(first, nn.Conv2D) else None
+    if wants is None:
+        return x if x.ndim >= 2 and x.shape[0] == 1 else x[None]
     if x.ndim == wants - 1:
         return x[None]
     if x.ndim == wants and x.shape[0] == 1:

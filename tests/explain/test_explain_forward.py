@@ -80,3 +80,13 @@ def test_unknown_format_is_refused():
     e = gn.explain.forward(bank_network(), [2, 3])
     with pytest.raises(gn.ConfigError, match="render: unknown format 'html'"):
         e.render("html")
+
+
+def test_a_flatten_first_model_takes_one_image():
+    net = gn.Sequential([gn.nn.Flatten(), gn.nn.Dense(12, 2, seed=0)])
+    image = np.arange(12.0).reshape(3, 4) / 12
+    e = gn.explain.forward(net, image)
+    np.testing.assert_allclose(e.output, net(image.reshape(1, 3, 4)).data[0], rtol=1e-6)
+    assert e.steps[0]["output"].shape == (12,)
+    w = gn.explain.weight(net, image[None], [0.0, 1.0], "1.w[5, 1]")
+    assert w.gradient == pytest.approx(w.autograd, rel=1e-12)
