@@ -142,3 +142,9 @@ def test_report_renders_text_and_markdown(circles):
     assert "unscaled inputs" in str(report) and "fix: rescale" in str(report)
     assert report.markdown().startswith("## Training doctor: 1 finding(s)")
     assert repr(report) == "DoctorReport(['unscaled_inputs'])"
+
+
+def test_lr_too_high_from_a_rising_loss():
+    d = gn.doctor(history={"loss": [1.0, 0.9, 1.3, 2.4]})["lr_too_high"]
+    assert d.finding == "the loss rose from 1 to 2.4 over 4 epochs"
+    assert d.numbers == {"first": 1.0, "last": 2.4}
