@@ -57,7 +57,7 @@ def session(client, **settings):
 def test_page_and_assets_are_served_from_the_package_without_a_cdn(client):
     html = client.get("/").text
     assert '<script type="module" src="/static/app.js">' in html
-    for name in ("app.js", "draw.js", "network.js", "style.css"):
+    for name in ("app.js", "draw.js", "explain.js", "network.js", "style.css"):
         reply = client.get(f"/static/{name}")
         assert reply.status_code == 200 and len(reply.text) > 500
     texts = [html] + [p.read_text() for p in STATIC.iterdir()]

@@ -3,6 +3,7 @@
 // what comes back. window.playground exposes the live state (handy in the console and tests).
 
 import { drawChart, drawPlane, paintGrey, paintUnit } from "./draw.js";
+import { explainer } from "./explain.js";
 import { buildNetwork, COLUMN_GAP } from "./network.js";
 
 const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
@@ -25,6 +26,7 @@ const app = {
   session: null, upload: null, network: null, playing: false, toPlane: null,
 };
 window.playground = app;
+const explain = explainer(app, send);
 
 function newCurves() {
   return { train_loss: [], test_loss: [], train_accuracy: [], test_accuracy: [] };
@@ -89,8 +91,8 @@ const HANDLERS = {
   state: (m) => onState(m),
   playing: (m) => setPlaying(m.playing),
   lr: (m) => { $("lr").value = m.lr; },
-  weight: (m) => showWeight(m),
-  neuron: (m) => showNeuron(m),
+  weight: (m) => explain.showWeight(m),
+  neuron: (m) => explain.showNeuron(m),
   error: (m) => showError(m.message),
 };
 
@@ -161,7 +163,7 @@ function bindControls() {
   $("target").addEventListener("change", () => change("target", $("target").value));
   $("show-test").addEventListener("change", () => app.state && drawPlaneView());
   $("plane").addEventListener("click", choosePoint);
-  $("explain-close").addEventListener("click", () => { app.explain = null; app.pinned = false; $("explain").hidden = true; app.network?.mark(null); });
+  $("explain-close").addEventListener("click", explain.close);
 }
 
 function setPlaying(playing) {
@@ -236,7 +238,7 @@ function onReady(topology) {
   app.curves = newCurves();
   app.sample = 0;
   app.point = topology.points ? topology.points.train[0] : null;
-  app.network = buildNetwork($("network"), topology, { onWeight: askWeight, onNeuron: askNeuron });
+  app.network = buildNetwork($("network"), topology, { onWeight: explain.askWeight, onNeuron: explain.askNeuron });
   neuronButtons($("network"));
   $("plane-box").hidden = !topology.points;
   $("mnist-box").hidden = app.settings.dataset !== "mnist";
@@ -292,7 +294,7 @@ function render() {
   if (state.filters) drawMnist(state);
   if (app.doctor) showDoctor(app.doctor);
   app.doctor = null;
-  if (app.explain && now - app.lastExplain > 500) refreshExplain();
+  if (app.explain && now - app.lastExplain > 500) explain.refresh();
   app.renderMs = 0.9 * app.renderMs + 0.1 * (performance.now() - now);
 }
 
@@ -360,52 +362,7 @@ function choosePoint(event) {
   app.sample = best;
   $("chosen").textContent = `Chosen point (${app.point.map((v) => v.toFixed(2)).join(", ")}); nearest training example #${best}.`;
   drawPlaneView();
-  if (app.explain) refreshExplain();
-}
-
-// ---- the math on demand --------------------------------------------------------------------
-function askWeight(id, pin) {
-  if (app.pinned && !pin) return;
-  app.pinned = pin;
-  app.explain = { type: "explain_weight", ...id };
-  app.network?.mark(id);
-  refreshExplain();
-}
-
-function askNeuron(id) {
-  app.pinned = true;
-  app.explain = { type: "explain_neuron", ...id };
-  refreshExplain();
-}
-
-function refreshExplain() {
-  const e = app.explain;
-  app.lastExplain = performance.now();
-  if (e.type === "explain_neuron" && app.topology.points) send({ ...e, point: app.point });
-  else send({ ...e, sample: app.sample });
-}
-
-function numbers(pairs) {
-  return pairs.map(([label, value, id]) => `<span>${label} <b id="${id}">${value}</b></span>`).join("");
-}
-
-function showWeight(m) {
-  $("explain").hidden = false;
-  $("explain-title").textContent = `${m.row < 0 ? "bias" : "weight"} ${m.name} on training example #${m.sample}${app.pinned ? " (pinned)" : ""}`;
-  $("explain-numbers").innerHTML = numbers([
-    ["value", m.value.toPrecision(6), "ex-value"], ["gradient", m.gradient.toPrecision(6), "ex-gradient"],
-    ["after one step", m.new_value.toPrecision(6), "ex-new"],
-  ]);
-  $("explain-text").textContent = m.text;
-}
-
-function showNeuron(m) {
-  $("explain").hidden = false;
-  $("explain-title").textContent = `neuron ${m.unit} of layer ${m.layer + 1} at ${m.where}`;
-  $("explain-numbers").innerHTML = numbers([
-    ["weighted sum z", m.z.toPrecision(6), "ex-z"], [`activation ${m.activation}`, m.a.toPrecision(6), "ex-a"],
-  ]);
-  $("explain-text").textContent = m.text;
+  if (app.explain) explain.refresh();
 }
 
 bindControls();
