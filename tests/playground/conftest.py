@@ -34,15 +34,23 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live_server():
+def playground_app():
+    """The application the live server runs (its sessions are in ``app.state.sessions``)."""
+    from glassnet.playground.server import LOOPBACK_NAMES, create_app
+
+    return create_app(LOOPBACK_NAMES)
+
+
+@pytest.fixture(scope="module")
+def live_server(playground_app):
     """The playground on a free loopback port for this test module; yields its base URL."""
     import uvicorn
 
-    from glassnet.playground.server import LOOPBACK_NAMES, create_app, one_blas_thread
+    from glassnet.playground.server import one_blas_thread
 
     port = _free_port()
     config = uvicorn.Config(
-        create_app(LOOPBACK_NAMES),
+        playground_app,
         host="127.0.0.1",
         port=port,
         log_level="warning",

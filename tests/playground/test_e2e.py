@@ -236,3 +236,20 @@ def test_the_url_reproduces_the_run_and_the_buttons_edit_the_network(page, live_
     assert a == pytest.approx(np.tanh(z), rel=1e-4, abs=1e-6)
     assert "weighted sum" in again.inner_text("#explain-numbers")
     screenshot(again, "neuron_explained")
+
+
+def test_closing_the_tab_stops_its_training(page, live_server, playground_app):
+    open_page(page, live_server, "dataset=circles")
+    page.click("#play")
+    wait_js(page, "window.playground.playing && window.playground.updates > 2")
+    sid = page.evaluate("window.playground.session")
+    conn = playground_app.state.sessions[sid]
+    assert conn.playing
+    page.close()
+    deadline = time.monotonic() + 10
+    while sid in playground_app.state.sessions and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sid not in playground_app.state.sessions and not conn.playing
+    steps = conn.session.steps
+    time.sleep(0.3)
+    assert conn.session.steps <= steps + conn.session.batches_per_epoch
