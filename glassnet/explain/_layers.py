@@ -22,42 +22,32 @@ class Activation:
     name: str
     forward: str
     slope_formula: str
-    apply: object  # (z) -> a, NumPy
-    slope: object  # (z, a, module) -> f′(z), NumPy
+    slope: object  # (z, a, module) -> f′(z), NumPy arrays
 
 
 def _sigmoid(z):
     return 0.5 * (1 + np.tanh(0.5 * z))  # the same σ, without overflow
 
 
-def _softplus(z):
-    return np.logaddexp(0, z)
-
-
 _ACTIVATIONS = {
-    nn.Identity: Activation(
-        "identity", "a = z", "1", lambda z: z, lambda z, a, m: np.ones_like(z)
-    ),
+    nn.Identity: Activation("identity", "a = z", "1", lambda z, a, m: np.ones_like(z)),
     nn.ReLU: Activation(
         "relu",
         "a = max(0, z)",
         "1 if z > 0 else 0",
-        lambda z: np.maximum(z, 0),
         lambda z, a, m: (z > 0).astype(z.dtype),
     ),
     nn.Sigmoid: Activation(
         "sigmoid",
         "a = σ(z) = 1 / (1 + e⁻ᶻ)",
         "σ(z)·(1 − σ(z))",
-        _sigmoid,
         lambda z, a, m: a * (1 - a),
     ),
-    nn.Tanh: Activation("tanh", "a = tanh(z)", "1 − tanh²(z)", np.tanh, lambda z, a, m: 1 - a * a),
+    nn.Tanh: Activation("tanh", "a = tanh(z)", "1 − tanh²(z)", lambda z, a, m: 1 - a * a),
     nn.Softplus: Activation(
         "softplus",
         "a = ln(1 + eᶻ)",
         "σ(z)",
-        _softplus,
         lambda z, a, m: _sigmoid(z),
     ),
 }
@@ -66,7 +56,6 @@ _LEAKY = Activation(
     "leaky_relu",
     "a = z if z > 0 else α·z",
     "1 if z > 0 else α",
-    None,
     lambda z, a, m: np.where(z > 0, 1.0, m.alpha).astype(z.dtype),
 )
 
@@ -114,7 +103,7 @@ def layer_label(name: str, layer) -> str:
     return f"{name} {text}".strip()
 
 
-# The op class of each activation module, for its docstring formula in traces.
+# The op class of each activation module: its docstring holds the module's formula.
 OP_OF_MODULE = {
     nn.ReLU: activation.ReLU,
     nn.Sigmoid: activation.Sigmoid,

@@ -19,7 +19,14 @@ import numpy as np
 from glassnet import nn
 from glassnet._config import no_grad
 from glassnet.errors import ShapeError, fmt_shape, message
-from glassnet.explain._layers import activation_of, doc_line, layer_label, layers_of, summary_line
+from glassnet.explain._layers import (
+    OP_OF_MODULE,
+    activation_of,
+    doc_line,
+    layer_label,
+    layers_of,
+    summary_line,
+)
 from glassnet.explain.render import Document, Rendered, excerpt, factor, num
 from glassnet.tensor import Tensor
 
@@ -114,7 +121,8 @@ def _describe(doc: Document, layer, x: np.ndarray, out: np.ndarray) -> None:
     if act is not None:
         _activation(doc, act, x, out)
         return
-    formula = doc_line(type(layer), "Forward") or summary_line(layer)
+    source = OP_OF_MODULE.get(type(layer), type(layer))
+    formula = doc_line(source, "Forward") or summary_line(layer)
     doc.math(formula)
     doc.line(f"shapes: {fmt_shape(x.shape)} → {fmt_shape(out.shape)}")
     doc.line(f"values: {excerpt(out, limit=SMALL)}")
