@@ -172,3 +172,13 @@ def test_agrees_with_autograd_on_random_cnns(seed):
     assert "the weight is used at every position" in str(
         gn.explain.weight(net, x, 0, "0.w[0, 1, 1, 1]", loss="cross_entropy")
     )
+
+
+def test_through_batchnorm_and_a_batchnorm_weight_is_refused_by_name():
+    net = gn.Sequential([gn.nn.Dense(3, 4, seed=0), gn.nn.BatchNorm(4), gn.nn.Dense(4, 1, seed=1)])
+    e = gn.explain.weight(net, [1.0, 2.0, 3.0], [0.5], "0.w[1, 2]")  # BN walked back by autograd
+    assert e.gradient == pytest.approx(e.autograd, rel=1e-12) and e.gradient != 0
+    with pytest.raises(
+        gn.ConfigError, match="cannot write out the chain rule for a weight of BatchNorm"
+    ):
+        gn.explain.weight(net, [1.0, 2.0, 3.0], [0.5], "1.gamma[0]")
