@@ -25,7 +25,7 @@ from glassnet import nn
 from glassnet.errors import ConfigError, GradientCheckError, ShapeError, fmt_shape, message
 from glassnet.explain import terms as term_rules
 from glassnet.explain._layers import activation_of, layer_label, layers_of
-from glassnet.explain.forward import evaluation_mode, one_point
+from glassnet.explain.forward import one_point
 from glassnet.explain.render import Document, Rendered, excerpt, factor, index_text, num
 from glassnet.explain.slopes import (
     float64_copy,
@@ -175,21 +175,21 @@ def as_target(loss_fn, y, out_shape: tuple) -> np.ndarray:
 
 
 def _run(model, x, y, loss_fn, pname: str) -> dict:
-    """Forward with autograd through every layer of a float64 copy, then backward: the
-    layers, their activations, the target, the loss value and autograd's gradient."""
-    twin = float64_copy(model)
+    """Forward with autograd through every layer of a float64 copy in eval mode (Dropout
+    off, BatchNorm on its running statistics), then backward: the layers, their
+    activations, the target, the loss value and autograd's gradient."""
+    twin = float64_copy(model).eval()  # a throwaway copy: eval mode for every later step
     layers = [layer for _, layer in layers_of(twin)]
     param = dict(twin.named_parameters())[pname]
     xs = one_point(model, x).astype(np.float64)
-    with evaluation_mode(twin):
-        t = Tensor(xs)
-        acts = [xs]
-        for layer in layers:
-            t = layer(t)
-            acts.append(t.data)
-        target = as_target(loss_fn, y, t.shape)
-        value = loss_fn(t, target)
-        value.backward()
+    t = Tensor(xs)
+    acts = [xs]
+    for layer in layers:
+        t = layer(t)
+        acts.append(t.data)
+    target = as_target(loss_fn, y, t.shape)
+    value = loss_fn(t, target)
+    value.backward()
     grad = param.grad if param.grad is not None else np.zeros_like(param.data)
     return {
         "layers": layers,
