@@ -182,3 +182,13 @@ def test_through_batchnorm_and_a_batchnorm_weight_is_refused_by_name():
         gn.ConfigError, match="cannot write out the chain rule for a weight of BatchNorm"
     ):
         gn.explain.weight(net, [1.0, 2.0, 3.0], [0.5], "1.gamma[0]")
+
+
+def test_dropout_is_off_on_the_way_back_too():
+    net = gn.Sequential(
+        [gn.nn.Dense(3, 8, seed=0), gn.nn.Dropout(0.5, seed=0), gn.nn.Dense(8, 1, seed=1)]
+    )
+    for _ in range(3):  # a random mask on the way back would break the equality check
+        e = gn.explain.weight(net, [1.0, 2.0, 3.0], [0.5], "0.w[2, 5]")
+        assert e.gradient == pytest.approx(e.autograd, rel=1e-12)
+    assert net.training
