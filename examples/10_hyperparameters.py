@@ -38,11 +38,9 @@ result = gn.tune.random_search(
 print(result)
 print("best:", result.best_params)
 
+best = result.best_params
+title = f"Best of the search: lr={best['lr']:.3g}, {best['hidden']} hidden units"
 fig = gn.plot.decision_boundary(
-    result.best_model,
-    x,
-    y,
-    figure("10_hyperparameters.png"),
-    title=f"Best of the search: {result.best_params}",
+    result.best_model, x, y, figure("10_hyperparameters.png"), title=title
 )
 print("figure:", fig.glassnet_path)

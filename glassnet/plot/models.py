@@ -59,7 +59,7 @@ def decision_boundary(model, x, y, path=None, resolution: int = 150, title="Deci
     )
     ax.scatter(x[:, 0], x[:, 1], c=y, cmap="coolwarm", edgecolors="black", linewidths=0.5, s=18)
     accuracy = float(np.mean(predict_classes(model, x) == y))
-    ax.set_title(f"training accuracy {accuracy:.1%}")
+    ax.set_title(f"accuracy on these points {accuracy:.1%}")
     ax.set_xlabel("x₀")
     ax.set_ylabel("x₁")
     return finish(fig, path, title)
