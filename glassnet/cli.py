@@ -13,6 +13,7 @@ import argparse
 import datetime
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -61,39 +62,56 @@ def add_train_parser(subparsers) -> None:
 
 
 def run_train(args) -> int:
-    from glassnet import optim
     from glassnet.training import recipes
 
     data = recipes.load_dataset(args.dataset, args.target, seed=args.seed, limit=args.limit)
-    layers, epochs = DEFAULTS.get(args.dataset, TABULAR_DEFAULTS)
-    hidden = _sizes(args.layers or layers)
+    hidden_default, epochs_default = DEFAULTS.get(args.dataset, TABULAR_DEFAULTS)
+    model = _compiled_mlp(args, data, _sizes(args.layers or hidden_default))
+    history = _fit(model, data, args, epochs_default)
+    out = Path(args.out or Path("runs") / datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    out.mkdir(parents=True, exist_ok=True)
+    plot_history(history, out / "history.png")
+    if history.diverged:
+        print(f"{history.diverged}\nSaved {out / 'history.png'}; no model (it diverged).")
+        return 1
+    scores = model.evaluate(data.x_test, data.y_test)
+    if data.classes:
+        print(f"Test accuracy: {scores['accuracy']:.2%} (loss {scores['loss']:.4f})")
+    else:
+        print(f"Test MAE: {scores['mae']:.4f} (loss {scores['loss']:.4f})")
+    model.save(out / "model.gn")
+    (out / "preprocess.json").write_text(json.dumps(data.preprocess))
+    print(f"Saved {out / 'model.gn'} and {out / 'history.png'}")
+    return 0
+
+
+def _compiled_mlp(args, data, hidden: list[int]):
+    from glassnet import optim
+    from glassnet.training import recipes
+
     model = recipes.build_mlp(data.features, hidden, data.outputs, args.activation, args.seed)
     optimizer = optim.get(args.optimizer, **({} if args.lr is None else {"lr": args.lr}))
     loss = args.loss or ("cross_entropy" if data.classes else "mse")
     model.compile(optimizer, loss, metrics=["accuracy"] if data.classes else ["mae"])
     shape = "-".join(map(str, [data.features, *hidden, data.outputs]))
     print(f"glassnet train: {data.name}, {len(data.x_train)} rows, MLP {shape}, {optimizer!r}")
-    history = model.fit(
-        data.x_train,
-        data.y_train,
-        epochs=args.epochs if args.epochs is not None else epochs,
-        batch_size=args.batch_size,
-        validation_split=args.validation_split,
-        verbose=args.verbose,
-        seed=args.seed,
-    )
-    scores = model.evaluate(data.x_test, data.y_test)
-    if data.classes:
-        print(f"Test accuracy: {scores['accuracy']:.2%} (loss {scores['loss']:.4f})")
-    else:
-        print(f"Test MAE: {scores['mae']:.4f} (loss {scores['loss']:.4f})")
-    out = Path(args.out or Path("runs") / datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    out.mkdir(parents=True, exist_ok=True)
-    model.save(out / "model.gn")
-    (out / "preprocess.json").write_text(json.dumps(data.preprocess))
-    plot_history(history, out / "history.png")
-    print(f"Saved {out / 'model.gn'} and {out / 'history.png'}")
-    return 0 if history.diverged is None else 1
+    return model
+
+
+def _fit(model, data, args, epochs_default: int):
+    from glassnet.training.callbacks import DivergenceWarning
+
+    with warnings.catch_warnings():  # run_train prints the explanation as plain text
+        warnings.simplefilter("ignore", DivergenceWarning)
+        return model.fit(
+            data.x_train,
+            data.y_train,
+            epochs=args.epochs if args.epochs is not None else epochs_default,
+            batch_size=args.batch_size,
+            validation_split=args.validation_split,
+            verbose=args.verbose,
+            seed=args.seed,
+        )
 
 
 def _sizes(text: str) -> list[int]:

@@ -192,9 +192,10 @@ class Model(Module):
         NaN guard then stops training), so NaN never reaches the weights from here.
         """
         self.zero_grad()
-        output = self(x)
-        loss = self.loss(output, y)
-        loss.backward()
+        with np.errstate(over="ignore", invalid="ignore"):  # the NaN guard explains instead
+            output = self(x)
+            loss = self.loss(output, y)
+            loss.backward()
         value = float(loss.item())
         if math.isfinite(value):
             self.optimizer.step()
