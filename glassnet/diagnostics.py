@@ -86,12 +86,14 @@ class DoctorReport(Rendered):
 def doctor(history=None, model=None, x=None, y=None, loss=None) -> DoctorReport:
     """Diagnose a training run from any of: ``history`` (a History or a dict of per-epoch
     lists), ``model``, inputs ``x``, targets ``y`` and ``loss`` (default: the model's
-    compiled loss). Checks that lack their inputs are skipped."""
+    compiled loss). Checks that lack their inputs are skipped; underfitting is judged only
+    when the curves show no other problem (a too-high or too-low rate also leaves the loss
+    high)."""
     loss = losses.get(loss) if loss is not None else getattr(model, "loss", None)
     curves = _curves(history)
     found: list[Diagnosis | None] = []
     checked: list[str] = []
-    if curves:
+    if "loss" in curves:
         lr = _learning_rate(model)
         high = _lr_too_high(curves, history, lr)
         found += [high, None if high else _lr_too_low(curves, lr), _overfitting(curves)]

@@ -148,3 +148,8 @@ def test_lr_too_high_from_a_rising_loss():
     d = gn.doctor(history={"loss": [1.0, 0.9, 1.3, 2.4]})["lr_too_high"]
     assert d.finding == "the loss rose from 1 to 2.4 over 4 epochs"
     assert d.numbers == {"first": 1.0, "last": 2.4}
+
+
+def test_a_history_without_loss_is_only_checked_for_what_it_has():
+    report = gn.doctor(history={"accuracy": [0.5, 0.6]})
+    assert report.kinds == [] and report.checked == []
