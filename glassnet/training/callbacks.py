@@ -143,6 +143,8 @@ class EarlyStopping(Callback):
 
     An epoch improves when current < best − min_delta (mode 'min') or
     current > best + min_delta (mode 'max'); 'auto' picks 'max' for accuracy and R².
+    As in Keras, ``patience=0`` and ``patience=1`` both stop at the first epoch that
+    does not improve; ``patience=k`` stops at the k-th such epoch in a row.
     With ``restore_best_weights`` the weights of the best epoch are put back when
     training ends, whether it stopped early or ran all its epochs.
     """

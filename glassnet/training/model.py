@@ -142,7 +142,9 @@ class Model(Module):
         ``validation_data=(x_val, y_val)`` gives them explicitly; either adds ``val_*``
         entries. ``seed`` (int or Generator) fixes every random choice of this call:
         the shuffling and the masks of every Dropout layer, so the same seed on the same
-        starting weights gives the same History bit for bit.
+        starting weights gives the same History bit for bit. ``callbacks``: Callback
+        objects (see :mod:`glassnet.training.callbacks`); a NaN guard is always added.
+        ``verbose``: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
         """
         self._require_compiled("fit")
         checks.check_fit_settings(epochs, batch_size, validation_split, verbose)
