@@ -102,3 +102,15 @@ def test_plot_model_figures(figure, tmp_path):
 def test_plot_network_needs_a_model(tmp_path, capsys):
     assert main(["plot", "network", "--out", str(tmp_path / "n.png")]) == 2
     assert "glassnet plot network: --model is required for this figure" in capsys.readouterr().err
+
+
+def test_explain_rejects_an_mnist_index_out_of_range(bank_model, capsys):
+    assert main(["explain", bank_model, "--input", "mnist:10000"]) == 2
+    assert "mnist:N needs a test-image index" in capsys.readouterr().err
+
+
+def test_plot_history_refuses_an_empty_csv(tmp_path, capsys):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("epoch,loss\n")
+    assert main(["plot", "history", "--csv", str(empty), "--out", str(tmp_path / "h.png")]) == 2
+    assert "the CSV file has no rows" in capsys.readouterr().err

@@ -192,3 +192,33 @@ def test_dropout_is_off_on_the_way_back_too():
         e = gn.explain.weight(net, [1.0, 2.0, 3.0], [0.5], "0.w[2, 5]")
         assert e.gradient == pytest.approx(e.autograd, rel=1e-12)
     assert net.training
+
+
+def test_a_nested_weight_is_refused():
+    inner = gn.Sequential([gn.nn.Dense(1, 1)])
+    outer = gn.Sequential([inner])
+    with pytest.raises(gn.ConfigError, match="0.0.w is not the weight of a top-level layer"):
+        gn.explain.weight(outer, [3.0], [10.0], "0.0.w[0, 0]")
+
+
+def test_a_wrong_written_slope_is_caught(monkeypatch):
+    from glassnet.explain import _layers
+
+    wrong = _layers.Activation("tanh", "a = tanh(z)", "1 − tanh²(z)", lambda z, a, m: 1 - a)
+    monkeypatch.setitem(_layers._ACTIVATIONS, gn.nn.Tanh, wrong)
+    net = gn.Sequential([gn.nn.Dense(2, 2, seed=0), gn.nn.Tanh(), gn.nn.Dense(2, 1, seed=1)])
+    with pytest.raises(
+        gn.GradientCheckError, match="the chain-rule product differs from autograd"
+    ):
+        gn.explain.weight(net, [1.0, 2.0], [0.0], "0.w[0, 1]")
+
+
+def test_a_written_update_that_differs_from_the_optimizer_is_an_internal_error():
+    class DoubleStep(gn.optim.SGD):
+        def update(self, i, w, grad_w, t):
+            super().update(i, w, 2 * grad_w, t)
+
+    with pytest.raises(gn.InternalError, match="the written-out update differs"):
+        gn.explain.weight(
+            slope_network(), [3.0], [10.0], "0.w[0, 0]", optimizer=DoubleStep(lr=0.01)
+        )

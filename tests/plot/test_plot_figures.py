@@ -198,3 +198,26 @@ def test_matrices_show_every_number(tmp_path):
 def test_matrices_refuse_a_3d_array():
     with pytest.raises(gn.ShapeError, match="plot.matrices: 'T' is not a matrix"):
         gn.plot.matrices({"T": np.zeros((2, 2, 2))})
+
+
+def test_empty_curves_are_refused():
+    with pytest.raises(gn.ConfigError, match="plot.loss_curves: no curves given"):
+        gn.plot.loss_curves({})
+    with pytest.raises(gn.ConfigError, match="plot.lr_sweep: the curve 'lr=0.1' is empty"):
+        gn.plot.lr_sweep({0.1: []})
+
+
+def test_descend_refuses_a_non_positive_rate():
+    with pytest.raises(gn.ConfigError, match="plot.descend: lr must be > 0 and steps ≥ 0"):
+        gn.plot.surface_2d(lr=0.0)
+
+
+def test_decision_boundary_needs_two_features():
+    model = gn.Sequential([gn.nn.Dense(3, 2, seed=0)])
+    with pytest.raises(gn.ShapeError, match="plot.decision_boundary: needs 2-D points"):
+        gn.plot.decision_boundary(model, np.zeros((4, 3)), np.zeros(4))
+
+
+def test_network_needs_a_dense_layer():
+    with pytest.raises(gn.ConfigError, match="plot.network: the model has no Dense layer"):
+        gn.plot.network(gn.Sequential([gn.nn.ReLU()]))
