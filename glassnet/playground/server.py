@@ -38,7 +38,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from glassnet.errors import GlassnetError, message
+from glassnet.errors import ConfigError, GlassnetError, message
 from glassnet.playground import export
 from glassnet.playground.datasets import load_upload
 from glassnet.playground.protocol import parse_message
@@ -83,13 +83,16 @@ class Connection:
 
     def _require_session(self) -> Session:
         if self.session is None:
-            raise _config_error("there is no model yet", "send 'configure' first")
+            raise ConfigError(
+                message("playground", "there is no model yet", hint="send 'configure' first")
+            )
         return self.session
 
     async def dispatch(self, msg: dict) -> None:
         kind = msg["type"]
         if kind == "configure":
             await self.stop()
+            await self.send({"type": "playing", "playing": False})
             upload = self.uploads.get(msg["settings"]["upload"])
             async with self.lock:
                 self.session = await asyncio.to_thread(Session, msg["settings"], upload)
@@ -168,12 +171,6 @@ class Connection:
         self.playing = False
         if self.trainer is not None:
             self.trainer.cancel()
-
-
-def _config_error(what: str, hint: str) -> GlassnetError:
-    from glassnet.errors import ConfigError
-
-    return ConfigError(message("playground", what, hint=hint))
 
 
 def same_origin(headers) -> bool:
