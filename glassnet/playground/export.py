@@ -126,10 +126,14 @@ def _training(s: dict, session) -> str:
         opt = f"gn.optim.SGD(model.parameters(), lr={s['lr']!r}, momentum={momentum!r})"
     penalty = ""
     if s["l2"] > 0:
-        penalty = f"\n    cost = cost + sum((w * w).sum() for w in weights) * ({s['l2']!r} / 2)"
+        penalty = (
+            f"\n    cost = cost + sum((w * w).sum() for w in weights) * ({s['l2']!r} / 2)"
+            "  # L2: (λ/2)·Σ‖w‖²"
+        )
     return f"""\
 loss = {loss}
 optimizer = {opt}
+model.compile(optimizer, loss)  # the saved file records them too
 weights = [m.w for m in model.layers if isinstance(m, gn.nn.Dense)]
 target = {target}
 LR_CHANGES = {dict(session.lr_log)!r}  # step → new learning rate, as set on the page
