@@ -202,6 +202,8 @@ export function buildNetwork(container, topology, handlers) {
         const sizes = state.plane.neuron_grids;
         state.plane.neurons.forEach((layer, k) => layer.forEach((m, i) => paintUnit(canvases[k + 1][i], sizes[k], m)));
       }
+      // MNIST: a first-layer neuron shows its 784 incoming weights as a 28×28 image.
+      if (state.filters) state.filters.forEach((m, j) => paintUnit(canvases[1][j], 28, m));
     },
     mark(id) {
       marked = id && id.row >= 0 && g.edges[id.layer] ? g.edges[id.layer][id.row][id.col] : null;
