@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from glassnet.errors import ConfigError, message
+
 __all__ = ["Document", "Rendered", "num", "factor", "excerpt", "index_text"]
 
 _FORMATS = ("text", "markdown")
@@ -87,8 +89,6 @@ class Document:
     def render(self, fmt: str = "text", width: int = 100) -> str:
         """The document as ``"text"`` (rich layout, no colour codes) or ``"markdown"``."""
         if fmt not in _FORMATS:
-            from glassnet.errors import ConfigError, message
-
             raise ConfigError(
                 message("render", f"unknown format {fmt!r}", repr(fmt), "'text' or 'markdown'")
             )

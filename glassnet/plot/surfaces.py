@@ -17,6 +17,8 @@ import numpy as np
 from glassnet import losses
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, message
+from glassnet.explain.slopes import float64_copy
+from glassnet.explain.weight import locate_weight
 from glassnet.plot._figure import finish, new_figure
 from glassnet.tensor import Tensor
 
@@ -157,9 +159,6 @@ def model_surface(
 def _two_weights(model, x, y, loss, weights):
     """(value, gradient) of the loss as functions of two weights of a float64 copy of the
     model (the others fixed), and the two weights' current values."""
-    from glassnet.explain.slopes import float64_copy
-    from glassnet.explain.weight import locate_weight
-
     loss_fn, twin = losses.get(loss), float64_copy(model)
     named = dict(twin.named_parameters())
     spots = [(named[n], i) for n, i, _ in (locate_weight(model, w) for w in weights)]
