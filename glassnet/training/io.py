@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from glassnet import losses, nn, optim
-from glassnet.errors import ConfigError, DataError, message
+from glassnet.errors import ConfigError, DataError, GlassnetError, message
 from glassnet.training import metrics as metrics_lib
 from glassnet.training.model import Model, Sequential
 
@@ -192,6 +192,22 @@ def load_model(path) -> Model:
     training it further continues exactly as if it had never been saved.
     """
     header, arrays = _read(Path(path))
+    try:
+        return _rebuild(header, arrays)
+    except GlassnetError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        raise DataError(
+            message(
+                "load_model",
+                f"{str(path)!r} is damaged: its description does not fit together",
+                f"{type(exc).__name__}: {exc}",
+                "a file written by model.save",
+            )
+        ) from None
+
+
+def _rebuild(header: dict, arrays: dict) -> Model:
     model = build(header["architecture"])
     _load_weights(model, {k[8:]: v for k, v in arrays.items() if k.startswith("weights/")})
     for name, state in header["streams"].items():
@@ -269,15 +285,15 @@ def _load_weights(model, state: dict) -> None:
 def _compile(model: Model, settings: dict, arrays: dict) -> None:
     state = dict(settings["optimizer"])
     state["buffers"] = {k[10:]: v for k, v in arrays.items() if k.startswith("optimizer/")}
-    optimizer = optim.get(state["name"], **state["hyperparameters"])
     loss = settings["loss"]
     try:
+        optimizer = optim.get(state["name"], **state["hyperparameters"])
         model.compile(optimizer, losses.get(loss["name"], **loss["config"]), [])
     except ConfigError:
         warnings.warn(
-            f"load_model: the loss {loss['name']!r} is not built in; the model is loaded "
-            "uncompiled. Call model.compile(...) before training it.",
-            stacklevel=3,
+            f"load_model: the optimizer {state['name']!r} or the loss {loss['name']!r} is not "
+            "built in; the model is loaded uncompiled. Call model.compile(...) to train it.",
+            stacklevel=4,
         )
         return
     model.optimizer.load_state_dict(state)
@@ -286,5 +302,5 @@ def _compile(model: Model, settings: dict, arrays: dict) -> None:
         try:
             found.append(metrics_lib.get(name, threshold=model.accuracy_threshold()))
         except ConfigError:
-            warnings.warn(f"load_model: metric {name!r} is not built in; skipped.", stacklevel=3)
+            warnings.warn(f"load_model: metric {name!r} is not built in; skipped.", stacklevel=4)
     model.metrics = tuple(found)

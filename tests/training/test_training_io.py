@@ -179,3 +179,38 @@ def test_subclassed_models_cannot_be_rebuilt(tmp_path):
 
     with pytest.raises(ConfigError, match="the layer class Net is not registered"):
         Net().save(tmp_path / "m.gn")
+
+
+def edited(tmp_path, change):
+    """A saved model whose JSON header was changed by ``change(header)``."""
+    net = gn.Sequential([nn.Dense(5, 2), nn.Dropout(0.1)]).compile("adam", "mse", ["mae"])
+    net.save(tmp_path / "m.gn")
+    with np.load(tmp_path / "m.gn") as archive:
+        arrays = dict(archive)
+    header = json.loads(str(arrays["__glassnet__"]))
+    change(header)
+    np.savez(tmp_path / "e.npz", **{**arrays, "__glassnet__": np.array(json.dumps(header))})
+    return tmp_path / "e.npz"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda h: h["architecture"]["layers"][0]["config"].update(colour="red"),
+        lambda h: h["streams"].update({"7": h["streams"]["1"]}),
+        lambda h: h["streams"]["1"].update(bit_generator="MT19937"),
+        lambda h: h.pop("frozen"),
+    ],
+)
+def test_a_damaged_header_is_a_data_error(tmp_path, change):
+    with pytest.raises(DataError, match="is damaged: its description does not fit together"):
+        gn.load_model(edited(tmp_path, change))
+
+
+def test_custom_loss_or_metric_loads_uncompiled_or_without_it(tmp_path):
+    path = edited(tmp_path, lambda h: h["compile"]["loss"].update(name="huber"))
+    with pytest.warns(UserWarning, match="the model is loaded uncompiled"):
+        assert gn.load_model(path).loss is None
+    path = edited(tmp_path, lambda h: h["compile"].update(metrics=["mae", "f1"]))
+    with pytest.warns(UserWarning, match="metric 'f1' is not built in; skipped"):
+        assert [m.name for m in gn.load_model(path).metrics] == ["mae"]
