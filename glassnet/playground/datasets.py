@@ -140,7 +140,7 @@ def _mnist(settings: dict) -> Prepared:
     return Prepared(x_tr, y_tr, x_te, y_te, names, 10)
 
 
-def load_upload(content: bytes, target: str):
+def load_upload(content: bytes, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Parse CSV bytes with gn.data.load_csv (its checks apply) → (x, y, feature names)."""
     handle, path = tempfile.mkstemp(suffix=".csv")
     try:

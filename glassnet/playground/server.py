@@ -37,6 +37,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
+from threadpoolctl import threadpool_limits
 
 from glassnet.errors import ConfigError, GlassnetError, message
 from glassnet.playground import export
@@ -311,7 +312,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def one_blas_thread():
+def one_blas_thread() -> threadpool_limits:
     """Limit BLAS to one thread (returns the threadpoolctl limiter; usable with ``with``).
 
     The playground multiplies small matrices (a batch of 16 by 4 weights, a 48×48 grid by
@@ -319,8 +320,6 @@ def one_blas_thread():
     made a 200×64 by 64×64 product 200 times slower (29 ms instead of 0.14 ms). Each
     session trains in its own worker thread, so sessions still run side by side.
     """
-    from threadpoolctl import threadpool_limits
-
     return threadpool_limits(limits=1, user_api="blas")
 
 

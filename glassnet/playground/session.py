@@ -39,7 +39,7 @@ ACTIVATIONS = {
 MAX_DIGITS = 16
 
 
-def build_model(settings: dict, n_in: int, n_out: int):
+def build_model(settings: dict, n_in: int, n_out: int) -> gn.Sequential:
     """Dense → activation (→ Dropout) per hidden layer, then a linear Dense output layer.
 
     Layer k's weights are seeded with seed + 1 + k and its dropout with seed + 101 + k.
@@ -53,7 +53,7 @@ def build_model(settings: dict, n_in: int, n_out: int):
     return gn.Sequential(layers)
 
 
-def build_optimizer(settings: dict, params: list):
+def build_optimizer(settings: dict, params: list) -> gn.optim.Optimizer:
     if settings["optimizer"] == "adam":
         return gn.optim.Adam(params, lr=settings["lr"])
     momentum = 0.9 if settings["optimizer"] == "momentum" else 0.0
@@ -119,7 +119,7 @@ class Session:
             return y
         return np.eye(self.data.classes, dtype=np.float32)[y]
 
-    def objective(self, prediction, target):
+    def objective(self, prediction: gn.Tensor, target: np.ndarray) -> gn.Tensor:
         """C = loss(prediction, target) + (λ/2)·Σ‖w‖² over the Dense weights."""
         cost = self.loss(prediction, target)
         l2 = self.settings["l2"]
