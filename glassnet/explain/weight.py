@@ -200,6 +200,17 @@ def _run(model, x, y, loss_fn, pname: str) -> dict:
     }
 
 
+def _next_dense(layers, start: int) -> int | None:
+    """The Dense layer the node feeds directly (Dropout, off while explaining, and Identity
+    in between pass values through unchanged), or None."""
+    for j in range(start, len(layers)):
+        if isinstance(layers[j], nn.Dense):
+            return j
+        if not isinstance(layers[j], nn.Dropout | nn.Identity):
+            return None
+    return None
+
+
 def _chain(layers, pos: int, acts, loss_fn, target) -> dict:
     """The node the weight feeds (z), its activation, and dL/da walked back from the loss."""
     z = acts[pos + 1]
@@ -209,19 +220,20 @@ def _chain(layers, pos: int, acts, loss_fn, target) -> dict:
     a = acts[start]
     slope = act.slope(z, a, nxt) if act is not None else np.ones_like(z)
     g_out, formula = loss_slope(loss_fn, acts[-1], target)
-    g, g_next = g_out, None
+    g, upstream = g_out, {}
     for j in reversed(range(start, len(layers))):
-        g_next = g
+        upstream[j] = g  # dL/d(output of layer j)
         g = layer_backward(layers[j], acts[j], acts[j + 1], g)
+    nxt_dense = _next_dense(layers, start)
     return {
         "z": z,
         "a": a,
         "act": act,
         "slope": slope,
         "dL_da": g,
-        "delta": g * slope,
         "start": start,
-        "g_next": g_next,
+        "next_dense": nxt_dense,
+        "g_next": upstream.get(nxt_dense),
         "g_out": g_out,
         "formula": formula,
     }
@@ -238,9 +250,9 @@ def _document(label, pos, run, loss_fn, chain, terms, gradients, update_lines) -
     if chain["start"] == len(layers):
         doc.line(f"{node} leads straight to the prediction: dL/dprediction = {chain['formula']}")
         doc.math(*_loss_lines(loss_fn, acts[-1], target, chain["g_out"]))
-    elif isinstance(layers[chain["start"]], nn.Dense) and len(terms) == 1:
+    elif chain["next_dense"] is not None and len(terms) == 1:
         doc.line(f"{node} is hidden: its slope sums the paths through the next layer")
-        doc.math(*path_sum(layers[chain["start"]], chain["g_next"], terms[0][4]))
+        doc.math(*path_sum(layers[chain["next_dense"]], chain["g_next"], terms[0][4]))
     else:
         doc.line(
             f"walked back from the loss through layers {chain['start']}…{len(layers) - 1}, "

@@ -222,3 +222,14 @@ def test_a_written_update_that_differs_from_the_optimizer_is_an_internal_error()
         gn.explain.weight(
             slope_network(), [3.0], [10.0], "0.w[0, 0]", optimizer=DoubleStep(lr=0.01)
         )
+
+
+def test_the_path_sum_looks_through_dropout():
+    net = gn.Sequential(
+        [gn.nn.Dense(2, 2, use_bias=False), gn.nn.ReLU(), gn.nn.Dropout(0.5, seed=0)]
+        + [gn.nn.Dense(2, 2, use_bias=False)]
+    )
+    net[0].w.data[:] = [[1, -1], [1, 1]]
+    net[3].w.data[:] = [[2, 1], [-1, 3]]
+    e = gn.explain.weight(net, [2.0, 3.0], [0.0, 0.0], "0.w[1, 0]", loss="mse")
+    assert e.gradient == 78.0 and "= 9·2 + 8·1 = 26" in str(e)
