@@ -29,6 +29,18 @@ def test_feature_mismatch_names_the_layer():
         model().predict(np.zeros((2, 2, 2)))
 
 
+def test_design_example_unflattened_images_into_dense():
+    net = gn.Sequential([nn.Dense(784, 128), nn.ReLU(), nn.Dense(128, 10)])
+    net.compile("adam", "cross_entropy")
+    expected = (
+        "Dense(784 → 128): input has 28 features on its last axis, expected 784. "
+        "Got x.shape=(32, 28, 28).\n  hint: add Flatten() before this layer"
+    )
+    with pytest.raises(ShapeError) as caught:
+        net.fit(np.zeros((32, 28, 28), np.uint8), np.zeros(32, int), verbose=0)
+    assert str(caught.value) == expected
+
+
 def test_fit_and_evaluate_before_compile():
     net = gn.Sequential([nn.Dense(4, 2)])
     with pytest.raises(ConfigError, match=r"fit: the model is not compiled.*\n  hint: call"):
