@@ -36,7 +36,7 @@ TABULAR_DEFAULTS = ("16,16", 100)
 def add_train_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "train",
-        help="train an MLP (default: MNIST, ≥ 97.5%% test accuracy in about a minute)",
+        help="train an MLP (default: MNIST 784-256-10, about 97.9%% test accuracy in 5 epochs)",
         description="Train a multilayer perceptron, print its test score, and save the model "
         "(model.gn) and its learning curves (history.png) into --out.",
     )
