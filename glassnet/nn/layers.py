@@ -31,7 +31,7 @@ class Dense(Module):
     """Fully connected layer: every output is a weighted sum of every input plus a bias.
 
     Forward:   z = x·w + b
-    Backward:  dL/dx = dL/dz·wᵀ,  dL/dw = xᵀ·dL/dz,  dL/db = Σₙ dL/dz   (by autograd)
+    Backward:  dL/dx = dL/dz·wᵀ,  dL/dw = xᵀ·dL/dz,  dL/db = Σₙ dL/dz   (the Linear op)
     Shapes:    x (N, in) → z (N, out);  w (in, out),  b (out,)
     Init:      w by ``init``, by default Glorot uniform: w ~ U(−a, a), a = √(6 / (in + out));
                b = 0. ``seed`` (int or Generator) makes the draw reproducible.
@@ -67,8 +67,7 @@ class Dense(Module):
         x = as_tensor(x, self.w)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ShapeError(self._feature_error(x))
-        z = ops.matmul(x, self.w)
-        return z + self.b if self.use_bias else z
+        return ops.linear(x, self.w, self.b if self.use_bias else None)
 
     def _feature_error(self, x: Tensor) -> str:
         got = x.shape[-1] if x.ndim else 0
