@@ -248,6 +248,7 @@ def _explain_neuron(body: dict) -> dict:
 _MESSAGES = {
     "configure": _configure,
     "play": _no_fields,
+    "ack": _no_fields,
     "pause": _no_fields,
     "reset": _no_fields,
     "step": _step,

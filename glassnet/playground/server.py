@@ -24,6 +24,7 @@ import logging
 import secrets
 import sys
 import tempfile
+import threading
 import webbrowser
 from collections import OrderedDict
 from pathlib import Path
@@ -36,7 +37,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from threadpoolctl import threadpool_limits
 
 from glassnet.errors import ConfigError, GlassnetError, message
@@ -53,7 +54,26 @@ MAX_UPLOADS = 8
 TRAIN_SLICE_S = 0.04  # training time per update, at most
 MIN_UPDATE_S = 0.04  # at most 25 updates per second, so a small net does not flood the page
 DOCTOR_EVERY = 10
+MAX_IN_FLIGHT = 2
 log = logging.getLogger("glassnet.playground")
+
+
+ENGINE = threading.Lock()
+
+
+async def in_engine(fn, *args):
+    """Run ``fn(*args)`` in a worker thread, one engine call at a time across all tabs.
+
+    glassnet's no_grad switch is process-wide (one flag read on every op's hot path), so a
+    tab evaluating under no_grad would otherwise switch off another tab's gradient
+    recording in the middle of its training step.
+    """
+
+    def locked():
+        with ENGINE:
+            return fn(*args)
+
+    return await asyncio.to_thread(locked)
 
 
 class Connection:
@@ -65,6 +85,7 @@ class Connection:
         self.session: Session | None = None
         self.playing, self.trainer = False, None
         self.lock, self.send_lock = asyncio.Lock(), asyncio.Lock()
+        self.acking, self.in_flight, self.acked = False, 0, asyncio.Event()
 
     async def send(self, payload: dict | str) -> None:
         """Send a message (a dict, or its JSON text already made in a worker thread)."""
@@ -96,9 +117,13 @@ class Connection:
             await self.send({"type": "playing", "playing": False})
             upload = self.uploads.get(msg["settings"]["upload"])
             async with self.lock:
-                self.session = await asyncio.to_thread(Session, msg["settings"], upload)
+                self.session = await in_engine(Session, msg["settings"], upload)
                 await self.send(self.session.topology())
-                await self.send(await asyncio.to_thread(self.session.snapshot, True))
+                await self.send(await in_engine(self.session.snapshot, True))
+            return
+        if kind == "ack":  # the page took a state: flow control, see _await_page
+            self.acking, self.in_flight = True, max(0, self.in_flight - 1)
+            self.acked.set()
             return
         session = self._require_session()
         if kind == "play":
@@ -113,7 +138,7 @@ class Connection:
         if kind == "pause":
             return
         async with self.lock:
-            await self.send(await asyncio.to_thread(self._run, session, msg))
+            await self.send(await in_engine(self._run, session, msg))
 
     @staticmethod
     def _run(session: Session, msg: dict) -> dict:
@@ -140,10 +165,14 @@ class Connection:
                 async with self.lock:
                     if not self.playing:
                         break
-                    state = await asyncio.to_thread(self._slice, count)
+                    state = await in_engine(self._slice, count)
+                await self._await_page()
                 await self.send(state)
+                self.in_flight += 1
                 count += 1
                 await asyncio.sleep(max(0.0, MIN_UPDATE_S - (loop.time() - started)))
+        except WebSocketDisconnect:  # the tab closed while its state was on the way
+            self.playing = False
         except Exception as exc:  # stop this tab's training, keep the server
             self.playing = False
             if not isinstance(exc, GlassnetError):
@@ -152,6 +181,17 @@ class Connection:
             with contextlib.suppress(Exception):  # the socket may be gone as well
                 await self.send({"type": "error", "message": text})
                 await self.send({"type": "playing", "playing": False})
+
+    async def _await_page(self) -> None:
+        """Keep at most MAX_IN_FLIGHT states unread by a page that acknowledges them, so a
+        slow page never falls seconds behind (Pause stays instant). A page that sends no
+        acks is not throttled; a lost ack delays the next state by at most 1 s."""
+        while self.acking and self.in_flight >= MAX_IN_FLIGHT and self.playing:
+            self.acked.clear()
+            try:
+                await asyncio.wait_for(self.acked.wait(), timeout=1.0)
+            except TimeoutError:
+                self.in_flight -= 1
 
     def _slice(self, count: int) -> str:
         """Train one slice and encode the state (in the worker thread, off the event loop)."""
@@ -221,7 +261,7 @@ async def upload(request: Request) -> JSONResponse:
     try:
         header = bytes(content).split(b"\n", 1)[0].decode("utf-8").strip()
         columns = [c.strip().strip('"') for c in header.split(",")]
-        x, _, _ = await asyncio.to_thread(load_upload, bytes(content), columns[-1])
+        x, _, _ = await in_engine(load_upload, bytes(content), columns[-1])
     except (GlassnetError, UnicodeDecodeError) as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
     token = secrets.token_urlsafe(12)
@@ -262,7 +302,7 @@ async def export_model(request: Request) -> Response:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / export.MODEL_FILE
         async with conn.lock:
-            await asyncio.to_thread(conn.session.model.save, str(path))
+            await in_engine(conn.session.model.save, str(path))
         content = path.read_bytes()
     return Response(
         content,

@@ -66,7 +66,9 @@ def _finite(value: float) -> float | None:
 
 
 def _listed(array: np.ndarray) -> list:
-    """Rounded nested lists for JSON; non-finite entries (a diverged run) become 0."""
+    """Nested lists for JSON, rounded to 5 decimals in float64 (a float32 would print as
+    0.10322000086307526, tripling the message); non-finite entries (a diverged run) become 0."""
+    array = np.asarray(array, np.float64)
     return np.round(np.where(np.isfinite(array), array, 0.0), 5).tolist()
 
 

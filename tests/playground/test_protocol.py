@@ -71,6 +71,7 @@ def test_settings_must_be_an_object():
 
 def test_messages_parse_to_checked_fields():
     assert parse_message('{"type": "play"}') == {"type": "play"}
+    assert parse_message('{"type": "ack", "extra": 1}') == {"type": "ack"}
     assert parse_message('{"type": "step", "unit": "epoch"}') == {"type": "step", "unit": "epoch"}
     assert parse_message('{"type": "set_lr", "lr": 0.5}') == {"type": "set_lr", "lr": 0.5}
     text = '{"type": "explain_weight", "layer": 1, "row": -1, "col": 2, "sample": 4}'

@@ -6,6 +6,7 @@ import io
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from starlette.websockets import WebSocketDisconnect
 import glassnet as gn
 from glassnet.playground import export, server
 from glassnet.playground.server import MAX_UPLOAD_BYTES, create_app
+from glassnet.playground.session import Session
 
 STATIC = Path(server.__file__).parent / "static"
 
@@ -319,3 +321,42 @@ def test_a_loopback_server_refuses_other_host_names():
     with TestClient(create_app(server.LOOPBACK_NAMES), base_url="http://127.0.0.1:8765") as c:
         assert c.get("/").status_code == 200
         assert c.get("/", headers={"host": "rebound.example"}).status_code == 400
+
+
+def test_two_tabs_training_at_once_do_not_disturb_each_other(client):
+    """no_grad is a process-wide switch: one tab's evaluation must not stop the other's
+    gradient recording. Both runs must equal a replay of their steps in isolation."""
+    with (
+        session(client, hidden=[8, 8]) as (a, sid_a, _, _),
+        session(client, dataset="xor", hidden=[8]) as (b, sid_b, _, _),
+    ):
+        for ws in (a, b):
+            ws.send_json({"type": "play"})
+        for _ in range(30):
+            for ws in (a, b):
+                assert ws.receive_json()["type"] in ("state", "playing")
+        for ws in (a, b):
+            ws.send_json({"type": "pause"})
+            receive(ws, "playing")
+        live = [client.app.state.sessions[sid].session for sid in (sid_a, sid_b)]
+    for s in live:
+        replay = Session(s.settings)
+        for _ in range(s.steps):
+            replay.train_batch()
+        for p, q in zip(s.model.parameters(), replay.model.parameters()):
+            assert np.array_equal(p.data, q.data)
+
+
+def test_a_page_that_acknowledges_states_has_at_most_two_unread(client):
+    with session(client) as (ws, _, _, _):
+        ws.send_json({"type": "ack"})  # this client takes part in flow control
+        ws.send_json({"type": "play"})
+        start = time.monotonic()
+        receive(ws, "state")
+        receive(ws, "state")
+        two = time.monotonic() - start
+        receive(ws, "state")  # held back until the 1 s wait for an ack runs out
+        assert time.monotonic() - start - two >= 0.9
+        ws.send_json({"type": "ack"})
+        ws.send_json({"type": "pause"})
+        receive(ws, "playing")

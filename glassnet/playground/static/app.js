@@ -265,6 +265,7 @@ function format(value, percent = false) {
 function onState(state) {
   app.state = state;
   app.received += 1;
+  send({ type: "ack" });
   for (const key of Object.keys(app.curves)) {
     if (state[key] !== null) app.curves[key].push([state.epoch_progress, state[key]]);
     if (app.curves[key].length > MAX_CURVE) app.curves[key] = app.curves[key].filter((_, i) => i % 2 === 0);
