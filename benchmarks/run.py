@@ -32,7 +32,8 @@ import _numpy_workloads as reference  # noqa: E402
 
 import glassnet as gn  # noqa: E402
 
-THREADS = int(os.environ.get("GLASSNET_BENCH_THREADS", os.cpu_count() or 1))
+_ENV = os.environ
+THREADS = int(_ENV.get("OPENBLAS_NUM_THREADS") or _ENV.get("OMP_NUM_THREADS") or os.cpu_count())
 SPECS = {  # name: (batch, samples per timed epoch, quick samples, image input, one-hot)
     "W1": (10, 10_000, 500, False, True),
     "W2": (128, 10_240, 1_024, False, False),

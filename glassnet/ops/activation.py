@@ -70,8 +70,11 @@ class Sigmoid(Function):
     """
 
     def forward(self, x):
-        e = np.exp(-np.abs(x))  # e^(−|x|) ∈ (0, 1]: σ(x) = 1/(1 + e) for x ≥ 0, e/(1 + e) below
-        self.y = np.where(x >= 0, 1, e) / (1 + e)
+        e = np.abs(x, out=np.empty_like(x))  # out= keeps a 0-d input an array
+        np.exp(np.negative(e, out=e), out=e)  # e^(−|x|) ∈ (0, 1]: never overflows
+        y = np.where(x >= 0, e.dtype.type(1), e)  # σ(x) = 1/(1 + e) for x ≥ 0, e/(1 + e) below
+        e += 1
+        self.y = np.divide(y, e, out=y)
         return self.y
 
     def backward(self, grad_y):
