@@ -36,9 +36,10 @@ class Function:
     and return one gradient array (or ``None``) per input from ``backward``. A gradient may
     come back in the broadcast shape of the output: the engine sums it back to the input's
     shape in one place (:func:`unbroadcast`), so each backward stays the textbook formula.
-    Non-tensor settings (an axis, an exponent) are passed to ``__init__`` as keywords.
+    Non-tensor settings (an axis, an exponent) are keywords of ``apply``, which sets them
+    as attributes before ``forward`` runs (``Sum.apply(x, axis=0)`` → ``self.axis``).
 
-    A subclass defines exactly two methods::
+    A subclass defines exactly two methods, and no ``__init__``::
 
         def forward(self, *arrays: np.ndarray) -> np.ndarray
         def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]
@@ -52,7 +53,9 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **settings) -> Tensor:
         """Run ``forward`` on the inputs' arrays and record the op when a gradient is needed."""
-        fn = cls(**settings)
+        fn = cls.__new__(cls)  # the hot path: no __init__ call when there are no settings
+        if settings:
+            fn.__dict__.update(settings)
         try:
             y = fn.forward(*[t.data for t in inputs])
         except GlassnetError:

@@ -10,6 +10,7 @@ from glassnet import ops
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.nn import init as initializers
 from glassnet.nn.module import Module, Parameter
+from glassnet.ops.linalg import Linear
 from glassnet.tensor import Tensor, as_tensor, rng_from
 
 __all__ = [
@@ -67,7 +68,9 @@ class Dense(Module):
         x = as_tensor(x, self.w)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ShapeError(self._feature_error(x))
-        return ops.linear(x, self.w, self.b if self.use_bias else None)
+        if self.use_bias:  # shapes were checked just above: apply the fused op directly
+            return Linear.apply(x, self.w, self.b)
+        return ops.matmul(x, self.w)
 
     def _feature_error(self, x: Tensor) -> str:
         got = x.shape[-1] if x.ndim else 0
