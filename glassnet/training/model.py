@@ -193,7 +193,7 @@ class Model(Module):
         Returns the batch loss and the outputs. A non-finite loss skips the update (the
         NaN guard then stops training), so NaN never reaches the weights from here.
         """
-        self.zero_grad()
+        self.optimizer.zero_grad()  # the bound parameters: every trainable one
         with np.errstate(over="ignore", invalid="ignore"):  # the NaN guard explains instead
             output = self(x)
             loss = self.loss(output, y)
