@@ -4,7 +4,7 @@
 
 import { drawChart, drawPlane, paintGrey, paintUnit } from "./draw.js";
 import { explainer } from "./explain.js";
-import { buildNetwork, COLUMN_GAP } from "./network.js";
+import { buildNetwork } from "./network.js";
 
 const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
 const FEATURE_LABELS = ["x₁", "x₂", "x₁²", "x₂²", "x₁·x₂", "sin x₁", "sin x₂"];
@@ -176,7 +176,7 @@ function neuronButtons(container) {
   app.settings.hidden.forEach((n, k) => {
     const box = document.createElement("div");
     box.className = "neuron-buttons";
-    box.style.left = `${20 + (k + 1) * COLUMN_GAP - 14}px`;
+    box.style.left = `${app.network.columnX(k + 1) - 14}px`;
     const more = document.createElement("button");
     const fewer = document.createElement("button");
     more.textContent = "+";

@@ -12,9 +12,10 @@ const LABELS = {
   "sin(x1)": "sin x₁", "sin(x2)": "sin x₂",
 };
 const MAX_DRAWN_INPUTS = 16;
-export const COLUMN_GAP = 110;
+const COLUMN_GAP = 110, MIN_GAP = 64; // px between layer columns (narrower for deep nets)
 const HIT_PX = 4;
 const LEVELS = 10; // edges are stroked in 2·LEVELS + 1 buckets of colour and width
+const DENSE_EDGES = 2000, DENSE_FLOOR = 0.3;
 
 function nodeSize(n) {
   return n <= 8 ? 34 : Math.max(8, Math.floor(300 / n));
@@ -38,24 +39,25 @@ function curveYAt(e, x) {
   return curvePoint(e, (lo + hi) / 2)[1];
 }
 
-function layout(topology) {
+function layout(topology, room) {
   const sizes = topology.sizes;
+  const gap = Math.max(MIN_GAP, Math.min(COLUMN_GAP, (room - 90) / (sizes.length - 1)));
   const collapsed = sizes[0] > MAX_DRAWN_INPUTS;
   const counts = sizes.map((n, k) => (k === 0 && collapsed ? 1 : n));
   const tallest = Math.max(...counts.map((n) => n * (nodeSize(n) + 6)));
   const height = Math.max(tallest + 30, 160);
-  const width = COLUMN_GAP * (sizes.length - 1) + 80;
+  const width = gap * (sizes.length - 1) + 80;
   const centres = counts.map((n, k) => {
     const s = nodeSize(n);
     const top = (height - n * (s + 6)) / 2 + 10;
-    return Array.from({ length: n }, (_, i) => [20 + k * COLUMN_GAP + s / 2, top + i * (s + 6) + s / 2, s]);
+    return Array.from({ length: n }, (_, i) => [20 + k * gap + s / 2, top + i * (s + 6) + s / 2, s]);
   });
   const edges = centres.slice(0, -1).map((column, k) => {
     if (k === 0 && collapsed) return null;
     return column.map(([x1, y1, s1], row) => centres[k + 1].map(([x2, y2, s2], col) => (
       { layer: k, row, col, a: x1 + s1 / 2, b: x2 - s2 / 2, y1, y2 })));
   });
-  return { sizes, collapsed, height, width, centres, edges };
+  return { sizes, collapsed, height, width, centres, edges, gap };
 }
 
 function makeNode(container, geometry, topology, k, i, handlers) {
@@ -103,7 +105,7 @@ function caption(container, geometry, k) {
 
 export function buildNetwork(container, topology, handlers) {
   container.replaceChildren();
-  const g = layout(topology);
+  const g = layout(topology, container.parentElement.clientWidth);
   Object.assign(container.style, { height: `${g.height}px`, width: `${g.width}px` });
   const board = document.createElement("canvas");
   const ratio = window.devicePixelRatio || 1;
@@ -117,7 +119,13 @@ export function buildNetwork(container, topology, handlers) {
   if (topology.input_maps) topology.input_maps.forEach((m, i) => paintUnit(canvases[0][i], topology.grid, m));
   let weights = [], marked = null, hovered = null;
 
-  // One path per bucket: stroking 21 paths is far faster than 28,672 single strokes.
+  // One path per bucket: stroking 21 paths is far faster than 28,672 single strokes. A dense
+  // diagram (over DENSE_EDGES curves) draws 1 px curves, which the rasteriser strokes as
+  // hairlines, and only weights with |w| ≥ DENSE_FLOOR·max|w| of their layer (the faint ones
+  // are invisible anyway): with wide curves, 8 × 64 neurons took ~0.9 s to paint per frame
+  // in software rendering, with hairlines ~70 ms.
+  const dense = g.edges.reduce((n, layer) => n + (layer ? layer.length * layer[0].length : 0), 0) > DENSE_EDGES;
+  const widthOf = (u) => (dense ? 1 : 0.6 + 4 * Math.abs(u));
   function draw() {
     const ctx = board.getContext("2d");
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
@@ -137,7 +145,7 @@ export function buildNetwork(container, topology, handlers) {
         for (const e of row) {
           if (!w) { curve(grey, e); continue; }
           const u = Math.max(-1, Math.min(1, w[e.row][e.col] / big));
-          curve(buckets[Math.round(u * LEVELS) + LEVELS], e);
+          if (!dense || Math.abs(u) >= DENSE_FLOOR) curve(buckets[Math.round(u * LEVELS) + LEVELS], e);
         }
       }
     });
@@ -147,7 +155,7 @@ export function buildNetwork(container, topology, handlers) {
     buckets.forEach((path, i) => {
       const u = (i - LEVELS) / LEVELS;
       ctx.strokeStyle = rgb(diverging(u), 0.9);
-      ctx.lineWidth = 0.6 + 4 * Math.abs(u);
+      ctx.lineWidth = widthOf(u);
       ctx.stroke(path);
     });
     for (const e of [hovered, marked]) {
@@ -208,6 +216,10 @@ export function buildNetwork(container, topology, handlers) {
     mark(id) {
       marked = id && id.row >= 0 && g.edges[id.layer] ? g.edges[id.layer][id.row][id.col] : null;
       draw();
+    },
+    // The x of column k's left edge inside the diagram (for the +/− buttons above it).
+    columnX(k) {
+      return 20 + k * g.gap;
     },
     // Page coordinates of point t along an edge (for tests and tours).
     edgePoint(layer, row, col, t) {
