@@ -25,6 +25,21 @@ Settings (the page's controls; the URL query string holds the same keys):
     seed         0 … 2³¹ − 1: data, initial weights, shuffling and dropout
     upload       the token of an uploaded CSV (dataset csv)
     target       the CSV column to predict (dataset csv)
+
+Messages from the page:
+
+    configure {settings}           new data and model (stops training)
+    play | pause | reset           run, stop, fresh weights from the seed
+    step {unit: batch | epoch}     one mini-batch, or to the end of the epoch
+    set_lr {lr}                    the learning rate from the next step on
+    explain_weight {layer, row, col, sample}    w[row, col] of Dense layer ``layer``
+                                   (row −1: the bias) on training example ``sample``
+    explain_neuron {layer, unit, point | sample}    zⱼ and aⱼ at a plane point or example
+    ack                            the page took a state (flow control)
+
+Replies: hello {session}, ready {sizes, points, …}, state {steps, epoch, losses, weights,
+plane, …}, playing {playing}, lr {lr, steps}, weight {value, gradient, new_value, text},
+neuron {z, a, text}, error {message}.
 """
 
 from __future__ import annotations
