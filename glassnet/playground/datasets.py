@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glassnet import data as gdata
-from glassnet.errors import DataError, message
+from glassnet.errors import DataError, GlassnetError, message
 from glassnet.playground.protocol import PLANE_DATASETS, REGRESSION_DATASETS
 from glassnet.tensor import rng_from
 
@@ -140,13 +140,20 @@ def _mnist(settings: dict) -> Prepared:
     return Prepared(x_tr, y_tr, x_te, y_te, names, 10)
 
 
-def load_upload(content: bytes, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Parse CSV bytes with gn.data.load_csv (its checks apply) → (x, y, feature names)."""
+def load_upload(
+    content: bytes, target: str, name: str = "upload.csv"
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Parse CSV bytes with gn.data.load_csv (its checks apply) → (x, y, feature names).
+
+    Its error messages name the uploaded file ``name``, not the temporary file.
+    """
     handle, path = tempfile.mkstemp(suffix=".csv")
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(content)
         return gdata.load_csv(path, target=target)
+    except GlassnetError as exc:
+        raise type(exc)(str(exc).replace(path, name)) from None
     finally:
         os.unlink(path)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
 import ipaddress
 import json
 import logging
@@ -258,18 +259,22 @@ async def upload(request: Request) -> JSONResponse:
         content += chunk
         if len(content) > MAX_UPLOAD_BYTES:
             return _upload_error(f"more than {MAX_UPLOAD_BYTES} bytes", 413)
+    name = request.query_params.get("name", "upload.csv")
     try:
-        header = bytes(content).split(b"\n", 1)[0].decode("utf-8").strip()
-        columns = [c.strip().strip('"') for c in header.split(",")]
-        x, _, _ = await in_engine(load_upload, bytes(content), columns[-1])
-    except (GlassnetError, UnicodeDecodeError) as exc:
+        header = bytes(content).split(b"\n", 1)[0].decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        text = message("upload", "the file is not UTF-8 text", str(exc), "a UTF-8 CSV file")
+        return JSONResponse({"error": text}, status_code=400)
+    columns = [c.strip() for c in next(csv.reader([header]), [""])]
+    try:
+        x, _, _ = await in_engine(load_upload, bytes(content), columns[-1], name)
+    except GlassnetError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
     token = secrets.token_urlsafe(12)
     uploads = request.app.state.uploads
     uploads[token] = bytes(content)
     while len(uploads) > MAX_UPLOADS:
         uploads.popitem(last=False)
-    name = request.query_params.get("name", "data.csv")
     return JSONResponse({"token": token, "columns": columns, "rows": len(x), "name": name})
 
 

@@ -178,8 +178,14 @@ def test_csv_upload_is_checked_then_trains_on_the_chosen_target(client):
 
 
 def test_bad_uploads_are_refused_with_the_data_modules_message(client):
-    reply = client.post("/api/upload", content=b"a,b\n1,hello\n2,3\n")
-    assert reply.status_code == 400 and "load_csv" in reply.json()["error"]
+    reply = client.post("/api/upload?name=mine.csv", content=b"a,b\n1,hello\n2,3\n")
+    assert reply.status_code == 400
+    assert reply.json()["error"].startswith("load_csv('mine.csv')")
+    reply = client.post("/api/upload", content=b"\xff\xfe,a\n1,2\n")
+    assert reply.status_code == 400
+    assert reply.json()["error"].startswith("upload: the file is not UTF-8 text")
+    quoted = client.post("/api/upload", content=b'"x, cm",y\n1,2\n3,4\n').json()
+    assert quoted["columns"] == ["x, cm", "y"]
     big = b"a,b\n" + b"1,2\n" * (MAX_UPLOAD_BYTES // 4 + 1)
     reply = client.post("/api/upload", content=big)
     assert reply.status_code == 413
