@@ -194,6 +194,11 @@ def test_upload_a_csv_choose_the_target_and_train(page, live_server, tmp_path):
     wait_js(page, "window.playground.state.epoch >= 40")
     pause(page)
     assert number(page, "#test-accuracy") > 75
+    page.fill("#sample", "5")
+    page.dispatch_event("#sample", "change")
+    page.click(".node[data-layer='0'][data-unit='1']")
+    page.wait_for_selector("#ex-z", timeout=TIMEOUT_MS)
+    assert "training example #5" in page.inner_text("#explain-title")
     screenshot(page, "csv_trained")
 
 

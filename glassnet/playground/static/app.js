@@ -163,6 +163,11 @@ function bindControls() {
   $("target").addEventListener("change", () => change("target", $("target").value));
   $("show-test").addEventListener("change", () => app.state && drawPlaneView());
   $("plane").addEventListener("click", choosePoint);
+  $("sample").addEventListener("change", () => {
+    app.sample = Math.max(0, Math.min(app.topology.train_size - 1, Number($("sample").value) || 0));
+    $("sample").value = app.sample;
+    if (app.explain) explain.refresh();
+  });
   $("explain-close").addEventListener("click", explain.close);
 }
 
@@ -241,6 +246,9 @@ function onReady(topology) {
   app.network = buildNetwork($("network"), topology, { onWeight: explain.askWeight, onNeuron: explain.askNeuron });
   neuronButtons($("network"));
   $("plane-box").hidden = !topology.points;
+  $("sample-box").hidden = Boolean(topology.points);
+  $("sample").max = topology.train_size - 1;
+  $("sample").value = 0;
   $("mnist-box").hidden = app.settings.dataset !== "mnist";
   $("accuracy-chart").hidden = $("accuracy-title").hidden = !topology.classes;
   $("sizes-info").textContent = `${topology.train_size} training and ${topology.test_size} test examples, ${topology.batches_per_epoch} batches per epoch`;
