@@ -65,15 +65,16 @@ class MaxPool2D(Function):
             o * k for o, k in zip(self.out, self.kernel)
         )
         grad_xp = _zeros_padded(self.x_shape, self.pad, grad_y.dtype, empty=tiles)
-        unclaimed = None
-        for p, q in _positions(self.kernel):
+        positions, unclaimed = _positions(self.kernel), None
+        for index, (p, q) in enumerate(positions):
             where = kernel_slice(p, q, self.stride, (1, 1), self.out)
             first = np.equal(self.xp[where], self.y)
             if unclaimed is None:
                 unclaimed = ~first
             else:
                 first &= unclaimed
-                unclaimed &= ~first
+                if index + 1 < len(positions):
+                    np.greater(unclaimed, first, out=unclaimed)  # unclaimed and not first
             if tiles:  # every input element lies in exactly one window: assign
                 np.multiply(grad_y, first, out=grad_xp[where])
             else:
