@@ -95,9 +95,21 @@ def page(browser, tmp_path):
     context.close()
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot as tests/playground/screenshots/<name>.png."""
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, name)`` saves a full-page PNG as screenshots/<name>.png."""
+
+    def save(page, name: str) -> Path:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save
+
+
+@pytest.fixture
+def screenshots_dir() -> Path:
+    """tests/playground/screenshots/ (git-ignored), created on demand."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+    return SCREENSHOTS

@@ -15,7 +15,6 @@ from urllib.request import urlopen
 
 import numpy as np
 import pytest
-from conftest import SCREENSHOTS, screenshot
 
 import glassnet as gn
 from glassnet.playground.datasets import prepare
@@ -79,7 +78,9 @@ def live_server_url(page) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def test_play_on_circles_the_test_loss_falls_and_the_rate_is_measured(page, live_server):
+def test_play_on_circles_the_test_loss_falls_and_the_rate_is_measured(
+    page, live_server, screenshot, screenshots_dir
+):
     open_page(page, live_server, "dataset=circles&hidden=4,4&seed=0")
     first = number(page, "#test-loss")
     page.click("#play")
@@ -97,8 +98,7 @@ def test_play_on_circles_the_test_loss_falls_and_the_rate_is_measured(page, live
         ),
     }
     report = "".join(f"circles, {net}: {rate}\n" for net, rate in rates.items())
-    SCREENSHOTS.mkdir(exist_ok=True)
-    (SCREENSHOTS / "update_rate.txt").write_text(report)
+    (screenshots_dir / "update_rate.txt").write_text(report)
     print("\nplayground update rate while training:\n" + report)
 
 
@@ -120,7 +120,9 @@ def test_learning_rate_changes_mid_run(page, live_server):
     assert changes and int(changes.group(1)) > 20, script[-1500:]
 
 
-def test_hovering_a_weight_shows_the_numbers_of_gn_explain_weight(page, live_server, tmp_path):
+def test_hovering_a_weight_shows_the_numbers_of_gn_explain_weight(
+    page, live_server, tmp_path, screenshot
+):
     open_page(page, live_server, "dataset=circles&hidden=4&optimizer=sgd&lr=0.1")
     page.click("#step-epoch")
     wait_js(page, "window.playground.state.epoch === 1")
@@ -176,7 +178,7 @@ def test_export_downloads_a_script_that_reaches_the_same_accuracy(page, live_ser
     assert np.mean(predicted == data.y_test) == pytest.approx(accuracy)
 
 
-def test_upload_a_csv_choose_the_target_and_train(page, live_server, tmp_path):
+def test_upload_a_csv_choose_the_target_and_train(page, live_server, tmp_path, screenshot):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(150, 2))
     label = (x[:, 0] * x[:, 1] > 0).astype(int)
@@ -202,7 +204,9 @@ def test_upload_a_csv_choose_the_target_and_train(page, live_server, tmp_path):
     screenshot(page, "csv_trained")
 
 
-def test_mnist_subset_shows_digits_with_predictions_and_first_layer_images(page, live_server):
+def test_mnist_subset_shows_digits_with_predictions_and_first_layer_images(
+    page, live_server, screenshot
+):
     open_page(page, live_server, "dataset=mnist&samples=600&hidden=8&lr=0.01")
     page.click("#step-epoch")
     wait_js(page, "window.playground.state.epoch === 1")
@@ -212,7 +216,9 @@ def test_mnist_subset_shows_digits_with_predictions_and_first_layer_images(page,
     screenshot(page, "mnist")
 
 
-def test_the_url_reproduces_the_run_and_the_buttons_edit_the_network(page, live_server):
+def test_the_url_reproduces_the_run_and_the_buttons_edit_the_network(
+    page, live_server, screenshot
+):
     query = (
         "dataset=spiral&classes=3&hidden=5,3&seed=7&lr=0.01&batch_size=8&features=x1,x2,sin(x1)"
     )
