@@ -23,9 +23,11 @@ import ipaddress
 import json
 import logging
 import secrets
+import socket
 import sys
 import tempfile
 import threading
+import time
 import webbrowser
 from collections import OrderedDict
 from pathlib import Path
@@ -368,6 +370,19 @@ def one_blas_thread() -> threadpool_limits:
     return threadpool_limits(limits=1, user_api="blas")
 
 
+def open_when_listening(host: str, port: int, url: str, wait_s: float = 15.0) -> bool:
+    """Open ``url`` in the user's browser once the server accepts connections (so the page
+    never meets a refused connection); False if it did not start within ``wait_s``."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return webbrowser.open(url)
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False) -> None:
     """Run the playground until Ctrl-C, printing its URL (and a warning off loopback)."""
     import uvicorn
@@ -384,7 +399,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False)
             flush=True,
         )
     if open_browser:
-        webbrowser.open(url)
+        threading.Thread(target=open_when_listening, args=(host, port, url), daemon=True).start()
     uvicorn.run(
         create_app(LOOPBACK_NAMES if is_loopback(host) else None),
         host=host,

@@ -4,6 +4,7 @@ import ast
 import contextlib
 import io
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -366,3 +367,15 @@ def test_a_page_that_acknowledges_states_has_at_most_two_unread(client):
         ws.send_json({"type": "ack"})
         ws.send_json({"type": "pause"})
         receive(ws, "playing")
+
+
+def test_open_waits_until_the_server_listens(monkeypatch):
+    opened = []
+    monkeypatch.setattr(server.webbrowser, "open", lambda url: opened.append(url) or True)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        assert not server.open_when_listening("127.0.0.1", port, "http://x/", wait_s=0.3)
+        listener.listen()
+        assert server.open_when_listening("127.0.0.1", port, "http://x/", wait_s=5)
+    assert opened == ["http://x/"]
