@@ -23,8 +23,9 @@ import time
 import uvicorn
 from playwright.sync_api import sync_playwright
 
+from glassnet.playground.connection import TRAIN_SLICE_S
 from glassnet.playground.protocol import validate_settings
-from glassnet.playground.server import LOOPBACK_NAMES, TRAIN_SLICE_S, create_app, one_blas_thread
+from glassnet.playground.server import LOOPBACK_NAMES, create_app, one_blas_thread
 from glassnet.playground.session import Session
 
 NETWORKS = {  # label: URL query (and the same settings for the server-only timing)

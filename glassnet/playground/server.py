@@ -8,19 +8,16 @@ Routes
     GET  /api/export/{sid}/model    the trained model file
     WS   /ws                        messages of :mod:`glassnet.playground.protocol`
 
-Each WebSocket is one session with its own model (:class:`Connection`). Training runs in a
-worker thread, one time slice at a time; after each slice the server sends a ``state``
-update. A message that fails validation gets an ``error`` reply and the connection lives
-on. When the tab closes, the socket closes and its training task is cancelled.
+Each WebSocket is one session with its own model (:class:`~glassnet.playground.connection.
+Connection`): training runs in a worker thread, a time slice at a time, each followed by a
+``state`` update. A message that fails validation gets an ``error`` reply and the
+connection lives on. When the tab closes, the socket closes and its training task ends.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import csv
 import ipaddress
-import json
 import logging
 import secrets
 import socket
@@ -40,181 +37,20 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 from threadpoolctl import threadpool_limits
 
-from glassnet.errors import ConfigError, GlassnetError, message
+from glassnet.errors import GlassnetError, message
 from glassnet.playground import export
+from glassnet.playground.connection import Connection, in_engine
 from glassnet.playground.datasets import load_upload
-from glassnet.playground.protocol import parse_message
-from glassnet.playground.session import Session
 
-__all__ = ["create_app", "serve", "Connection", "MAX_UPLOAD_BYTES"]
+__all__ = ["create_app", "serve", "MAX_UPLOAD_BYTES", "LOOPBACK_NAMES"]
 
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOADS = 8
-TRAIN_SLICE_S = 0.04  # training time per update, at most
-MIN_UPDATE_S = 0.04  # at most 25 updates per second, so a small net does not flood the page
-DOCTOR_EVERY = 10
-MAX_IN_FLIGHT = 2
 log = logging.getLogger("glassnet.playground")
-
-
-ENGINE = threading.Lock()
-
-
-async def in_engine(fn, *args):
-    """Run ``fn(*args)`` in a worker thread, one engine call at a time across all tabs.
-
-    glassnet's no_grad switch is process-wide (one flag read on every op's hot path), so a
-    tab evaluating under no_grad would otherwise switch off another tab's gradient
-    recording in the middle of its training step.
-    """
-
-    def locked():
-        with ENGINE:
-            return fn(*args)
-
-    return await asyncio.to_thread(locked)
-
-
-class Connection:
-    """One tab: its Session, whether it is playing, and the task that trains it."""
-
-    def __init__(self, websocket: WebSocket, uploads: OrderedDict):
-        self.id = secrets.token_urlsafe(16)
-        self.websocket, self.uploads = websocket, uploads
-        self.session: Session | None = None
-        self.playing, self.trainer = False, None
-        self.lock, self.send_lock = asyncio.Lock(), asyncio.Lock()
-        self.acking, self.in_flight, self.acked = False, 0, asyncio.Event()
-
-    async def send(self, payload: dict | str) -> None:
-        """Send a message (a dict, or its JSON text already made in a worker thread)."""
-        text = payload if isinstance(payload, str) else json.dumps(payload, allow_nan=False)
-        async with self.send_lock:
-            await self.websocket.send_text(text)
-
-    async def handle(self, text) -> None:
-        """Validate and run one message; every failure becomes an ``error`` reply."""
-        try:
-            await self.dispatch(parse_message(text))
-        except GlassnetError as exc:
-            await self.send({"type": "error", "message": str(exc)})
-        except Exception as exc:  # the server must outlive any one bad request
-            log.exception("playground: message failed")
-            await self.send({"type": "error", "message": f"internal error: {exc!r}"})
-
-    def _require_session(self) -> Session:
-        if self.session is None:
-            raise ConfigError(
-                message("playground", "there is no model yet", hint="send 'configure' first")
-            )
-        return self.session
-
-    async def dispatch(self, msg: dict) -> None:
-        kind = msg["type"]
-        if kind == "configure":
-            await self.stop()
-            await self.send({"type": "playing", "playing": False})
-            upload = self.uploads.get(msg["settings"]["upload"])
-            async with self.lock:
-                self.session = await in_engine(Session, msg["settings"], upload)
-                await self.send(self.session.topology())
-                await self.send(await in_engine(self.session.snapshot, True))
-            return
-        if kind == "ack":  # the page took a state: flow control, see _await_page
-            self.acking, self.in_flight = True, max(0, self.in_flight - 1)
-            self.acked.set()
-            return
-        session = self._require_session()
-        if kind == "play":
-            self.playing = True
-            if self.trainer is None or self.trainer.done():
-                self.trainer = asyncio.create_task(self._train())
-            await self.send({"type": "playing", "playing": True})
-            return
-        if kind in ("pause", "step", "reset"):
-            await self.stop()
-            await self.send({"type": "playing", "playing": False})
-        if kind == "pause":
-            return
-        async with self.lock:
-            await self.send(await in_engine(self._run, session, msg))
-
-    @staticmethod
-    def _run(session: Session, msg: dict) -> dict:
-        kind = msg["type"]
-        if kind == "step":
-            session.step(msg["unit"])
-        elif kind == "reset":
-            session.reset()
-        elif kind == "set_lr":
-            session.set_lr(msg["lr"])
-            return {"type": "lr", "lr": session.lr, "steps": session.steps}
-        elif kind == "explain_weight":
-            return session.explain_weight(msg["layer"], msg["row"], msg["col"], msg["sample"])
-        elif kind == "explain_neuron":
-            return session.explain_neuron(msg["layer"], msg["unit"], msg["point"], msg["sample"])
-        return session.snapshot(with_doctor=True)
-
-    async def _train(self) -> None:
-        """Train a slice, send the state, repeat, until paused or the tab goes away."""
-        count, loop = 0, asyncio.get_running_loop()
-        try:
-            while self.playing:
-                started = loop.time()
-                async with self.lock:
-                    if not self.playing:
-                        break
-                    state = await in_engine(self._slice, count)
-                await self._await_page()
-                await self.send(state)
-                self.in_flight += 1
-                count += 1
-                await asyncio.sleep(max(0.0, MIN_UPDATE_S - (loop.time() - started)))
-        except WebSocketDisconnect:  # the tab closed while its state was on the way
-            self.playing = False
-        except Exception as exc:  # stop this tab's training, keep the server
-            self.playing = False
-            if not isinstance(exc, GlassnetError):
-                log.exception("playground: training failed")
-            text = str(exc) if isinstance(exc, GlassnetError) else f"internal error: {exc!r}"
-            with contextlib.suppress(Exception):  # the socket may be gone as well
-                await self.send({"type": "error", "message": text})
-                await self.send({"type": "playing", "playing": False})
-
-    async def _await_page(self) -> None:
-        """Keep at most MAX_IN_FLIGHT states unread by a page that acknowledges them, so a
-        slow page never falls seconds behind (Pause stays instant). A page that sends no
-        acks is not throttled; a lost ack delays the next state by at most 1 s."""
-        while self.acking and self.in_flight >= MAX_IN_FLIGHT and self.playing:
-            self.acked.clear()
-            try:
-                await asyncio.wait_for(self.acked.wait(), timeout=1.0)
-            except TimeoutError:
-                self.in_flight -= 1
-
-    def _slice(self, count: int) -> str:
-        """Train one slice and encode the state (in the worker thread, off the event loop)."""
-        self.session.train_for(TRAIN_SLICE_S)
-        state = self.session.snapshot(with_doctor=count % DOCTOR_EVERY == 0)
-        return json.dumps(state, allow_nan=False)
-
-    async def stop(self) -> None:
-        """Stop training and wait until the current slice has finished."""
-        self.playing = False
-        if self.trainer is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.trainer
-            self.trainer = None
-
-    def close(self) -> None:
-        """The tab is gone: stop at once (the worker thread's slice is abandoned)."""
-        self.playing = False
-        if self.trainer is not None:
-            self.trainer.cancel()
 
 
 def same_origin(headers) -> bool:
