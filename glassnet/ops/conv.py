@@ -89,6 +89,14 @@ def pad_channel_major(x: np.ndarray, pad: tuple, value: float = 0.0) -> np.ndarr
     return xp.transpose(1, 0, 2, 3)
 
 
+def channel_major(a: np.ndarray) -> np.ndarray:
+    """``a`` (N, C, H, W) stored as (C, N, H, W) in memory, like the conv and pool outputs
+    (a copy only when it is not already): elementwise work between arrays of one memory
+    layout runs at memory speed, mixed layouts at about half of it."""
+    swapped = a.transpose(1, 0, 2, 3)
+    return a if swapped.flags.c_contiguous else np.ascontiguousarray(swapped).transpose(1, 0, 2, 3)
+
+
 def windows(xp: np.ndarray, kernel, stride, dilation, out) -> np.ndarray:
     """The read-only view v (N, C, Ho, Wo, KH, KW) with v[n, c, i, j, p, q] =
     xp[n, c, i·sh + p·dh, j·sw + q·dw]: every receptive field, without copying."""

@@ -12,6 +12,7 @@ import numpy as np
 from glassnet.autograd import Function
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.ops.conv import (
+    channel_major,
     check_image_batch,
     kernel_slice,
     output_size,
@@ -65,6 +66,7 @@ class MaxPool2D(Function):
             o * k for o, k in zip(self.out, self.kernel)
         )
         grad_xp = _zeros_padded(self.x_shape, self.pad, grad_y.dtype, empty=tiles)
+        grad_y = channel_major(grad_y)  # the layout of x and y (after a Flatten it is not)
         positions, unclaimed = _positions(self.kernel), None
         for index, (p, q) in enumerate(positions):
             where = kernel_slice(p, q, self.stride, (1, 1), self.out)
