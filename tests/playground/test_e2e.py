@@ -236,6 +236,15 @@ def test_the_url_reproduces_the_run_and_the_buttons_edit_the_network(
     wait_js(again, "window.playground.state.epoch === 1")
     assert again.evaluate("window.playground.state.weights") == weights
 
+    odd = page.context.new_page()  # a hand-edited URL is tidied before the server sees it
+    open_page(odd, live_server, "hidden=100,abc,3&lr=fast&features=x9")
+    settings = odd.evaluate("window.playground.topology.settings")
+    assert (settings["hidden"], settings["lr"], settings["features"]) == (
+        [64, 3],
+        0.03,
+        ["x1", "x2"],
+    )
+
     again.click("#add-layer")
     wait_js(again, "window.playground.topology.sizes.length === 5")
     again.locator(".neuron-buttons button", has_text="+").first.click()

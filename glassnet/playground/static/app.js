@@ -40,10 +40,15 @@ function readUrl() {
     if (!query.has(key)) continue;
     const text = query.get(key);
     if (NUMBERS.includes(key)) s[key] = Number(text);
-    else if (key === "features") s[key] = text.split(",").filter(Boolean);
+    else if (key === "features") s[key] = text.split(",").filter((f) => FEATURES.includes(f));
     else if (key === "hidden") s[key] = text.split(",").filter(Boolean).map(Number);
     else s[key] = text;
   }
+  // A hand-edited URL gets sensible values here; the server still checks every one.
+  for (const key of NUMBERS) if (!Number.isFinite(s[key])) s[key] = DEFAULTS[key];
+  s.hidden = s.hidden.filter(Number.isFinite).slice(0, MAX_LAYERS)
+    .map((n) => Math.min(MAX_NEURONS, Math.max(1, Math.round(n))));
+  if (!s.features.length) s.features = [...DEFAULTS.features];
   return s;
 }
 
