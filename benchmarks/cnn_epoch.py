@@ -10,7 +10,10 @@ user would call it, torch through the usual eager loop (zero_grad, forward, loss
 backward, step). The runs alternate glassnet, torch, glassnet, torch, ... in this one
 process so background load hits both alike; each number is the median over the repeats,
 and s/epoch = median seconds per step × 469 (⌈60,000 / 128⌉ steps). torch is pinned to
-the thread count NumPy's BLAS uses (all cores unless GLASSNET_BENCH_THREADS is set).
+the thread count NumPy's BLAS uses: all cores, or OPENBLAS_NUM_THREADS when set
+(GLASSNET_BENCH_THREADS overrides torch's count alone). On a machine shared with other
+jobs, one thread each is the steadier comparison: a BLAS thread that waits for a
+descheduled sibling spins, so two-thread timings there swing by several times.
 Printed, never asserted: timings on a shared machine are noisy.
 """
 
@@ -27,7 +30,12 @@ import torch
 import glassnet as gn
 from glassnet.vision import mnist_to_images
 
-THREADS = int(os.environ.get("GLASSNET_BENCH_THREADS", os.cpu_count() or 1))
+THREADS = int(
+    os.environ.get("GLASSNET_BENCH_THREADS")
+    or os.environ.get("OPENBLAS_NUM_THREADS")  # NumPy's BLAS reads this at start-up
+    or os.cpu_count()
+    or 1
+)
 STEPS_PER_EPOCH = 469
 BATCH = 128
 
@@ -120,7 +128,11 @@ def main() -> None:
     for name, value in per_epoch.items():
         spread = ", ".join(f"{t * STEPS_PER_EPOCH:.1f}" for t in times[name])
         print(f"  {name:9s} {value:7.1f} s/epoch   (runs: {spread})")
-    print(f"  ratio     {per_epoch['glassnet'] / per_epoch['torch']:7.2f} × torch (target ≤ 1.5)")
+    ratios = [g / t for g, t in zip(times["glassnet"], times["torch"])]
+    print(
+        f"  ratio     {per_epoch['glassnet'] / per_epoch['torch']:7.2f} × torch (target ≤ 1.5; "
+        f"per repeat: {', '.join(f'{r:.2f}' for r in ratios)})"
+    )
 
 
 if __name__ == "__main__":

@@ -172,3 +172,25 @@ def test_conv2d_float32_stays_float32_and_skips_unneeded_input_gradient():
     assert y.dtype == np.float32 and y.shape == (2, 3, 6, 6)
     y.sum().backward()
     assert x.grad is None and w.grad.dtype == np.float32
+
+
+def test_recycled_column_buffers_never_alias_live_ones(monkeypatch):
+    conv_module = gn.ops.conv
+    monkeypatch.setattr(conv_module, "_RECYCLE_BYTES", 0)  # recycle even tiny arrays
+    monkeypatch.setattr(conv_module, "_SPARE", {})
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal((2, 3, 6, 6)) for _ in range(2)]
+    w, g = rng.standard_normal((4, 3, 3, 3)), rng.standard_normal((2, 4, 4, 4))
+    gx = [gn.tensor(x, requires_grad=True) for x in xs]
+    gw = gn.tensor(w, requires_grad=True)
+    loss = sum((gn.ops.conv2d(x, gw) * g).sum() for x in gx)  # two column matrices alive
+    loss.backward(retain_graph=True)
+    loss.backward()  # the saved columns survived the first backward
+    tx = [torch.tensor(x, requires_grad=True) for x in xs]
+    tw = torch.tensor(w, requires_grad=True)
+    tloss = sum((F.conv2d(x, tw) * torch.from_numpy(g)).sum() for x in tx)
+    tloss.backward(retain_graph=True)
+    tloss.backward()
+    np.testing.assert_allclose(gw.grad, tw.grad.numpy(), rtol=1e-10)
+    for a, b in zip(gx, tx):
+        np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10)
