@@ -157,7 +157,7 @@ class Conv2D(Function):
     Forward:   y[n, o, i, j] = b[o] + Σ_c Σ_p Σ_q w[o, c, p, q] · x̃[n, c, i·sh + p·dh, j·sw + q·dw]
                (x̃ = x zero-padded), computed as  y₂ = w₂ @ cols + b  with
                cols[(c, p, q), (n, i, j)] = x̃[n, c, i·sh + p·dh, j·sw + q·dw]   (im2col)
-    Backward:  dL/dw₂ = g₂ @ colsᵀ,   dL/db = Σ_{n,i,j} dL/dy,
+    Backward:  [dL/dw₂ | dL/db] = g₂ @ [cols ; 1]ᵀ   (so dL/db = Σ_{n,i,j} dL/dy),
                dL/dcols = w₂ᵀ @ g₂,   dL/dx = col2im(dL/dcols): for each kernel position
                (p, q), add dL/dcols[(·, p, q), ·] into the input pixels it was read from
                (g₂ = dL/dy laid out as (O, N·Ho·Wo))
@@ -165,7 +165,9 @@ class Conv2D(Function):
                Ho = ⌊(H + p_top + p_bottom − dh·(KH − 1) − 1) / sh⌋ + 1 (same for Wo)
     Notes:     settings ``stride`` (sh, sw), ``pad`` ((top, bottom), (left, right)),
                ``dilation`` (dh, dw). dL/dx is skipped when x needs no gradient (the first
-               layer). The output is a channel-major view (see the module docstring).
+               layer). The bias rides along as the weight of a constant input 1 (a row of
+               ones under cols), so one GEMM adds it and one GEMM sums its gradient. The
+               output is a channel-major view (see the module docstring).
     Reference: Chellapilla, Puri & Simard (2006), "High performance convolutional neural
                networks for document processing" (the im2col unrolling).
     """
@@ -173,32 +175,36 @@ class Conv2D(Function):
     def forward(self, x, w, *b):
         N, C, H, W = x.shape
         O, _, KH, KW = w.shape
-        self.x_shape, self.kernel = x.shape, (KH, KW)
+        self.x_shape, self.kernel, self.K = x.shape, (KH, KW), C * KH * KW
         self.out = (
             output_size(H, KH, self.stride[0], self.pad[0], self.dilation[0]),
             output_size(W, KW, self.stride[1], self.pad[1], self.dilation[1]),
         )
-        xp = pad_channel_major(x, self.pad)
-        view = windows(xp, self.kernel, self.stride, self.dilation, self.out)
-        cols = recycled((C, KH, KW, N, *self.out), x.dtype)
-        np.copyto(cols, view.transpose(1, 4, 5, 0, 2, 3))
-        self.cols = cols.reshape(C * KH * KW, -1)
-        self.w2 = w.reshape(O, -1)
+        view = windows(
+            pad_channel_major(x, self.pad), self.kernel, self.stride, self.dilation, self.out
+        )
+        self.cols = recycled((self.K + len(b), N * self.out[0] * self.out[1]), x.dtype)
+        np.copyto(
+            self.cols[: self.K].reshape(C, KH, KW, N, *self.out), view.transpose(1, 4, 5, 0, 2, 3)
+        )
+        self.w2 = w.reshape(O, self.K)
+        if b:  # the bias as the weight of a constant input 1: one more row of cols
+            self.cols[self.K] = 1
+            self.w2 = np.concatenate([self.w2, b[0][:, None]], axis=1)
         y2 = self.w2 @ self.cols
-        if b:
-            y2 += b[0][:, None]
         return y2.reshape(O, N, *self.out).transpose(1, 0, 2, 3)
 
     def backward(self, grad_y):
-        O = self.w2.shape[0]
+        O, K = self.w2.shape[0], self.K
         g2 = grad_y.transpose(1, 0, 2, 3).reshape(O, -1)
-        grad_w = (g2 @ self.cols.T).reshape(O, -1, *self.kernel)
+        grad_w2 = g2 @ self.cols.T  # its last column, against the row of ones, is Σ dL/dy
+        grad_w = grad_w2[:, :K].reshape(O, -1, *self.kernel)
         grad_x = None
         if self.inputs[0].requires_grad:
-            grad_cols = recycled((self.w2.shape[1], g2.shape[1]), g2.dtype)
-            grad_x = self._col2im(np.matmul(self.w2.T, g2, out=grad_cols))
+            grad_cols = recycled((K, g2.shape[1]), g2.dtype)
+            grad_x = self._col2im(np.matmul(self.w2[:, :K].T, g2, out=grad_cols))
         if len(self.inputs) == 3:
-            return grad_x, grad_w, g2.sum(axis=1)
+            return grad_x, grad_w, grad_w2[:, K]
         return grad_x, grad_w
 
     def _col2im(self, grad_cols: np.ndarray) -> np.ndarray:
