@@ -155,7 +155,7 @@ class Conv2D(Function):
     """2-D cross-correlation (what deep-learning libraries call convolution), NCHW.
 
     Forward:   y[n, o, i, j] = b[o] + Σ_c Σ_p Σ_q w[o, c, p, q] · x̃[n, c, i·sh + p·dh, j·sw + q·dw]
-               (x̃ = x zero-padded), computed as  y₂ = w₂ @ cols + b  with
+               (x̃ = x zero-padded), computed as  y₂ = [w₂ | b] @ [cols ; 1]  with
                cols[(c, p, q), (n, i, j)] = x̃[n, c, i·sh + p·dh, j·sw + q·dw]   (im2col)
     Backward:  [dL/dw₂ | dL/db] = g₂ @ [cols ; 1]ᵀ   (so dL/db = Σ_{n,i,j} dL/dy),
                dL/dcols = w₂ᵀ @ g₂,   dL/dx = col2im(dL/dcols): for each kernel position
