@@ -16,8 +16,6 @@ import sys
 import warnings
 from pathlib import Path
 
-import numpy as np
-
 from glassnet.explain.cli import add_explain_parser
 from glassnet.playground.cli import add_playground_parser
 from glassnet.plot.cli import add_plot_parser
@@ -62,6 +60,7 @@ def add_train_parser(subparsers) -> None:
 
 
 def run_train(args) -> int:
+    from glassnet import plot
     from glassnet.training import recipes
 
     data = recipes.load_dataset(args.dataset, args.target, seed=args.seed, limit=args.limit)
@@ -70,7 +69,7 @@ def run_train(args) -> int:
     history = _fit(model, data, args, epochs_default)
     out = Path(args.out or Path("runs") / datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     out.mkdir(parents=True, exist_ok=True)
-    plot_history(history, out / "history.png")
+    plot.history(history, out / "history.png", title=f"glassnet train: {data.name}")
     if history.diverged:
         print(f"{history.diverged}\nSaved {out / 'history.png'}; no model (it diverged).")
         return 1
@@ -126,25 +125,6 @@ def _sizes(text: str) -> list[int]:
             message("train", "--layers must list positive sizes", repr(text), "e.g. 128,64")
         )
     return sizes
-
-
-def plot_history(history, path) -> None:
-    """Loss (and accuracy or MAE) per epoch, training and validation, as a PNG."""
-    from matplotlib.figure import Figure  # the Agg canvas; no GUI backend involved
-    from matplotlib.ticker import MaxNLocator
-
-    keys = [k for k in history.history if not k.startswith("val_") and k != "lr"]
-    figure = Figure(figsize=(5 * len(keys), 3.6), layout="constrained")
-    for ax, key in zip(figure.subplots(1, len(keys), squeeze=False)[0], keys):
-        epochs = np.arange(1, len(history[key]) + 1)
-        ax.plot(epochs, history[key], marker="o", label="train")
-        if f"val_{key}" in history:
-            ax.plot(epochs, history[f"val_{key}"], marker="o", label="validation")
-        ax.set(xlabel="epoch", ylabel=key, title=key)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend()
-        ax.grid(alpha=0.3)
-    figure.savefig(path, dpi=100)
 
 
 # ---- evaluate, predict, summary -----------------------------------------------------------

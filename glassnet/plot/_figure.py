@@ -13,7 +13,7 @@ import numpy as np
 
 from glassnet.errors import ConfigError, message
 
-__all__ = ["new_figure", "finish", "POSITIVE", "NEGATIVE"]
+__all__ = ["new_figure", "finish", "curve", "epoch_axis", "POSITIVE", "NEGATIVE"]
 
 POSITIVE, NEGATIVE = "tab:blue", "tab:red"
 
@@ -44,6 +44,14 @@ def finish(fig, path=None, title: str | None = None):
         fig.savefig(path, dpi=100, format="png")
         fig.glassnet_path = path
     return fig
+
+
+def epoch_axis(ax) -> None:
+    """Label the x-axis "epoch" with whole-number ticks (no epoch 1.5)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def curve(values, where: str, name: str) -> np.ndarray:

@@ -7,7 +7,7 @@ import numpy as np
 
 from glassnet.diagnostics import overfitting_onset
 from glassnet.errors import ConfigError, message
-from glassnet.plot._figure import curve, finish, new_figure
+from glassnet.plot._figure import curve, epoch_axis, finish, new_figure
 
 __all__ = ["history", "loss_curves", "lr_sweep"]
 
@@ -27,13 +27,16 @@ def _table(history) -> dict:
 
 
 def history(history, path=None, metric: str | None = None, title: str = "Training history"):
-    """Training and validation loss per epoch (left) and one metric (right, when recorded),
+    """Training and validation loss per epoch (left) and one metric (right, when recorded;
+    by default the first one other than the learning rate ``lr``),
     with a vertical line at the overfitting onset found by the doctor's rule.
 
     Epochs are counted from 1. Returns the matplotlib Figure (saved as PNG to ``path``).
     """
     table = _table(history)
-    metric = metric or next((k for k in table if k != "loss" and not k.startswith("val_")), None)
+    metric = metric or next(
+        (k for k in table if k not in ("loss", "lr") and not k.startswith("val_")), None
+    )
     fig, axes = new_figure(1, 2 if metric else 1)
     loss_ax = axes[0] if metric else axes
     epochs = np.arange(1, len(table["loss"]) + 1)
@@ -44,7 +47,7 @@ def history(history, path=None, metric: str | None = None, title: str = "Trainin
         if f"val_{key}" in table:
             val = curve(table[f"val_{key}"], "plot.history", f"val_{key}")
             ax.plot(epochs, val, marker=".", label=f"validation {key}")
-        ax.set_xlabel("epoch")
+        epoch_axis(ax)
         ax.set_ylabel(key)
         ax.grid(alpha=0.3)
     onset = overfitting_onset(table["val_loss"], table["loss"]) if "val_loss" in table else None
@@ -69,7 +72,7 @@ def loss_curves(curves: dict, path=None, title: str = "Loss per epoch", log: boo
         values = _table(values)["loss"] if hasattr(values, "history") else values
         y = curve(values, "plot.loss_curves", str(label))
         ax.plot(np.arange(1, len(y) + 1), y, marker=".", label=str(label))
-    ax.set_xlabel("epoch")
+    epoch_axis(ax)
     ax.set_ylabel("loss")
     if log:
         ax.set_yscale("log")
@@ -95,7 +98,7 @@ def lr_sweep(curves: dict, path=None, title: str = "Learning-rate sweep"):
         )
         top = max(top, 3 * float(y[0]))
     ax.set_ylim(0, top if top > 0 else None)
-    ax.set_xlabel("epoch")
+    epoch_axis(ax)
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3)
     ax.legend()

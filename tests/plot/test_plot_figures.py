@@ -50,6 +50,14 @@ def test_history_from_a_real_fit(tmp_path):
     assert fig.axes[1].lines[0].get_ydata().tolist() == h["accuracy"]
 
 
+def test_history_skips_the_learning_rate_and_ticks_whole_epochs(tmp_path):
+    table = {"loss": [1.0, 0.5, 0.4, 0.3], "lr": [0.1, 0.1, 0.05, 0.05], "mae": [2, 1, 0.8, 0.7]}
+    fig = gn.plot.history(table, tmp_path / "history.png")
+    assert fig.axes[1].get_ylabel() == "mae"  # a scheduler's lr column is no metric
+    ticks = fig.axes[0].get_xticks()
+    assert np.all(ticks == np.round(ticks))  # no epoch 1.5
+
+
 def test_history_without_loss_is_refused():
     with pytest.raises(gn.ConfigError, match="plot.history: a history needs a 'loss' curve"):
         gn.plot.history({"accuracy": [0.5]})
