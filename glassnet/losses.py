@@ -77,10 +77,29 @@ def _same_shape(where: str, prediction: Tensor, target: np.ndarray) -> np.ndarra
                     "the target's shape differs from the prediction's",
                     f"target.shape={fmt_shape(target.shape)}",
                     f"{fmt_shape(shape)} (the prediction's shape)",
-                    "targets must have one value per network output",
+                    _shape_hint(shape, target),
                 )
             )
     return np.asarray(target, dtype=prediction.dtype)
+
+
+def _shape_hint(shape: tuple, target: np.ndarray) -> str:
+    """Name the integer-labels-for-one-hot mix-up when it is the likely cause."""
+    labels = (
+        target.ndim == 1
+        and target.dtype.kind in "iuf"
+        and len(shape) == 2
+        and shape[0] == target.shape[0]
+        and shape[1] > 1
+        and bool(np.all(np.mod(target, 1) == 0))
+        and (target.size == 0 or 0 <= target.min() <= target.max() < shape[1])
+    )
+    if labels:
+        return (
+            f"these look like integer class labels; use CrossEntropy (loss='cross_entropy'), "
+            f"or one_hot(y, {shape[1]}) for this loss"
+        )
+    return "targets must have one value per network output"
 
 
 class MSE(Loss):
@@ -220,7 +239,7 @@ def _class_target(shape: tuple, target: np.ndarray, dtype) -> np.ndarray:
     if target.ndim == 1 and target.shape[0] == n:
         return _labels(target, c, expected)
     if target.ndim == 2 and target.shape == (n, c) and c > 1:
-        return np.asarray(target, dtype=dtype)
+        return _probability_rows(np.asarray(target, dtype=dtype), expected)
     if target.ndim == 2 and target.shape == (n, 1):
         what, hint = "labels shaped (N, 1) are ambiguous", "flatten them: y.reshape(-1)"
     elif target.ndim == 2 and target.shape[0] == n:
@@ -237,6 +256,30 @@ def _class_target(shape: tuple, target: np.ndarray, dtype) -> np.ndarray:
             hint,
         )
     )
+
+
+def _probability_rows(target: np.ndarray, expected: str) -> np.ndarray:
+    """(N, C) targets must be one-hot or probability rows: tₙ꜀ ≥ 0 and Σ꜀ tₙ꜀ = 1.
+
+    Anything else (class numbers laid out as a matrix, unnormalised scores) would train
+    on a meaningless cost without any error, so it is refused here.
+    """
+    c = target.shape[1]
+    sums = target.sum(axis=1)
+    bad = (target < 0).any(axis=1) | (np.abs(sums - 1) > 1e-3)
+    if bad.any():
+        row = int(np.argmax(bad))
+        values = ", ".join(f"{v:g}" for v in target[row, :6]) + (", ..." if c > 6 else "")
+        raise ShapeError(
+            message(
+                "CrossEntropy",
+                "a 2-D target must hold one-hot or probability rows (each ≥ 0, summing to 1)",
+                f"row {row} = [{values}] (sum {sums[row]:g})",
+                expected,
+                "integer class labels go in a 1-D array y of shape (N,)",
+            )
+        )
+    return target
 
 
 def _labels(target: np.ndarray, c: int, expected: str) -> np.ndarray:

@@ -151,8 +151,26 @@ def test_cross_entropy_accepts_float_labels_with_integer_values():
         (np.eye(3)[[0, 1, 2]], r"one-hot targets have 3 columns but the prediction has 4"),
         (np.array([0.5, 0.2, 0.3]), r"1-D target must hold integer class labels.*0.5"),
         (np.array([0, 1]), r"does not match the batch.*target.shape=\(2,\)"),
+        (
+            np.array([[0, 1, 2, 3]] * 3),
+            r"2-D target must hold one-hot or probability rows.*row 0 = \[0, 1, 2, 3\] \(sum 6\)"
+            r".*hint: integer class labels go in a 1-D array",
+        ),
+        (
+            np.array([[1.5, -0.5, 0, 0]] * 3),
+            r"probability rows.*row 0 = \[1\.5, -0\.5, 0, 0\] \(sum 1\)",
+        ),
     ],
-    ids=["n_by_1", "too_large", "negative", "one_hot_width", "probabilities_1d", "batch"],
+    ids=[
+        "n_by_1",
+        "too_large",
+        "negative",
+        "one_hot_width",
+        "probabilities_1d",
+        "batch",
+        "labels_as_matrix",
+        "negative_row",
+    ],
 )
 def test_cross_entropy_target_errors_say_what_was_given_and_expected(target, pattern):
     with pytest.raises(gn.ShapeError, match=f"(?s){pattern}") as info:
@@ -170,7 +188,9 @@ def test_cross_entropy_rejects_string_labels_and_1d_predictions():
 
 
 def test_shape_mismatch_and_bad_binary_targets():
-    with pytest.raises(gn.ShapeError, match=r"MSE: the target's shape.*\(3, 2\)"):
+    with pytest.raises(
+        gn.ShapeError, match=r"(?s)MSE: the target's shape.*\(3, 2\).*one value per network output"
+    ):
         losses.MSE()(gn.zeros((3, 1)), np.zeros((3, 2)))
     with pytest.raises(gn.ShapeError, match=r"targets must be probabilities.*from 0 to 2"):
         losses.BinaryCrossEntropy()(gn.zeros((3, 1)), np.array([[0.0], [1.0], [2.0]]))
@@ -178,6 +198,18 @@ def test_shape_mismatch_and_bad_binary_targets():
         losses.BinaryCrossEntropy(eps=0)
     with pytest.raises(gn.ConfigError, match=r"eps must be in \(0, 0.5\)"):
         losses.CrossEntropy(eps=1.0)
+
+
+@pytest.mark.parametrize("loss", [losses.MSE(), losses.BinaryCrossEntropy(), losses.MAE()])
+def test_integer_labels_given_to_a_loss_that_wants_one_hot_rows_get_a_hint(loss):
+    pattern = (
+        r"(?s)target.shape=\(3,\); expected \(3, 4\).*"
+        r"hint: these look like integer class labels; use CrossEntropy.*one_hot\(y, 4\)"
+    )
+    with pytest.raises(gn.ShapeError, match=pattern):
+        loss(gn.zeros((3, 4)), np.array([0, 3, 1]))
+    with pytest.raises(gn.ShapeError, match="one value per network output"):
+        loss(gn.zeros((3, 4)), np.array([0.5, 3, 1]))  # not labels: the generic hint
 
 
 def test_get_resolves_names_classes_and_instances():

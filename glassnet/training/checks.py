@@ -14,7 +14,14 @@ import numpy as np
 from glassnet.errors import ConfigError, DataError, DTypeError, ShapeError, fmt_shape, message
 from glassnet.tensor import Tensor
 
-__all__ = ["as_inputs", "as_targets", "check_pair", "check_fit_settings", "split_validation"]
+__all__ = [
+    "as_inputs",
+    "as_targets",
+    "check_pair",
+    "check_fit_settings",
+    "split_validation",
+    "fit_arrays",
+]
 
 
 def _array(where: str, name: str, data) -> np.ndarray:
@@ -107,6 +114,22 @@ def check_fit_settings(epochs, batch_size, validation_split, verbose) -> None:
         )
     if verbose not in (0, 1, 2):
         raise ConfigError(message("fit", "verbose must be 0, 1 or 2", repr(verbose), "0, 1 or 2"))
+
+
+def fit_arrays(x, y, validation_split: float, validation_data, dtype):
+    """Checked training arrays and validation pair for ``fit``: (x, y, (x_val, y_val) or None).
+
+    Explicit ``validation_data`` gets the same checks as x and y, reported as
+    ``fit (validation_data)`` so the message points at the argument that is wrong.
+    """
+    x, y = as_inputs("fit", x, dtype), as_targets("fit", y)
+    check_pair("fit", x, y)
+    x, y, validation = split_validation(x, y, validation_split, validation_data)
+    if validation_data is not None:
+        where = "fit (validation_data)"
+        validation = as_inputs(where, validation[0], dtype), as_targets(where, validation[1])
+        check_pair(where, *validation)
+    return x, y, validation
 
 
 def split_validation(x, y, validation_split: float, validation_data):

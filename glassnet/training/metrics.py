@@ -50,20 +50,20 @@ class Accuracy:
         y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
         _check_rows("accuracy", y_true, y_pred)
         if y_pred.ndim == 2 and y_pred.shape[1] > 1:
-            predicted = y_pred.argmax(axis=1)
-            if y_true.shape == y_pred.shape:
-                return float(np.mean(predicted == y_true.argmax(axis=1)))
-            if y_true.ndim == 1 or y_true.shape[1:] == (1,):
-                return float(np.mean(predicted == y_true.reshape(-1)))
+            labels = _class_labels("accuracy", y_true, y_pred)
+            return float(np.mean(y_pred.argmax(axis=1) == labels))
+        predicted = y_pred.reshape(len(y_pred), -1) > self.threshold
+        if y_true.size != predicted.size:
             raise ShapeError(
                 message(
                     "accuracy",
-                    "labels fit neither integer nor one-hot form",
-                    f"y_true.shape={fmt_shape(y_true.shape)}",
-                    f"({len(y_pred)},) integer labels or {fmt_shape(y_pred.shape)} one-hot rows",
+                    "a binary output needs one 0/1 label per sample",
+                    f"y_true.shape={fmt_shape(y_true.shape)} for y_pred.shape="
+                    f"{fmt_shape(y_pred.shape)}",
+                    f"({len(y_pred)},) labels",
+                    "one-hot labels need one output unit per class",
                 )
             )
-        predicted = y_pred.reshape(len(y_pred), -1) > self.threshold
         return float(np.mean(predicted == (y_true.reshape(predicted.shape) > 0.5)))
 
 
@@ -88,7 +88,7 @@ class TopKAccuracy:
                     f"(N, C) with C ≥ {self.k}",
                 )
             )
-        labels = y_true.argmax(axis=1) if y_true.shape == y_pred.shape else y_true.reshape(-1)
+        labels = _class_labels(self.name, y_true, y_pred)
         top = np.argpartition(-y_pred, self.k - 1, axis=1)[:, : self.k]
         return float(np.mean(np.any(top == labels[:, None], axis=1)))
 
@@ -103,6 +103,22 @@ def _check_rows(name: str, y_true: np.ndarray, y_pred: np.ndarray) -> None:
                 "the same number of rows",
             )
         )
+
+
+def _class_labels(name: str, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """The true class of each row, from integer labels (N,) / (N, 1) or one-hot rows (N, C)."""
+    if y_true.shape == y_pred.shape:
+        return y_true.argmax(axis=1)
+    if y_true.ndim == 1 or y_true.shape[1:] == (1,):
+        return y_true.reshape(-1)
+    raise ShapeError(
+        message(
+            name,
+            "labels fit neither integer nor one-hot form",
+            f"y_true.shape={fmt_shape(y_true.shape)}",
+            f"({len(y_pred)},) integer labels or {fmt_shape(y_pred.shape)} one-hot rows",
+        )
+    )
 
 
 def _errors(name: str, y_true, y_pred) -> np.ndarray:

@@ -59,7 +59,8 @@ class Model(Module):
         ``"adagrad"``, default settings) or an optimizer, bound here to this model's
         parameters. ``loss``: a name (``"mse"``, ``"quadratic"``, ``"mae"``,
         ``"binary_cross_entropy"``, ``"cross_entropy"``), a Loss, or a callable
-        ``(prediction, target) -> scalar Tensor``. ``metrics``: names or callables.
+        ``(prediction, target) -> scalar Tensor``. ``metrics``: names or callables (a
+        single one may be given without a list).
         """
         if loss is None:
             raise ConfigError(
@@ -73,6 +74,7 @@ class Model(Module):
             )
         self.loss = losses.get(loss)
         self.optimizer = self._bound(optim.get(optimizer))
+        metrics = [metrics] if isinstance(metrics, str) or callable(metrics) else metrics
         self.metrics = tuple(
             metrics_lib.get(m, threshold=self.accuracy_threshold()) for m in metrics
         )
@@ -148,15 +150,12 @@ class Model(Module):
         """
         self._require_compiled("fit")
         checks.check_fit_settings(epochs, batch_size, validation_split, verbose)
-        x, y = checks.as_inputs("fit", x, self.dtype), checks.as_targets("fit", y)
-        checks.check_pair("fit", x, y)
-        x, y, validation = checks.split_validation(x, y, validation_split, validation_data)
-        rng = self._seeded(seed)
-        n = len(x)
+        x, y, validation = checks.fit_arrays(x, y, validation_split, validation_data, self.dtype)
+        rng, n = self._seeded(seed), len(x)
         size = n if batch_size is None else min(batch_size, n)
         steps = math.ceil(n / size)
         history, guard = History(), NaNGuard()
-        run = {"epochs": epochs, "steps": steps, "samples": n, "batch_size": size}
+        run = dict(epochs=epochs, steps=steps, samples=n, batch_size=size, verbose=verbose)
         hooks = CallbackList([guard, *callbacks, ProgressBar(verbose), history], self, run)
         self.history, self.stop_training, self.input_shape = history, False, x.shape[1:]
         hooks.on_train_begin()
@@ -175,10 +174,7 @@ class Model(Module):
                 if self.stop_training:
                     break
             rows = np.concatenate(rows)
-            logs = {"loss": loss_sum / len(rows), **self._scores(y[rows], np.concatenate(outputs))}
-            if validation is not None:
-                scores = self.evaluate(*validation)
-                logs.update({f"val_{key}": value for key, value in scores.items()})
+            logs = self._epoch_logs(loss_sum / len(rows), y[rows], outputs, validation)
             hooks.on_epoch_end(epoch, logs)
             if self.stop_training:
                 history.stopped_early = epoch + 1 < epochs or len(rows) < n
@@ -214,6 +210,14 @@ class Model(Module):
 
     def _scores(self, y: np.ndarray, output: np.ndarray) -> dict[str, float]:
         return {metric.name: float(metric(y, output)) for metric in self.metrics}
+
+    def _epoch_logs(self, loss: float, y: np.ndarray, outputs: list, validation) -> dict:
+        """The epoch's loss and metrics on the rows it trained on, then ``val_*`` scores."""
+        logs = {"loss": loss, **self._scores(y, np.concatenate(outputs))}
+        if validation is not None:
+            scores = self.evaluate(*validation)
+            logs.update({f"val_{key}": value for key, value in scores.items()})
+        return logs
 
     # ---- inference ----------------------------------------------------------------------
     def predict(self, x, batch_size: int = 1024) -> np.ndarray:
@@ -254,12 +258,6 @@ class Model(Module):
         Dense layer's input size.
         """
         return summary_table(self, input_shape or self.input_shape)
-
-    def count_params(self, trainable: bool | None = None) -> int:
-        """Number of scalar parameters: all (None), trainable only (True) or frozen (False)."""
-        return sum(
-            p.size for p in self.parameters() if trainable is None or p.trainable == trainable
-        )
 
     def freeze(self, up_to: int | None = None) -> Model:
         """Freeze the first ``up_to`` child layers (all when None; negative counts from the end).

@@ -85,6 +85,17 @@ def test_non_finite_inputs_and_targets(bad):
         model().fit(X, y, verbose=0)
 
 
+def test_validation_data_is_checked_like_x_and_y():
+    x_val = X[:5].copy()
+    x_val[2, 0] = np.nan
+    with pytest.raises(DataError, match=r"fit \(validation_data\): x holds 1 non-finite"):
+        model().fit(X, Y, validation_data=(x_val, Y[:5]), verbose=0)
+    with pytest.raises(
+        ShapeError, match=r"fit \(validation_data\): x and y have different numbers of samples"
+    ):
+        model().fit(X, Y, validation_data=(X[:5], Y[:4]), verbose=0)
+
+
 def test_non_numeric_input():
     with pytest.raises(gn.DTypeError, match="predict: x must be numeric"):
         model().predict(np.array([["a"] * 4]))

@@ -38,6 +38,13 @@ def test_fit_returns_history_with_epoch_and_batch_records():
     assert len(history.batch_loss) == 12
     assert history["loss"][-1] < history["loss"][0]
     assert history.diverged is None and not history.stopped_early
+    assert history.params == {
+        "epochs": 3,
+        "steps": 4,
+        "samples": 90,
+        "batch_size": 25,
+        "verbose": 0,
+    }
 
 
 def test_epoch_loss_is_the_sample_weighted_mean_of_batch_losses():
@@ -182,6 +189,11 @@ def test_summary_of_a_subclassed_model_shows_unknown_shapes():
     x, y = blobs(30)
     net.compile("sgd", "cross_entropy").fit(x, y, verbose=0)
     assert net.predict(x).shape == (30, 3)
+
+
+def test_a_single_metric_may_be_given_without_a_list():
+    model = mlp().compile("sgd", "cross_entropy", metrics="accuracy")
+    assert [m.name for m in model.metrics] == ["accuracy"]
 
 
 def test_binary_accuracy_threshold_follows_the_loss():

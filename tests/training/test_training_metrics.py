@@ -32,6 +32,7 @@ def test_top_k_accuracy():
     labels = np.array([1, 0, 2])
     assert metrics.TopKAccuracy(2)(labels, scores) == pytest.approx(1 / 3)
     assert metrics.TopKAccuracy(3)(labels, scores) == 1.0
+    assert metrics.TopKAccuracy(2)(np.eye(3)[labels], scores) == pytest.approx(1 / 3)  # one-hot
     assert metrics.get("top_2_accuracy").name == "top_2_accuracy"
     assert metrics.get("top_k_accuracy").k == 5
 
@@ -64,6 +65,16 @@ def test_metric_errors():
         metrics.accuracy([0, 1], np.zeros((3, 2)))
     with pytest.raises(ShapeError, match="labels fit neither integer nor one-hot form"):
         metrics.accuracy(np.zeros((2, 3)), np.zeros((2, 2)))
+    with pytest.raises(
+        ShapeError,
+        match=r"(?s)a binary output needs one 0/1 label per sample. Got y_true.shape=\(2, 2\)"
+        r".*hint: one-hot labels need one output unit per class",
+    ):
+        metrics.accuracy(np.eye(2), np.zeros((2, 1)))
+    with pytest.raises(
+        ShapeError, match=r"top_2_accuracy: labels fit neither integer nor one-hot"
+    ):
+        metrics.TopKAccuracy(2)(np.eye(2), np.zeros((2, 3)))
     with pytest.raises(ShapeError, match=r"top_5_accuracy: needs scores for at least k=5"):
         metrics.TopKAccuracy()([0], np.zeros((1, 3)))
     with pytest.raises(ConfigError, match="k must be a positive int"):
