@@ -19,7 +19,7 @@ for name, low, high in zip(names, x_train.min(axis=0), x_train.max(axis=0)):
     print(f"{name:15s} {low:6.1f} … {high:6.1f}")
 spread = x_train.max(axis=0) - x_train.min(axis=0)
 print(f"the widest range is {spread.max() / spread.min():.0f}× the narrowest")
-print(gn.doctor(x=x_train))  # flags ranges ≥ 100× apart or values ≥ 100
+print(gn.doctor(x=x_train))  # flags ranges ≥ 10× apart (the widest > 10) or values ≥ 100
 
 scaler = gn.data.MinMaxScaler().fit(x_train)
 x_scaled = scaler.transform(x_train)

@@ -7,7 +7,9 @@ it measured and one fix.
   learning rate too low (barely moving), overfitting onset (validation loss rising while
   the training loss falls; the epoch is named), underfitting (with y: the training loss
   stuck near that of the best constant prediction);
-- from the inputs x: unscaled features (ranges differing by orders of magnitude);
+- from the inputs x: unscaled features (a feature spanning more than 10 units next to one
+  whose range is 10× or more smaller, as age in years beside a 0/1 flag; or any |x| ≥ 100,
+  as raw 0–255 pixels);
 - from the model run on x: dead ReLUs (units never active) and saturated sigmoid/tanh
   units (slope below 0.01);
 - from the model and its loss: a mismatched output/loss pair.
@@ -32,7 +34,13 @@ from glassnet.training.callbacks import Callback
 __all__ = ["doctor", "Doctor", "Diagnosis", "DoctorReport", "overfitting_onset"]
 
 SLOPE_FLOOR = 0.01  # a sigmoid/tanh unit with a smaller slope is saturated
-LIMITS = {"dead": 0.5, "saturated": 0.5, "range_ratio": 100.0, "magnitude": 100.0}
+LIMITS = {
+    "dead": 0.5,
+    "saturated": 0.5,
+    "range_ratio": 10.0,
+    "wide_range": 10.0,
+    "magnitude": 100.0,
+}
 
 
 @dataclass
@@ -68,7 +76,8 @@ class DoctorReport(Rendered):
 
     @property
     def document(self) -> Document:
-        doc = Document(f"Training doctor: {len(self.diagnoses) or 'no'} finding(s)")
+        n = len(self.diagnoses)
+        doc = Document(f"Training doctor: {n or 'no'} finding{'' if n == 1 else 's'}")
         if not self.diagnoses:
             doc.line("Nothing looks wrong in what was checked.")
         for d in self.diagnoses:
@@ -265,13 +274,18 @@ def _underfitting(curves, y, loss) -> Diagnosis | None:
 
 # ---- the inputs and the units ---------------------------------------------------------------
 def _unscaled(x: np.ndarray) -> Diagnosis | None:
+    """Ranges (max − min per feature) that differ 10× or more while the widest exceeds 10,
+    or values of 100 and more. Already-scaled data passes: min-max scaled features span at
+    most 1 (a rarely-inked border pixel may span 0.01 of MNIST's 1), standardised ones a few
+    units."""
     flat = x.reshape(len(x), -1)
     spread = flat.max(axis=0) - flat.min(axis=0)
     live = spread[spread > 0]
     if live.size == 0:
         return None
     ratio, biggest = float(live.max() / live.min()), float(np.abs(flat).max())
-    if ratio < LIMITS["range_ratio"] and biggest < LIMITS["magnitude"]:
+    uneven = ratio >= LIMITS["range_ratio"] and live.max() > LIMITS["wide_range"]
+    if not uneven and biggest < LIMITS["magnitude"]:
         return None
     return Diagnosis(
         "unscaled_inputs",

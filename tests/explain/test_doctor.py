@@ -80,6 +80,18 @@ def test_unscaled_inputs_suggest_minmaxscaler(circles):
     assert gn.doctor(x=gn.data.MinMaxScaler().fit_transform(wide)).kinds == []
 
 
+def test_unscaled_hourly_wages_are_flagged_and_scaled_mnist_is_not():
+    x, _, _ = gn.data.load_hourly_wages()  # experience 0…55 years beside 0/1 flags
+    d = gn.doctor(x=x)["unscaled_inputs"]
+    assert d.numbers["ratio"] == 55 and d.numbers["max_abs"] == 64
+    assert d.finding == "the feature ranges go from 1 to 55 (55×) and the largest |x| is 64"
+    assert gn.doctor(x=gn.data.MinMaxScaler().fit_transform(x)).kinds == []
+    (images, _), _ = gn.data.load_mnist()
+    pixels = images[:1000].reshape(1000, -1).astype(np.float64)
+    assert gn.doctor(x=pixels / 255).kinds == []  # border pixels span little; still scaled
+    assert gn.doctor(x=pixels).kinds == ["unscaled_inputs"]  # raw 0…255
+
+
 def test_dead_relus(circles):
     x, y = circles
     model = mlp(act=gn.nn.ReLU)
@@ -140,7 +152,8 @@ def test_report_renders_text_and_markdown(circles):
     x, _ = circles
     report = gn.doctor(x=x * np.array([1.0, 1000.0]))
     assert "unscaled inputs" in str(report) and "fix: rescale" in str(report)
-    assert report.markdown().startswith("## Training doctor: 1 finding(s)")
+    assert report.markdown().startswith("## Training doctor: 1 finding\n")
+    assert "Training doctor: no findings" in str(gn.doctor(x=x))
     assert repr(report) == "DoctorReport(['unscaled_inputs'])"
 
 
