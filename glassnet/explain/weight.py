@@ -290,8 +290,9 @@ def _product(doc: Document, label: str, terms: list, gradient: float, autograd: 
     )
     if len(terms) > 8:
         doc.line(f"the 8 largest of {len(terms)} terms: the weight is used at every position")
-    products = " + ".join(f"{factor(t[1])}·{factor(t[2])}·{factor(t[3])}" for t in terms[:3])
-    more = " + …" if len(terms) > 3 else ""
+    lead = shown[:3] if len(terms) > 8 else terms[:3]  # the largest, not the first zeros
+    products = " + ".join(f"{factor(t[1])}·{factor(t[2])}·{factor(t[3])}" for t in lead)
+    more = f" + … ({len(terms)} terms)" if len(terms) > 3 else ""
     doc.math(f"dL/d{label} = {products}{more} = {num(gradient)}")
     doc.line(f"autograd's gradient: {num(autograd)}  (equal: checked)")
 

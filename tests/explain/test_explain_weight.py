@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet.explain.render import factor
 
 
 def slope_network() -> gn.nn.Sequential:
@@ -169,9 +170,12 @@ def test_agrees_with_autograd_on_random_cnns(seed):
         net.zero_grad()
         gn.losses.CrossEntropy()(net(x[None].astype(np.float32)), [seed % 3]).backward()
         assert e.gradient == pytest.approx(float(p.grad[index]), rel=1e-3, abs=1e-6)
-    assert "the weight is used at every position" in str(
-        gn.explain.weight(net, x, 0, "0.w[0, 1, 1, 1]", loss="cross_entropy")
-    )
+    shared = gn.explain.weight(net, x, 0, "0.w[0, 1, 1, 1]", loss="cross_entropy")
+    assert "the weight is used at every position" in str(shared)
+    largest = max(shared.terms, key=lambda t: abs(t[5]))
+    first = f"{factor(largest[1])}·{factor(largest[2])}·{factor(largest[3])} + "
+    assert f"dL/d0.w[0, 1, 1, 1] = {first}" in str(shared)  # the sum opens with the largest
+    assert f"… ({len(shared.terms)} terms)" in str(shared)
 
 
 def test_through_batchnorm_and_a_batchnorm_weight_is_refused_by_name():
