@@ -51,7 +51,7 @@ class Dense(Module):
     ):
         super().__init__()
         for label, n in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(n, int | np.integer) or n <= 0:
+            if not isinstance(n, int | np.integer) or isinstance(n, bool) or n <= 0:
                 raise ConfigError(
                     message("Dense", f"{label} must be a positive int", repr(n), "an int ≥ 1")
                 )
@@ -136,6 +136,10 @@ class LeakyReLU(Module):
 
     def __init__(self, alpha: float = 0.01):
         super().__init__()
+        if isinstance(alpha, bool) or not isinstance(alpha, int | float | np.number):
+            raise ConfigError(
+                message("LeakyReLU", "alpha must be a number", repr(alpha), "e.g. 0.01")
+            )
         self.alpha = float(alpha)
 
     def forward(self, x) -> Tensor:

@@ -86,6 +86,10 @@ class Perceptron(Module):
         because the rule is sequential by definition: each update changes the next
         example's prediction.
         """
+        if not isinstance(epochs, int | np.integer) or isinstance(epochs, bool) or epochs < 1:
+            raise ConfigError(
+                message("Perceptron.fit", "epochs must be a positive int", repr(epochs), "≥ 1")
+            )
         x = self._checked(x)
         y = np.asarray(y).reshape(-1)
         if y.shape[0] != x.shape[0] or not np.isin(y, (0, 1)).all():

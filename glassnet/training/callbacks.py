@@ -161,7 +161,7 @@ class EarlyStopping(Callback):
             raise ConfigError(
                 message("EarlyStopping", "patience must be an int ≥ 0", repr(patience), "≥ 0")
             )
-        if min_delta < 0:
+        if not isinstance(min_delta, int | float) or not min_delta >= 0:
             raise ConfigError(
                 message("EarlyStopping", "min_delta must be ≥ 0", repr(min_delta), "≥ 0")
             )

@@ -143,6 +143,10 @@ def test_layer_settings_are_validated():
         nn.Dense(0, 3)
     with pytest.raises(gn.ConfigError, match="out_features must be a positive int. Got 2.5"):
         nn.Dense(3, 2.5)
+    with pytest.raises(gn.ConfigError, match="in_features must be a positive int. Got True"):
+        nn.Dense(True, 3)
+    with pytest.raises(gn.ConfigError, match="LeakyReLU: alpha must be a number. Got 'a'"):
+        nn.LeakyReLU("a")
     with pytest.raises(gn.ConfigError, match=r"Dropout: p must be in \[0, 1\). Got 1"):
         nn.Dropout(1)
     with pytest.raises(

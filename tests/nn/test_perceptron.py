@@ -69,3 +69,5 @@ def test_errors():
         nn.Perceptron(2).fit(X, [0, 2, 0, 0])
     with pytest.raises(gn.ShapeError, match=r"expected shape \(4,\)"):
         nn.Perceptron(2).fit(X, [0, 1])
+    with pytest.raises(gn.ConfigError, match="Perceptron.fit: epochs must be a positive int"):
+        nn.Perceptron(2).fit(X, AND, epochs=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import numpy as np
 import pytest
@@ -73,7 +74,9 @@ def test_early_stopping_in_fit_and_unknown_monitor():
     "kwargs, pattern",
     [
         ({"patience": -1}, "patience must be an int ≥ 0"),
-        ({"min_delta": -0.1}, "min_delta must be ≥ 0"),
+        ({"min_delta": -0.1}, "min_delta must be ≥ 0. Got -0.1"),
+        ({"min_delta": float("nan")}, "min_delta must be ≥ 0. Got nan"),
+        ({"min_delta": "0.1"}, "min_delta must be ≥ 0. Got '0.1'"),
         ({"mode": "lowest"}, "EarlyStopping: unknown mode"),
     ],
 )
@@ -87,6 +90,24 @@ def test_model_checkpoint_best_only_saves_on_improvement(tmp_path):
     scripted(gn.callbacks.ModelCheckpoint(path, save_best_only=True), [1.0, 0.5, 0.7, 0.4])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt-1.gn", "ckpt-2.gn", "ckpt-4.gn"]
     assert gn.load_model(tmp_path / "ckpt-4.gn")[0].b.data[0] == 3
+
+
+def test_model_checkpoint_best_only_never_saves_non_finite_weights(tmp_path):
+    path = tmp_path / "best.gn"
+    checkpoint = gn.callbacks.ModelCheckpoint(path, monitor="val_loss", save_best_only=True)
+    net = model()
+    checkpoint.set_model(net)
+    checkpoint.on_train_begin()
+    checkpoint.on_epoch_end(0, {"loss": 0.7, "val_loss": 0.7})
+    good = net.state_dict()
+    net[0].w.data[0, 0] = np.nan
+    with pytest.warns(gn.callbacks.DivergenceWarning, match="epoch 2 has non-finite weights"):
+        checkpoint.on_epoch_end(1, {"loss": 0.5, "val_loss": 0.5})  # better, but NaN
+    with pytest.warns(gn.callbacks.DivergenceWarning, match="was not overwritten"):
+        checkpoint.on_epoch_end(2, {"loss": float("nan"), "val_loss": 0.4})
+    assert checkpoint.best == 0.7
+    saved = gn.load_model(path).state_dict()
+    assert all(np.array_equal(saved[k], v) for k, v in good.items())
 
 
 def test_model_checkpoint_every_epoch_in_fit(tmp_path):
@@ -151,3 +172,7 @@ def test_verbose_one_in_a_terminal_draws_a_progress_bar_per_epoch():
     text = buffer.getvalue()
     assert "Epoch 1/2" in text and "Epoch 2/2" in text and "4/4" in text
     assert "loss: 0.5000 - accuracy: 0.7500" in text
+    assert text.count("\n") == 2  # one line per epoch, redrawn in place (\r + erase line)
+    assert "\r\x1b[2K" in text
+    assert "-:--:--" in text  # the time-remaining (ETA) column, before the first estimate
+    assert re.search(r"\d:\d\d:\d\d", text)  # a time once the epoch is done
