@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glassnet._config import no_grad
-from glassnet.errors import ConfigError, fmt_shape, message
+from glassnet.errors import ConfigError, GradientCheckError, fmt_shape, message
 from glassnet.explain import weight as explain_weight
 from glassnet.explain.forward import evaluation_mode
 from glassnet.explain.render import Document, Rendered, index_text, num
@@ -33,12 +33,15 @@ __all__ = ["check_gradients", "GradientReport"]
 class GradientReport(Rendered):
     """One row per parameter tensor (``rows``: name, shape, checked, max_abs, max_rel, ok),
     ``ok`` when every tensor passes, and on failure ``worst`` (the weight's name, autograd's
-    and the numerical slope) and ``explanation`` (its chain-rule view, or None)."""
+    and the numerical slope) and ``explanation`` (its chain-rule view, or None); ``note``
+    says why there is no view when the written-out chain rule itself disagrees with
+    autograd (a wrong backward of a known layer such as Tanh)."""
 
     rows: list[dict]
     tol: float
     worst: dict | None = None
     explanation: object = None
+    note: str | None = None
     ok: bool = field(init=False)
 
     def __post_init__(self):
@@ -72,6 +75,8 @@ class GradientReport(Rendered):
             )
             if self.explanation is not None:
                 doc.extend(self.explanation.document)
+            if self.note:
+                doc.line(self.note)
         return doc
 
     def __repr__(self) -> str:
@@ -115,7 +120,7 @@ def check_gradients(
                     worst = candidate
     report = GradientReport(rows, tol, worst)
     if not report.ok:
-        report.explanation = _explain(model, x64, y, loss_fn, worst)
+        report.explanation, report.note = _explain(model, x64, y, loss_fn, worst)
     if verbose:
         print(report)
     return report
@@ -172,10 +177,14 @@ def _check_tensor(name, p, loss, eps, max_checks, rng) -> tuple[dict, dict]:
     return row, worst
 
 
-def _explain(model, x64, y, loss_fn, worst: dict):
-    """The chain-rule view of the worst weight for the first data point (None when the
-    weight belongs to a layer explain.weight cannot write out)."""
+def _explain(model, x64, y, loss_fn, worst: dict) -> tuple[object, str | None]:
+    """The chain-rule view of the worst weight for the first data point, and a note when
+    there is none: the written-out chain rule (from the layers' formulas) disagreeing with
+    autograd points at the wrong backward. A weight of a layer explain.weight cannot write
+    out gets neither."""
     try:
-        return explain_weight(model, x64[0], y[0], worst["name"], loss=loss_fn)
+        return explain_weight(model, x64[0], y[0], worst["name"], loss=loss_fn), None
+    except GradientCheckError as exc:
+        return None, str(exc).split("\n  hint:")[0] + " (a backward on its path is wrong)"
     except ConfigError:
-        return None
+        return None, None

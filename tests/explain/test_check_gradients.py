@@ -81,6 +81,20 @@ def test_a_planted_wrong_backward_is_caught_and_explained(rng):
     assert f"The chain rule for {report.worst['name']}" in text
 
 
+def test_a_wrong_backward_in_a_known_layer_is_reported_not_raised(rng, monkeypatch):
+    from glassnet.ops import activation
+
+    right = activation.Tanh.backward
+    monkeypatch.setattr(activation.Tanh, "backward", lambda self, g: (1.5 * right(self, g)[0],))
+    x, y = data(rng)
+    report = gn.check_gradients(mlp(), x, y, verbose=False)  # explain.weight would raise
+    assert [r["ok"] for r in report.rows] == [False, False, True, True]
+    assert report.explanation is None
+    assert "the chain-rule product differs from autograd's gradient" in report.note
+    assert report.note in report.markdown() and "hint: " not in report.note
+    assert "a backward on its path is wrong" in str(report)
+
+
 def test_the_model_is_left_untouched(rng):
     x, y = data(rng)
     net = mlp()
