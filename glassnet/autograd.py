@@ -47,13 +47,10 @@ class Function:
 
     inputs: tuple | None = None
 
-    def __init__(self, **settings):
-        vars(self).update(settings)
-
     @classmethod
     def apply(cls, *inputs: Tensor, **settings) -> Tensor:
         """Run ``forward`` on the inputs' arrays and record the op when a gradient is needed."""
-        fn = cls.__new__(cls)  # the hot path: no __init__ call when there are no settings
+        fn = cls.__new__(cls)  # the hot path: no __init__ call, settings set directly
         if settings:
             fn.__dict__.update(settings)
         try:

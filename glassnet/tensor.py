@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import _config
-from glassnet.errors import DTypeError, message
+from glassnet.errors import DTypeError, ShapeError, fmt_shape, message
 
 __all__ = [
     "Tensor",
@@ -77,6 +77,16 @@ def _int_grad_message(dtype) -> str:
     )
 
 
+def _comparison(ufunc):
+    """An elementwise comparison method: a boolean tensor that carries no gradient."""
+
+    def compare(self, other) -> Tensor:
+        other = other.data if isinstance(other, Tensor) else other
+        return Tensor._from_op(ufunc(self.data, other), None)
+
+    return compare
+
+
 class Tensor:
     """An n-dimensional array that can record the ops applied to it for backpropagation.
 
@@ -132,14 +142,32 @@ class Tensor:
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ShapeError(
+                message(
+                    "item",
+                    "only a one-element tensor has a single value",
+                    f"shape {fmt_shape(self.shape)}",
+                    "one element",
+                    "reduce first (x.sum(), x.mean()) or index one element (x[0, 0])",
+                )
+            )
         return self.data.item()
 
     def tolist(self):
         return self.data.tolist()
 
     def astype(self, dtype) -> Tensor:
-        """A copy with another dtype; gradients flow back (converted to this dtype)."""
-        return _ops.arithmetic.Cast.apply(self, dtype=np.dtype(dtype))
+        """A copy with another dtype. To a float dtype gradients flow back (converted to
+        this tensor's dtype); an int or bool copy is a constant, as in PyTorch."""
+        dtype = np.dtype(dtype)
+        if dtype.kind not in "fiub":
+            raise DTypeError(
+                message("astype", "dtype must be numeric", f"dtype {dtype}", "a float dtype")
+            )
+        if dtype.kind != "f":
+            return Tensor._from_op(self.data.astype(dtype), None)
+        return _ops.arithmetic.Cast.apply(self, dtype=dtype)
 
     def detach(self) -> Tensor:
         """A new leaf sharing the data, cut off from the graph."""
@@ -236,23 +264,12 @@ class Tensor:
         return _ops.getitem(self, index)
 
     # Comparisons give boolean tensors that carry no gradient.
-    def __eq__(self, other):
-        return _compare(np.equal, self, other)
-
-    def __ne__(self, other):
-        return _compare(np.not_equal, self, other)
-
-    def __lt__(self, other):
-        return _compare(np.less, self, other)
-
-    def __le__(self, other):
-        return _compare(np.less_equal, self, other)
-
-    def __gt__(self, other):
-        return _compare(np.greater, self, other)
-
-    def __ge__(self, other):
-        return _compare(np.greater_equal, self, other)
+    __eq__ = _comparison(np.equal)
+    __ne__ = _comparison(np.not_equal)
+    __lt__ = _comparison(np.less)
+    __le__ = _comparison(np.less_equal)
+    __gt__ = _comparison(np.greater)
+    __ge__ = _comparison(np.greater_equal)
 
     # ---- methods: thin spellings of the ops -------------------------------------------
     @property
@@ -333,12 +350,6 @@ class Tensor:
 
     def log_softmax(self, axis=-1):
         return _ops.log_softmax(self, axis)
-
-
-def _compare(ufunc, a, b) -> Tensor:
-    a = a.data if isinstance(a, Tensor) else a
-    b = b.data if isinstance(b, Tensor) else b
-    return Tensor._from_op(ufunc(a, b), None)
 
 
 # ---- constructors -------------------------------------------------------------------------

@@ -142,6 +142,53 @@ def test_shape_op_errors():
         x23[5]
 
 
+def test_transpose_axes_are_checked_not_wrapped():
+    with pytest.raises(gn.ShapeError, match=r"transpose: axis 5 is out of range .* 2 axes"):
+        x23.transpose(5, 0)  # 5 % 2 == 1 must not pass for axis 1
+    with pytest.raises(gn.ShapeError, match=r"transpose: axis 0 .*no axis \(the tensor is a"):
+        gn.tensor(1.0).permute(0)
+    assert x23.transpose(-1, 0).shape == (3, 2)
+
+
+@pytest.mark.parametrize("pad_width", [-1, [(1, 1)] * 3, 1.5, ((0, 1), (2, -1))])
+def test_pad_widths_are_checked(pad_width):
+    pattern = r"pad: pad_width must give non-negative integer widths .* x.shape=\(2, 3\)"
+    with pytest.raises(gn.ShapeError, match=pattern):
+        gn.ops.pad(x23, pad_width)
+
+
+def test_where_names_all_three_shapes():
+    with pytest.raises(
+        gn.ShapeError,
+        match=r"where: condition, a and b do not broadcast together. "
+        r"Got condition.shape=\(2,\), a.shape=\(2, 3\), b.shape=\(\)",
+    ):
+        gn.ops.where([True, False], x23, 0.0)
+
+
+def test_a_numpy_axis_error_inside_an_op_names_the_op():
+    softmax = gn.ops.activation.Softmax
+    with pytest.raises(
+        gn.ShapeError, match=r"Softmax: an axis is out of range. Got shapes \(2, 3\)"
+    ):
+        softmax.apply(x23, axis=5)  # applied directly, past the function's own check
+
+
+def test_item_needs_one_element():
+    with pytest.raises(gn.ShapeError, match=r"item: only a one-element tensor .* shape \(2, 3\)"):
+        x23.item()
+
+
+def test_astype_refuses_non_numeric_dtypes():
+    with pytest.raises(gn.DTypeError, match=r"astype: dtype must be numeric. Got dtype <U5"):
+        x23.astype("U5")
+
+
+def test_non_numeric_exponent_is_a_dtype_error():
+    with pytest.raises(gn.DTypeError, match=r"data must be numeric. Got data of dtype <U1"):
+        x23 ** "2"
+
+
 def test_backward_errors():
     x = gn.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(gn.ShapeError, match=r"backward: an upstream gradient is needed"):

@@ -32,9 +32,11 @@ def test_constructors_default_to_float32():
 def test_float64_on_request_and_from_float64_arrays():
     assert gn.tensor([1.0], dtype="float64").dtype == np.float64
     assert gn.tensor(np.zeros(3)).dtype == np.float64  # the data says float64
-    for make in (gn.zeros, gn.ones):
+    for make in (gn.zeros, gn.ones, gn.arange, gn.eye):
         assert make(3, dtype=np.float64).dtype == np.float64
+    assert gn.full((2,), 7.0, dtype="float64").dtype == np.float64
     assert gn.randn(3, seed=0, dtype="float64").dtype == np.float64
+    assert gn.rand(3, seed=0, dtype="float64").dtype == np.float64
 
 
 def test_random_constructors_take_a_seed_or_generator_and_no_global_state():
@@ -168,6 +170,14 @@ def test_mixed_float32_and_float64_tensors_give_each_leaf_its_own_dtype():
     assert y.dtype == np.float64  # two tensors promote as NumPy does
     y.sum().backward()
     assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
+
+
+def test_astype_to_int_or_bool_is_a_constant_as_in_torch():
+    x = gn.tensor([1.7, -2.2], requires_grad=True)
+    for dtype in ("int32", bool):
+        y = x.astype(dtype)
+        assert y.dtype == np.dtype(dtype) and not y.requires_grad and y.creator is None
+    np.testing.assert_array_equal(x.astype("int64").data, [1, -2])
 
 
 def test_astype_passes_gradients_back_in_the_source_dtype():

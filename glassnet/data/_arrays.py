@@ -11,7 +11,17 @@ from glassnet.tensor import Tensor
 def as_array(data, where: str, name: str = "x") -> np.ndarray:
     """An ndarray view of ``data``: a glassnet Tensor's ``.data``, anything with
     ``__array__`` (pandas DataFrames), or nested lists. At least one axis; numeric."""
-    array = data.data if isinstance(data, Tensor) else np.asarray(data)
+    try:
+        array = data.data if isinstance(data, Tensor) else np.asarray(data)
+    except ValueError as exc:  # ragged nested lists
+        raise DTypeError(
+            message(
+                where,
+                f"cannot make an array of {name}",
+                f"{type(data).__name__} ({exc})",
+                "rows of equal length",
+            )
+        ) from None
     if array.ndim == 0:
         raise ShapeError(
             message(where, f"{name} must have a sample axis", f"{name}.shape=()", "ndim ≥ 1")

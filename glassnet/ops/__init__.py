@@ -2,18 +2,31 @@
 
 Each function converts plain numbers and arrays to tensors of the other operand's dtype,
 checks what NumPy would report ambiguously, and applies one :class:`Function` from the
-modules beside this one (arithmetic, reduce, shape, linalg, activation).
+modules beside this one (arithmetic, reduce, linalg, activation). The shape functions
+(reshape, transpose, getitem, concatenate, pad, ...) are defined beside their ops in
+:mod:`glassnet.ops.shape`, like conv2d and the pooling functions; all are re-exported here.
 """
 
 from __future__ import annotations
 
-import builtins
-import math
-
 import numpy as np
 
 from glassnet.errors import ShapeError, check_axis, fmt_shape, message
-from glassnet.ops import activation, arithmetic, linalg, reduce, shape
+from glassnet.ops import activation, arithmetic, linalg, reduce
+from glassnet.ops.shape import (
+    broadcast_to,
+    concatenate,
+    expand_dims,
+    flatten,
+    getitem,
+    pad,
+    permute,
+    reshape,
+    squeeze,
+    stack,
+    swapaxes,
+    transpose,
+)
 from glassnet.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -91,10 +104,11 @@ def div(a, b) -> Tensor:
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - the op's name
-    """aᵇ: a constant exponent uses PowScalar, a tensor exponent Pow."""
-    if isinstance(a, Tensor) and not isinstance(b, Tensor):
-        if np.ndim(b) == 0:
-            return arithmetic.PowScalar.apply(a, p=b.item() if hasattr(b, "item") else b)
+    """aᵇ: a constant number as exponent uses PowScalar, a tensor exponent Pow."""
+    if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
+        p = np.asarray(b)
+        if p.dtype.kind in "biuf":
+            return arithmetic.PowScalar.apply(a, p=p.item())
     return arithmetic.Pow.apply(*_pair(a, b))
 
 
@@ -143,7 +157,20 @@ def where(condition, a, b) -> Tensor:
     condition = np.asarray(
         condition.data if isinstance(condition, Tensor) else condition, dtype=bool
     )
-    return arithmetic.Where.apply(*_pair(a, b), condition=condition)
+    a, b = _pair(a, b)
+    try:
+        np.broadcast_shapes(condition.shape, a.shape, b.shape)
+    except ValueError:
+        raise ShapeError(
+            message(
+                "where",
+                "condition, a and b do not broadcast together",
+                f"condition.shape={fmt_shape(condition.shape)}, a.shape={fmt_shape(a.shape)}, "
+                f"b.shape={fmt_shape(b.shape)}",
+                "shapes that broadcast: equal or 1, aligned right",
+            )
+        ) from None
+    return arithmetic.Where.apply(a, b, condition=condition)
 
 
 # ---- matrix product -----------------------------------------------------------------
@@ -217,201 +244,6 @@ def min(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 - the op's name
 def var(x, axis=None, keepdims=False, ddof=0) -> Tensor:
     """Variance over ``axis`` with divisor n − ddof."""
     return reduce.Var.apply(as_tensor(x), axis=axis, keepdims=keepdims, ddof=ddof)
-
-
-# ---- shape ------------------------------------------------------------------------------
-def _shape_arg(args) -> tuple:
-    if len(args) == 1 and isinstance(args[0], tuple | list):
-        return tuple(args[0])
-    return tuple(args)
-
-
-def reshape(x, *new_shape) -> Tensor:
-    """The same elements in another shape; one axis may be −1 (inferred)."""
-    x, new_shape = as_tensor(x), _shape_arg(new_shape)
-    known = math.prod(s for s in new_shape if s != -1)
-    fits = x.size == known if -1 not in new_shape else (known and x.size % known == 0)
-    if not fits or builtins.sum(s == -1 for s in new_shape) > 1:
-        raise ShapeError(
-            message(
-                "reshape",
-                f"cannot lay {x.size} elements out as {new_shape}",
-                f"x.shape={fmt_shape(x.shape)}",
-                f"a shape with {x.size} elements (at most one -1)",
-            )
-        )
-    return shape_op(x, new_shape)
-
-
-def shape_op(x: Tensor, new_shape: tuple) -> Tensor:
-    """Reshape without checks (used by ops that computed a valid shape themselves)."""
-    return shape.Reshape.apply(x, shape=new_shape)
-
-
-def transpose(x, *axes) -> Tensor:
-    """Reverse the axes, or permute them by ``axes``."""
-    axes = _shape_arg(axes) or None
-    return _permute(as_tensor(x), axes)
-
-
-def permute(x, *axes) -> Tensor:
-    """Permute the axes: ``y.shape[k] = x.shape[axes[k]]``."""
-    return _permute(as_tensor(x), _shape_arg(axes))
-
-
-def _permute(x: Tensor, axes) -> Tensor:
-    if axes is not None and sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
-        raise ShapeError(
-            message(
-                "transpose",
-                "axes must be a permutation of the tensor's axes",
-                f"axes={axes} for x.shape={fmt_shape(x.shape)}",
-                f"a permutation of {tuple(range(x.ndim))}",
-            )
-        )
-    axes = None if axes is None else tuple(a % x.ndim for a in axes)
-    return shape.Transpose.apply(x, axes=axes)
-
-
-def swapaxes(x, axis1: int, axis2: int) -> Tensor:
-    """Exchange two axes."""
-    x = as_tensor(x)
-    axis1, axis2 = check_axis(axis1, x.ndim, "swapaxes"), check_axis(axis2, x.ndim, "swapaxes")
-    perm = list(range(x.ndim))
-    perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
-    return _permute(x, tuple(perm))
-
-
-def expand_dims(x, axis: int) -> Tensor:
-    """Insert an axis of size 1 at ``axis``."""
-    x = as_tensor(x)
-    axis = check_axis(axis, x.ndim + 1, "expand_dims")
-    return shape_op(x, x.shape[:axis] + (1,) + x.shape[axis:])
-
-
-def squeeze(x, axis=None) -> Tensor:
-    """Remove axes of size 1 (all of them, or the given ones, which must have size 1)."""
-    x = as_tensor(x)
-    if axis is None:
-        axes = [i for i, s in enumerate(x.shape) if s == 1]
-    else:
-        axes = [check_axis(a, x.ndim, "squeeze") for a in np.atleast_1d(axis).tolist()]
-    bad = [a for a in axes if x.shape[a] != 1]
-    if bad:
-        raise ShapeError(
-            message(
-                "squeeze",
-                f"axis {bad[0]} has size {x.shape[bad[0]]}",
-                f"x.shape={fmt_shape(x.shape)}",
-                "axes of size 1",
-            )
-        )
-    return shape_op(x, tuple(s for i, s in enumerate(x.shape) if i not in axes))
-
-
-def broadcast_to(x, new_shape) -> Tensor:
-    """Repeat x to ``new_shape`` by NumPy's broadcasting rules."""
-    x, new_shape = as_tensor(x), tuple(new_shape)
-    if not _broadcastable(x.shape, new_shape):
-        raise ShapeError(
-            message(
-                "broadcast_to",
-                "the shapes cannot be broadcast",
-                f"x.shape={fmt_shape(x.shape)} to {fmt_shape(new_shape)}",
-                "axes equal or of size 1, aligned from the right",
-            )
-        )
-    return shape.BroadcastTo.apply(x, shape=new_shape)
-
-
-def _broadcastable(source: tuple, target: tuple) -> bool:
-    """True when ``source`` can be repeated to exactly ``target``."""
-    if len(source) > len(target):
-        return False
-    return builtins.all(s in (1, t) for s, t in zip(source[::-1], target[::-1]))
-
-
-def flatten(x, start_axis: int = 0) -> Tensor:
-    """Merge the axes from ``start_axis`` on into one (start_axis=1 keeps the batch axis)."""
-    x = as_tensor(x)
-    if x.ndim:
-        start_axis = check_axis(start_axis, x.ndim, "flatten")
-    return shape_op(x, x.shape[:start_axis] + (-1,))
-
-
-def _is_advanced(index) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return builtins.any(isinstance(p, np.ndarray | list) for p in parts)
-
-
-def getitem(x, index) -> Tensor:
-    """x[index] with ints, slices, None, Ellipsis, integer arrays or a boolean mask."""
-    x = as_tensor(x)
-    if isinstance(index, Tensor):
-        index = index.data
-    elif isinstance(index, tuple):
-        index = tuple(p.data if isinstance(p, Tensor) else p for p in index)
-    if isinstance(index, list):
-        index = np.asarray(index)
-    try:
-        return shape.GetItem.apply(x, index=index, advanced=_is_advanced(index))
-    except IndexError as exc:
-        raise ShapeError(
-            message(
-                "getitem",
-                "the index does not fit the tensor",
-                f"x.shape={fmt_shape(x.shape)} ({exc})",
-                "indices within each axis",
-            )
-        ) from None
-
-
-def _same_dtype(tensors, where: str) -> list[Tensor]:
-    tensors = list(tensors)
-    if not tensors:
-        raise ShapeError(message(where, "there is nothing to join", "an empty list", "tensors"))
-    like = next((t for t in tensors if isinstance(t, Tensor)), None)
-    return [as_tensor(t, like) for t in tensors]
-
-
-def concatenate(tensors, axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
-    tensors = _same_dtype(tensors, "concatenate")
-    axis = check_axis(axis, tensors[0].ndim, "concatenate")
-    rest = [tuple(s for i, s in enumerate(t.shape) if i != axis) for t in tensors]
-    if builtins.any(r != rest[0] for r in rest) or len({t.ndim for t in tensors}) > 1:
-        raise ShapeError(
-            message(
-                "concatenate",
-                f"shapes differ off axis {axis}",
-                ", ".join(fmt_shape(t.shape) for t in tensors),
-                f"equal sizes on every axis but {axis}",
-            )
-        )
-    return shape.Concatenate.apply(*tensors, axis=axis)
-
-
-def stack(tensors, axis: int = 0) -> Tensor:
-    """Stack same-shaped tensors along a new axis."""
-    tensors = _same_dtype(tensors, "stack")
-    axis = check_axis(axis, tensors[0].ndim + 1, "stack")
-    if len({t.shape for t in tensors}) > 1:
-        raise ShapeError(
-            message(
-                "stack",
-                "all tensors need the same shape",
-                ", ".join(fmt_shape(t.shape) for t in tensors),
-                "one shape",
-            )
-        )
-    return shape.Stack.apply(*tensors, axis=axis)
-
-
-def pad(x, pad_width, value=0.0) -> Tensor:
-    """Pad with ``value``: ``pad_width`` is an int, a (before, after) pair or one per axis."""
-    x = as_tensor(x)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
-    return shape.Pad.apply(x, pad_width=tuple(map(tuple, widths.tolist())), value=value)
 
 
 # ---- activations ------------------------------------------------------------------------

@@ -1,13 +1,19 @@
 """Ops that move or copy elements without arithmetic: reshape, transpose, broadcast_to,
 getitem, concatenate, stack, pad. Their backward puts each gradient back where its
-element came from.
+element came from. The functions at the end (``reshape``, ``transpose``, ``getitem``, ...,
+re-exported as ``glassnet.ops.*``) check their arguments in the user's terms, then apply
+one op.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from glassnet.autograd import Function
+from glassnet.errors import ShapeError, check_axis, fmt_shape, message
+from glassnet.tensor import Tensor, as_tensor
 
 
 class Reshape(Function):
@@ -127,3 +133,213 @@ class Pad(Function):
 
     def backward(self, grad_y):
         return (grad_y[self.inner],)
+
+
+# ---- the functions: check the arguments, then apply one op ------------------------------
+def _shape_arg(args) -> tuple:
+    if len(args) == 1 and isinstance(args[0], tuple | list):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def reshape(x, *new_shape) -> Tensor:
+    """The same elements in another shape; one axis may be −1 (inferred)."""
+    x, new_shape = as_tensor(x), _shape_arg(new_shape)
+    known = math.prod(s for s in new_shape if s != -1)
+    fits = x.size == known if -1 not in new_shape else (known and x.size % known == 0)
+    if not fits or sum(s == -1 for s in new_shape) > 1:
+        raise ShapeError(
+            message(
+                "reshape",
+                f"cannot lay {x.size} elements out as {new_shape}",
+                f"x.shape={fmt_shape(x.shape)}",
+                f"a shape with {x.size} elements (at most one -1)",
+            )
+        )
+    return shape_op(x, new_shape)
+
+
+def shape_op(x: Tensor, new_shape: tuple) -> Tensor:
+    """Reshape without checks (used by ops that computed a valid shape themselves)."""
+    return Reshape.apply(x, shape=new_shape)
+
+
+def transpose(x, *axes) -> Tensor:
+    """Reverse the axes, or permute them by ``axes``."""
+    axes = _shape_arg(axes) or None
+    return _permute(as_tensor(x), axes)
+
+
+def permute(x, *axes) -> Tensor:
+    """Permute the axes: ``y.shape[k] = x.shape[axes[k]]``."""
+    return _permute(as_tensor(x), _shape_arg(axes))
+
+
+def _permute(x: Tensor, axes) -> Tensor:
+    if axes is not None:
+        given, axes = axes, tuple(check_axis(a, x.ndim, "transpose") for a in axes)
+        if sorted(axes) != list(range(x.ndim)):
+            raise ShapeError(
+                message(
+                    "transpose",
+                    "axes must be a permutation of the tensor's axes",
+                    f"axes={given} for x.shape={fmt_shape(x.shape)}",
+                    f"a permutation of {tuple(range(x.ndim))}",
+                )
+            )
+    return Transpose.apply(x, axes=axes)
+
+
+def swapaxes(x, axis1: int, axis2: int) -> Tensor:
+    """Exchange two axes."""
+    x = as_tensor(x)
+    axis1, axis2 = check_axis(axis1, x.ndim, "swapaxes"), check_axis(axis2, x.ndim, "swapaxes")
+    perm = list(range(x.ndim))
+    perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
+    return _permute(x, tuple(perm))
+
+
+def expand_dims(x, axis: int) -> Tensor:
+    """Insert an axis of size 1 at ``axis``."""
+    x = as_tensor(x)
+    axis = check_axis(axis, x.ndim + 1, "expand_dims")
+    return shape_op(x, x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+def squeeze(x, axis=None) -> Tensor:
+    """Remove axes of size 1 (all of them, or the given ones, which must have size 1)."""
+    x = as_tensor(x)
+    if axis is None:
+        axes = [i for i, s in enumerate(x.shape) if s == 1]
+    else:
+        axes = [check_axis(a, x.ndim, "squeeze") for a in np.atleast_1d(axis).tolist()]
+    bad = [a for a in axes if x.shape[a] != 1]
+    if bad:
+        raise ShapeError(
+            message(
+                "squeeze",
+                f"axis {bad[0]} has size {x.shape[bad[0]]}",
+                f"x.shape={fmt_shape(x.shape)}",
+                "axes of size 1",
+            )
+        )
+    return shape_op(x, tuple(s for i, s in enumerate(x.shape) if i not in axes))
+
+
+def broadcast_to(x, new_shape) -> Tensor:
+    """Repeat x to ``new_shape`` by NumPy's broadcasting rules."""
+    x, new_shape = as_tensor(x), tuple(new_shape)
+    if not _broadcastable(x.shape, new_shape):
+        raise ShapeError(
+            message(
+                "broadcast_to",
+                "the shapes cannot be broadcast",
+                f"x.shape={fmt_shape(x.shape)} to {fmt_shape(new_shape)}",
+                "axes equal or of size 1, aligned from the right",
+            )
+        )
+    return BroadcastTo.apply(x, shape=new_shape)
+
+
+def _broadcastable(source: tuple, target: tuple) -> bool:
+    """True when ``source`` can be repeated to exactly ``target``."""
+    if len(source) > len(target):
+        return False
+    return all(s in (1, t) for s, t in zip(source[::-1], target[::-1]))
+
+
+def flatten(x, start_axis: int = 0) -> Tensor:
+    """Merge the axes from ``start_axis`` on into one (start_axis=1 keeps the batch axis)."""
+    x = as_tensor(x)
+    if x.ndim:
+        start_axis = check_axis(start_axis, x.ndim, "flatten")
+    return shape_op(x, x.shape[:start_axis] + (-1,))
+
+
+def _is_advanced(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, np.ndarray | list) for p in parts)
+
+
+def getitem(x, index) -> Tensor:
+    """x[index] with ints, slices, None, Ellipsis, integer arrays or a boolean mask."""
+    x = as_tensor(x)
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, tuple):
+        index = tuple(p.data if isinstance(p, Tensor) else p for p in index)
+    if isinstance(index, list):
+        index = np.asarray(index)
+    try:
+        return GetItem.apply(x, index=index, advanced=_is_advanced(index))
+    except IndexError as exc:
+        raise ShapeError(
+            message(
+                "getitem",
+                "the index does not fit the tensor",
+                f"x.shape={fmt_shape(x.shape)} ({exc})",
+                "indices within each axis",
+            )
+        ) from None
+
+
+def _same_dtype(tensors, where: str) -> list[Tensor]:
+    tensors = list(tensors)
+    if not tensors:
+        raise ShapeError(message(where, "there is nothing to join", "an empty list", "tensors"))
+    like = next((t for t in tensors if isinstance(t, Tensor)), None)
+    return [as_tensor(t, like) for t in tensors]
+
+
+def concatenate(tensors, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    tensors = _same_dtype(tensors, "concatenate")
+    axis = check_axis(axis, tensors[0].ndim, "concatenate")
+    rest = [tuple(s for i, s in enumerate(t.shape) if i != axis) for t in tensors]
+    if any(r != rest[0] for r in rest) or len({t.ndim for t in tensors}) > 1:
+        raise ShapeError(
+            message(
+                "concatenate",
+                f"shapes differ off axis {axis}",
+                ", ".join(fmt_shape(t.shape) for t in tensors),
+                f"equal sizes on every axis but {axis}",
+            )
+        )
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis: int = 0) -> Tensor:
+    """Stack same-shaped tensors along a new axis."""
+    tensors = _same_dtype(tensors, "stack")
+    axis = check_axis(axis, tensors[0].ndim + 1, "stack")
+    if len({t.shape for t in tensors}) > 1:
+        raise ShapeError(
+            message(
+                "stack",
+                "all tensors need the same shape",
+                ", ".join(fmt_shape(t.shape) for t in tensors),
+                "one shape",
+            )
+        )
+    return Stack.apply(*tensors, axis=axis)
+
+
+def pad(x, pad_width, value=0.0) -> Tensor:
+    """Pad with ``value``: ``pad_width`` is an int, a (before, after) pair or one per axis."""
+    x = as_tensor(x)
+    widths = np.asarray(pad_width)
+    if (
+        widths.dtype.kind not in "iu"
+        or not _broadcastable(widths.shape, (x.ndim, 2))
+        or (widths < 0).any()
+    ):
+        raise ShapeError(
+            message(
+                "pad",
+                "pad_width must give non-negative integer widths (before, after) per axis",
+                f"pad_width={pad_width!r} for x.shape={fmt_shape(x.shape)}",
+                f"an int, a (before, after) pair, or {x.ndim} such pairs",
+            )
+        )
+    widths = np.broadcast_to(widths, (x.ndim, 2))
+    return Pad.apply(x, pad_width=tuple(map(tuple, widths.tolist())), value=value)

@@ -110,6 +110,8 @@ def test_errors():
         DataLoader(np.float32(1.0))
     with pytest.raises(DTypeError, match="DataLoader: y must be numeric. Got dtype <U1"):
         DataLoader(np.zeros(2), np.array(["a", "b"]))
+    with pytest.raises(DTypeError, match=r"DataLoader: cannot make an array of x. Got list"):
+        DataLoader([[1, 2], [3]])
     with pytest.raises(DTypeError, match="a seed must be an int"):
         DataLoader(x, seed="zero")
 
