@@ -73,21 +73,7 @@ def load_dataset(name: str, target: str | None = None, seed=0, limit: int | None
         x, y = getattr(data, f"make_{name}")(1000, noise=0.1, seed=seed)
         return _tabular(name, x, y, int(y.max()) + 1, seed, limit)
     if Path(name).suffix.lower() == ".csv" or Path(name).is_file():
-        if target is None:
-            raise ConfigError(
-                message(
-                    "train",
-                    "a CSV data set needs --target",
-                    f"--dataset {name}",
-                    "--dataset FILE.csv --target COLUMN",
-                )
-            )
-        x, y, _ = data.load_csv(name, target=target)
-        labels = np.all(y == np.round(y)) and len(np.unique(y)) <= 20 and y.min() >= 0
-        classes = int(y.max()) + 1 if labels else None
-        return _tabular(
-            Path(name).stem, x, y.astype(np.int64) if labels else y, classes, seed, limit
-        )
+        return _csv(name, target, seed, limit)
     raise ConfigError(
         message(
             "train",
@@ -96,6 +82,26 @@ def load_dataset(name: str, target: str | None = None, seed=0, limit: int | None
             "one of " + ", ".join(DATASETS) + ", or a path to a .csv file",
         )
     )
+
+
+def _csv(path: str, target: str | None, seed, limit) -> Dataset:
+    """A CSV file's rows; a target of at most 20 distinct integers ≥ 0 is class labels."""
+    from glassnet import data
+
+    if target is None:
+        raise ConfigError(
+            message(
+                "train",
+                "a CSV data set needs --target",
+                f"--dataset {path}",
+                "--dataset FILE.csv --target COLUMN",
+            )
+        )
+    x, y, _ = data.load_csv(path, target=target)
+    labels = np.all(y == np.round(y)) and len(np.unique(y)) <= 20 and y.min() >= 0
+    classes = int(y.max()) + 1 if labels else None
+    y = y.astype(np.int64) if labels else y
+    return _tabular(Path(path).stem, x, y, classes, seed, limit)
 
 
 def _tabular(name, x, y, classes, seed, limit) -> Dataset:

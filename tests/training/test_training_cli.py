@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,3 +111,64 @@ def test_a_diverging_run_exits_1(tmp_path, capsys):
     text = capsys.readouterr().out
     assert code == 1 and "fit: training diverged" in text and "no model (it diverged)" in text
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["history.png"]
+
+
+def test_train_defaults_are_the_documented_mnist_run():
+    args = cli.build_parser().parse_args(["train"])
+    assert (args.dataset, args.layers, args.epochs, args.out) == ("mnist", None, None, None)
+    assert (args.optimizer, args.lr, args.batch_size, args.seed) == ("adam", None, 64, 0)
+    assert (args.activation, args.loss, args.validation_split, args.verbose) == (
+        "relu",
+        None,
+        0.0,
+        1,
+    )
+    assert cli.DEFAULTS["mnist"] == ("256", 5)  # 784-256-10 for 5 epochs
+
+
+def test_without_out_the_run_goes_to_a_timestamped_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "--dataset", "xor", "--epochs", "1", "--verbose", "0"]) == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    assert re.fullmatch(r"\d{8}-\d{6}", run.name)
+    assert sorted(p.name for p in run.iterdir()) == ["history.png", "model.gn", "preprocess.json"]
+    assert f"Saved {Path('runs') / run.name / 'model.gn'}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("dataset, classes", [("gaussians", 2), ("spiral", 2), ("circles", 2)])
+def test_every_flag_reaches_the_model_and_fit(tmp_path, monkeypatch, capsys, dataset, classes):
+    seen = {}
+    fit = gn.Model.fit
+
+    def recording_fit(self, x, y, **kwargs):
+        seen.update(kwargs)
+        return fit(self, x, y, **kwargs)
+
+    monkeypatch.setattr(gn.Model, "fit", recording_fit)
+    flags = ["--dataset", dataset, "--layers", "6,5", "--activation", "tanh", "--loss",
+             "cross_entropy", "--optimizer", "sgd", "--lr", "0.2", "--batch-size", "16",
+             "--epochs", "3", "--validation-split", "0.25", "--seed", "4",
+             "--verbose", "2"]  # fmt: skip
+    code, out = train(tmp_path, *flags)
+    text = capsys.readouterr().out
+    assert code == 0 and f"MLP 2-6-5-{classes}" in text and "val_loss: " in text
+    assert {k: seen[k] for k in ("epochs", "batch_size", "validation_split", "seed")} == {
+        "epochs": 3,
+        "batch_size": 16,
+        "validation_split": 0.25,
+        "seed": 4,
+    }
+    model = gn.load_model(out / "model.gn")
+    assert [type(layer).__name__ for layer in model] == ["Dense", "Tanh"] * 2 + ["Dense"]
+    assert type(model.optimizer).__name__ == "SGD" and model.optimizer.lr == 0.2
+    assert type(model.loss).__name__ == "CrossEntropy"
+
+
+def test_the_same_seed_trains_the_same_model(tmp_path):
+    weights = []
+    for seed, folder in (("1", "a"), ("1", "b"), ("2", "c")):
+        flags = ["--dataset", "circles", "--epochs", "2", "--seed", seed, "--layers", "4"]
+        assert cli.main(["train", "--verbose", "0", "--out", str(tmp_path / folder), *flags]) == 0
+        weights.append(gn.load_model(tmp_path / folder / "model.gn").state_dict())
+    assert all(np.array_equal(weights[0][k], weights[1][k]) for k in weights[0])
+    assert not np.array_equal(weights[0]["0.w"], weights[2]["0.w"])
