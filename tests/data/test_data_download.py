@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
+import importlib
 import socket
 import threading
 
@@ -12,6 +13,9 @@ import pytest
 
 from glassnet.data import default_cache_dir, download, sha256_of
 from glassnet.errors import ConfigError, DataError
+
+# the module, not the function of the same name that glassnet.data re-exports
+download_module = importlib.import_module("glassnet.data.download")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -69,6 +73,26 @@ def test_progress_bar_and_custom_filename(server, tmp_path):
     (site / "a.txt").write_bytes(b"hello")
     path = download(f"{base}/a.txt", _sha(b"hello"), tmp_path / "c", filename="b.txt")
     assert path.name == "b.txt" and sha256_of(path) == _sha(b"hello")
+
+
+def test_progress_bar_counts_every_byte(server, tmp_path, monkeypatch):
+    base, site, _ = server
+    payload = bytes(3_000_000)
+    (site / "big.bin").write_bytes(payload)
+    bars = []
+
+    def spy(enabled):
+        bars.append(real(enabled))
+        return bars[-1]
+
+    real = download_module._progress
+    monkeypatch.setattr(download_module, "_progress", spy)
+    download(f"{base}/big.bin", _sha(payload), tmp_path / "c")
+    (task,) = bars[0].tasks
+    assert not bars[0].disable and task.description == "big.bin"
+    assert task.total == task.completed == len(payload)  # Content-Length, then every chunk
+    columns = {type(c).__name__ for c in bars[0].columns}
+    assert {"BarColumn", "DownloadColumn", "TransferSpeedColumn"} <= columns
 
 
 def test_corrupted_file_is_refused_and_nothing_is_cached(server, tmp_path):
