@@ -81,7 +81,12 @@ class Model(Module):
         names = [m.name for m in self.metrics]
         if len(set(names)) != len(names) or "loss" in names:
             raise ConfigError(
-                message("compile", "metric names must be unique and not 'loss'", str(names), "")
+                message(
+                    "compile",
+                    "metric names must be unique and not 'loss'",
+                    str(names),
+                    "distinct names other than 'loss'",
+                )
             )
         return self
 

@@ -54,7 +54,10 @@ def test_compile_needs_a_loss_and_known_names():
         gn.Sequential([nn.Dense(4, 2)]).compile("adam")
     with pytest.raises(ConfigError, match="unknown metric 'acuracy'"):
         gn.Sequential([nn.Dense(4, 2)]).compile("adam", "mse", ["acuracy"])
-    with pytest.raises(ConfigError, match="metric names must be unique"):
+    with pytest.raises(
+        ConfigError,
+        match=r"metric names must be unique and not 'loss'. Got \['mae', 'mae'\]; expected dis",
+    ):
         gn.Sequential([nn.Dense(4, 2)]).compile("adam", "mse", ["mae", "mae"])
 
 
@@ -96,9 +99,13 @@ def test_validation_data_is_checked_like_x_and_y():
         model().fit(X, Y, validation_data=(X[:5], Y[:4]), verbose=0)
 
 
-def test_non_numeric_input():
+def test_non_numeric_scalar_and_empty_inputs():
     with pytest.raises(gn.DTypeError, match="predict: x must be numeric"):
         model().predict(np.array([["a"] * 4]))
+    with pytest.raises(ShapeError, match=r"fit: y must have a batch axis. Got a scalar"):
+        model().fit(X, 1, verbose=0)
+    with pytest.raises(DataError, match=r"evaluate: there are no samples. Got len\(x\)=0"):
+        model().evaluate(np.zeros((0, 4)), np.zeros(0, int))
 
 
 @pytest.mark.parametrize("lr", [0, -0.1])

@@ -168,6 +168,40 @@ def test_custom_layers_need_registration(tmp_path):
         del model_io.LAYERS["Scale"]
 
 
+def test_layers_whose_settings_cannot_be_read_back_are_refused(tmp_path):
+    class Forgets(nn.Module):
+        def __init__(self, size: int):
+            super().__init__()
+
+        def forward(self, x):
+            return gn.as_tensor(x)
+
+    class Holds(nn.Module):
+        def __init__(self, table):
+            super().__init__()
+            object.__setattr__(self, "table", table)
+
+        def forward(self, x):
+            return gn.as_tensor(x)
+
+    for cls in (Forgets, Holds):
+        gn.training.register_layer(cls)
+    try:
+        with pytest.raises(
+            ConfigError,
+            match=r"(?s)save: layer Forgets: the constructor argument 'size' is not stored on "
+            r"the layer.*hint: keep it as self.size, or define get_config\(\)",
+        ):
+            gn.Sequential([Forgets(3)]).save(tmp_path / "m.gn")
+        with pytest.raises(
+            ConfigError, match=r"save: layer Holds: 'table' cannot be written as JSON. Got \{"
+        ):
+            gn.Sequential([Holds({"a": 1})]).save(tmp_path / "m.gn")
+    finally:
+        del model_io.LAYERS["Forgets"], model_io.LAYERS["Holds"]
+    assert not (tmp_path / "m.gn").exists()
+
+
 def test_subclassed_models_cannot_be_rebuilt(tmp_path):
     class Net(gn.Model):
         def __init__(self):
