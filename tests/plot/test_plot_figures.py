@@ -173,6 +173,22 @@ def test_network_edges_follow_the_weights(tmp_path):
     assert np.argsort(widths).tolist() == np.argsort(np.abs(w)).tolist()
     blue = [tuple(c) for c in first.get_colors()]
     assert [b[2] > b[0] for b in blue] == (w >= 0).tolist()  # blue positive, red negative
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["positive weight", "negative weight"]
+    edge_labels = [t.get_text() for t in fig.axes[0].texts if "\n" not in t.get_text()]
+    values = np.concatenate([model[0].w.data.ravel(), model[2].w.data.ravel()])
+    assert edge_labels == [f"{v:.3g}" for v in values]  # every edge carries its weight
+
+
+def test_network_labels_the_bank_example_weights_on_their_edges(tmp_path):
+    net = gn.nn.Sequential([gn.nn.Dense(2, 2, use_bias=False), gn.nn.Dense(2, 1, use_bias=False)])
+    net[0].w.data[:] = [[1, -1], [1, 1]]
+    net[1].w.data[:] = [[2], [-1]]
+    fig = gn.plot.network(net, tmp_path / "bank.png")
+    edge_labels = [t.get_text() for t in fig.axes[0].texts if "\n" not in t.get_text()]
+    assert edge_labels == ["1", "-1", "1", "1", "2", "-1"]
+    wide = gn.plot.network(gn.Sequential([gn.nn.Dense(6, 2, seed=0)]))
+    assert all("\n" in t.get_text() for t in wide.axes[0].texts)  # 6 units: no edge labels
 
 
 def test_network_refuses_large_layers():
