@@ -18,6 +18,7 @@ runs = {
     "mini-batch (32)": (gn.optim.SGD(lr=0.5), 32),
     "Adam (32)": (gn.optim.Adam(lr=0.02), 32),
 }
+section(f"the same network, {size(40, 4)} epochs over {len(x)} points; one slope per update")
 histories = {}
 for label, (optimizer, batch_size) in runs.items():
     model = gn.Sequential([gn.nn.Dense(2, 16, seed=0), gn.nn.Tanh(), gn.nn.Dense(16, 2, seed=1)])
@@ -26,7 +27,7 @@ for label, (optimizer, batch_size) in runs.items():
     histories[label] = history
     updates = len(history.batch_loss)
     print(
-        f"{label:30s} {updates:5d} updates, loss {history['loss'][-1]:.3f}, "
+        f"{label:30s} lr={optimizer.lr:<5g} {updates:5d} updates, loss {history['loss'][-1]:.3f}, "
         f"accuracy {history['accuracy'][-1]:.1%}"
     )
 
