@@ -18,7 +18,10 @@ runs = {
     "mini-batch (32)": (gn.optim.SGD(lr=0.5), 32),
     "Adam (32)": (gn.optim.Adam(lr=0.02), 32),
 }
-section(f"the same network, {size(40, 4)} epochs over {len(x)} points; one slope per update")
+section(
+    f"the same network, {size(40, 4)} epochs over {len(x)} points: "
+    "each slope from all, one or 32 of them"
+)
 histories = {}
 for label, (optimizer, batch_size) in runs.items():
     model = gn.Sequential([gn.nn.Dense(2, 16, seed=0), gn.nn.Tanh(), gn.nn.Dense(16, 2, seed=1)])
