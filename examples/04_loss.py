@@ -14,12 +14,11 @@ section("mean squared error by hand and by gn.losses.MSE")
 prediction = np.array([[6.0], [3.0], [8.0]])
 actual = np.array([[10.0], [3.0], [5.0]])
 squares = (prediction - actual) ** 2
-print("squared errors:", squares.ravel().tolist(), "→ mean", squares.mean())
-print("gn.losses.MSE():", gn.losses.MSE()(prediction, actual).item())
-print(
-    "the seeds' quadratic cost C = Σ‖y − a‖² / 2n:",
-    gn.losses.QuadraticCost()(prediction, actual).item(),
-)
+errors = (prediction - actual).ravel()
+print(f"errors {errors.tolist()} → squared {squares.ravel().tolist()} → mean {squares.mean():.4f}")
+print(f"gn.losses.MSE(): {gn.losses.MSE()(prediction, actual).item():.4f}")
+cost = gn.losses.QuadraticCost()(prediction, actual).item()
+print(f"the seeds' quadratic cost C = Σ‖y − a‖² / 2n = 25 / 6: {cost:.4f} (half the MSE)")
 
 section("cross-entropy: −ln(probability of the right class)")
 logits = np.array([[2.0, 0.5, -1.0]])
@@ -36,8 +35,8 @@ for m, b in [(0.0, 0.0), (1.0, 4.0), (2.0, 1.0)]:
     print(f"m = {m}, b = {b}: total squared error {np.sum((m * x + b - y) ** 2):.2f}")
 fig = gn.plot.line_fitter(x, y, figure("04_loss.png"), lr=0.01, steps=size(400, 60))
 m, b = fig.glassnet_path_points[-1]
+exact_m, exact_b = np.polyfit(x, y, 1)
 print(
-    f"gradient descent finds m = {m:.3f}, b = {b:.3f}; least squares:",
-    np.polyfit(x, y, 1).round(3),
+    f"gradient descent finds m = {m:.3f}, b = {b:.3f}; least squares: {exact_m:.3f}, {exact_b:.3f}"
 )
 print("figure:", fig.glassnet_path)
