@@ -114,6 +114,7 @@ def line_fitter(x, y, path=None, lr: float = 0.05, steps: int = 60, start=(0.0, 
             )
         )
     walk = _fit(x, y, lr, steps, start)
+    optimum = np.polyfit(x, y, 1)  # the least-squares (m, b) that descent approaches
     sse = np.array([np.sum((m * x + b - y) ** 2) for m, b in walk])
     fig, (data_ax, surface_ax, error_ax) = new_figure(1, 3, size=(5.0, 4.2))
     data_ax.scatter(x, y, color="black", zorder=3, label="data")
@@ -123,20 +124,30 @@ def line_fitter(x, y, path=None, lr: float = 0.05, steps: int = 60, start=(0.0, 
     data_ax.legend()
     data_ax.set_xlabel("x")
     data_ax.set_ylabel("y")
-    ms = np.linspace(*_around(walk[:, 0]), 60)
-    bs = np.linspace(*_around(walk[:, 1]), 60)
-    grid = np.array([[np.sum((m * x + b - y) ** 2) for m in ms] for b in bs])
-    surface_ax.contourf(ms, bs, np.log10(grid + 1e-12), levels=30, cmap="viridis")
-    surface_ax.plot(walk[:, 0], walk[:, 1], "o-", color="white", markersize=2)
-    surface_ax.set_xlabel("slope m")
-    surface_ax.set_ylabel("intercept b")
-    surface_ax.set_title("log₁₀ total squared error")
+    _error_surface(surface_ax, x, y, walk, optimum)
     error_ax.plot(np.arange(len(sse)), sse, marker=".")
+    error_ax.axhline(np.sum((np.polyval(optimum, x) - y) ** 2), color="gray", linestyle="--",
+                     label="least squares (the minimum)")  # fmt: skip
+    error_ax.legend()
     error_ax.set_xlabel("step")
     error_ax.set_ylabel("total squared error")
     error_ax.set_yscale("log")
     fig.glassnet_path_points = walk
     return finish(fig, path, f"Line fitter: gradient descent with lr={lr:g}")
+
+
+def _error_surface(ax, x, y, walk: np.ndarray, optimum: np.ndarray) -> None:
+    """Contours of log₁₀ Σᵢ (m·xᵢ + b − yᵢ)² over a window holding the path and the optimum."""
+    ms = np.linspace(*_around(np.append(walk[:, 0], optimum[0])), 60)
+    bs = np.linspace(*_around(np.append(walk[:, 1], optimum[1])), 60)
+    grid = np.array([[np.sum((m * x + b - y) ** 2) for m in ms] for b in bs])
+    ax.contourf(ms, bs, np.log10(grid + 1e-12), levels=30, cmap="viridis")
+    ax.plot(walk[:, 0], walk[:, 1], "o-", color="white", markersize=2, label="descent path")
+    ax.plot(*optimum, "*", color="tab:orange", markersize=14, label="least squares")
+    ax.legend(fontsize="small")
+    ax.set_xlabel("slope m")
+    ax.set_ylabel("intercept b")
+    ax.set_title("log₁₀ total squared error")
 
 
 def _around(values: np.ndarray) -> tuple[float, float]:

@@ -141,6 +141,12 @@ def test_line_fitter_reaches_least_squares_and_plots_its_error(tmp_path):
     sse = [np.sum((m * x + b - y) ** 2) for m, b in walk]
     np.testing.assert_allclose(fig.axes[2].lines[0].get_ydata(), sse)
     np.testing.assert_array_equal(fig.axes[0].collections[0].get_offsets(), np.c_[x, y])
+    star = fig.axes[1].lines[1]  # the least-squares point on the error surface, in view
+    np.testing.assert_allclose(np.r_[star.get_xdata(), star.get_ydata()], np.polyfit(x, y, 1))
+    (low, high), (bottom, top) = fig.axes[1].get_xlim(), fig.axes[1].get_ylim()
+    assert low < star.get_xdata()[0] < high and bottom < star.get_ydata()[0] < top
+    minimum = fig.axes[2].lines[1].get_ydata()[0]  # the floor the error curve descends to
+    assert minimum <= min(sse) and minimum == pytest.approx(min(sse), rel=1e-4)
 
 
 def test_line_fitter_refuses_mismatched_data():
