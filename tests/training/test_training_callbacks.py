@@ -136,6 +136,13 @@ def test_learning_rate_scheduler_sets_and_logs_lr():
     assert model().fit(X, Y, verbose=0, callbacks=[one_arg])["lr"] == [0.2]
 
 
+def test_learning_rate_scheduler_verbose_prints_each_rate(capsys):
+    schedule = gn.callbacks.LearningRateScheduler(lambda epoch: 0.1 / (epoch + 1), verbose=1)
+    model().fit(X, Y, epochs=2, verbose=0, callbacks=[schedule])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["Epoch 1: learning rate 0.1", "Epoch 2: learning rate 0.05"]
+
+
 def test_learning_rate_scheduler_rejects_bad_rates():
     bad = gn.callbacks.LearningRateScheduler(lambda epoch, lr: -lr)
     with pytest.raises(ConfigError, match="invalid learning rate for epoch 0. Got -0.1"):
