@@ -186,7 +186,9 @@ def check_space(space, where: str = "random_search") -> dict[str, Distribution]:
         )
     for name, dist in space.items():
         if not isinstance(name, str) or not name:
-            raise ConfigError(message(where, "space names must be non-empty strings", repr(name)))
+            raise ConfigError(
+                message(where, "space names must be non-empty strings", repr(name), "e.g. 'lr'")
+            )
         if not isinstance(dist, Distribution):
             raise ConfigError(
                 message(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 
 import pytest
 
@@ -52,3 +53,11 @@ def test_mlp_build_makes_a_compiled_seeded_model():
 def test_tune_reports_bad_flags_with_exit_code_2(capsys, flags, match):
     assert main(["tune", "--trials", "2", "--epochs", "1", *flags]) == 2
     assert match in capsys.readouterr().err
+
+
+def test_a_dask_address_without_dask_installed_says_what_to_install(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    assert main(["tune", "--trials", "2", *FAST, "--executor", "tcp://127.0.0.1:8786"]) == 2
+    err = capsys.readouterr().err
+    assert "tune: a Dask scheduler address needs the dask distributed package" in err
+    assert "pip install 'glassnet[cluster]'" in err

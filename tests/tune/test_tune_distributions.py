@@ -80,3 +80,10 @@ def test_text_form_parses_every_kind():
 def test_bad_text_raises(items, match):
     with pytest.raises(gn.ConfigError, match=match):
         parse_space(items)
+
+
+def test_a_space_name_must_be_a_non_empty_string():
+    from glassnet.tune.distributions import check_space
+
+    with pytest.raises(gn.ConfigError, match=r"space names must be non-empty strings. Got ''"):
+        check_space({"": gn.tune.Uniform(0.0, 1.0)})

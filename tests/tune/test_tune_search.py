@@ -205,6 +205,28 @@ def test_resume_drops_a_half_written_last_line_and_rejects_garbage(tmp_path, dat
         )
 
 
+def test_resume_refuses_a_log_out_of_order_or_with_edited_params(tmp_path, data):
+    log = tmp_path / "search.jsonl"
+    gn.tune.random_search(build_mlp, SPACE, 2, *data, seed=0, log_path=log, **SETTINGS)
+    header, *trials = log.read_text().splitlines()
+    resume = dict(seed=0, log_path=log, resume=True, **SETTINGS)
+    log.write_text("\n".join([trials[0], header, *trials[1:]]) + "\n")
+    with pytest.raises(gn.DataError, match=r"search.jsonl'?: line 1 is out of place"):
+        gn.tune.random_search(build_mlp, SPACE, 2, *data, **resume)
+    edited = json.loads(trials[0])
+    edited["params"]["units"] = 1 + edited["params"]["units"]
+    log.write_text("\n".join([header, json.dumps(edited), *trials[1:]]) + "\n")
+    with pytest.raises(gn.ConfigError, match=r"trial \d was logged with other params"):
+        gn.tune.random_search(build_mlp, SPACE, 2, *data, **resume)
+
+
+def test_a_result_without_its_build_cannot_rebuild_the_best_model(sequential):
+    bare = gn.tune.SearchResult(sequential.records, SPACE, "val_loss", "min", 0)
+    assert bare.best_params == sequential.best_params
+    with pytest.raises(gn.tune.SearchError, match="SearchResult: this result cannot rebuild"):
+        _ = bare.best_model
+
+
 def test_killed_pool_worker_loses_no_finished_trial_and_resume_completes(
     tmp_path, monkeypatch, data, sequential
 ):
