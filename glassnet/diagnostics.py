@@ -97,7 +97,8 @@ def doctor(history=None, model=None, x=None, y=None, loss=None) -> DoctorReport:
     lists), ``model``, inputs ``x``, targets ``y`` and ``loss`` (default: the model's
     compiled loss). Checks that lack their inputs are skipped; underfitting is judged only
     when the curves show no other problem (a too-high or too-low rate also leaves the loss
-    high)."""
+    high), and a barely moving loss is put down to dead or saturated units when there are
+    such (a larger learning rate would not revive them)."""
     loss = losses.get(loss) if loss is not None else getattr(model, "loss", None)
     curves = _curves(history)
     found: list[Diagnosis | None] = []
@@ -105,7 +106,8 @@ def doctor(history=None, model=None, x=None, y=None, loss=None) -> DoctorReport:
     if "loss" in curves:
         lr = _learning_rate(model)
         high = _lr_too_high(curves, history, lr)
-        found += [high, None if high else _lr_too_low(curves, lr), _overfitting(curves)]
+        low = None if high else _lr_too_low(curves, getattr(model, "optimizer", None))
+        found += [high, low, _overfitting(curves)]
         checked += ["learning rate", "overfitting" if "val_loss" in curves else None]
         if y is not None and loss is not None and not any(found):
             found.append(_underfitting(curves, np.asarray(y), loss))
@@ -115,7 +117,10 @@ def doctor(history=None, model=None, x=None, y=None, loss=None) -> DoctorReport:
         found.append(_unscaled(x))
         checked.append("input scales")
         if model is not None:
-            found += _units(model, x)
+            units = [d for d in _units(model, x) if d is not None]
+            if units:  # they, not the learning rate, stall the loss
+                found = [d for d in found if d is None or d.kind != "lr_too_low"]
+            found += units
             checked.append("dead and saturated units")
     if model is not None and loss is not None:
         found.append(_mismatch(model, loss, y))
@@ -159,8 +164,10 @@ def _lr_too_high(curves, history, lr) -> Diagnosis | None:
     fix = f"divide the learning rate by 10{_lr_text(lr)}, or scale the inputs"
     if diverged or not np.all(np.isfinite(loss)):
         return Diagnosis(
-            "lr_too_high",
-            f"the loss became NaN/inf: {diverged or loss.tolist()}",
+            "lr_too_high",  # fit's own words, without its hint (the fix below says it)
+            diverged.split("\n")[0].removeprefix("fit: ")
+            if diverged
+            else f"the loss became NaN/inf: {loss.tolist()}",
             fix,
             {"loss": loss.tolist()},
         )
@@ -184,7 +191,8 @@ def _lr_too_high(curves, history, lr) -> Diagnosis | None:
     return None
 
 
-def _lr_too_low(curves, lr) -> Diagnosis | None:
+def _lr_too_low(curves, optimizer) -> Diagnosis | None:
+    lr = getattr(optimizer, "lr", None)
     loss = curves["loss"]
     if len(loss) < 3 or loss[0] <= 1e-6:
         return None
@@ -195,7 +203,8 @@ def _lr_too_low(curves, lr) -> Diagnosis | None:
         "lr_too_low",
         f"the loss barely moves: {num(loss[0])} → {num(loss[-1])} ({drop:.1%}) "
         f"in {len(loss)} epochs",
-        f"multiply the learning rate by 10{_lr_text(lr)}, or use Adam",
+        f"multiply the learning rate by 10{_lr_text(lr)}"
+        + ("" if type(optimizer).__name__ == "Adam" else ", or use Adam"),
         {"first": loss[0], "last": loss[-1], "relative_drop": drop},
     )
 

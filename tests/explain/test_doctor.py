@@ -59,7 +59,10 @@ def test_lr_too_high_from_a_nan_loss():
     with pytest.warns(RuntimeWarning):
         history = model.fit(x, y, epochs=20, batch_size=8, verbose=0, seed=0)
     d = gn.doctor(history=history, model=model)["lr_too_high"]
-    assert "NaN" in d.finding
+    assert d.finding.startswith("training diverged: the loss became")  # fit's words, once
+    assert "hint" not in d.finding and "divide the learning rate by 10 (now lr=50)" in d.fix
+    nan = gn.doctor(history={"loss": [1.0, 4.0, float("nan")]})["lr_too_high"]
+    assert nan.finding == "the loss became NaN/inf: [1.0, 4.0, nan]"
 
 
 def test_lr_too_low(circles):
@@ -101,6 +104,17 @@ def test_dead_relus(circles):
     assert "LeakyReLU" in d.fix
 
 
+def test_a_loss_stalled_by_dead_relus_is_not_blamed_on_the_learning_rate(circles):
+    x, y = circles
+    model = mlp(act=gn.nn.ReLU)
+    model[0].b.data[:] = -50.0  # every hidden unit starts (and stays) off
+    history = trained(model, x, y, gn.optim.Adam(lr=1e-3), 3)
+    assert gn.doctor(history=history, model=model).kinds == ["lr_too_low"]  # curves only
+    assert "or use Adam" not in gn.doctor(history=history, model=model)["lr_too_low"].fix
+    report = gn.doctor(history=history, model=model, x=x, y=y)
+    assert report.kinds == ["dead_relus"] and "layer 1: 100%" in report["dead_relus"].finding
+
+
 def test_saturated_tanh(circles):
     x, _ = circles
     d = gn.doctor(model=mlp(), x=x * 100)["saturated_units"]
@@ -139,6 +153,7 @@ def test_underfitting_of_a_linear_model_on_circles(circles):
         ((gn.nn.Softmax(),), gn.losses.CrossEntropy(from_logits=True), None, "applies softmax"),
         ((gn.nn.Sigmoid(),), "mse", np.array([[0, 1]] * 3), "binary_cross_entropy"),
         ((), gn.losses.CrossEntropy(from_logits=False), None, "raw scores"),
+        ((gn.nn.Sigmoid(),), gn.losses.BinaryCrossEntropy(from_logits=True), None, "again"),
     ],
 )
 def test_mismatched_output_and_loss(last, loss, y, words):
