@@ -5,6 +5,12 @@ task, "is the digit odd?", has only 30 labelled examples. Fine-tuning keeps the 
 first layer (frozen: its features of handwriting stay as they are) and trains a new output
 layer on the 30 examples; the same network trained from scratch on them, at the same
 learning rate, is the comparison.
+
+With the full sizes the fine-tuned network reaches 83.0% on 2,000 test digits against 78.3%
+from scratch; on four other sets of 30 examples (rows 7,000…10,000) it won by 5 to 8
+points each time (79–84% against 71–78%). With GLASSNET_SMOKE=1 the "pretrained" layer
+has seen 300 digits for one epoch, and scratch training wins: the features must be good
+before they are worth keeping.
 """
 
 import numpy as np
