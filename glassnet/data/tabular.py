@@ -59,22 +59,29 @@ def _column_index(header: list[str], key, where: str) -> int:
     )
 
 
-def _to_floats(cells: list[list[str]], names: list[str], where: str) -> np.ndarray:
-    """Parse text cells to float64 with NaN for missing ones; name the first bad cell."""
+def _to_floats(cells: list[list[str]], names: list[str], na: str, where: str) -> np.ndarray:
+    """Parse text cells to float64 with NaN for missing ones. Text that is not a number
+    raises a DataError naming its row and column, or, when the caller chose an ``na``
+    policy other than "raise", counts as missing too."""
     table = np.array(cells, dtype=object)
     missing = np.vectorize(lambda s: s.strip().lower() in MISSING, otypes=[bool])(table)
     table[missing] = "nan"
     try:
         return table.astype(np.float64)
     except ValueError:
-        r, c = next((r, c) for (r, c), cell in np.ndenumerate(table) if not _is_number(cell))
+        text = ~np.vectorize(_is_number, otypes=[bool])(table)
+    if na != "raise":
+        table[text] = "nan"
+        return table.astype(np.float64)
+    r, c = (int(i) for i in np.argwhere(text)[0])
     raise DataError(
         message(
             where,
             f"non-numeric value in row {r + 2}, column {names[c]!r}",
             repr(table[r, c]),
             "a number or an empty cell",
-            "encode text columns as numbers first, or leave the column out with features=[...]",
+            "encode text columns as numbers, leave the column out with features=[...], or "
+            "pass na='drop' or na='mean' to treat such cells as missing",
         )
     )
 
@@ -131,12 +138,11 @@ def load_csv(
     0-based index; ``features=None`` takes every column except the target, in file order.
     Rows are numbered as in a spreadsheet: the header is row 1.
 
-    Missing cells (empty, NA, N/A, NaN, null, None, ?) in the chosen columns follow ``na``:
-    ``"raise"`` (default) raises a DataError naming the row and column; ``"drop"`` drops
-    rows with any missing cell; ``"mean"`` fills each missing cell with its column's mean
-    over the rows present (computed on the whole file: to keep test rows out of it, split
-    first and impute yourself). Text that is not a number always raises, naming its row
-    and column.
+    Missing cells (empty, NA, N/A, NaN, null, None, ?) and text that is not a number in
+    the chosen columns follow ``na``: ``"raise"`` (default) raises a DataError naming the
+    row and column; ``"drop"`` drops rows with any such cell; ``"mean"`` fills each with
+    its column's mean over the rows present (computed on the whole file: to keep test rows
+    out of it, split first and impute yourself).
     """
     path = Path(path)
     where = f"load_csv({str(path)!r})"
@@ -156,7 +162,7 @@ def load_csv(
         )
     cols = x_cols + ([] if y_col is None else [y_col])
     names = [header[i] for i in cols]
-    values = _to_floats([[row[i] for i in cols] for row in rows], names, where)
+    values = _to_floats([[row[i] for i in cols] for row in rows], names, na, where)
     values = _handle_missing(values, names, na, where).astype(dtype)
     x = values[:, : len(x_cols)]
     y = None if y_col is None else values[:, -1].copy()

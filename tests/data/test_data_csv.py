@@ -82,13 +82,25 @@ def test_drop_removing_everything_and_empty_mean_column(table):
 
 def test_non_numeric_value_raises_with_row_and_column(table):
     path = table("a,colour,y\n1,2,3\n4,red,6\n")
-    for na in ("raise", "drop", "mean"):
-        with pytest.raises(
-            DataError, match=r"non-numeric value in row 3, column 'colour'. Got 'red'"
-        ):
-            load_csv(path, target="y", na=na)
+    with pytest.raises(
+        DataError,
+        match=r"(?s)non-numeric value in row 3, column 'colour'. Got 'red'.*na='drop'",
+    ):
+        load_csv(path, target="y")
     x, _, _ = load_csv(path, target="y", features=["a"])
     assert x.ravel().tolist() == [1, 4]
+
+
+def test_non_numeric_values_follow_the_callers_na_choice(table):
+    path = table("a,b,y\n1,2,3\n4,red,6\n7,8,?\n10,12..5,1\n")
+    x, y, _ = load_csv(path, target="y", na="drop")
+    np.testing.assert_array_equal(x, [[1, 2]])
+    np.testing.assert_array_equal(y, [3])
+    x, y, _ = load_csv(path, target="y", na="mean")
+    np.testing.assert_allclose(x[:, 1], [2, 5, 8, 5])  # 'red' and '12..5' → mean of 2 and 8
+    np.testing.assert_allclose(y, [3, 6, 10 / 3, 1])
+    with pytest.raises(DataError, match="column 'b' has no values to average"):
+        load_csv(table("b,y\nred,1\nblue,2\n", "text.csv"), target="y", na="mean")
 
 
 def test_ragged_row(table):
