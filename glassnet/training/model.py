@@ -192,7 +192,7 @@ class Model(Module):
         """One update on one batch: forward, loss, backward, optimizer step.
 
         Returns the batch loss and the outputs. A non-finite loss skips the update (the
-        NaN guard then stops training), so NaN never reaches the weights from here.
+        NaN guard then stops training): a NaN or infinite loss never moves the weights.
         """
         self.optimizer.zero_grad()  # the bound parameters: every trainable one
         with np.errstate(over="ignore", invalid="ignore"):  # the NaN guard explains instead
