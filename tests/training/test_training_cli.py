@@ -35,7 +35,12 @@ def test_train_on_a_synthetic_set_saves_model_plot_and_preprocessing(tmp_path, c
     assert (out / "history.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     model = gn.load_model(out / "model.gn")
     assert [m.name for m in model.metrics] == ["accuracy"] and model.optimizer.lr == 0.01
-    assert float(text.split("Test accuracy: ")[1].split("%")[0]) > 80
+    accuracy = float(text.split("Test accuracy: ")[1].split("%")[0])
+    assert accuracy > 80
+    assert cli.main(["evaluate", str(out / "model.gn"), "--dataset", "xor"]) == 0
+    scores = dict(line.split(": ") for line in capsys.readouterr().out.splitlines())
+    assert set(scores) == {"loss", "accuracy"}  # the same test rows as train reported
+    assert float(scores["accuracy"]) * 100 == pytest.approx(accuracy, abs=0.01)
 
 
 def test_regression_csv_then_evaluate_predict_and_summary(tmp_path, capsys):
