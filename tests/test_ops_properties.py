@@ -8,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
-from optable import OPS, OpCase, sample
+from optable import OPS, check_torch_parity
 
 import glassnet as gn
 
@@ -17,25 +17,11 @@ MATMUL = next(c for c in OPS if c.op == "matmul")
 PAIRS = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=3)
 
 
-def _check_against_torch(case: OpCase, shapes, seed: int) -> None:
-    arrays = sample(case, shapes, seed)
-    xs = [gn.tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
-    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
-    y, ty = case.fn(*xs), case.twin(*ts)
-    grad_y = np.random.default_rng(seed).standard_normal(y.shape)
-    y.backward(grad_y)
-    ty.backward(torch.from_numpy(grad_y))
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-10, atol=1e-12)
-    for x, t in zip(xs, ts):
-        assert x.grad.shape == x.shape and x.grad.dtype == np.float64
-        np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-10, atol=1e-12)
-
-
 @pytest.mark.parametrize("case", BROADCASTING, ids=repr)
 @settings(max_examples=25, deadline=None)
 @given(shapes=PAIRS, seed=st.integers(0, 2**16))
 def test_binary_op_gradients_have_input_shapes_and_match_torch(case, shapes, seed):
-    _check_against_torch(case, shapes.input_shapes, seed)
+    check_torch_parity(case, shapes.input_shapes, seed)
 
 
 @settings(max_examples=40, deadline=None)
@@ -44,7 +30,7 @@ def test_binary_op_gradients_have_input_shapes_and_match_torch(case, shapes, see
     seed=st.integers(0, 2**16),
 )
 def test_matmul_with_broadcast_batches_matches_torch(shapes, seed):
-    _check_against_torch(MATMUL, shapes.input_shapes, seed)
+    check_torch_parity(MATMUL, shapes.input_shapes, seed)
 
 
 REDUCTIONS = {

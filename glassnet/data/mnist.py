@@ -16,7 +16,7 @@ import numpy as np
 from glassnet.data.idx import load_idx, parse_idx
 from glassnet.errors import DataError, message
 
-__all__ = ["MNIST_SHA256", "bundled_path", "load_mnist"]
+__all__ = ["MNIST_SHA256", "bundled_path", "load_mnist", "verified_bytes"]
 
 BUNDLED = Path(__file__).resolve().parent / "bundled"
 
@@ -44,14 +44,14 @@ def bundled_path(*parts: str) -> Path:
     return BUNDLED.joinpath(*parts)
 
 
-def _verified_bytes(path: Path, sha256: str) -> bytes:
+def verified_bytes(path: Path, sha256: str, where: str) -> bytes:
     """Read a bundled file and check its SHA-256 before anything decodes it."""
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     if digest != sha256:
         raise DataError(
             message(
-                f"load_mnist({path.name!r})",
+                where,
                 "the bundled file is corrupt (checksum mismatch)",
                 f"sha256 {digest}",
                 sha256,
@@ -110,9 +110,10 @@ def load_mnist(
     """
     if path is None:
         folder = bundled_path("mnist")
+        files = [f"{stem}.gz" for stem in _STEMS + _TEST_STEMS]
         arrays = [
-            parse_idx(_verified_bytes(folder / f"{s}.gz", MNIST_SHA256[f"{s}.gz"]), f"{s}.gz")
-            for s in _STEMS + _TEST_STEMS
+            parse_idx(verified_bytes(folder / f, MNIST_SHA256[f], f"load_mnist({f!r})"), f)
+            for f in files
         ]
         name = ""
     else:

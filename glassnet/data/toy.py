@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from glassnet.data.mnist import bundled_path
+from glassnet.data.mnist import bundled_path, verified_bytes
 from glassnet.data.tabular import load_csv
-from glassnet.errors import DataError, message
 
 __all__ = [
     "BankTransactions",
@@ -33,17 +31,7 @@ def load_hourly_wages(dtype=np.float32) -> tuple[np.ndarray, np.ndarray, list[st
     is checked on load.
     """
     path = bundled_path("hourly_wages", "hourly_wages.csv")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != HOURLY_WAGES_SHA256:
-        raise DataError(
-            message(
-                "load_hourly_wages",
-                "the bundled file is corrupt (checksum mismatch)",
-                f"sha256 {digest}",
-                HOURLY_WAGES_SHA256,
-                "reinstall glassnet",
-            )
-        )
+    verified_bytes(path, HOURLY_WAGES_SHA256, "load_hourly_wages")
     return load_csv(path, target="wage_per_hour", dtype=dtype)
 
 

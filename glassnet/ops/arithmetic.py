@@ -210,16 +210,18 @@ class Maximum(Function):
     Notes:     a tie splits the gradient evenly between a and b (as PyTorch does).
     """
 
+    pick, wins = staticmethod(np.maximum), staticmethod(np.greater)
+
     def forward(self, a, b):
-        self.share = _tie_share(a > b, a == b, np.result_type(a, b))
-        return np.maximum(a, b)
+        self.share = _tie_share(self.wins(a, b), a == b, np.result_type(a, b))
+        return self.pick(a, b)
 
     def backward(self, grad_y):
         grad_a = (grad_y * self.share).astype(grad_y.dtype, copy=False)
         return grad_a, grad_y - grad_a
 
 
-class Minimum(Function):
+class Minimum(Maximum):
     """Elementwise minimum of two tensors.
 
     Forward:   y = min(a, b)
@@ -228,13 +230,7 @@ class Minimum(Function):
     Notes:     a tie splits the gradient evenly between a and b (as PyTorch does).
     """
 
-    def forward(self, a, b):
-        self.share = _tie_share(a < b, a == b, np.result_type(a, b))
-        return np.minimum(a, b)
-
-    def backward(self, grad_y):
-        grad_a = (grad_y * self.share).astype(grad_y.dtype, copy=False)
-        return grad_a, grad_y - grad_a
+    pick, wins = staticmethod(np.minimum), staticmethod(np.less)
 
 
 class Clip(Function):
