@@ -59,9 +59,6 @@ def test_fine_tuning_beats_training_from_scratch_on_500_images():
     tuned = np.mean([r["accuracy"] for r in results["fine-tuned"]])
     scratch = np.mean([r["accuracy"] for r in results["from scratch"]])
     assert tuned > 0.88 and tuned > scratch + 0.05, (tuned, scratch)
-    assert sum(r["seconds"] for r in results["fine-tuned"]) < sum(
-        r["seconds"] for r in results["from scratch"]
-    )
 
 
 def test_layer_trainable_false_freezes_one_layer_through_fit():
