@@ -62,6 +62,12 @@ def test_stratified_split_keeps_class_shares(rng):
     assert np.bincount(y_te.argmax(axis=1)).tolist() == [18, 9, 3]
 
 
+def test_stratified_validation_split_keeps_class_shares():
+    y = np.repeat([0, 1], [80, 20])
+    _, _, y_tr, y_val = train_val_split(np.zeros((100, 1)), y, val_size=0.25, stratify=True)
+    assert np.bincount(y_val).tolist() == [20, 5] and np.bincount(y_tr).tolist() == [60, 15]
+
+
 def test_stratified_split_with_uneven_shares_is_exact():
     y = np.array([0] * 7 + [1] * 5 + [2] * 3)
     _, _, y_tr, y_te = train_test_split(np.zeros((15, 1)), y, test_size=4, seed=0, stratify=True)
