@@ -40,7 +40,11 @@ stop = gn.callbacks.EarlyStopping(monitor="val_loss", patience=10, restore_best_
 short = model.fit(
     x, y, epochs=60, batch_size=None, validation_data=(x_val, y_val), callbacks=[stop], verbose=0
 )
-print(f"stopped after {len(short['loss'])} epochs; validation:", model.evaluate(x_val, y_val))
+scores = model.evaluate(x_val, y_val)
+print(
+    f"stopped after {len(short['loss'])} epochs, weights of epoch {stop.best_epoch + 1} kept: "
+    f"val_loss {scores['loss']:.4f}, val_accuracy {scores['accuracy']:.1%}"
+)
 
 fig = gn.plot.history(history, figure("09_overfitting.png"))
 print("overfitting onset marked at epoch", fig.glassnet_onset, "→ figure:", fig.glassnet_path)

@@ -9,7 +9,7 @@ from glassnet.diagnostics import overfitting_onset
 from glassnet.errors import ConfigError, message
 from glassnet.plot._figure import curve, epoch_axis, finish, new_figure
 
-__all__ = ["history", "loss_curves", "lr_sweep"]
+__all__ = ["history", "loss_curves", "lr_sweep", "sweep_verdicts"]
 
 
 def _table(history) -> dict:
@@ -82,17 +82,16 @@ def loss_curves(curves: dict, path=None, title: str = "Loss per epoch", log: boo
 
 
 def lr_sweep(curves: dict, path=None, title: str = "Learning-rate sweep"):
-    """Loss curves for several learning rates ({lr: per-epoch losses}), each labelled
-    "too small" (loss down < 5%), "diverged" (rising or NaN) or "good". A diverged curve is
-    drawn up to its last finite value and the y-axis is capped at 3× the first loss so the
-    others stay readable. The verdicts are kept in ``fig.glassnet_verdicts``."""
+    """Loss curves for several learning rates ({lr: per-epoch losses}), each labelled by
+    :func:`sweep_verdicts` ("too small", "good", "too large" or "diverged"). A diverged curve
+    is drawn up to its last finite value and the y-axis is capped at 3× the first loss so
+    the others stay readable. The verdicts are kept in ``fig.glassnet_verdicts``."""
     fig, ax = new_figure()
-    verdicts = {}
+    arrays = {lr: curve(values, "plot.lr_sweep", f"lr={lr}") for lr, values in curves.items()}
+    verdicts = sweep_verdicts(arrays)
     top = 0.0
-    for lr, values in sorted(curves.items()):
-        y = curve(values, "plot.lr_sweep", f"lr={lr}")
+    for lr, y in sorted(arrays.items()):
         finite = y[: np.argmax(~np.isfinite(y))] if not np.all(np.isfinite(y)) else y
-        verdicts[lr] = _verdict(y)
         ax.plot(
             np.arange(1, len(finite) + 1), finite, marker=".", label=f"lr={lr:g}: {verdicts[lr]}"
         )
@@ -106,7 +105,26 @@ def lr_sweep(curves: dict, path=None, title: str = "Learning-rate sweep"):
     return finish(fig, path, title)
 
 
-def _verdict(y: np.ndarray) -> str:
-    if not np.all(np.isfinite(y)) or y[-1] > y[0]:
-        return "diverged"
-    return "too small" if (y[0] - y[-1]) < 0.05 * abs(y[0]) else "good"
+def sweep_verdicts(curves: dict) -> dict:
+    """{lr: verdict} for per-epoch loss curves of one problem at several learning rates.
+
+    "diverged": the loss ends above where it started, or becomes NaN/inf. The others are
+    judged against the lowest final loss L*: within 2·L* is "good"; a worse curve is "too
+    small" when its rate is below the best one's and "too large" above it. A loss that fell
+    by less than 5% is "too small" in any case (a sweep of one rate can still say so).
+    """
+    y = {lr: np.asarray(v, dtype=np.float64) for lr, v in curves.items()}
+    diverged = {lr for lr, v in y.items() if not np.all(np.isfinite(v)) or v[-1] > v[0]}
+    finals = {lr: v[-1] for lr, v in y.items() if lr not in diverged}
+    best = min(finals, key=finals.get) if finals else None
+    verdicts = {}
+    for lr, v in y.items():
+        if lr in diverged:
+            verdicts[lr] = "diverged"
+        elif (v[0] - v[-1]) < 0.05 * abs(v[0]):
+            verdicts[lr] = "too small"
+        elif finals[lr] <= 2 * finals[best]:
+            verdicts[lr] = "good"
+        else:
+            verdicts[lr] = "too small" if lr < best else "too large"
+    return verdicts

@@ -83,6 +83,22 @@ def test_lr_sweep_labels_too_small_good_and_diverged(tmp_path):
     assert "diverged" in lines[2].get_label()
 
 
+def test_lr_sweep_judges_each_rate_against_the_best_one():
+    from glassnet.plot.training import sweep_verdicts
+
+    curves = {  # 1e-3 falls 7%: slow next to 0.1, which ends 40× lower
+        1e-3: [5.9, 5.7, 5.5],
+        0.1: [5.9, 1.0, 0.14],
+        0.3: [5.9, 0.8, 0.2],  # within 2× of the best: also good
+        0.9: [5.9, 4.0, 3.0],  # fell, but far above the best, at a larger rate
+    }
+    assert sweep_verdicts(curves) == {
+        1e-3: "too small", 0.1: "good", 0.3: "good", 0.9: "too large"
+    }  # fmt: skip
+    assert sweep_verdicts({0.01: [1.0, 0.99]}) == {0.01: "too small"}
+    assert sweep_verdicts({5.0: [1.0, float("inf")]}) == {5.0: "diverged"}
+
+
 def test_surface_2d_path_is_gradient_descent_on_the_bowl(tmp_path):
     fig = gn.plot.surface_2d(path=tmp_path / "bowl.png", start=(4.0, -3.0), lr=0.1, steps=10)
     assert is_png(tmp_path / "bowl.png")
