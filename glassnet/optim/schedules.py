@@ -69,7 +69,7 @@ class StepLR(Schedule):
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
-        if not isinstance(step_size, int) or step_size < 1:
+        if type(step_size) is not int or step_size < 1:
             raise ConfigError(
                 message("StepLR", "step_size must be a positive int", repr(step_size), "≥ 1")
             )
@@ -102,7 +102,7 @@ class CosineAnnealingLR(Schedule):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0):  # noqa: N803
-        if not isinstance(T_max, int) or T_max < 1:
+        if type(T_max) is not int or T_max < 1:
             raise ConfigError(
                 message("CosineAnnealingLR", "T_max must be a positive int", repr(T_max), "≥ 1")
             )
@@ -151,7 +151,7 @@ class ReduceLROnPlateau(Schedule):
                     message(where, f"unknown {name}", repr(value), " or ".join(map(repr, allowed)))
                 )
         for name, value in (("patience", patience), ("cooldown", cooldown)):
-            if not isinstance(value, int) or value < 0:
+            if type(value) is not int or value < 0:
                 raise ConfigError(
                     message(where, f"{name} must be an int ≥ 0", repr(value), "0, 1, 2, ...")
                 )

@@ -157,7 +157,7 @@ class EarlyStopping(Callback):
         mode: str = "auto",
         restore_best_weights: bool = False,
     ):
-        if not isinstance(patience, int) or patience < 0:
+        if type(patience) is not int or patience < 0:
             raise ConfigError(
                 message("EarlyStopping", "patience must be an int ≥ 0", repr(patience), "≥ 0")
             )

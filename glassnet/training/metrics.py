@@ -71,7 +71,7 @@ class TopKAccuracy:
     """Fraction of samples whose true class is among the k highest-scoring classes."""
 
     def __init__(self, k: int = 5):
-        if not isinstance(k, int) or k < 1:
+        if type(k) is not int or k < 1:
             raise ConfigError(message("TopKAccuracy", "k must be a positive int", repr(k), "≥ 1"))
         self.k = k
         self.name = f"top_{k}_accuracy"

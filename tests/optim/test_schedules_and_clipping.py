@@ -87,6 +87,8 @@ def test_schedule_errors():
         optim.StepLR(0.1, 3)
     with pytest.raises(gn.ConfigError, match="step_size must be a positive int. Got 0"):
         optim.StepLR(opt, 0)
+    with pytest.raises(gn.ConfigError, match="step_size must be a positive int. Got True"):
+        optim.StepLR(opt, True)
     with pytest.raises(gn.ConfigError, match="T_max must be a positive int"):
         optim.CosineAnnealingLR(opt, T_max=2.5)
     with pytest.raises(gn.ConfigError, match="gamma must be a positive number"):
@@ -99,6 +101,8 @@ def test_schedule_errors():
         optim.ReduceLROnPlateau(opt, factor=0.0)
     with pytest.raises(gn.ConfigError, match="patience must be an int ≥ 0. Got -1"):
         optim.ReduceLROnPlateau(opt, patience=-1)
+    with pytest.raises(gn.ConfigError, match="cooldown must be an int ≥ 0. Got 1.0"):
+        optim.ReduceLROnPlateau(opt, cooldown=1.0)
 
 
 def _grads(seed):

@@ -79,5 +79,7 @@ def test_metric_errors():
         metrics.TopKAccuracy()([0], np.zeros((1, 3)))
     with pytest.raises(ConfigError, match="k must be a positive int"):
         metrics.TopKAccuracy(0)
+    with pytest.raises(ConfigError, match="k must be a positive int. Got True"):
+        metrics.TopKAccuracy(True)
     with pytest.raises(ShapeError, match="mae: y_true and y_pred hold different numbers"):
         metrics.mae(np.zeros(4), np.zeros((4, 2)))
