@@ -11,7 +11,7 @@ it measured and one fix.
   whose range is 10× or more smaller, as age in years beside a 0/1 flag; or any |x| ≥ 100,
   as raw 0–255 pixels);
 - from the model run on x: dead ReLUs (units never active) and saturated sigmoid/tanh
-  units (slope below 0.01);
+  units (slope below 0.01 on most inputs);
 - from the model and its loss: a mismatched output/loss pair.
 
 The :class:`Doctor` callback runs the same checks when ``fit`` ends. Epochs are counted
@@ -323,7 +323,7 @@ def _units(model, x: np.ndarray) -> list[Diagnosis]:
                 dead.append((name, _dead_fraction(a)))
             elif isinstance(layer, nn.Sigmoid | nn.Tanh):
                 slope = a * (1 - a) if isinstance(layer, nn.Sigmoid) else 1 - a * a
-                saturated.append((name, float(np.mean(slope < SLOPE_FLOOR))))
+                saturated.append((name, _saturated_fraction(slope)))
     return [_dead(dead), _saturated(saturated)]
 
 
@@ -331,6 +331,16 @@ def _dead_fraction(a: np.ndarray) -> float:
     """The fraction of units that are zero for every sample (a whole channel for images)."""
     units = a.reshape(a.shape[0], a.shape[1], -1) if a.ndim > 2 else a[:, :, None]
     return float(np.mean(np.all(units <= 0, axis=(0, 2))))
+
+
+def _saturated_fraction(slope: np.ndarray) -> float:
+    """The fraction of units whose slope σ′ or tanh′ is below SLOPE_FLOOR on at least half
+    of the samples (its median slope; a whole channel for images)."""
+    units = (
+        slope.reshape(slope.shape[0], slope.shape[1], -1) if slope.ndim > 2 else slope[..., None]
+    )
+    median = np.median(units.transpose(1, 0, 2).reshape(units.shape[1], -1), axis=1)
+    return float(np.mean(median < SLOPE_FLOOR))
 
 
 def _dead(layers: list) -> Diagnosis | None:
@@ -353,7 +363,8 @@ def _saturated(layers: list) -> Diagnosis | None:
     where = ", ".join(f"layer {n}: {f:.0%}" for n, f in bad)
     return Diagnosis(
         "saturated_units",
-        f"sigmoid/tanh values whose slope is below {SLOPE_FLOOR} (they barely learn): {where}",
+        f"sigmoid/tanh units whose slope is below {SLOPE_FLOOR} on most inputs (they barely "
+        f"learn): {where}",
         "scale the inputs (MinMaxScaler), use smaller initial weights, or use ReLU",
         {"saturated_fraction": dict(bad)},
     )

@@ -119,7 +119,17 @@ def test_saturated_tanh(circles):
     x, _ = circles
     d = gn.doctor(model=mlp(), x=x * 100)["saturated_units"]
     assert d.numbers["saturated_fraction"]["1"] > 0.5
-    assert "slope is below 0.01" in d.finding
+    assert "units whose slope is below 0.01 on most inputs" in d.finding
+
+
+def test_saturation_is_counted_per_unit():
+    net = gn.Sequential([gn.nn.Dense(1, 4, use_bias=False), gn.nn.Sigmoid(), gn.nn.Dense(4, 1)])
+    net[0].w.data[:] = [[100.0, 100.0, 0.1, 0.1]]  # units 0, 1 saturate for any |x| ≥ 0.05
+    x = np.linspace(1.0, 2.0, 50)[:, None]
+    d = gn.doctor(model=net, x=x)["saturated_units"]
+    assert d.numbers["saturated_fraction"] == {"1": 0.5} and "layer 1: 50%" in d.finding
+    net[0].w.data[:] = [[100.0, 0.1, 0.1, 0.1]]  # one unit of four: below the 50% limit
+    assert gn.doctor(model=net, x=x).kinds == []
 
 
 def test_overfitting_onset_names_the_epoch():
