@@ -207,6 +207,7 @@ ARITHMETIC = [
         domain=(POSITIVE, (-2.0, 2.0)),
     ),
     OpCase("pow scalar 3", "**", lambda x: x**3),
+    OpCase("pow scalar 5", "**", lambda x: x**5),
     OpCase("pow scalar 2.5", "**", lambda x: x**2.5, domain=POSITIVE),
     OpCase("pow scalar -1", "**", lambda x: x**-1, **AWAY_FROM_ZERO),
     OpCase("rpow python float", "**", lambda x: 2.0**x),
