@@ -36,6 +36,7 @@ class Adagrad(Optimizer):
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
+        clipnorm: float | None = None,
     ):
         self.lr = check_positive("Adagrad", "lr", lr)
         self.lr_decay = check_non_negative("Adagrad", "lr_decay", lr_decay)
@@ -44,7 +45,7 @@ class Adagrad(Optimizer):
             "Adagrad", "initial_accumulator_value", initial_accumulator_value
         )
         self.eps = check_positive("Adagrad", "eps", eps)
-        super().__init__(params)
+        super().__init__(params, clipnorm)
 
     def initial_buffer(self, name: str, w: np.ndarray) -> np.ndarray:
         return np.full_like(w, self.initial_accumulator_value)

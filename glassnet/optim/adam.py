@@ -39,6 +39,7 @@ class Adam(Optimizer):
         beta2: float = 0.999,
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        clipnorm: float | None = None,
     ):
         where = type(self).__name__
         self.lr = check_positive(where, "lr", lr)
@@ -46,7 +47,7 @@ class Adam(Optimizer):
         self.beta2 = check_fraction(where, "beta2", beta2)
         self.eps = check_positive(where, "eps", eps)
         self.weight_decay = check_non_negative(where, "weight_decay", weight_decay)
-        super().__init__(params)
+        super().__init__(params, clipnorm)
 
     def update(self, i: int, w: np.ndarray, grad_w: np.ndarray, t: int) -> None:
         g = self.l2_gradient(i, w, grad_w)
@@ -98,8 +99,9 @@ class AdamW(Adam):
         beta2: float = 0.999,
         eps: float = 1e-8,
         weight_decay: float = 0.01,
+        clipnorm: float | None = None,
     ):
-        super().__init__(params, lr, beta1, beta2, eps, weight_decay)
+        super().__init__(params, lr, beta1, beta2, eps, weight_decay, clipnorm)
 
     def update(self, i: int, w: np.ndarray, grad_w: np.ndarray, t: int) -> None:
         if self.weight_decay:

@@ -33,7 +33,9 @@ class Optimizer:
 
     Parameters are bound at construction (``params=model.parameters()``) or later with
     :meth:`bind` (``Model.compile`` does this). Hyperparameters are plain attributes:
-    a schedule changes ``opt.lr`` between steps.
+    a schedule changes ``opt.lr`` between steps. ``clipnorm`` (as in Keras) rescales all
+    gradients together to a global 2-norm of at most ``clipnorm`` before each update
+    (see :func:`glassnet.optim.clip_grad_norm`); None leaves them alone.
     """
 
     name = "optimizer"
@@ -41,7 +43,10 @@ class Optimizer:
     buffer_names: tuple[str, ...] = ()
     scratch_count = 1
 
-    def __init__(self, params=None):
+    def __init__(self, params=None, clipnorm: float | None = None):
+        if clipnorm is not None:
+            clipnorm = check_positive(type(self).__name__, "clipnorm", clipnorm)
+        self.clipnorm = clipnorm
         self.params: list[Tensor] = []
         self.buffers: dict[str, list[np.ndarray]] = {n: [] for n in self.buffer_names}
         self.scratch: list[list[np.ndarray]] = []
@@ -108,6 +113,10 @@ class Optimizer:
                     "or let model.compile(optimizer=...) bind them",
                 )
             )
+        if self.clipnorm is not None:
+            from glassnet.optim.clip import clip_grad_norm  # clip builds on this module
+
+            clip_grad_norm([p for p in self.params if p.requires_grad], self.clipnorm)
         self.iterations += 1
         for i, p in enumerate(self.params):
             if p.grad is None or not p.requires_grad:
@@ -131,7 +140,10 @@ class Optimizer:
     # ---- state --------------------------------------------------------------------------
     def get_config(self) -> dict:
         """The hyperparameters as a plain dict: ``type(opt)(**opt.get_config())`` rebuilds it."""
-        return {n: getattr(self, n) for n in self.hyperparameter_names}
+        config = {n: getattr(self, n) for n in self.hyperparameter_names}
+        if self.clipnorm is not None:
+            config["clipnorm"] = self.clipnorm
+        return config
 
     def state_dict(self) -> dict:
         """Everything needed to continue training exactly, as plain data (no pickle needed).

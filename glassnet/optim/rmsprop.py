@@ -39,6 +39,7 @@ class RMSprop(Optimizer):
         momentum: float = 0.0,
         centered: bool = False,
         weight_decay: float = 0.0,
+        clipnorm: float | None = None,
     ):
         self.lr = check_positive("RMSprop", "lr", lr)
         self.rho = check_fraction("RMSprop", "rho", rho)
@@ -46,7 +47,7 @@ class RMSprop(Optimizer):
         self.momentum = check_non_negative("RMSprop", "momentum", momentum)
         self.weight_decay = check_non_negative("RMSprop", "weight_decay", weight_decay)
         self.centered = bool(centered)
-        super().__init__(params)
+        super().__init__(params, clipnorm)
 
     @property
     def buffer_names(self) -> tuple[str, ...]:

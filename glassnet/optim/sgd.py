@@ -36,6 +36,7 @@ class SGD(Optimizer):
         momentum: float = 0.0,
         nesterov: bool = False,
         weight_decay: float = 0.0,
+        clipnorm: float | None = None,
     ):
         self.lr = check_positive("SGD", "lr", lr)
         self.momentum = check_non_negative("SGD", "momentum", momentum)
@@ -51,7 +52,7 @@ class SGD(Optimizer):
                     "e.g. SGD(lr=0.01, momentum=0.9, nesterov=True)",
                 )
             )
-        super().__init__(params)
+        super().__init__(params, clipnorm)
 
     @property
     def buffer_names(self) -> tuple[str, ...]:
