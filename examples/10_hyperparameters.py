@@ -1,8 +1,9 @@
 """10. Hyperparameters: the knobs set before training (learning rate, layer sizes, epochs).
 
 Random search draws each trial's settings at random from ranges (a log scale for the
-learning rate), trains, and keeps the best by validation loss. The best model's decision
-boundary on the two-circles problem is drawn.
+learning rate), trains, and keeps the best by validation loss. The validation loss is
+drawn against each hyperparameter, and the best model's decision boundary on the
+two-circles problem.
 """
 
 from _walkthrough import figure, section, size
@@ -36,9 +37,12 @@ result = gn.tune.random_search(
     seed=0,
 )
 print(result)
-print("best:", result.best_params)
-
 best = result.best_params
+score = result.best_record["best"]
+print(f"best: lr={best['lr']:.3g}, hidden={best['hidden']} (val_loss {score:.4f})")
+fig = gn.plot.search(result, figure("10_search.png"))
+print("the validation loss against each hyperparameter → figure:", fig.glassnet_path)
+
 title = f"Best of the search: lr={best['lr']:.3g}, {best['hidden']} hidden units"
 fig = gn.plot.decision_boundary(
     result.best_model, x, y, figure("10_hyperparameters.png"), title=title

@@ -30,7 +30,7 @@ def _positions(dist, values: list) -> tuple[np.ndarray, list | None]:
 
 
 def _panel(ax, name: str, dist, result: SearchResult) -> None:
-    from matplotlib.ticker import NullFormatter
+    from matplotlib.ticker import MaxNLocator, NullFormatter
 
     ok = [r for r in result.records if r["status"] == "ok" and r["best"] is not None]
     x_ok, labels = _positions(dist, [r["params"][name] for r in ok])
@@ -50,14 +50,18 @@ def _panel(ax, name: str, dist, result: SearchResult) -> None:
     if labels is not None:
         ax.set_xticks(range(len(labels)), labels)
         ax.set_xlim(-0.5, len(labels) - 0.5)
-    elif isinstance(dist, IntUniform):
-        ax.set_xticks(range(dist.low, dist.high + 1))
+    elif isinstance(dist, IntUniform):  # whole numbers only; every one when they are few
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=min(dist.high - dist.low, 10)))
         ax.set_xlim(dist.low - 0.5, dist.high + 0.5)
-    else:  # the whole searched range, so that crosses outside the dots' range show too
+    else:  # the whole searched range (and 3% more each side, so an end point shows whole)
         if dist.log_scale:
             ax.set_xscale("log")
             ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_xlim(dist.low, dist.high)
+            pad = (dist.high / dist.low) ** 0.03
+            ax.set_xlim(dist.low / pad, dist.high * pad)
+        else:
+            pad = 0.03 * (dist.high - dist.low)
+            ax.set_xlim(dist.low - pad, dist.high + pad)
     values = np.array([r["best"] for r in ok], float)
     if values.size and values.min() > 0 and values.max() / values.min() > 100:
         ax.set_yscale("log")
