@@ -104,9 +104,9 @@ def doctor(history=None, model=None, x=None, y=None, loss=None) -> DoctorReport:
     found: list[Diagnosis | None] = []
     checked: list[str] = []
     if "loss" in curves:
-        lr = _learning_rate(model)
-        high = _lr_too_high(curves, history, lr)
-        low = None if high else _lr_too_low(curves, getattr(model, "optimizer", None))
+        optimizer = getattr(model, "optimizer", None)
+        high = _lr_too_high(curves, history, getattr(optimizer, "lr", None))
+        low = None if high else _lr_too_low(curves, optimizer)
         found += [high, low, _overfitting(curves)]
         checked += ["learning rate", "overfitting" if "val_loss" in curves else None]
         if y is not None and loss is not None and not any(found):
@@ -148,10 +148,6 @@ def _curves(history) -> dict[str, np.ndarray]:
         return {}
     table = history.history if hasattr(history, "history") else history
     return {k: np.asarray(v, dtype=np.float64) for k, v in table.items() if len(v)}
-
-
-def _learning_rate(model) -> float | None:
-    return getattr(getattr(model, "optimizer", None), "lr", None)
 
 
 def _lr_text(lr) -> str:
@@ -324,7 +320,7 @@ def _units(model, x: np.ndarray) -> list[Diagnosis]:
             elif isinstance(layer, nn.Sigmoid | nn.Tanh):
                 slope = a * (1 - a) if isinstance(layer, nn.Sigmoid) else 1 - a * a
                 saturated.append((name, _saturated_fraction(slope)))
-    return [_dead(dead), _saturated(saturated)]
+    return [_unit_finding("dead", dead), _unit_finding("saturated", saturated)]
 
 
 def _dead_fraction(a: np.ndarray) -> float:
@@ -343,31 +339,24 @@ def _saturated_fraction(slope: np.ndarray) -> float:
     return float(np.mean(median < SLOPE_FLOOR))
 
 
-def _dead(layers: list) -> Diagnosis | None:
-    bad = [(n, f) for n, f in layers if f >= LIMITS["dead"]]
-    if not bad:
-        return None
-    where = ", ".join(f"layer {n}: {f:.0%}" for n, f in bad)
-    return Diagnosis(
-        "dead_relus",
-        f"ReLU units that never fire on these inputs: {where}",
-        "lower the learning rate, use init='he_normal', or switch to LeakyReLU",
-        {"dead_fraction": dict(bad)},
-    )
+_UNIT_FINDINGS = {  # kind: (the words before the per-layer fractions, the fix)
+    "dead": ("ReLU units that never fire on these inputs",
+             "lower the learning rate, use init='he_normal', or switch to LeakyReLU"),
+    "saturated": (f"sigmoid/tanh units whose slope is below {SLOPE_FLOOR} on most inputs "
+                  "(they barely learn)",
+                  "scale the inputs (MinMaxScaler), use smaller initial weights, or use ReLU"),
+}  # fmt: skip
 
 
-def _saturated(layers: list) -> Diagnosis | None:
-    bad = [(n, f) for n, f in layers if f >= LIMITS["saturated"]]
+def _unit_finding(kind: str, layers: list) -> Diagnosis | None:
+    """The "dead_relus" or "saturated_units" diagnosis of the layers at or over the limit."""
+    bad = [(n, f) for n, f in layers if f >= LIMITS[kind]]
     if not bad:
         return None
+    words, fix = _UNIT_FINDINGS[kind]
     where = ", ".join(f"layer {n}: {f:.0%}" for n, f in bad)
-    return Diagnosis(
-        "saturated_units",
-        f"sigmoid/tanh units whose slope is below {SLOPE_FLOOR} on most inputs (they barely "
-        f"learn): {where}",
-        "scale the inputs (MinMaxScaler), use smaller initial weights, or use ReLU",
-        {"saturated_fraction": dict(bad)},
-    )
+    name = "dead_relus" if kind == "dead" else "saturated_units"
+    return Diagnosis(name, f"{words}: {where}", fix, {f"{kind}_fraction": dict(bad)})
 
 
 # ---- the output layer and the loss ----------------------------------------------------------
