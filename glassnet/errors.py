@@ -11,6 +11,8 @@ Every message follows one template so that users learn to read it once:
 
 from __future__ import annotations
 
+import operator
+
 __all__ = [
     "GlassnetError",
     "ShapeError",
@@ -88,6 +90,13 @@ def check_axis(axis: int, ndim: int, where: str) -> int:
     >>> check_axis(-1, 3, "sum")
     2
     """
+    if isinstance(axis, bool) or not hasattr(type(axis), "__index__"):  # 1.5 is not axis 1
+        raise ShapeError(
+            message(
+                where, "an axis must be an integer", f"axis={axis!r}", "an int such as 0 or -1"
+            )
+        )
+    axis = operator.index(axis)
     if not -ndim <= axis < ndim:
         raise ShapeError(
             message(
@@ -97,4 +106,4 @@ def check_axis(axis: int, ndim: int, where: str) -> int:
                 f"an axis in [{-ndim}, {ndim})" if ndim else "no axis (the tensor is a scalar)",
             )
         )
-    return int(axis) % ndim
+    return axis % ndim

@@ -123,6 +123,21 @@ def test_axis_out_of_range(call, pattern):
 
 def test_check_axis_normalises_negative_axes():
     assert check_axis(-1, 3, "sum") == 2 and check_axis(0, 1, "sum") == 0
+    assert check_axis(np.int64(1), 2, "sum") == 1
+
+
+@pytest.mark.parametrize(
+    "call, pattern",
+    [
+        (lambda: x23.sum(axis=1.5), r"Sum: an axis must be an integer. Got axis=1.5"),
+        (lambda: x23.mean(axis=(0, 1.0)), r"Mean: an axis must be an integer. Got axis=1.0"),
+        (lambda: x23.softmax(axis=True), r"softmax: an axis must be an integer. Got axis=True"),
+        (lambda: x23.swapaxes(0, "1"), r"swapaxes: an axis must be an integer. Got axis='1'"),
+    ],
+)
+def test_an_axis_must_be_an_integer(call, pattern):
+    with pytest.raises(gn.ShapeError, match=pattern):
+        call()
 
 
 def test_shape_op_errors():
@@ -182,6 +197,11 @@ def test_item_needs_one_element():
 def test_astype_refuses_non_numeric_dtypes():
     with pytest.raises(gn.DTypeError, match=r"astype: dtype must be numeric. Got dtype <U5"):
         x23.astype("U5")
+
+
+def test_clip_bounds_must_be_numbers():
+    with pytest.raises(gn.DTypeError, match=r"clip: high must be a number. Got high='1'"):
+        x23.clip(0.0, "1")
 
 
 def test_non_numeric_exponent_is_a_dtype_error():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.errors import ShapeError, check_axis, fmt_shape, message
+from glassnet.errors import DTypeError, ShapeError, check_axis, fmt_shape, message
 from glassnet.ops import activation, arithmetic, linalg, reduce
 from glassnet.ops.shape import (
     broadcast_to,
@@ -149,6 +149,13 @@ def minimum(a, b) -> Tensor:
 
 def clip(x, low=None, high=None) -> Tensor:
     """Clamp x into [low, high]; either bound may be None."""
+    for name, bound in (("low", low), ("high", high)):
+        if bound is not None and np.asarray(bound).dtype.kind not in "biuf":
+            raise DTypeError(
+                message(
+                    "clip", f"{name} must be a number", f"{name}={bound!r}", "a number or None"
+                )
+            )
     return arithmetic.Clip.apply(as_tensor(x), low=low, high=high)
 
 

@@ -24,7 +24,7 @@ class _Reduction:
         if self.axis is None:
             self.axes = tuple(range(x.ndim))
         else:
-            axis = (self.axis,) if isinstance(self.axis, int | np.integer) else self.axis
+            axis = self.axis if isinstance(self.axis, tuple | list) else (self.axis,)
             self.axes = tuple(check_axis(a, x.ndim, self.name) for a in axis)
         self.shape = x.shape
         self.kept = tuple(1 if i in self.axes else s for i, s in enumerate(x.shape))
