@@ -184,3 +184,27 @@ def test_mnist_to_images():
         mnist_to_images(images)
     with pytest.raises(gn.ShapeError, match=r"expected a batch of grey images"):
         mnist_to_images(np.zeros((2, 1, 28, 28), np.uint8))
+
+
+def test_image_layers_survive_save_and_load(tmp_path):
+    nn = gn.nn
+    model = gn.Sequential(
+        [
+            nn.Reshape((1, 12, 12)),
+            nn.Conv2D(1, 3, (3, 2), stride=(1, 2), padding="same", dilation=1, seed=0),
+            nn.BatchNorm(3),
+            nn.ReLU(),
+            nn.MaxPool2D(2, stride=1, padding=1),
+            nn.AvgPool2D(3, stride=2),
+            nn.Conv2D(3, 4, 2, padding=(1, 0), use_bias=False, seed=1),
+            nn.GlobalAvgPool2D(),
+            nn.BatchNorm(4),
+        ]
+    )
+    x = np.random.default_rng(0).random((6, 144), dtype=np.float32)
+    model(x)  # one training-mode pass moves the running statistics
+    model.save(tmp_path / "cnn.gn")
+    loaded = gn.load_model(tmp_path / "cnn.gn")
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    np.testing.assert_array_equal(loaded[2].running_var, model[2].running_var)
+    assert [str(a) for a in loaded] == [str(b) for b in model]
