@@ -15,7 +15,7 @@ from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.nn import init as initializers
 from glassnet.nn.module import Module, Parameter
 from glassnet.ops.conv import check_image_batch, pair
-from glassnet.ops.pool import _pool_settings
+from glassnet.ops.pool import pool_config, pool_settings
 from glassnet.tensor import Tensor, as_tensor, rng_from
 
 __all__ = ["Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "BatchNorm", "Reshape"]
@@ -122,21 +122,18 @@ class Conv2D(Module):
 class _Pool(Module):
     """Shared settings of MaxPool2D and AvgPool2D (stride defaults to the kernel size)."""
 
-    op = None
+    op = None  # the Function class
 
     def __init__(self, kernel_size=2, stride=None, padding=0):
         super().__init__()
         name = type(self).__name__
-        self.kernel_size = pair(kernel_size, "kernel_size", name)
-        self.stride = self.kernel_size if stride is None else pair(stride, "stride", name)
-        self.padding = pair(padding, "padding", name, minimum=0)
-        probe = Tensor(np.zeros((1, 1) + self.kernel_size, np.float32))
-        _pool_settings(probe, self.kernel_size, self.stride, self.padding, name)
+        self.config = pool_config(kernel_size, stride, padding, name)
+        self.kernel_size, self.stride = self.config["kernel"], self.config["stride"]
+        self.padding = tuple(side[0] for side in self.config["pad"])
 
     def forward(self, x) -> Tensor:
         x = as_tensor(x)
-        _pool_settings(x, self.kernel_size, self.stride, self.padding, str(self))
-        return type(self).op(x, self.kernel_size, self.stride, self.padding)
+        return type(self).op.apply(x, **pool_settings(x, self.config, str(self)))
 
     def get_config(self) -> dict:
         return {
@@ -158,7 +155,7 @@ class MaxPool2D(_Pool):
     Shapes:    x (N, C, H, W) → y (N, C, ⌊(H + 2p − k) / s⌋ + 1, ⌊(W + 2p − k) / s⌋ + 1)
     """
 
-    op = staticmethod(ops.max_pool2d)
+    op = ops.pool.MaxPool2D
 
 
 class AvgPool2D(_Pool):
@@ -167,7 +164,7 @@ class AvgPool2D(_Pool):
     Shapes:    x (N, C, H, W) → y (N, C, ⌊(H + 2p − k) / s⌋ + 1, ⌊(W + 2p − k) / s⌋ + 1)
     """
 
-    op = staticmethod(ops.avg_pool2d)
+    op = ops.pool.AvgPool2D
 
 
 class GlobalAvgPool2D(Module):

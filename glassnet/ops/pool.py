@@ -160,9 +160,8 @@ def _unpad(grad_xp: np.ndarray, x_shape, pad) -> np.ndarray:
     return grad_xp[:, :, top : top + x_shape[2], left : left + x_shape[3]]
 
 
-def _pool_settings(x: Tensor, kernel_size, stride, padding, where: str) -> dict:
+def pool_config(kernel_size, stride, padding, where: str) -> dict:
     """Validated kernel, stride (default: the kernel) and symmetric padding ≤ kernel / 2."""
-    check_image_batch(x, where)
     kernel = pair(kernel_size, "kernel_size", where)
     stride = kernel if stride is None else pair(stride, "stride", where)
     ph, pw = pair(padding, "padding", where, minimum=0)
@@ -175,7 +174,13 @@ def _pool_settings(x: Tensor, kernel_size, stride, padding, where: str) -> dict:
                 f"padding ≤ {(kernel[0] // 2, kernel[1] // 2)}",
             )
         )
-    pad = ((ph, ph), (pw, pw))
+    return {"kernel": kernel, "stride": stride, "pad": ((ph, ph), (pw, pw))}
+
+
+def pool_settings(x: Tensor, config: dict, where: str) -> dict:
+    """``config`` plus the output size for the image batch x, which the window must fit."""
+    check_image_batch(x, where)
+    kernel, stride, pad = config["kernel"], config["stride"], config["pad"]
     out = tuple(output_size(n, k, s, p, 1) for n, k, s, p in zip(x.shape[2:], kernel, stride, pad))
     if min(out) < 1:
         raise ShapeError(
@@ -188,7 +193,13 @@ def _pool_settings(x: Tensor, kernel_size, stride, padding, where: str) -> dict:
                 "use a smaller kernel_size or pool fewer times",
             )
         )
-    return {"kernel": kernel, "stride": stride, "pad": pad, "out": out}
+    return {**config, "out": out}
+
+
+def _pool(op: type, x, kernel_size, stride, padding, where: str) -> Tensor:
+    x = as_tensor(x)
+    config = pool_config(kernel_size, stride, padding, where)
+    return op.apply(x, **pool_settings(x, config, where))
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
@@ -196,14 +207,12 @@ def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
 
     Ties route the gradient to the first maximal element, as in PyTorch (see MaxPool2D).
     """
-    x = as_tensor(x)
-    return MaxPool2D.apply(x, **_pool_settings(x, kernel_size, stride, padding, "max_pool2d"))
+    return _pool(MaxPool2D, x, kernel_size, stride, padding, "max_pool2d")
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     """Average pooling of x (N, C, H, W); ``stride`` defaults to ``kernel_size``."""
-    x = as_tensor(x)
-    return AvgPool2D.apply(x, **_pool_settings(x, kernel_size, stride, padding, "avg_pool2d"))
+    return _pool(AvgPool2D, x, kernel_size, stride, padding, "avg_pool2d")
 
 
 def global_avg_pool2d(x) -> Tensor:
