@@ -85,13 +85,14 @@ def torch_seconds_per_epoch(steps: int, x: np.ndarray, y: np.ndarray) -> float |
     return (time.perf_counter() - start) / steps * 469
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
+    """Train, print each epoch and the s/epoch comparison; return the numbers."""
     parser = argparse.ArgumentParser(description="Keras' mnist_cnn in glassnet")
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--limit", type=int, default=None, help="use the first N training images")
     parser.add_argument("--torch-steps", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     (x_train, y_train), (x_test, y_test) = gn.data.load_mnist()
     x_train, y_train = mnist_to_images(x_train[: args.limit]), y_train[: args.limit]
@@ -118,6 +119,7 @@ def main() -> None:
     if torch_time is not None:
         print(f"torch eager: {torch_time:.1f} s/epoch ({args.torch_steps} steps timed here)")
         print(f"ratio: {per_epoch / torch_time:.2f} × torch")
+    return {"history": history, "seconds_per_epoch": per_epoch, "torch_seconds": torch_time}
 
 
 if __name__ == "__main__":
