@@ -31,19 +31,13 @@ def _positive_int(where: str, name: str, value) -> int:
 
 def _channel_error(layer: Module, x: Tensor, channels: int) -> ShapeError:
     """'<layer>: input has C channels, expected K. Got x.shape=…; expected (N, K, H, W).'"""
-    got = x.shape[1]
-    hint = (
-        f"the previous layer must output {channels} channels"
-        if got != 1 or channels == 1
-        else "images (N, 28, 28) become (N, 1, 28, 28) with gn.vision.mnist_to_images"
-    )
     return ShapeError(
         message(
             str(layer),
-            f"input has {got} channels on axis 1, expected {channels}",
+            f"input has {x.shape[1]} channels on axis 1, expected {channels}",
             f"x.shape={fmt_shape(x.shape)}",
-            f"(N, {channels}, H, W)",
-            hint,
+            f"(N, {channels}, H, W)" if x.ndim == 4 else f"(N, {channels})",
+            f"the layer before must output {channels} channels (NCHW: channels on axis 1)",
         )
     )
 
