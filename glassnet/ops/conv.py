@@ -96,6 +96,15 @@ _RECYCLE_BYTES = 32 * 2**20  # below this, malloc reuses freed memory by itself
 _SPARE_BYTES = 512 * 2**20  # the most memory kept for reuse
 
 
+def _references(spare: list, index: int) -> int:
+    return sys.getrefcount(spare[index])
+
+
+#: What _references counts for an array that only its spare list holds (measured, not
+#: assumed, since the count of temporary references differs between Python versions).
+_UNUSED = _references([np.empty(0)], 0)
+
+
 def recycled(shape: tuple, dtype) -> np.ndarray:
     """An uninitialised array, reusing one of an earlier call's once nothing refers to it.
 
@@ -110,9 +119,9 @@ def recycled(shape: tuple, dtype) -> np.ndarray:
     if int(np.prod(shape)) * dtype.itemsize < _RECYCLE_BYTES:
         return np.empty(shape, dtype)
     spare = _SPARE.setdefault((tuple(shape), dtype.str), [])
-    for array in spare:
-        if sys.getrefcount(array) == 3:  # held only by the list, this loop and the call
-            return array
+    for index in range(len(spare)):
+        if _references(spare, index) == _UNUSED:
+            return spare[index]
     array = np.empty(shape, dtype)
     kept = sum(a.nbytes for arrays in _SPARE.values() for a in arrays)
     if len(spare) < 2 and kept + array.nbytes <= _SPARE_BYTES:
