@@ -31,8 +31,8 @@ def _scalar(value, like: np.ndarray) -> np.ndarray:
 class SquaredError(Function):
     """Scaled sum of squared errors (MSE with scale 1/size, the quadratic cost with 1/(2N)).
 
-    Forward:   L = s · Σᵢ (aᵢ − yᵢ)²
-    Backward:  dL/da = dL/dL_out · 2s (a − y)
+    Forward:   L = s · Σᵢ (aᵢ − yᵢ)²,   s = 1/m for MSE (m elements), 1/(2n) for the quadratic cost
+    Backward:  dL/da = g · 2s (a − y),   g = the upstream gradient (1 when L is the loss)
     Shapes:    a (*), y (*) → L ()
     """
 
