@@ -18,7 +18,8 @@ def test_readme_has_python_examples():
 
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block {i}" for i in range(len(BLOCKS))])
-def test_readme_block_runs_and_prints_what_it_claims(code):
+def test_readme_block_runs_and_prints_what_it_claims(code, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # blocks may save files (model.save("mnist.gn"))
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(code, str(README), "exec"), {"__name__": "__readme__"})
