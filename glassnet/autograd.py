@@ -223,10 +223,10 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
             continue
         fn = node.creator
         if fn is None:
-            _accumulate(node, grad_y, hook)
+            _accumulate(node, grad_y if node is not root else grad_y.copy(), hook)
             continue
         if node.retains_grad:
-            _accumulate(node, grad_y, hook)
+            _accumulate(node, grad_y.copy(), hook)
         _propagate(fn, node, grad_y, grads, hook)
         if not retain_graph:
             vars(fn).clear()
@@ -253,7 +253,25 @@ def _propagate(fn: Function, node: Tensor, grad_y: np.ndarray, grads: dict, hook
             if hook is not None:
                 hook.on_unbroadcast(fn, index, before, g)
         previous = grads.get(t)
-        grads[t] = g if previous is None else previous + g
+        if previous is not None:
+            grads[t] = previous + g  # a new array: pending sums never alias a backward's output
+        elif t.creator is None and not _exclusive(g, grad_y, input_grads, index):
+            grads[t] = g.copy()  # a leaf keeps its .grad: it must own it
+        else:
+            grads[t] = g
+
+
+def _exclusive(g: np.ndarray, grad_y: np.ndarray, input_grads: tuple, index: int) -> bool:
+    """True when nothing else can hold ``g``: a new writable array (not a view), not the
+    upstream gradient passed through (``a + b`` hands grad_y on), and not already given
+    to an earlier input of the same op. Such a gradient becomes ``leaf.grad`` uncopied,
+    which saves a copy of every weight gradient each step."""
+    return (
+        g is not grad_y
+        and g.base is None
+        and g.flags.writeable
+        and not any(g is other for other in input_grads[:index])
+    )
 
 
 def _bad_backward(fn: Function, what: str, shape: tuple | None = None) -> str:
@@ -278,13 +296,12 @@ def _describe(grads) -> str:
 
 
 def _accumulate(leaf: Tensor, grad: np.ndarray, hook) -> None:
-    """leaf.grad += grad, out of place. The first gradient is copied: a backward may hand
-    the same array to several inputs (``a + b``) or a read-only broadcast view (``sum``),
-    and each leaf must own a writable ``.grad`` that nothing else aliases."""
-    if leaf.grad is None:
-        leaf.grad = np.array(grad, dtype=leaf.data.dtype)
-    else:
-        leaf.grad = leaf.grad + grad.astype(leaf.data.dtype, copy=False)
+    """leaf.grad += grad, out of place. ``grad`` is an array only this leaf holds (see
+    :func:`_exclusive`), so the first one is kept as is and every later sum is new: each
+    leaf owns a writable ``.grad`` that nothing else aliases."""
+    if grad.dtype != leaf.data.dtype:
+        grad = grad.astype(leaf.data.dtype)
+    leaf.grad = grad if leaf.grad is None else leaf.grad + grad
     if hook is not None:
         hook.on_accumulate(leaf, grad, leaf.grad)
 

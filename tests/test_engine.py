@@ -319,3 +319,29 @@ def test_no_grad_works_as_a_decorator_and_hooks_nest():
         assert _config.hook is outer
         leaf([1.0]) * 3
     assert len(inner.events) == 1 and len(outer.events) == 1 and _config.hook is None
+
+
+def test_a_new_weight_gradient_becomes_grad_without_a_copy():
+    """A backward's fresh array is handed to the leaf as is (no copy per step); arrays
+    another place could hold (a passed-through grad_y) are still copied."""
+    seen = {}
+
+    class Keep:
+        def on_forward(self, *args): ...
+        def on_unbroadcast(self, *args): ...
+        def on_accumulate(self, *args): ...
+
+        def on_backward(self, fn, output, grad_y, grads):
+            seen[fn.name] = (grad_y, grads)
+
+    x = gn.ones((4, 3))
+    w = gn.tensor(np.ones((3, 2)), requires_grad=True)
+    b = gn.tensor(np.zeros(2), requires_grad=True)
+    c = gn.tensor(np.zeros((4, 2)), requires_grad=True)
+    with _config.use_hook(Keep()):
+        (gn.ops.linear(x, w, b) + c).sum().backward()
+    assert w.grad is seen["Linear"][1][1] and b.grad is seen["Linear"][1][2]
+    assert c.grad is not seen["Add"][0] and c.grad.flags.writeable
+    upstream = seen["Add"][0].copy()
+    c.grad += 1  # c owns its gradient: the upstream array it was copied from is untouched
+    np.testing.assert_array_equal(seen["Add"][0], upstream)
