@@ -28,6 +28,9 @@ import time
 
 import numpy as np
 import torch
+from _torch_workloads import build as torch_build
+from _torch_workloads import epoch as torch_epoch
+from run import glassnet_model
 
 import glassnet as gn
 from glassnet.vision import mnist_to_images
@@ -40,58 +43,6 @@ THREADS = int(
 )
 STEPS_PER_EPOCH = 469
 BATCH = 128
-
-
-def glassnet_model() -> gn.Sequential:
-    nn = gn.nn
-    model = gn.Sequential(
-        [
-            nn.Conv2D(1, 32, 3, seed=0),
-            nn.ReLU(),
-            nn.Conv2D(32, 64, 3, seed=1),
-            nn.ReLU(),
-            nn.MaxPool2D(2),
-            nn.Dropout(0.25, seed=2),
-            nn.Flatten(),
-            nn.Dense(9216, 128, seed=3),
-            nn.ReLU(),
-            nn.Dropout(0.5, seed=4),
-            nn.Dense(128, 10, seed=5),
-        ]
-    )
-    return model.compile(optimizer=gn.optim.Adam(lr=1e-3), loss="cross_entropy")
-
-
-def torch_model() -> tuple[torch.nn.Module, torch.optim.Optimizer]:
-    torch.manual_seed(0)
-    nn = torch.nn
-    model = nn.Sequential(
-        nn.Conv2d(1, 32, 3),
-        nn.ReLU(),
-        nn.Conv2d(32, 64, 3),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Dropout(0.25),
-        nn.Flatten(),
-        nn.Linear(9216, 128),
-        nn.ReLU(),
-        nn.Dropout(0.5),
-        nn.Linear(128, 10),
-    )
-    return model, torch.optim.Adam(model.parameters(), lr=1e-3)
-
-
-def torch_epoch(parts, x: np.ndarray, y: np.ndarray) -> None:
-    model, optimizer = parts
-    model.train()
-    xs, ys = torch.from_numpy(x), torch.from_numpy(y)
-    for start in range(0, len(x), BATCH):
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(
-            model(xs[start : start + BATCH]), ys[start : start + BATCH]
-        )
-        loss.backward()
-        optimizer.step()
 
 
 def seconds(fn) -> tuple[float, float]:
@@ -111,14 +62,14 @@ def main() -> None:
     (x_train, y_train), _ = gn.data.load_mnist()
     n = args.steps * BATCH
     x, y = mnist_to_images(x_train[:n]), y_train[:n].astype(np.int64)
-    model, parts = glassnet_model(), torch_model()
+    model, parts = glassnet_model("W3"), torch_build("W3")  # the same networks as run.py's W3
     runs = {
         "glassnet": lambda: model.fit(x, y, epochs=1, batch_size=BATCH, shuffle=False, verbose=0),
-        "torch": lambda: torch_epoch(parts, x, y),
+        "torch": lambda: torch_epoch(parts, x, y, BATCH, onehot=False),
     }
     warm = (x[: 2 * BATCH], y[: 2 * BATCH])
     model.fit(*warm, epochs=1, batch_size=BATCH, verbose=0)  # allocations, BLAS threads
-    torch_epoch(parts, *warm)
+    torch_epoch(parts, *warm, BATCH, onehot=False)
     times = {name: {"wall": [], "cpu": []} for name in runs}
     for _ in range(args.repeats):
         for name, run in runs.items():
