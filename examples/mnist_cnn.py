@@ -74,14 +74,15 @@ def torch_seconds_per_epoch(steps: int, x: np.ndarray, y: np.ndarray) -> float |
     sys.path.insert(
         0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "benchmarks")
     )
+    import _torch_workloads
     import cnn_epoch
 
     torch.set_num_threads(cnn_epoch.THREADS)
-    parts = cnn_epoch.torch_model()
-    n = steps * cnn_epoch.BATCH
-    cnn_epoch.torch_epoch(parts, x[:256], y[:256].astype(np.int64))  # warm-up
+    parts = _torch_workloads.build("W3")  # the benchmark's twin of this network
+    n, labels = steps * cnn_epoch.BATCH, y.astype(np.int64)
+    _torch_workloads.epoch(parts, x[:256], labels[:256], cnn_epoch.BATCH, onehot=False)  # warm-up
     start = time.perf_counter()
-    cnn_epoch.torch_epoch(parts, x[:n], y[:n].astype(np.int64))
+    _torch_workloads.epoch(parts, x[:n], labels[:n], cnn_epoch.BATCH, onehot=False)
     return (time.perf_counter() - start) / steps * 469
 
 
