@@ -1,8 +1,11 @@
-"""Global switches read on the hot path: gradient recording, default dtype, the trace hook.
+"""Switches read on the hot path: gradient recording, default dtype, the trace hook.
 
-They are plain module attributes so that the engine pays one attribute lookup per op.
-``hook`` is the slot that :mod:`glassnet.explain` plugs a recorder into; when it is ``None``
-(the default) tracing costs one ``is None`` check per op.
+``state.grad_enabled`` and ``state.hook`` belong to the calling thread (as PyTorch's grad
+mode does): a thread that predicts under ``no_grad`` never switches off another thread's
+gradient recording mid-step, and a trace records only its own thread's ops. The engine
+pays one attribute lookup per op for each. ``state.hook`` is the slot that
+:mod:`glassnet.explain` plugs a recorder into; when it is ``None`` (the default) tracing
+costs one ``is None`` check per op. ``default_dtype`` is shared by all threads.
 
 The hook protocol (all methods optional to implement meaningfully, all must exist):
 
@@ -17,17 +20,26 @@ The hook protocol (all methods optional to implement meaningfully, all must exis
 from __future__ import annotations
 
 import contextlib
+import threading
 
 import numpy as np
 
-grad_enabled: bool = True
 default_dtype = np.dtype(np.float32)
-hook = None
+
+
+class _ThreadState(threading.local):
+    """Per-thread switches; every new thread starts recording, with no hook."""
+
+    grad_enabled: bool = True
+    hook = None
+
+
+state = _ThreadState()
 
 
 @contextlib.contextmanager
 def no_grad():
-    """Disable graph recording inside the block (inference, optimizer updates).
+    """Disable graph recording in this thread inside the block (inference, updates).
 
     >>> import glassnet as gn
     >>> w = gn.tensor([1.0], requires_grad=True)
@@ -36,34 +48,31 @@ def no_grad():
     >>> y.requires_grad
     False
     """
-    global grad_enabled
-    previous = grad_enabled
-    grad_enabled = False
+    previous = state.grad_enabled
+    state.grad_enabled = False
     try:
         yield
     finally:
-        grad_enabled = previous
+        state.grad_enabled = previous
 
 
 @contextlib.contextmanager
 def enable_grad():
-    """Re-enable graph recording inside a ``no_grad`` block."""
-    global grad_enabled
-    previous = grad_enabled
-    grad_enabled = True
+    """Re-enable graph recording in this thread inside a ``no_grad`` block."""
+    previous = state.grad_enabled
+    state.grad_enabled = True
     try:
         yield
     finally:
-        grad_enabled = previous
+        state.grad_enabled = previous
 
 
 @contextlib.contextmanager
 def use_hook(new_hook):
-    """Install ``new_hook`` (see the module docstring) for the duration of the block."""
-    global hook
-    previous = hook
-    hook = new_hook
+    """Install ``new_hook`` (see the module docstring) in this thread for the block."""
+    previous = state.hook
+    state.hook = new_hook
     try:
         yield new_hook
     finally:
-        hook = previous
+        state.hook = previous

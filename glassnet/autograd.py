@@ -59,12 +59,13 @@ class Function:
             raise
         except ValueError as exc:  # NumPy's broadcasting and axis errors, in our terms
             raise ShapeError(_numpy_error_message(fn, inputs, exc)) from None
-        record = _config.grad_enabled and any([t.requires_grad for t in inputs])
+        state = _config.state  # this thread's switches
+        record = state.grad_enabled and any([t.requires_grad for t in inputs])
         out = Tensor._from_op(y, fn if record else None)
         if record:
             fn.inputs = inputs
-        if _config.hook is not None:
-            _config.hook.on_forward(fn, inputs, out)
+        if state.hook is not None:
+            state.hook.on_forward(fn, inputs, out)
         return out
 
     @property
@@ -216,7 +217,7 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
             )
         )
     grads: dict[Tensor, np.ndarray] = {root: _seed_gradient(root, grad)}
-    hook = _config.hook
+    hook = _config.state.hook
     for node in _topological_order(root):
         grad_y = grads.pop(node, None)
         if grad_y is None:

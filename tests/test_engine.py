@@ -83,7 +83,7 @@ def test_no_grad_records_nothing_and_restores_the_flag():
     assert z.requires_grad and z.creator is not None
     with pytest.raises(RuntimeError), gn.no_grad():
         raise RuntimeError("leaving the block by an exception")
-    assert _config.grad_enabled
+    assert _config.state.grad_enabled
 
 
 def test_retain_graph_allows_a_second_backward():
@@ -188,7 +188,7 @@ def test_hook_receives_forward_backward_unbroadcast_and_accumulate_events():
     with _config.use_hook(recorder):
         y = (w + b).sum()
         y.backward()
-    assert _config.hook is None
+    assert _config.state.hook is None
     assert recorder.events == [
         ("forward", "Add", [(3, 1), (4,)], (3, 4)),
         ("forward", "Sum", [(3, 4)], ()),
@@ -311,14 +311,14 @@ def test_no_grad_works_as_a_decorator_and_hooks_nest():
     def predict(x):
         return x * 2
 
-    assert not predict(leaf([1.0])).requires_grad and _config.grad_enabled
+    assert not predict(leaf([1.0])).requires_grad and _config.state.grad_enabled
     outer, inner = Recorder(), Recorder()
     with _config.use_hook(outer):
         with _config.use_hook(inner):
             leaf([1.0]) * 2
-        assert _config.hook is outer
+        assert _config.state.hook is outer
         leaf([1.0]) * 3
-    assert len(inner.events) == 1 and len(outer.events) == 1 and _config.hook is None
+    assert len(inner.events) == 1 and len(outer.events) == 1 and _config.state.hook is None
 
 
 def test_a_new_weight_gradient_becomes_grad_without_a_copy():
@@ -345,3 +345,27 @@ def test_a_new_weight_gradient_becomes_grad_without_a_copy():
     upstream = seen["Add"][0].copy()
     c.grad += 1  # c owns its gradient: the upstream array it was copied from is untouched
     np.testing.assert_array_equal(seen["Add"][0], upstream)
+
+
+def test_grad_mode_and_hook_belong_to_the_calling_thread():
+    """A thread predicting under no_grad, or tracing, leaves other threads alone."""
+    import threading
+
+    inside, outside = threading.Event(), threading.Event()
+    seen = {}
+
+    def predictor():
+        with gn.no_grad(), _config.use_hook(object()):
+            inside.set()
+            outside.wait(5)
+            seen["worker"] = _config.state.grad_enabled
+
+    worker = threading.Thread(target=predictor)
+    worker.start()
+    inside.wait(5)
+    w = gn.tensor([2.0], requires_grad=True)
+    y = w * 3.0  # recorded here although the worker sits inside no_grad
+    seen["main"] = (_config.state.grad_enabled, _config.state.hook, y.requires_grad)
+    outside.set()
+    worker.join(5)
+    assert seen == {"worker": False, "main": (True, None, True)}

@@ -44,11 +44,11 @@ class Trace(Rendered):
 
     # ---- context manager ------------------------------------------------------------------
     def __enter__(self) -> Trace:
-        self._previous, _config.hook = _config.hook, self
+        self._previous, _config.state.hook = _config.state.hook, self
         return self
 
     def __exit__(self, *exc) -> None:
-        _config.hook = self._previous
+        _config.state.hook = self._previous
 
     # ---- the hook protocol (glassnet._config) ---------------------------------------------
     def on_forward(self, fn, inputs, output) -> None:

@@ -38,9 +38,9 @@ ENGINE = threading.Lock()
 async def in_engine(fn, *args):
     """Run ``fn(*args)`` in a worker thread, one engine call at a time across all tabs.
 
-    glassnet's no_grad switch is process-wide (one flag read on every op's hot path), so a
-    tab evaluating under no_grad would otherwise switch off another tab's gradient
-    recording in the middle of its training step.
+    Gradient recording is per thread, so tabs cannot switch off each other's recording;
+    taking turns keeps each tab's slice short and its frame rate steady on a small
+    machine, instead of several tabs' matrix products fighting over the same cores.
     """
 
     def locked():

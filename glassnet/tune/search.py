@@ -77,8 +77,8 @@ def random_search(
     space = check_space(space)
     _check_settings(n_trials, epochs, mode, monitor, validation_split, validation_data)
     _check_executor(executor)
-    if executor is not None:
-        _check_picklable(build, executor)
+    if executor is not None and not isinstance(executor, cf.ThreadPoolExecutor):
+        _check_picklable(build, executor)  # threads share the objects; workers need a copy
         _check_picklable(space, executor, what="the search space's values")
     task = Task(build, x, y, epochs, batch_size, validation_split, validation_data, monitor, mode)
     header = _header(space, task, _entropy(seed))
@@ -252,18 +252,7 @@ def _notify(on_trial, record: dict) -> None:
 
 
 def _check_executor(executor) -> None:
-    """None, "processes" or a process-based concurrent.futures.Executor, else ConfigError."""
-    if isinstance(executor, cf.ThreadPoolExecutor):
-        raise ConfigError(
-            message(
-                "random_search",
-                "trials cannot run in threads",
-                "a ThreadPoolExecutor",
-                "None, 'processes' or an executor of worker processes",
-                "gradient recording (no_grad) is a switch shared by the whole process, so "
-                "trials in threads would disturb each other; use executor='processes'",
-            )
-        )
+    """None, "processes" or any concurrent.futures.Executor (threads, processes, Dask)."""
     if executor is not None and executor != "processes" and not isinstance(executor, cf.Executor):
         raise ConfigError(
             message(

@@ -74,11 +74,11 @@ def test_text_and_markdown_rendering():
 
 
 def test_hook_slot_is_restored_even_after_an_error():
-    assert _config.hook is None
+    assert _config.state.hook is None
     with pytest.raises(gn.ShapeError):
         with gn.trace():
             gn.ops.matmul(gn.ones((2, 3)), gn.ones((2, 3)))
-    assert _config.hook is None
+    assert _config.state.hook is None
 
 
 def test_values_are_copied_when_recorded():

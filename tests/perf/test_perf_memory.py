@@ -22,13 +22,14 @@ def _faults_of(code: str, keep: str) -> int:
 
 LOOP = """
 import resource, numpy as np, glassnet
+a = np.ones((64, 1024, 1024), np.float32)  # 256 MiB: the first round faults it in
+del a
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(5):
-    a = np.ones((64, 1024, 1024), np.float32)  # 256 MiB, freed each time round
+for _ in range(4):
+    a = np.ones((64, 1024, 1024), np.float32)  # freed and allocated again each round
     del a
 print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
-
 
 def test_import_raised_the_thresholds_on_glibc():
     assert _memory.ACTIVE == (
@@ -40,9 +41,9 @@ def test_a_freed_large_array_is_reused_without_page_faults():
     if not _memory.ACTIVE:
         return  # nothing is tuned off glibc; the opt-out test covers the switch
     kept, default = _faults_of(LOOP, "1"), _faults_of(LOOP, "0")
-    # By default each of the 5 rounds faults the whole array in again (pages may be 4 KiB
-    # or transparent huge pages, so count rounds, not pages); kept, only the first does.
-    assert kept * 3 < default, (kept, default)
+    # After the first round, malloc's defaults fault the whole array in again each round
+    # (4 KiB pages or transparent huge pages: count rounds, not pages); kept, it is reused.
+    assert default > 0 and kept * 10 < default, (kept, default)
 
 
 def test_the_opt_out_leaves_malloc_alone(monkeypatch):
