@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 import glassnet as gn
-
-torch = pytest.importorskip("torch")
 
 
 def twins(seed: int = 0):
