@@ -31,6 +31,7 @@ for _ in range(4):
 print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
+
 def test_import_raised_the_thresholds_on_glibc():
     assert _memory.ACTIVE == (
         sys.platform.startswith("linux") and hasattr(__import__("ctypes").CDLL(None), "mallopt")
