@@ -28,6 +28,7 @@ from glassnet.explain._layers import (
     summary_line,
 )
 from glassnet.explain.render import Document, Rendered, excerpt, factor, num
+from glassnet.ops.conv import conv_settings
 from glassnet.tensor import Tensor
 
 __all__ = ["forward", "ForwardExplanation", "one_point", "evaluation_mode"]
@@ -117,6 +118,9 @@ def _describe(doc: Document, layer, x: np.ndarray, out: np.ndarray) -> None:
     if isinstance(layer, nn.Dense):
         _dense(doc, layer, x, out)
         return
+    if isinstance(layer, nn.Conv2D):
+        _conv(doc, layer, x, out)
+        return
     act = activation_of(layer)
     if act is not None:
         _activation(doc, act, x, out)
@@ -152,6 +156,31 @@ def _dense(doc: Document, layer, x: np.ndarray, z: np.ndarray) -> None:
     tail = f" + {factor(b[0], 4)}" if bias else ""
     doc.math(f"z[0] = {terms} + … ({n_in} terms){tail} = {num(z[0])}")
     doc.line(f"z = {excerpt(z, limit=SMALL)}")
+
+
+def _conv(doc: Document, layer, x: np.ndarray, z: np.ndarray) -> None:
+    """The weighted sum behind one output pixel, z[0, 0, 0], written out term by term."""
+    w, bias = layer.w.data, layer.use_bias
+    settings = conv_settings(
+        (1, *x.shape), layer.kernel_size, layer.stride, layer.padding, layer.dilation, "explain"
+    )
+    (sh, sw), (dh, dw) = settings["stride"], settings["dilation"]
+    plus_b = " + b[o]" if bias else ""
+    doc.math(
+        f"z[o, i, j] = Σ_c Σ_p Σ_q w[o, c, p, q]·x̃[c, i·{sh} + p·{dh}, j·{sw} + q·{dw}]"
+        f"{plus_b}   (x̃ = x zero-padded)"
+    )
+    padded = np.pad(x, ((0, 0), *settings["pad"]))
+    positions = list(np.ndindex(*w.shape[1:]))
+    shown = positions if len(positions) <= 9 else positions[:3]
+    values = " + ".join(
+        f"{factor(w[0, c, p, q], 4)}·{factor(padded[c, p * dh, q * dw], 4)}" for c, p, q in shown
+    )
+    more = "" if shown is positions else f" + … ({len(positions)} terms)"
+    tail = f" + {factor(layer.b.data[0], 4)}" if bias else ""
+    doc.math(f"z[0, 0, 0] = {values}{more}{tail} = {num(z[0, 0, 0])}")
+    doc.line(f"shapes: {fmt_shape(x.shape)} → {fmt_shape(z.shape)}  (one map per kernel o)")
+    doc.line(f"values: {excerpt(z, limit=SMALL)}")
 
 
 def _activation(doc: Document, act, z: np.ndarray, a: np.ndarray) -> None:

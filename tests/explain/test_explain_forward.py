@@ -90,3 +90,25 @@ def test_a_flatten_first_model_takes_one_image():
     assert e.steps[0]["output"].shape == (12,)
     w = gn.explain.weight(net, image[None], [0.0, 1.0], "1.w[5, 1]")
     assert w.gradient == pytest.approx(w.autograd, rel=1e-12)
+
+
+def test_a_conv_layer_writes_out_the_sum_behind_one_output_pixel():
+    import re
+
+    net = gn.Sequential([gn.nn.Conv2D(1, 2, 3, seed=0), gn.nn.ReLU()])
+    x = np.random.default_rng(0).random((1, 5, 5))
+    text = str(gn.explain.forward(net, x))
+    line = next(row for row in text.splitlines() if "z[0, 0, 0] =" in row)
+    pairs = re.findall(r"\(?(-?[\d.]+)\)?·(-?[\d.]+)", line)
+    assert len(pairs) == 9  # 1 channel × 3 × 3: every term shown
+    w = net[0].w.data[0, 0].ravel()
+    np.testing.assert_allclose([float(a) for a, _ in pairs], w, atol=1e-4)
+    np.testing.assert_allclose([float(b) for _, b in pairs], x[0, :3, :3].ravel(), atol=1e-4)
+    z00 = float((net[0].w.data[0, 0] * x[0, :3, :3]).sum() + net[0].b.data[0])
+    assert line.rstrip().endswith(f"= {z00:.6g}")
+
+
+def test_a_wide_conv_layer_shows_the_first_terms_and_the_count():
+    net = gn.Sequential([gn.nn.Conv2D(4, 2, 3, padding="same", seed=0)])
+    text = str(gn.explain.forward(net, np.ones((4, 6, 6))))
+    assert "+ … (36 terms)" in text and "(x̃ = x zero-padded)" in text
