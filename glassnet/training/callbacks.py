@@ -233,31 +233,35 @@ class ModelCheckpoint(Callback):
 
 
 class CSVLogger(Callback):
-    """Write one row per epoch (epoch, loss, metrics, val_*) to a CSV file."""
+    """Write one row per epoch (epoch, loss, metrics, val_*) to a CSV file.
+
+    The file is opened for each row and closed again, so every finished epoch is on disk
+    and nothing is left open when training stops early or raises.
+    """
 
     def __init__(self, path, separator: str = ",", append: bool = False):
         self.path, self.separator, self.append = str(path), separator, append
-        self._file = self._writer = None
+        self._fields: list[str] | None = None
 
     def on_train_begin(self, logs=None):
-        self._file = open(self.path, "a" if self.append else "w", newline="")  # noqa: SIM115
-        self._writer = None
+        if not self.append:
+            open(self.path, "w").close()  # start empty
+        self._fields = None
 
     def on_epoch_end(self, epoch, logs=None):
         row = {"epoch": epoch, **(logs or {})}
-        if self._writer is None:
-            self._writer = csv.DictWriter(
-                self._file, fieldnames=list(row), delimiter=self.separator, extrasaction="ignore"
+        with open(self.path, "a", newline="") as file:
+            if self._fields is None:
+                self._fields = list(row)
+                header = file.tell() == 0
+            else:
+                header = False
+            writer = csv.DictWriter(
+                file, fieldnames=self._fields, delimiter=self.separator, extrasaction="ignore"
             )
-            if not self.append or self._file.tell() == 0:
-                self._writer.writeheader()
-        self._writer.writerow(row)
-        self._file.flush()
-
-    def on_train_end(self, logs=None):
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+            if header:
+                writer.writeheader()
+            writer.writerow(row)
 
 
 class LearningRateScheduler(Callback):

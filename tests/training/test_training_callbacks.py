@@ -128,6 +128,22 @@ def test_csv_logger_writes_one_row_per_epoch(tmp_path):
     assert float(rows[2]["val_loss"]) == pytest.approx(history["val_loss"][2])
 
 
+def test_csv_logger_keeps_finished_epochs_when_training_raises(tmp_path):
+    path = tmp_path / "log.csv"
+
+    class Crash(gn.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError, match="power cut"):
+        model().fit(X, Y, epochs=5, verbose=0, callbacks=[gn.callbacks.CSVLogger(path), Crash()])
+    assert [int(r["epoch"]) for r in csv.DictReader(path.open())] == [0, 1]
+    appended = gn.callbacks.CSVLogger(path, append=True)
+    model().fit(X, Y, epochs=1, verbose=0, callbacks=[appended])
+    assert [int(r["epoch"]) for r in csv.DictReader(path.open())] == [0, 1, 0]  # one header
+
+
 def test_learning_rate_scheduler_sets_and_logs_lr():
     net = model()
     schedule = gn.callbacks.LearningRateScheduler(lambda epoch, lr: 0.1 * 0.5**epoch)
