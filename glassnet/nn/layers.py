@@ -187,12 +187,22 @@ class Dropout(Module):
         x = as_tensor(x)
         if not self.training or self.p == 0:
             return x
-        scale = (self.rng.random(x.shape, dtype=np.float32) >= self.p).astype(x.dtype)
+        scale = (uniform_like(x.data, self.rng) >= self.p).astype(x.dtype)
         scale *= 1 / (1 - self.p)  # m / (1 − p), built in x's dtype with no float64 copy
         return ops.mul(x, Tensor._from_op(scale, None))
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+def uniform_like(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Uniform [0, 1) float32 numbers shaped like ``a`` and laid out in memory like it (an
+    image batch stored batch-last gets a batch-last mask), drawn in memory order, so that
+    the elementwise work with ``a`` runs over one memory layout."""
+    u = np.empty_like(a, dtype=np.float32)  # order "K": a's layout
+    memory_order = sorted(range(u.ndim), key=lambda axis: -u.strides[axis])
+    rng.random(out=u.transpose(memory_order), dtype=np.float32)
+    return u
 
 
 class Sequential(Module):

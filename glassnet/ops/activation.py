@@ -32,12 +32,15 @@ class ReLU(Function):
     Forward:   y = max(0, x)
     Backward:  dL/dx = dL/dy ⊙ [x > 0]
     Shapes:    x (*) → y (*)
-    Notes:     kink at 0, where the slope 0 is used (as PyTorch does).
+    Notes:     kink at 0, where the slope 0 is used (as PyTorch does). max, not x·[x > 0]:
+               that product would turn x = −∞ into 0·(−∞) = NaN. The mask is [y ≠ 0], so a
+               NaN passes its gradient on, as in PyTorch ([x ≤ 0] is false for NaN).
     """
 
     def forward(self, x):
-        self.mask = x > 0
-        return x * self.mask
+        y = np.maximum(x, x.dtype.type(0))
+        self.mask = y != 0
+        return y
 
     def backward(self, grad_y):
         return (grad_y * self.mask,)

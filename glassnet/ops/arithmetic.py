@@ -47,6 +47,7 @@ class Mul(Function):
     Forward:   y = a ⊙ b
     Backward:  dL/da = dL/dy ⊙ b,  dL/db = dL/dy ⊙ a
     Shapes:    a (*), b (*) broadcastable → y (broadcast shape)
+    Notes:     a gradient no input needs is not computed (a dropout mask's, say).
     """
 
     def forward(self, a, b):
@@ -54,7 +55,8 @@ class Mul(Function):
         return a * b
 
     def backward(self, grad_y):
-        return grad_y * self.b, grad_y * self.a
+        need_a, need_b = (t.requires_grad for t in self.inputs)
+        return grad_y * self.b if need_a else None, grad_y * self.a if need_b else None
 
 
 class Div(Function):

@@ -43,7 +43,9 @@ class Linear(Function):
     Shapes:    x (N, in) or (..., in), w (in, out), b (out,) → z (N, out) or (..., out)
     Notes:     one op instead of matmul + add halves the bookkeeping per layer; leading
                axes of x are folded into N for the two GEMMs of the backward, and dL/dx
-               is skipped when x needs no gradient (the input layer).
+               is skipped when x needs no gradient (the input layer). dL/dx comes back in
+               x's memory layout: a flattened batch-last image batch (x stored as xᵀ) gets
+               (w·dL/dzᵀ)ᵀ, so the layers below it keep working on one layout.
     """
 
     def forward(self, x, w, b):
@@ -54,7 +56,9 @@ class Linear(Function):
 
     def backward(self, grad_y):
         x, w = self.x, self.w
-        grad_x = grad_y @ w.T if self.inputs[0].requires_grad else None
+        grad_x = None
+        if self.inputs[0].requires_grad:  # in x's memory layout (see Notes)
+            grad_x = (w @ grad_y.T).T if x.ndim == 2 and x.T.flags.c_contiguous else grad_y @ w.T
         g = grad_y.reshape(-1, grad_y.shape[-1])
         grad_w = x.reshape(-1, x.shape[-1]).T @ g
         return grad_x, grad_w, g.sum(axis=0)

@@ -12,11 +12,12 @@ import numpy as np
 from glassnet.autograd import Function
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.ops.conv import (
-    channel_major,
+    batch_last,
     check_image_batch,
+    empty_batch_last,
     kernel_slice,
     output_size,
-    pad_channel_major,
+    pad_batch_last,
     pair,
 )
 from glassnet.tensor import Tensor, as_tensor
@@ -53,9 +54,8 @@ class MaxPool2D(Function):
 
     def forward(self, x):
         self.x_shape = x.shape
-        self.xp = pad_channel_major(x, self.pad, -np.inf)
-        N, C = x.shape[:2]
-        self.y = np.empty((C, N, *self.out), x.dtype).transpose(1, 0, 2, 3)
+        self.xp = pad_batch_last(x, self.pad, -np.inf)
+        self.y = empty_batch_last(x.shape[:2] + self.out, x.dtype)
         for index, (p, q) in enumerate(_positions(self.kernel)):
             v = self.xp[kernel_slice(p, q, self.stride, (1, 1), self.out)]
             np.copyto(self.y, v) if index == 0 else np.maximum(self.y, v, out=self.y)
@@ -66,7 +66,7 @@ class MaxPool2D(Function):
             o * k for o, k in zip(self.out, self.kernel)
         )
         grad_xp = _zeros_padded(self.x_shape, self.pad, grad_y.dtype, empty=tiles)
-        grad_y = channel_major(grad_y)  # the layout of x and y (after a Flatten it is not)
+        grad_y = batch_last(grad_y)  # the layout of x and y (after a Flatten it is not)
         positions, unclaimed = _positions(self.kernel), None
         for index, (p, q) in enumerate(positions):
             where = kernel_slice(p, q, self.stride, (1, 1), self.out)
@@ -103,7 +103,7 @@ class AvgPool2D(Function):
             (Ho, Wo), (KH, KW) = self.out, self.kernel
             blocks = x[:, :, : Ho * KH, : Wo * KW].reshape(*x.shape[:2], Ho, KH, Wo, KW)
             return blocks.mean(axis=(3, 5), dtype=x.dtype)
-        xp = pad_channel_major(x, self.pad)
+        xp = pad_batch_last(x, self.pad)
         y = np.zeros(x.shape[:2] + tuple(self.out), x.dtype)
         for p, q in _positions(self.kernel):
             y += xp[kernel_slice(p, q, self.stride, (1, 1), self.out)]
@@ -148,11 +148,11 @@ class GlobalAvgPool2D(Function):
 
 def _zeros_padded(x_shape, pad, dtype, empty: bool = False) -> np.ndarray:
     """Zeros (or, when every element will be written, uninitialised memory) shaped like the
-    padded input, channel-major like the layer outputs."""
+    padded input, batch-last like the layer outputs."""
     N, C, H, W = x_shape
     (top, bottom), (left, right) = pad
     make = np.empty if empty else np.zeros
-    return make((C, N, H + top + bottom, W + left + right), dtype).transpose(1, 0, 2, 3)
+    return make((C, H + top + bottom, W + left + right, N), dtype).transpose(3, 0, 1, 2)
 
 
 def _unpad(grad_xp: np.ndarray, x_shape, pad) -> np.ndarray:
