@@ -119,28 +119,26 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
-    """Tensors reachable from ``root`` through recorded ops, each after all its consumers.
+    """The op outputs reachable from ``root`` (root included), each after all its consumers.
 
     Why topological: a node used twice (``y = x * x``, or a diamond a → b, c → d) must
     receive the gradient from *every* consumer before it passes its own gradient on.
     Visiting in reverse topological order guarantees that. The walk is a depth-first
     search with an explicit stack of (tensor, its remaining inputs), not recursion, so a
     chain of 10,000 ops is fine; a tensor is emitted once all its inputs have been, and the
-    order is deterministic.
+    order is deterministic. Leaves are not listed: they pass nothing on, so each gradient
+    reaching one is added into its ``.grad`` at once (see :func:`_propagate`).
     """
     order: list[Tensor] = []
     seen = {root}
     stack = [(root, _inputs(root))]
     while stack:
         for t in stack[-1][1]:
-            if t in seen or not t.requires_grad:
+            if t.creator is None or t in seen or not t.requires_grad:
                 continue
             seen.add(t)
-            if t.creator is None:
-                order.append(t)  # a leaf waits for nothing
-            else:
-                stack.append((t, _inputs(t)))
-                break
+            stack.append((t, _inputs(t)))
+            break
         else:  # every input of the top tensor is emitted
             order.append(stack.pop()[0])
     order.reverse()
@@ -216,18 +214,19 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
                 "no_grad()",
             )
         )
-    grads: dict[Tensor, np.ndarray] = {root: _seed_gradient(root, grad)}
+    seed = _seed_gradient(root, grad)
     hook = _config.state.hook
+    if root.creator is None:  # backward() on a leaf: dL/dL = 1
+        _accumulate(root, seed.copy(), hook)
+        return
+    grads: dict[Tensor, np.ndarray] = {root: seed}
     for node in _topological_order(root):
         grad_y = grads.pop(node, None)
         if grad_y is None:
             continue
-        fn = node.creator
-        if fn is None:
-            _accumulate(node, grad_y if node is not root else grad_y.copy(), hook)
-            continue
         if node.retains_grad:
             _accumulate(node, grad_y.copy(), hook)
+        fn = node.creator
         _propagate(fn, node, grad_y, grads, hook)
         if not retain_graph:
             vars(fn).clear()
@@ -235,7 +234,8 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
 
 
 def _propagate(fn: Function, node: Tensor, grad_y: np.ndarray, grads: dict, hook) -> None:
-    """Call one op's backward and add each input's gradient into the pending sums."""
+    """Call one op's backward; add each input's gradient into its pending sum, or, for a
+    leaf, into its ``.grad``."""
     input_grads = fn.backward(grad_y)
     if type(input_grads) is not tuple or len(input_grads) != len(fn.inputs):
         raise InternalError(_bad_backward(fn, _describe(input_grads)))
@@ -253,11 +253,12 @@ def _propagate(fn: Function, node: Tensor, grad_y: np.ndarray, grads: dict, hook
                 raise InternalError(_bad_backward(fn, what, t.data.shape)) from None
             if hook is not None:
                 hook.on_unbroadcast(fn, index, before, g)
-        previous = grads.get(t)
-        if previous is not None:
-            grads[t] = previous + g  # a new array: pending sums never alias a backward's output
-        elif t.creator is None and not _exclusive(g, grad_y, input_grads, index):
-            grads[t] = g.copy()  # a leaf keeps its .grad: it must own it
+        if t.creator is None:
+            if t.grad is None and not _exclusive(g, grad_y, input_grads, index):
+                g = g.copy()  # a leaf keeps its .grad: it must own it
+            _accumulate(t, g, hook)
+        elif t in grads:
+            grads[t] = grads[t] + g  # a new array: pending sums never alias a backward's output
         else:
             grads[t] = g
 
@@ -267,12 +268,12 @@ def _exclusive(g: np.ndarray, grad_y: np.ndarray, input_grads: tuple, index: int
     upstream gradient passed through (``a + b`` hands grad_y on), and not already given
     to an earlier input of the same op. Such a gradient becomes ``leaf.grad`` uncopied,
     which saves a copy of every weight gradient each step."""
-    return (
-        g is not grad_y
-        and g.base is None
-        and g.flags.writeable
-        and not any(g is other for other in input_grads[:index])
-    )
+    if g is grad_y or g.base is not None or not g.flags.writeable:
+        return False
+    for earlier in input_grads[:index]:
+        if earlier is g:
+            return False
+    return True
 
 
 def _bad_backward(fn: Function, what: str, shape: tuple | None = None) -> str:
@@ -297,9 +298,9 @@ def _describe(grads) -> str:
 
 
 def _accumulate(leaf: Tensor, grad: np.ndarray, hook) -> None:
-    """leaf.grad += grad, out of place. ``grad`` is an array only this leaf holds (see
-    :func:`_exclusive`), so the first one is kept as is and every later sum is new: each
-    leaf owns a writable ``.grad`` that nothing else aliases."""
+    """leaf.grad += grad, out of place. The first gradient is kept as is when only this
+    leaf holds it (see :func:`_exclusive`) and every later sum is a new array: each leaf
+    owns a writable ``.grad`` that nothing else aliases."""
     if grad.dtype != leaf.data.dtype:
         grad = grad.astype(leaf.data.dtype)
     leaf.grad = grad if leaf.grad is None else leaf.grad + grad

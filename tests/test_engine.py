@@ -195,8 +195,8 @@ def test_hook_receives_forward_backward_unbroadcast_and_accumulate_events():
         ("backward", "Sum", (), [(3, 4)]),
         ("backward", "Add", (3, 4), [(3, 4), (3, 4)]),
         ("unbroadcast", "Add", 0, (3, 4), (3, 1)),
+        ("accumulate", "w", (3, 1)),  # a leaf's gradient is added in as soon as it arrives
         ("unbroadcast", "Add", 1, (3, 4), (4,)),
-        ("accumulate", "w", (3, 1)),
         ("accumulate", "b", (4,)),
     ]
 

@@ -167,26 +167,35 @@ class Model(Module):
         for epoch in range(epochs):
             hooks.on_epoch_begin(epoch)
             self.train()
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            outputs, rows, loss_sum = [], [], 0.0
-            for step in range(steps):
-                batch = order[step * size : (step + 1) * size]
-                loss, output = self.train_step(x[batch], y[batch])
-                outputs.append(output)
-                rows.append(batch)
-                loss_sum += loss * len(batch)
-                hooks.on_batch_end(step, {"loss": loss, "size": len(batch)})
-                if self.stop_training:
-                    break
-            rows = np.concatenate(rows)
-            logs = self._epoch_logs(loss_sum / len(rows), y[rows], outputs, validation)
+            order = rng.permutation(n) if shuffle else None
+            logs, seen = self._train_epoch(x, y, order, size, hooks, validation)
             hooks.on_epoch_end(epoch, logs)
             if self.stop_training:
-                history.stopped_early = epoch + 1 < epochs or len(rows) < n
+                history.stopped_early = epoch + 1 < epochs or seen < n
                 break
         history.diverged = guard.message
         hooks.on_train_end()
         return history
+
+    def _train_epoch(self, x, y, order, size: int, hooks, validation) -> tuple[dict, int]:
+        """One pass over the rows in ``order`` (None: in stored order, batches are views),
+        ``size`` rows per step; returns the epoch's logs and how many rows it trained on."""
+        outputs, loss_sum, seen = [], 0.0, 0
+        for step, start in enumerate(range(0, len(x), size)):
+            if order is None:
+                xb, yb = x[start : start + size], y[start : start + size]
+            else:
+                rows = order[start : start + size]
+                xb, yb = x.take(rows, axis=0), y.take(rows, axis=0)
+            loss, output = self.train_step(xb, yb)
+            outputs.append(output)
+            seen += len(output)
+            loss_sum += loss * len(output)
+            hooks.on_batch_end(step, {"loss": loss, "size": len(output)})
+            if self.stop_training:
+                break
+        trained = y[:seen] if order is None else y[order[:seen]]
+        return self._epoch_logs(loss_sum / seen, trained, outputs, validation), seen
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """One update on one batch: forward, loss, backward, optimizer step.
