@@ -64,7 +64,7 @@ def _softmax_ce_grad(z, y):
 
 
 def w2_epoch(x, y, batch, seed=0):
-    """784-512-512-10 ReLU, dropout 0.2, cross-entropy, Adam 1e-3."""
+    """784-512-512-10 ReLU, cross-entropy, Adam 1e-3."""
     rng = np.random.default_rng(seed)
     sizes = [784, 512, 512, 10]
     ws = [_glorot(rng, a, b) for a, b in zip(sizes[:-1], sizes[1:])]
@@ -72,18 +72,15 @@ def w2_epoch(x, y, batch, seed=0):
     opt = _Adam(ws + bs)
     for s in range(0, len(x), batch):
         xb, yb = x[s : s + batch], y[s : s + batch]
-        acts, masks = [xb], []
+        acts = [xb]
         for w, b in zip(ws[:-1], bs[:-1]):
-            h = np.maximum(acts[-1] @ w + b, 0)
-            m = (rng.random(h.shape, dtype=np.float32) >= 0.2) / np.float32(0.8)
-            masks.append(m)
-            acts.append(h * m)
+            acts.append(np.maximum(acts[-1] @ w + b, 0))
         d = _softmax_ce_grad(acts[-1] @ ws[-1] + bs[-1], yb)
         gw, gb = [None] * 3, [None] * 3
         for i in (2, 1, 0):
             gw[i], gb[i] = acts[i].T @ d, d.sum(0)
             if i:
-                d = (d @ ws[i].T) * masks[i - 1] * (acts[i] > 0)
+                d = (d @ ws[i].T) * (acts[i] > 0)
         opt.step(gw + gb)
 
 

@@ -31,10 +31,8 @@ def build(name: str):
         model = nn.Sequential(
             nn.Linear(784, 512),
             nn.ReLU(),
-            nn.Dropout(0.2),
             nn.Linear(512, 512),
             nn.ReLU(),
-            nn.Dropout(0.2),
             nn.Linear(512, 10),
         )
     else:

@@ -5,7 +5,7 @@
 
 Workloads (synthetic float32 data of MNIST shape, fixed seed):
     W1  [784, 30, 10] sigmoid, quadratic cost, SGD lr 3.0, batch 10
-    W2  784-512-512-10 ReLU + dropout 0.2, cross-entropy, Adam 1e-3, batch 128
+    W2  784-512-512-10 ReLU, cross-entropy, Adam 1e-3, batch 128
     W3  the Keras mnist_cnn network, cross-entropy, Adam 1e-3, batch 128
 
 Runs are interleaved in one process (glassnet, torch, numpy, glassnet, torch, ...) so that
@@ -59,11 +59,9 @@ def glassnet_model(name: str):
             [
                 d.Dense(784, 512, seed=0),
                 act.ReLU(),
-                d.Dropout(0.2, seed=1),
-                d.Dense(512, 512, seed=2),
+                d.Dense(512, 512, seed=1),
                 act.ReLU(),
-                d.Dropout(0.2, seed=3),
-                d.Dense(512, 10, seed=4),
+                d.Dense(512, 10, seed=2),
             ]
         )
         model.compile(optimizer=gn.optim.Adam(lr=1e-3), loss=gn.losses.CrossEntropy())
