@@ -262,7 +262,10 @@ def flatten(x, start_axis: int = 0) -> Tensor:
     x = as_tensor(x)
     if x.ndim:
         start_axis = check_axis(start_axis, x.ndim, "flatten")
-    return shape_op(x, x.shape[:start_axis] + (-1,))
+    merged = math.prod(
+        x.shape[start_axis:]
+    )  # not -1: an empty batch (0, C, H, W) has no size to infer
+    return shape_op(x, x.shape[:start_axis] + (merged,))
 
 
 def _is_advanced(index) -> bool:

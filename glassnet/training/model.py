@@ -248,10 +248,11 @@ class Model(Module):
         self.eval()
         try:
             with no_grad():
-                parts = [self(x[i : i + batch_size]).data for i in range(0, len(x), batch_size)]
+                starts = range(0, len(x), batch_size) if len(x) else [0]  # no rows: (0, outputs)
+                parts = [self(x[i : i + batch_size]).data for i in starts]
         finally:
             self.train(was_training)
-        return np.concatenate(parts) if parts else np.empty((0,), self.dtype)
+        return np.concatenate(parts)
 
     def evaluate(self, x, y, batch_size: int = 1024) -> dict[str, float]:
         """``{"loss": ..., <metric>: ...}`` over all of (x, y), in eval mode."""

@@ -116,6 +116,12 @@ def test_predict_works_before_compile_without_graph_in_batches():
     assert all(p.grad is None for p in model.parameters())
 
 
+def test_predict_on_zero_rows_gives_zero_rows_of_outputs():
+    assert mlp().predict(np.zeros((0, 4), np.float32)).shape == (0, 3)
+    cnn = gn.Sequential([nn.Conv2D(1, 2, 3), nn.MaxPool2D(2), nn.Flatten(), nn.Dense(8, 3)])
+    assert cnn.predict(np.zeros((0, 1, 6, 6), np.float32)).shape == (0, 3)
+
+
 def test_evaluate_returns_loss_and_metrics():
     x, y = blobs()
     model = compiled(optimizer=gn.optim.Adam(lr=0.05))
