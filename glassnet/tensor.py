@@ -5,6 +5,11 @@ Arithmetic operators call the primitive ops in :mod:`glassnet.ops`, which record
 
 Dtypes: float32 unless the data or ``dtype`` say otherwise. A Python number or a NumPy
 array meeting a float tensor takes the tensor's dtype, so ``x * 0.5`` stays float32.
+
+This module also holds ``as_tensor`` (wrap a value the way ops do) and ``rng_from`` (a
+Generator from a seed). The constructors (``tensor``, ``zeros``, ``ones``, ``full``,
+``arange``, ``eye``, ``randn``, ``rand``) live in :mod:`glassnet.creation` and are
+re-exported here, so ``from glassnet.tensor import zeros`` keeps working.
 """
 
 from __future__ import annotations
@@ -352,20 +357,7 @@ class Tensor:
         return _ops.log_softmax(self, axis)
 
 
-# ---- constructors -------------------------------------------------------------------------
-def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = None) -> Tensor:
-    """Make a tensor (a copy of ``data``). float32 unless ``data`` or ``dtype`` say otherwise.
-
-    >>> tensor([[1, 2], [3, 4]]).shape
-    (2, 2)
-    """
-    data = data.data if isinstance(data, Tensor) else data
-    t = Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
-    if t.data is data:  # no conversion was needed, so nothing was copied yet
-        t.data = data.copy()
-    return t
-
-
+# ---- conversion and seeds (the ops and layers use these) ------------------------------
 def as_tensor(x, like: Tensor | None = None) -> Tensor:
     """Return ``x`` if it is a Tensor; otherwise wrap it, taking ``like``'s float dtype."""
     if isinstance(x, Tensor):
@@ -376,35 +368,6 @@ def as_tensor(x, like: Tensor | None = None) -> Tensor:
         ):
             return Tensor._from_op(np.asarray(x, dtype=like.data.dtype), None)
     return Tensor(x)
-
-
-def zeros(shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros of the given shape."""
-    return Tensor(np.zeros(shape, dtype or _config.default_dtype), requires_grad=requires_grad)
-
-
-def ones(shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones of the given shape."""
-    return Tensor(np.ones(shape, dtype or _config.default_dtype), requires_grad=requires_grad)
-
-
-def full(shape, value, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of the given shape with every element equal to ``value``."""
-    return Tensor(
-        np.full(shape, value, dtype or _config.default_dtype), requires_grad=requires_grad
-    )
-
-
-def arange(start, stop=None, step=1, dtype=None) -> Tensor:
-    """Evenly spaced values in [start, stop), like ``np.arange`` (float32 by default)."""
-    if stop is None:
-        start, stop = 0, start
-    return Tensor(np.arange(start, stop, step, dtype=dtype or _config.default_dtype))
-
-
-def eye(n: int, m: int | None = None, dtype=None) -> Tensor:
-    """The identity matrix I (n × m), with I[i, i] = 1."""
-    return Tensor(np.eye(n, m, dtype=dtype or _config.default_dtype))
 
 
 def rng_from(seed) -> np.random.Generator:
@@ -423,20 +386,8 @@ def rng_from(seed) -> np.random.Generator:
     )
 
 
-def randn(shape, seed=None, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Samples of the standard normal N(0, 1). ``seed``: int, Generator or None."""
-    dtype = np.dtype(dtype or _config.default_dtype)
-    data = rng_from(seed).standard_normal(shape).astype(dtype, copy=False)
-    return Tensor(data, requires_grad=requires_grad)
-
-
-def rand(shape, seed=None, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Samples of the uniform distribution on [0, 1). ``seed``: int, Generator or None."""
-    dtype = np.dtype(dtype or _config.default_dtype)
-    data = rng_from(seed).random(shape).astype(dtype, copy=False)
-    return Tensor(data, requires_grad=requires_grad)
-
-
-# Late imports: ops and the engine build on Tensor, and Tensor's operators call them.
+# Late imports: ops and the engine build on Tensor, and Tensor's operators call them; the
+# constructors live in glassnet.creation (which imports Tensor) and are re-exported here.
 from glassnet import autograd as _autograd  # noqa: E402
 from glassnet import ops as _ops  # noqa: E402
+from glassnet.creation import arange, eye, full, ones, rand, randn, tensor, zeros  # noqa: E402
