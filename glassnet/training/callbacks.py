@@ -11,21 +11,20 @@ The loop calls, in this order::
 A callback reads ``self.model`` (set before training) and may set
 ``self.model.stop_training = True`` to end training after the current batch or epoch.
 ``self.params`` holds the run's settings: epochs, steps, samples, batch_size, verbose.
+
+The learning-rate callbacks (``LearningRateScheduler``, ``ReduceLROnPlateau``) live in
+:mod:`glassnet.training.lr_callbacks` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import csv
-import inspect
 import math
 import warnings
 
 import numpy as np
 
 from glassnet.errors import ConfigError, message
-from glassnet.optim.schedules import ReduceLROnPlateau as PlateauSchedule
-from glassnet.optim.schedules import Schedule
-from glassnet.optim.sgd import SGD
 
 __all__ = [
     "Callback",
@@ -264,118 +263,6 @@ class CSVLogger(Callback):
             writer.writerow(row)
 
 
-class LearningRateScheduler(Callback):
-    """Set the optimizer's learning rate each epoch from ``schedule``.
-
-    ``schedule`` is a function ``(epoch, lr) -> new_lr`` (as in Keras) or ``(epoch) ->
-    new_lr``, called at the start of each epoch (epochs count from 0), or a glassnet
-    schedule bound to the model's optimizer (``gn.optim.StepLR(opt, 10)``, ...), stepped
-    at the end of each epoch as in PyTorch. The rate in use is logged as ``lr``.
-    """
-
-    def __init__(self, schedule, verbose: int = 0):
-        if not callable(schedule) and not isinstance(schedule, Schedule):
-            raise ConfigError(
-                message(
-                    "LearningRateScheduler",
-                    "schedule must be callable or a glassnet.optim schedule",
-                    type(schedule).__name__,
-                    "a function (epoch, lr) -> lr, or e.g. gn.optim.StepLR(optimizer, 10)",
-                )
-            )
-        self.schedule, self.verbose = schedule, verbose
-        try:
-            self._arity = len(inspect.signature(schedule).parameters)
-        except (TypeError, ValueError):
-            self._arity = 2
-
-    def on_train_begin(self, logs=None):
-        if (
-            isinstance(self.schedule, Schedule)
-            and self.schedule.optimizer is not self.model.optimizer
-        ):
-            raise ConfigError(
-                message(
-                    "LearningRateScheduler",
-                    "the schedule drives another optimizer than the model's",
-                    type(self.schedule.optimizer).__name__,
-                    "the optimizer given to model.compile",
-                    "build the schedule from the same optimizer object you compile with",
-                )
-            )
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if isinstance(self.schedule, Schedule):
-            return
-        optimizer = self.model.optimizer
-        lr = self.schedule(epoch) if self._arity == 1 else self.schedule(epoch, optimizer.lr)
-        if not isinstance(lr, int | float | np.floating) or not 0 < lr < math.inf:
-            raise ConfigError(
-                message(
-                    "LearningRateScheduler",
-                    f"the schedule returned an invalid learning rate for epoch {epoch}",
-                    repr(lr),
-                    "a finite float > 0",
-                )
-            )
-        optimizer.lr = float(lr)
-        if self.verbose:
-            print(f"Epoch {epoch + 1}: learning rate {float(lr):.6g}")
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:
-            logs["lr"] = float(self.model.optimizer.lr)
-        if isinstance(self.schedule, Schedule):
-            self.schedule.step()
-
-
-class ReduceLROnPlateau(Callback):
-    """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
-
-    The rule of :class:`glassnet.optim.ReduceLROnPlateau` (torch's), with Keras' names:
-    an epoch improves when it beats the best by more than ``min_delta``; after more than
-    ``patience`` epochs without improvement, η ← max(η·factor, min_lr), then ``cooldown``
-    epochs pass before counting again. The rate in use is logged as ``lr``.
-    """
-
-    def __init__(
-        self,
-        monitor: str = "val_loss",
-        factor: float = 0.1,
-        patience: int = 10,
-        mode: str = "auto",
-        min_delta: float = 1e-4,
-        cooldown: int = 0,
-        min_lr: float = 0.0,
-        verbose: int = 0,
-    ):
-        _improvement(monitor, mode, "ReduceLROnPlateau")  # validates mode
-        if mode == "auto":
-            mode = "max" if any(k in monitor for k in ("acc", "r2")) else "min"
-        self.monitor, self.verbose = monitor, verbose
-        self.settings = dict(
-            mode=mode,
-            factor=factor,
-            patience=patience,
-            threshold=min_delta,
-            threshold_mode="abs",
-            cooldown=cooldown,
-            min_lr=min_lr,
-        )
-        PlateauSchedule(SGD(lr=1.0), **self.settings)  # validates the rest now, not mid-fit
-
-    def on_train_begin(self, logs=None):
-        self.schedule = PlateauSchedule(self.model.optimizer, **self.settings)
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = {} if logs is None else logs
-        logs["lr"] = float(self.model.optimizer.lr)
-        before = self.model.optimizer.lr
-        after = self.schedule.step(_monitored(logs, self.monitor, "ReduceLROnPlateau"))
-        if self.verbose and after < before:
-            print(f"Epoch {epoch + 1}: ReduceLROnPlateau lowered the learning rate to {after:.6g}")
-
-
 class NaNGuard(Callback):
     """Stop training at the first batch whose loss is NaN or ±inf, and say why.
 
@@ -410,3 +297,10 @@ class NaNGuard(Callback):
         )
         self.model.stop_training = True
         warnings.warn(self.message, DivergenceWarning, stacklevel=2)
+
+
+# Late import: the learning-rate callbacks build on Callback and the helpers above.
+from glassnet.training.lr_callbacks import (  # noqa: E402
+    LearningRateScheduler,
+    ReduceLROnPlateau,
+)
