@@ -71,23 +71,8 @@ class BatchNorm(Function):
         return grad_x, grad_gamma, grad_beta
 
 
-def batch_norm(
-    x,
-    gamma,
-    beta,
-    running_mean: np.ndarray | None = None,
-    running_var: np.ndarray | None = None,
-    training: bool = True,
-    momentum: float = 0.1,
-    eps: float = 1e-5,
-) -> Tensor:
-    """Batch normalisation of x (N, C) or (N, C, H, W); see :class:`BatchNorm`.
-
-    Mirrors ``torch.nn.functional.batch_norm``: in training the running statistics (float
-    arrays of shape (C,), or None) are updated in place; in evaluation they are required.
-    """
-    gamma = as_tensor(gamma)
-    x, beta = as_tensor(x, gamma), as_tensor(beta, gamma)
+def _check_batch_norm_shapes(x: Tensor, gamma: Tensor, beta: Tensor) -> None:
+    """Raise ShapeError unless x is (N, C) or (N, C, H, W) and γ, β are (C,)."""
     if x.ndim not in (2, 4):
         raise ShapeError(
             message(
@@ -108,6 +93,12 @@ def batch_norm(
                     f"({C},)",
                 )
             )
+
+
+def _check_batch_norm_mode(
+    x: Tensor, running_mean: np.ndarray | None, running_var: np.ndarray | None, training: bool
+) -> None:
+    """Evaluation needs running statistics; training needs ≥ 2 values per channel."""
     if not training and (running_mean is None or running_var is None):
         raise ConfigError(
             message(
@@ -116,7 +107,7 @@ def batch_norm(
                 hint="pass running_mean and running_var, or training=True",
             )
         )
-    if training and x.size // C < 2:
+    if training and x.size // x.shape[1] < 2:
         raise ShapeError(
             message(
                 "batch_norm",
@@ -126,6 +117,27 @@ def batch_norm(
                 "use a larger batch, or evaluation mode (model.eval())",
             )
         )
+
+
+def batch_norm(
+    x,
+    gamma,
+    beta,
+    running_mean: np.ndarray | None = None,
+    running_var: np.ndarray | None = None,
+    training: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalisation of x (N, C) or (N, C, H, W); see :class:`BatchNorm`.
+
+    Mirrors ``torch.nn.functional.batch_norm``: in training the running statistics (float
+    arrays of shape (C,), or None) are updated in place; in evaluation they are required.
+    """
+    gamma = as_tensor(gamma)
+    x, beta = as_tensor(x, gamma), as_tensor(beta, gamma)
+    _check_batch_norm_shapes(x, gamma, beta)
+    _check_batch_norm_mode(x, running_mean, running_var, training)
     return BatchNorm.apply(
         x,
         gamma,
