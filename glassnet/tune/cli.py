@@ -136,18 +136,13 @@ def _executor(text: str):
 
 
 def run_tune(args) -> int:
+    """``glassnet tune``: search, print the ranked trials and the best model's test scores."""
     from glassnet.training import recipes
     from glassnet.tune.search import random_search
 
     space = _space(args.space)
     data = recipes.load_dataset(args.dataset, args.target, seed=args.seed, limit=args.limit)
-    classes = data.classes is not None
-    build = MLPBuild(
-        data.features,
-        data.outputs,
-        "cross_entropy" if classes else "mse",
-        ("accuracy",) if classes else ("mae",),
-    )
+    build = _mlp_build(data)
     epochs = args.epochs if args.epochs is not None else EPOCHS.get(args.dataset, 50)
     print(f"glassnet tune: {data.name}, {len(data.x_train)} rows, {args.trials} trials")
     with (
@@ -171,13 +166,29 @@ def run_tune(args) -> int:
             resume=args.resume,
             on_trial=progress.update,
         )
+    _report(result, data, args.csv)
+    return 0
+
+
+def _mlp_build(data) -> MLPBuild:
+    """The MLP for a data set: cross-entropy and accuracy for classes, else MSE and MAE."""
+    classes = data.classes is not None
+    return MLPBuild(
+        data.features,
+        data.outputs,
+        "cross_entropy" if classes else "mse",
+        ("accuracy",) if classes else ("mae",),
+    )
+
+
+def _report(result, data, csv_path) -> None:
+    """Print the ranked trials and the best model's scores on the test rows; write the CSV."""
     print(result.table())
     scores = result.best_model.evaluate(data.x_test, data.y_test)
     shown = ", ".join(f"{key} {value:.4f}" for key, value in scores.items())
     print(f"Best params: {result.best_params}\nBest model on the test rows: {shown}")
-    if args.csv:
-        print(f"Wrote {result.to_csv(args.csv)}")
-    return 0
+    if csv_path:
+        print(f"Wrote {result.to_csv(csv_path)}")
 
 
 class _ProgressBar:

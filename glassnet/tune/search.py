@@ -77,9 +77,7 @@ def random_search(
     space = check_space(space)
     _check_settings(n_trials, epochs, mode, monitor, validation_split, validation_data)
     _check_executor(executor)
-    if executor is not None and not isinstance(executor, cf.ThreadPoolExecutor):
-        _check_picklable(build, executor)  # threads share the objects; workers need a copy
-        _check_picklable(space, executor, what="the search space's values")
+    _check_shippable(build, space, executor)
     task = Task(build, x, y, epochs, batch_size, validation_split, validation_data, monitor, mode)
     header = _header(space, task, _entropy(seed))
     path = Path(log_path) if log_path is not None else None
@@ -91,12 +89,7 @@ def random_search(
         _notify(on_trial, record)
     todo = [trial for trial in trials if trial.index not in done]
     best = _Best(mode)
-    writer = LogWriter(path, None) if path is not None else None
-    try:
-        lost = _execute(task, todo, executor, _collector(records, best, writer, on_trial))
-    finally:
-        if writer is not None:
-            writer.close()
+    lost = _execute_logged(task, todo, executor, path, records, best, on_trial)
     restore = functools.partial(_restore, task)
     result = SearchResult(records, space, monitor, mode, entropy, restore, best.state)
     if lost:
@@ -139,6 +132,13 @@ def _check_picklable(obj, executor, what: str = "build") -> None:
                 "function inside another function), or use executor=None",
             )
         ) from None
+
+
+def _check_shippable(build: Callable, space: dict, executor) -> None:
+    """Worker processes get pickled copies of ``build`` and the space; threads share them."""
+    if executor is not None and not isinstance(executor, cf.ThreadPoolExecutor):
+        _check_picklable(build, executor)
+        _check_picklable(space, executor, what="the search space's values")
 
 
 def _entropy(seed) -> int | None:
@@ -275,6 +275,18 @@ def _execute(task: Task, trials: list[Trial], executor, collect) -> dict[int, st
         with cf.ProcessPoolExecutor(max_workers=max(1, min(len(trials), _cpus()))) as pool:
             return _gather(pool, task, trials, collect)
     return _gather(executor, task, trials, collect)
+
+
+def _execute_logged(
+    task: Task, trials: list[Trial], executor, path, records: list, best: _Best, on_trial
+) -> dict[int, str]:
+    """``_execute``, appending each finished trial's record to the log at ``path`` (if any)."""
+    writer = LogWriter(path, None) if path is not None else None
+    try:
+        return _execute(task, trials, executor, _collector(records, best, writer, on_trial))
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def _cpus() -> int:
