@@ -111,25 +111,37 @@ def _model(s: dict, n_in: int, n_out: int) -> str:
     return "model = gn.Sequential([\n" + "".join(f"    {line}\n" for line in lines) + "])\n"
 
 
-def _training(s: dict, session) -> str:
-    classes = session.data.classes
+def _loss_code(s: dict, classes) -> tuple[str, str]:
+    """The loss expression and the target it compares with (one-hot rows for MSE on classes)."""
     if s["loss"] == "cross_entropy":
-        loss, target = "gn.losses.CrossEntropy()", "y_train"
-    elif classes:
-        loss, target = "gn.losses.MSE()", f"np.eye({classes}, dtype=np.float32)[y_train]"
-    else:
-        loss, target = "gn.losses.MSE()", "y_train"
+        return "gn.losses.CrossEntropy()", "y_train"
+    if classes:
+        return "gn.losses.MSE()", f"np.eye({classes}, dtype=np.float32)[y_train]"
+    return "gn.losses.MSE()", "y_train"
+
+
+def _optimizer_code(s: dict) -> str:
+    """The optimizer expression: Adam, or SGD with momentum 0.9 ("momentum") or 0."""
     if s["optimizer"] == "adam":
-        opt = f"gn.optim.Adam(model.parameters(), lr={s['lr']!r})"
-    else:
-        momentum = 0.9 if s["optimizer"] == "momentum" else 0.0
-        opt = f"gn.optim.SGD(model.parameters(), lr={s['lr']!r}, momentum={momentum!r})"
-    penalty = ""
-    if s["l2"] > 0:
-        penalty = (
-            f"\n    cost = cost + sum((w * w).sum() for w in weights) * ({s['l2']!r} / 2)"
+        return f"gn.optim.Adam(model.parameters(), lr={s['lr']!r})"
+    momentum = 0.9 if s["optimizer"] == "momentum" else 0.0
+    return f"gn.optim.SGD(model.parameters(), lr={s['lr']!r}, momentum={momentum!r})"
+
+
+def _penalty_code(l2: float) -> str:
+    """The line adding the L2 term to the cost, or nothing when l2 = 0."""
+    if l2 > 0:
+        return (
+            f"\n    cost = cost + sum((w * w).sum() for w in weights) * ({l2!r} / 2)"
             "  # L2: (λ/2)·Σ‖w‖²"
         )
+    return ""
+
+
+def _training(s: dict, session) -> str:
+    """The training loop: the page's loss, optimizer, L2 term, batches and lr changes."""
+    loss, target = _loss_code(s, session.data.classes)
+    opt, penalty = _optimizer_code(s), _penalty_code(s["l2"])
     return f"""\
 loss = {loss}
 optimizer = {opt}
