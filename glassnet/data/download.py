@@ -134,6 +134,15 @@ def download(
     if target.is_file() and sha256_of(target) == sha256:
         return target
     folder.mkdir(parents=True, exist_ok=True)
+    _download_checked(url, sha256, folder, name, progress, timeout)
+    return target
+
+
+def _download_checked(
+    url: str, sha256: str, folder: Path, name: str, progress: bool, timeout: float
+) -> None:
+    """Stream ``url`` to a temporary file in ``folder``; rename it to ``name`` if its sum fits."""
+    target = folder / name
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -162,4 +171,3 @@ def download(
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
-    return target
