@@ -270,7 +270,7 @@ def leaky_relu(x, alpha: float = 0.01) -> Tensor:
 
 
 def sigmoid(x) -> Tensor:
-    """σ(x) = 1 / (1 + e⁻ˣ), overflow-free."""
+    """σ(x) = 1 / (1 + e⁻ˣ); for very negative x, e⁻ˣ overflows to ∞ and σ(x) = 0, silently."""
     return activation.Sigmoid.apply(as_tensor(x))
 
 

@@ -8,9 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import run as bench  # noqa: E402
+import w1_profile  # noqa: E402
 
 
 @pytest.mark.slow
@@ -29,3 +33,22 @@ def test_benchmark_quick_run_prints_every_workload():
         rows = [line for line in result.stdout.splitlines() if f" {workload} " in line]
         assert {"glassnet", "torch"} <= {word for row in rows for word in row.split()}
     assert "1 threads" in result.stdout
+
+
+def test_w1_profile_prints_every_phase(capsys):
+    w1_profile.main(["--quick"])
+    out = capsys.readouterr().out
+    for phase in ("forward", "loss", "backward", "update", "step"):
+        assert any(line.split()[:1] == [phase] for line in out.splitlines()), phase
+    assert "PyTorch / glassnet" in out
+
+
+def test_w1_profiles_numpy_work_is_the_same_step_as_glassnets():
+    """The floor the profile reports must compute what glassnet computes, or it is no floor."""
+    x, y = bench.synthetic(10, image=False)
+    t = np.eye(10, dtype=np.float32)[y]
+    trained, by_hand = bench.glassnet_model("W1"), bench.glassnet_model("W1")
+    trained.train_step(x, t)
+    w1_profile.numpy_work(by_hand, x, t)["update"]()  # forward and backward ran on creation
+    for (name, a), b in zip(trained.named_parameters(), by_hand.parameters()):
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-6, atol=1e-7, err_msg=name)
