@@ -47,7 +47,8 @@ class MaxPool2D(Function):
                order, exactly as PyTorch's CPU kernel routes it (it keeps the running
                maximum and replaces it only on a strict >). After a ReLU whole windows are
                often 0, so ties are common, not a corner case. Forward is KH·KW − 1
-               elementwise maxima of strided slices; backward finds the argmax again as
+               elementwise maxima of strided slices (when the windows tile the image, of
+               a reshaped view: see _tile_max); backward finds the argmax again as
                "equal to y and not already claimed by an earlier position". Overlapping
                windows (stride < kernel) add their gradients.
     """
@@ -124,7 +125,8 @@ class AvgPool2D(Function):
             blocks = x[:, :, : Ho * KH, : Wo * KW].reshape(*x.shape[:2], Ho, KH, Wo, KW)
             return blocks.mean(axis=(3, 5), dtype=x.dtype)
         xp = pad_batch_last(x, self.pad)
-        y = np.zeros(x.shape[:2] + tuple(self.out), x.dtype)
+        y = empty_batch_last(x.shape[:2] + tuple(self.out), x.dtype)
+        y[...] = 0
         for p, q in _positions(self.kernel):
             y += xp[kernel_slice(p, q, self.stride, (1, 1), self.out)]
         return y / x.dtype.type(self.kernel[0] * self.kernel[1])
