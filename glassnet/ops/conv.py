@@ -112,10 +112,20 @@ def pad_batch_last(x: np.ndarray, pad: tuple, value: float = 0.0) -> np.ndarray:
     return xp.transpose(3, 0, 1, 2)
 
 
-def empty_batch_last(shape: tuple, dtype) -> np.ndarray:
-    """An uninitialised (N, C, H, W) array stored batch-last."""
-    N, C, H, W = shape
-    return np.empty((C, H, W, N), dtype).transpose(3, 0, 1, 2)
+def zeros_padded(x_shape, pad, dtype, empty: bool = False) -> np.ndarray:
+    """Zeros (or, when every element will be written, uninitialised memory) shaped like an
+    (N, C, H, W) batch after padding, stored batch-last: where col2im and the pools'
+    backward add gradients."""
+    N, C, H, W = x_shape
+    (top, bottom), (left, right) = pad
+    make = np.empty if empty else np.zeros
+    return make((C, H + top + bottom, W + left + right, N), dtype).transpose(3, 0, 1, 2)
+
+
+def unpad(grad_xp: np.ndarray, x_shape, pad) -> np.ndarray:
+    """The unpadded (N, C, H, W) part of a padded gradient (a view)."""
+    (top, _), (left, _) = pad
+    return grad_xp[:, :, top : top + x_shape[2], left : left + x_shape[3]]
 
 
 _SPARE: dict[tuple, list[np.ndarray]] = {}
@@ -238,16 +248,14 @@ class Conv2D(Function):
     def _col2im(self, grad_cols: np.ndarray) -> np.ndarray:
         """Scatter-add the column gradient back onto the (padded) input, one kernel position
         at a time; the padding's share is cut off at the end."""
-        N, C, H, W = self.x_shape
-        (top, bottom), (left, right) = self.pad
+        N, C = self.x_shape[:2]
         grad_cols = grad_cols.reshape(C, *self.kernel, *self.out, N)
-        grad_xp = np.zeros((C, H + top + bottom, W + left + right, N), grad_cols.dtype)
-        grad_xp = grad_xp.transpose(3, 0, 1, 2)
+        grad_xp = zeros_padded(self.x_shape, self.pad, grad_cols.dtype)
         for p in range(self.kernel[0]):
             for q in range(self.kernel[1]):
                 where = kernel_slice(p, q, self.stride, self.dilation, self.out)
                 grad_xp[where] += grad_cols[:, p, q].transpose(3, 0, 1, 2)
-        return grad_xp[:, :, top : top + H, left : left + W]
+        return unpad(grad_xp, self.x_shape, self.pad)
 
 
 def check_image_batch(x: Tensor, where: str, what: str = "x") -> None:

@@ -14,11 +14,12 @@ from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.ops.conv import (
     batch_last,
     check_image_batch,
-    empty_batch_last,
     kernel_slice,
     output_size,
     pad_batch_last,
     pair,
+    unpad,
+    zeros_padded,
 )
 from glassnet.tensor import Tensor, as_tensor
 
@@ -59,7 +60,7 @@ class MaxPool2D(Function):
         if self.stride == self.kernel:
             self.y = _tile_max(self.xp, self.kernel, self.out)
             return self.y
-        self.y = empty_batch_last(x.shape[:2] + self.out, x.dtype)
+        self.y = zeros_padded(x.shape[:2] + self.out, ((0, 0), (0, 0)), x.dtype, empty=True)
         for index, (p, q) in enumerate(_positions(self.kernel)):
             v = self.xp[kernel_slice(p, q, self.stride, (1, 1), self.out)]
             np.copyto(self.y, v) if index == 0 else np.maximum(self.y, v, out=self.y)
@@ -69,7 +70,7 @@ class MaxPool2D(Function):
         tiles = self.stride == self.kernel and self.xp.shape[2:] == tuple(
             o * k for o, k in zip(self.out, self.kernel)
         )
-        grad_xp = _zeros_padded(self.x_shape, self.pad, grad_y.dtype, empty=tiles)
+        grad_xp = zeros_padded(self.x_shape, self.pad, grad_y.dtype, empty=tiles)
         grad_y = batch_last(grad_y)  # the layout of x and y (after a Flatten it is not)
         positions, unclaimed = _positions(self.kernel), None
         for index, (p, q) in enumerate(positions):
@@ -85,7 +86,7 @@ class MaxPool2D(Function):
                 np.multiply(grad_y, first, out=grad_xp[where])
             else:
                 grad_xp[where] += grad_y * first
-        return (_unpad(grad_xp, self.x_shape, self.pad),)
+        return (unpad(grad_xp, self.x_shape, self.pad),)
 
 
 def _tile_max(xp: np.ndarray, kernel, out) -> np.ndarray:
@@ -125,8 +126,7 @@ class AvgPool2D(Function):
             blocks = x[:, :, : Ho * KH, : Wo * KW].reshape(*x.shape[:2], Ho, KH, Wo, KW)
             return blocks.mean(axis=(3, 5), dtype=x.dtype)
         xp = pad_batch_last(x, self.pad)
-        y = empty_batch_last(x.shape[:2] + tuple(self.out), x.dtype)
-        y[...] = 0
+        y = zeros_padded(x.shape[:2] + tuple(self.out), ((0, 0), (0, 0)), x.dtype)
         for p, q in _positions(self.kernel):
             y += xp[kernel_slice(p, q, self.stride, (1, 1), self.out)]
         return y / x.dtype.type(self.kernel[0] * self.kernel[1])
@@ -135,10 +135,10 @@ class AvgPool2D(Function):
         share = grad_y / grad_y.dtype.type(self.kernel[0] * self.kernel[1])
         if self.tiles:
             return (self._tile_backward(share),)
-        grad_xp = _zeros_padded(self.x_shape, self.pad, grad_y.dtype)
+        grad_xp = zeros_padded(self.x_shape, self.pad, grad_y.dtype)
         for p, q in _positions(self.kernel):
             grad_xp[kernel_slice(p, q, self.stride, (1, 1), self.out)] += share
-        return (_unpad(grad_xp, self.x_shape, self.pad),)
+        return (unpad(grad_xp, self.x_shape, self.pad),)
 
     def _tile_backward(self, share: np.ndarray) -> np.ndarray:
         (N, C, H, W), (Ho, Wo), (KH, KW) = self.x_shape, self.out, self.kernel
@@ -166,20 +166,6 @@ class GlobalAvgPool2D(Function):
         H, W = self.x_shape[2:]
         share = grad_y[:, :, None, None] / grad_y.dtype.type(H * W)
         return (np.broadcast_to(share, self.x_shape).copy(),)
-
-
-def _zeros_padded(x_shape, pad, dtype, empty: bool = False) -> np.ndarray:
-    """Zeros (or, when every element will be written, uninitialised memory) shaped like the
-    padded input, batch-last like the layer outputs."""
-    N, C, H, W = x_shape
-    (top, bottom), (left, right) = pad
-    make = np.empty if empty else np.zeros
-    return make((C, H + top + bottom, W + left + right, N), dtype).transpose(3, 0, 1, 2)
-
-
-def _unpad(grad_xp: np.ndarray, x_shape, pad) -> np.ndarray:
-    (top, _), (left, _) = pad
-    return grad_xp[:, :, top : top + x_shape[2], left : left + x_shape[3]]
 
 
 def pool_config(kernel_size, stride, padding, where: str) -> dict:
