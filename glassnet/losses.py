@@ -38,6 +38,7 @@ class Loss:
     """
 
     name = "loss"
+    higher_is_better = False  # a cost: callbacks watching "loss" in mode "auto" minimise it
 
     def __call__(self, prediction, target) -> Tensor:
         prediction = as_tensor(prediction)
