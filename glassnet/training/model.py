@@ -25,6 +25,7 @@ import numpy as np
 
 from glassnet import losses, nn, optim
 from glassnet._config import no_grad
+from glassnet._validate import positive_int
 from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
 from glassnet.tensor import rng_from
@@ -250,10 +251,7 @@ class Model(Module):
 
         Works before ``compile``. Dropout is off; the previous mode is restored after.
         """
-        if not isinstance(batch_size, int) or batch_size <= 0:
-            raise ConfigError(
-                message("predict", "batch_size must be a positive int", repr(batch_size), "≥ 1")
-            )
+        positive_int("predict", "batch_size", batch_size)
         x = checks.as_inputs("predict", x, self.dtype)
         was_training = self.training
         self.eval()
