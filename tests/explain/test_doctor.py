@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.diagnostics import Doctor, overfitting_onset
+from glassnet.explain.doctor import Doctor, overfitting_onset
 
 
 @pytest.fixture(scope="module")
