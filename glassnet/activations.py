@@ -28,7 +28,7 @@ from glassnet import nn
 from glassnet.errors import ConfigError, message
 from glassnet.ops import activation
 
-__all__ = ["ActivationSpec", "register", "unregister", "get", "of", "names", "specs"]
+__all__ = ["ActivationSpec", "register", "unregister", "get", "of", "names", "choices", "specs"]
 
 STALLS = (None, "dead", "saturated")
 
@@ -159,6 +159,12 @@ def specs() -> list[ActivationSpec]:
 def names() -> tuple[str, ...]:
     """The names of the elementwise activations: the choices for a hidden layer."""
     return tuple(s.name for s in _REGISTRY.values() if s.elementwise)
+
+
+def choices() -> tuple[str, ...]:
+    """Every string :func:`get` accepts: the names of the elementwise activations and their
+    aliases (``"linear"`` for identity)."""
+    return tuple(n for s in _REGISTRY.values() if s.elementwise for n in (s.name, *s.aliases))
 
 
 def get(name: str, where: str = "activations.get") -> ActivationSpec:
