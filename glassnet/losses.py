@@ -10,7 +10,7 @@ Each loss class also owns what the explanations and the doctor say about it: its
 dC/da at the prediction (:meth:`Loss.slope`, with ``slope_formula`` in words), the cost of
 the best constant prediction (:meth:`Loss.constant_baseline`), what its prediction must be
 (``takes``: values, probabilities or logits) and the activation it applies itself
-(``fused_activation``). Adding a loss is one class here plus its name in ``_BY_NAME``.
+(``fused_activation``). Adding a loss is one class here, listed in ``LOSSES``.
 
 >>> import glassnet as gn
 >>> round(gn.losses.QuadraticCost()(gn.tensor([[1.0], [3.0]]), [[0.0], [1.0]]).item(), 4)
@@ -33,6 +33,8 @@ __all__ = [
     "MAE",
     "BinaryCrossEntropy",
     "CrossEntropy",
+    "LOSSES",
+    "autograd_slope",
     "get",
 ]
 
@@ -40,8 +42,9 @@ __all__ = [
 class Loss:
     """Base class: ``loss(prediction, target)`` returns the scalar cost as a Tensor.
 
-    ``name`` is the string :func:`get` resolves; ``get_config()`` returns the keyword
-    arguments that rebuild the loss (``get(loss.name, **loss.get_config())``).
+    ``name`` (and ``aliases``) are the strings :func:`get` resolves for a class listed in
+    ``LOSSES``; ``get_config()`` returns the keyword arguments that rebuild the loss
+    (``get(loss.name, **loss.get_config())``).
 
     What a subclass states about itself (the defaults suit a loss that states nothing):
 
@@ -57,6 +60,7 @@ class Loss:
     """
 
     name = "loss"
+    aliases: tuple[str, ...] = ()
     takes = "values"
     fused_activation: str | None = None
     class_labels = False
@@ -128,6 +132,7 @@ class MSE(Loss):
     """
 
     name = "mse"
+    aliases = ("mean_squared_error",)
     slope_template = "2·({prediction} − {actual}) / {m}"
     slope_formula = slope_template.format(prediction="prediction", actual="actual", m="m")
 
@@ -177,6 +182,7 @@ class MAE(Loss):
     """
 
     name = "mae"
+    aliases = ("mean_absolute_error",)
     slope_formula = "sign(prediction − actual) / m"
 
     def forward(self, prediction, target):
@@ -202,6 +208,7 @@ class BinaryCrossEntropy(Loss):
     """
 
     name = "binary_cross_entropy"
+    aliases = ("bce",)
 
     def __init__(self, from_logits: bool = False, eps: float = 1e-7):
         if not 0 < eps < 0.5:
@@ -263,6 +270,7 @@ class CrossEntropy(Loss):
     """
 
     name = "cross_entropy"
+    aliases = ("categorical_cross_entropy",)
     class_labels = True
 
     def __init__(self, from_logits: bool = True, eps: float = 1e-7):
@@ -317,17 +325,8 @@ class CrossEntropy(Loss):
         return {"from_logits": self.from_logits, "eps": self.eps}
 
 
-_BY_NAME = {
-    "mse": MSE,
-    "mean_squared_error": MSE,
-    "quadratic": QuadraticCost,
-    "mae": MAE,
-    "mean_absolute_error": MAE,
-    "binary_cross_entropy": BinaryCrossEntropy,
-    "bce": BinaryCrossEntropy,
-    "cross_entropy": CrossEntropy,
-    "categorical_cross_entropy": CrossEntropy,
-}
+LOSSES = (MSE, QuadraticCost, MAE, BinaryCrossEntropy, CrossEntropy)
+_BY_NAME = {n: cls for cls in LOSSES for n in (cls.name, *cls.aliases)}
 
 
 def get(loss, **config) -> Loss:
