@@ -33,8 +33,11 @@ def test_each_written_slope_equals_autograd_and_outputs_stay_in_range(spec):
     assert isinstance(module, spec.module) and activations.of(module) is spec
 
 
-def test_every_spec_names_an_op_whose_docstring_states_the_formula():
+def test_every_shipped_spec_names_an_op_whose_docstring_states_the_formula():
+    assert all(spec.op is not None for spec in ELEMENTWISE)
     for spec in activations.specs():
+        if spec.op is None:  # a module built from existing ops (the softsign below)
+            continue
         doc = spec.op.__doc__
         assert "Forward:" in doc and "Backward:" in doc, spec.name
     assert activations.of(gn.nn.Softmax()).elementwise is False
