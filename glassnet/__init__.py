@@ -6,6 +6,7 @@
 from glassnet import (
     _memory,  # noqa: F401  (keeps freed large arrays in the process)
     data,
+    distributed,
     errors,
     explain,
     losses,
@@ -55,6 +56,7 @@ __all__ = [
     "ConfigError",
     "data",
     "DataError",
+    "distributed",
     "doctor",
     "DTypeError",
     "enable_grad",

@@ -50,6 +50,7 @@ class Model(Module):
     history = None
     stop_training = False
     input_shape = None
+    _distributed = None  # [distributed] the running distributed fit's Session, else None
 
     # ---- configuration ------------------------------------------------------------------
     def compile(self, optimizer="adam", loss=None, metrics=()) -> Model:
@@ -141,6 +142,7 @@ class Model(Module):
         callbacks=(),
         verbose: int = 1,
         seed=None,
+        distributed: bool | None = None,
     ) -> History:
         """Train for ``epochs`` passes over (x, y); return the :class:`History`.
 
@@ -152,23 +154,31 @@ class Model(Module):
         starting weights gives the same History bit for bit. ``callbacks``: Callback
         objects (see :mod:`glassnet.training.callbacks`); a NaN guard is always added.
         ``verbose``: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+        ``distributed``: train across the ranks of an MPI job (None: when
+        ``gn.distributed.init()`` ran under mpirun); see :mod:`glassnet.distributed`.
         """
         self._require_compiled("fit")
         checks.check_fit_settings(epochs, batch_size, validation_split, verbose)
         x, y, validation = checks.fit_arrays(x, y, validation_split, validation_data, self.dtype)
-        rng, n = self._seeded(seed), len(x)
+        from glassnet.distributed.fit import session_for  # [distributed]
+
+        session = session_for(self, distributed, seed)  # [distributed] None when alone
+        rng, n = self._seeded(session.seed if session else seed), len(x)  # [distributed]
         size = n if batch_size is None else min(batch_size, n)
-        steps = math.ceil(n / size)
+        steps = session.steps(n, size) if session else math.ceil(n / size)  # [distributed]
         history, guard = History(), NaNGuard()
         run = dict(epochs=epochs, steps=steps, samples=n, batch_size=size, verbose=verbose)
-        hooks = CallbackList([guard, *callbacks, ProgressBar(verbose), history], self, run)
+        hooks = [guard, *callbacks, ProgressBar(verbose), history]
+        hooks = session.callbacks(hooks) if session else hooks  # [distributed] rank 0 writes
+        hooks = CallbackList(hooks, self, run)
         self.history, self.stop_training, self.input_shape = history, False, x.shape[1:]
         hooks.on_train_begin()
         for epoch in range(epochs):
             hooks.on_epoch_begin(epoch)
             self.train()
             order = rng.permutation(n) if shuffle else None
-            logs, seen = self._train_epoch(x, y, order, size, hooks, validation)
+            train_epoch = session.train_epoch if session else self._train_epoch  # [distributed]
+            logs, seen = train_epoch(x, y, order, size, hooks, validation)
             hooks.on_epoch_end(epoch, logs)
             if self.stop_training:
                 history.stopped_early = epoch + 1 < epochs or seen < n
@@ -209,6 +219,8 @@ class Model(Module):
             loss = self.loss(output, y)
             loss.backward()
         value = float(loss.item())
+        if self._distributed is not None:  # [distributed] one Allreduce: global grads and loss
+            value = self._distributed.reduce(value, len(x))
         if math.isfinite(value):
             self.optimizer.step()
         return value, output.data
@@ -301,9 +313,16 @@ class Model(Module):
 
     # ---- files --------------------------------------------------------------------------
     def save(self, path) -> None:
-        """Write the model to one file (see :func:`glassnet.training.io.save_model`)."""
+        """Write the model to one file (see :func:`glassnet.training.io.save_model`).
+
+        In an MPI job (after ``gn.distributed.init()``) only rank 0 writes; the weights are
+        the same on every rank.
+        """
+        from glassnet.distributed import rank
         from glassnet.training.io import save_model
 
+        if rank() != 0:  # [distributed] in an MPI job only rank 0 writes the file
+            return
         save_model(self, path)
 
 
