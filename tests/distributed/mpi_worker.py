@@ -30,11 +30,60 @@ def equivalence(out: Path) -> None:
         results.update({f"{name}/w/{k}": v for k, v in state.items()})
         results.update({f"{name}/h/{k}": np.array(v) for k, v in history.history.items()})
         results[f"{name}/batch_size"] = np.array(history.batch_size)
+    sync_batchnorm_op(results)
     model = scenarios.hand_loop(distributed=True)
     results.update({f"hand/w/{k}": v for k, v in model.state_dict().items()})
     model.save(out / f"saved_by_rank_{gn.distributed.rank()}.gn")
     if gn.distributed.rank() == 0:
         np.savez(out / "equivalence.npz", **results)
+
+
+def sync_batchnorm_op(results: dict) -> None:
+    """SyncBatchNormOp on 2 ranks: outputs and gradients for a torch comparison in the test,
+    and a central-difference check of the gradient of the global loss Σ_ranks Σ G ⊙ y."""
+    from mpi4py import MPI
+
+    from glassnet.distributed.batchnorm import SyncBatchNormOp, set_share
+
+    rank, rng = gn.distributed.rank(), np.random.default_rng(10 + gn.distributed.rank())
+    x, grad_y = rng.normal(size=(2, 3, 2, 2)), rng.normal(size=(2, 3, 2, 2))
+    gamma, beta = np.random.default_rng(5).normal(size=(2, 3))
+
+    def forward(x, gamma, beta):
+        stats = {"running_mean": np.zeros(3), "running_var": np.ones(3), "momentum": 0.1}
+        return SyncBatchNormOp.apply(x, gamma, beta, eps=1e-5, **stats)
+
+    def global_loss():
+        local = float(np.sum(forward(*(gn.tensor(a) for a in (x, gamma, beta))).data * grad_y))
+        return gn.distributed.comm().allreduce(local)
+
+    set_share(1.0)  # L = Σ_r L_r: every rank's loss counts fully
+    inputs = [gn.tensor(a, requires_grad=True) for a in (x, gamma, beta)]
+    y = forward(*inputs)
+    y.backward(grad_y)
+    grads = [inputs[0].grad] + [gn.distributed.comm().allreduce(t.grad) for t in inputs[1:]]
+
+    def worst_error(array, grad, moving: bool) -> float:
+        worst = 0.0
+        for k in range(array.size):  # every rank evaluates; the moving ones shift entry k
+            numeric = []
+            for h in (1e-6, -1e-6):
+                array.flat[k] += h if moving else 0.0
+                numeric.append(global_loss())
+                array.flat[k] -= h if moving else 0.0
+            if moving:
+                worst = max(worst, abs((numeric[0] - numeric[1]) / 2e-6 - grad.flat[k]))
+        return worst
+
+    errors = [worst_error(x, grads[0], rank == owner) for owner in range(2)]
+    errors += [worst_error(gamma, grads[1], True), worst_error(beta, grads[2], True)]
+    worst = gn.distributed.comm().allreduce(max(errors), op=MPI.MAX)
+    set_share(None)
+    parts = gn.distributed.comm().allgather((x, grad_y, y.data, grads[0]))
+    for i, key in enumerate(("x", "grad_y", "y", "grad_x")):
+        results[f"op/{key}"] = np.concatenate([p[i] for p in parts])
+    results.update({"op/gamma": gamma, "op/beta": beta, "op/grad_gamma": grads[1]})
+    results.update({"op/grad_beta": grads[2], "op/numeric_error": np.array(worst)})
 
 
 class FailAtStep5(gn.callbacks.Callback):

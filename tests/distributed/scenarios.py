@@ -55,6 +55,7 @@ SCENARIOS = {
     "cnn_sgd_f32": (lambda d: _cnn(d, False), np.float32, "sgd", 160, (1, 8, 8), False),
     "mlp_syncbn_f64": (lambda d: _mlp(d, True), np.float64, "sgd", 157, (6,), True),
     "cnn_syncbn_f64": (lambda d: _cnn(d, True), np.float64, "sgd", 160, (1, 8, 8), True),
+    "mlp_localbn_f64": (lambda d: _mlp(d, True), np.float64, "sgd", 157, (6,), False),
 }
 
 
