@@ -139,3 +139,19 @@ def test_a_model_built_differently_on_one_rank_is_a_config_error(tmp_path):
     assert code != 0
     assert "ConfigError: broadcast_parameters: rank 1's model differs from rank 0's" in output
     assert "Got 0.w (6, 17) float32 on rank 1; expected 0.w (6, 16) float32 as on rank 0" in output
+
+
+def test_glassnet_train_distributed_prints_and_saves_once_and_equals_one_process(tmp_path):
+    flags = ["--dataset", "circles", "--epochs", "3", "--verbose", "2", "--layers", "8"]
+    code, output, _ = launch(
+        sys.executable, "-m", "glassnet.cli", "train", "--distributed", *flags,
+        "--batch-size", "32", "--out", str(tmp_path / "two"), cwd=tmp_path,
+    )  # fmt: skip
+    assert code == 0, output[-3000:]
+    assert output.count("Epoch 3/3") == 1 and output.count("Test accuracy") == 1
+    from glassnet.cli import main
+
+    assert main(["train", *flags, "--batch-size", "64", "--out", str(tmp_path / "one")]) == 0
+    two, one = (gn.load_model(tmp_path / d / "model.gn").state_dict() for d in ("two", "one"))
+    for key, value in one.items():
+        np.testing.assert_allclose(two[key], value, rtol=1e-5, atol=1e-6)
