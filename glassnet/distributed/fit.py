@@ -80,7 +80,7 @@ class Session:
         """This rank's callbacks: writers on rank 0 only, then the stop-flag agreement."""
         if self.rank != 0:
             callbacks = [c for c in callbacks if not _rank_zero_only(c)]
-        return [*callbacks, _AgreeToStop()]
+        return [*callbacks, _AgreeToStop(self.reducer)]
 
     def reduce(self, loss: float, count: int) -> float:
         """The global batch's loss; every parameter's grad becomes the global gradient."""
@@ -138,7 +138,20 @@ def _rank_zero_only(callback) -> bool:
 
 
 class _AgreeToStop(Callback):
-    """Last callback of a distributed fit: every rank takes rank 0's ``stop_training``."""
+    """Last callback of a distributed fit: every rank takes rank 0's ``stop_training``.
+
+    At the end it leaves ``history.allreduce`` on the model's History: ``calls`` (one per
+    step), ``seconds`` spent inside them (waiting for slower ranks included) and ``bytes``
+    each rank sends into every call.
+    """
+
+    def __init__(self, reducer):
+        self.reducer = reducer
+
+    def on_train_end(self, logs=None):
+        reducer = self.reducer
+        stats = {"calls": reducer.calls, "seconds": reducer.seconds, "bytes": reducer.nbytes}
+        self.model.history.allreduce = stats
 
     def on_batch_end(self, batch, logs=None):
         self.model.stop_training = collectives.agree(self.model.stop_training)

@@ -30,6 +30,7 @@ def equivalence(out: Path) -> None:
         results.update({f"{name}/w/{k}": v for k, v in state.items()})
         results.update({f"{name}/h/{k}": np.array(v) for k, v in history.history.items()})
         results[f"{name}/batch_size"] = np.array(history.batch_size)
+        results[f"{name}/allreduce_calls"] = np.array(history.allreduce["calls"])
     sync_batchnorm_op(results)
     model = scenarios.hand_loop(distributed=True)
     results.update({f"hand/w/{k}": v for k, v in model.state_dict().items()})

@@ -85,6 +85,7 @@ def test_two_ranks_of_batch_b_equal_one_process_of_batch_2b(run, name):
     for key, values in history.history.items():  # loss, accuracy, val_loss, val_accuracy
         np.testing.assert_allclose(results[f"{name}/h/{key}"], values, **_tolerance(name))
     assert results[f"{name}/spread"] == 0  # both ranks hold the very same weights
+    assert results[f"{name}/allreduce_calls"] == 20  # ONE gradient Allreduce per step
 
 
 def test_sync_batchnorm_replaces_batchnorm_and_per_rank_statistics_differ(run):
