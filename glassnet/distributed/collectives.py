@@ -114,11 +114,13 @@ def check_same_structure(model, where: str = "distributed") -> None:
         if mine == reference:
             continue
         diff = next((a, b) for a, b in zip(mine + [None], reference + [None]) if a != b)
+        counts = (
+            f" ({len(mine)} vs {len(reference)} arrays)" if len(mine) != len(reference) else ""
+        )
         raise ConfigError(
             message(
                 where,
-                f"rank {r}'s model differs from rank 0's ({len(mine)} vs {len(reference)} "
-                "parameters and buffers)",
+                f"rank {r}'s model differs from rank 0's{counts}",
                 f"{_entry(diff[0])} on rank {r}",
                 f"{_entry(diff[1])} as on rank 0",
                 "build the same model on every rank (same layers, sizes and order); "
@@ -131,9 +133,9 @@ def _entry(item) -> str:
     return "nothing" if item is None else f"{item[0]} {item[1]} {item[2]}"
 
 
-def broadcast_parameters(model) -> None:
+def broadcast_parameters(model, where: str = "broadcast_parameters") -> None:
     """Check the structure, then give every rank rank 0's parameters and buffers."""
-    check_same_structure(model, "broadcast_parameters")
+    check_same_structure(model, where)
     arrays = [p.data for p in model.parameters()]
     _flat_bcast(arrays)
     state = runtime.comm().bcast(

@@ -66,7 +66,7 @@ class Session:
     def __init__(self, model, seed):
         if runtime.sync_batchnorm_enabled():
             batchnorm.convert_sync_batchnorm(model)
-        collectives.broadcast_parameters(model)
+        collectives.broadcast_parameters(model, "fit (distributed)")
         collectives.broadcast_optimizer_state(model.optimizer)
         self.model, self.rank, self.size = model, runtime.rank(), runtime.size()
         self.seed = collectives.common_seed(seed)

@@ -61,7 +61,7 @@ def launch(*args: str, cwd: Path = HERE, timeout: float = 60) -> tuple[int, str,
 def run(tmp_path_factory):
     """One mpirun that trains every scenario on 2 ranks; rank 0's results, loaded."""
     out = tmp_path_factory.mktemp("mpi")
-    code, output, _ = launch(sys.executable, "mpi_worker.py", "equivalence", str(out))
+    code, output, _ = launch(sys.executable, "mpi_worker.py", "equivalence", str(out), timeout=120)
     assert code == 0, output[-4000:]
     with np.load(out / "equivalence.npz") as results:
         return {key: results[key] for key in results.files}, out
@@ -138,7 +138,7 @@ def test_a_failing_rank_ends_the_job_within_seconds_with_its_message(tmp_path):
 def test_a_model_built_differently_on_one_rank_is_a_config_error(tmp_path):
     code, output, _ = launch(sys.executable, "mpi_worker.py", "mismatch", str(tmp_path))
     assert code != 0
-    assert "ConfigError: broadcast_parameters: rank 1's model differs from rank 0's" in output
+    assert "ConfigError: fit (distributed): rank 1's model differs from rank 0's. Got" in output
     assert "Got 0.w (6, 17) float32 on rank 1; expected 0.w (6, 16) float32 as on rank 0" in output
 
 
