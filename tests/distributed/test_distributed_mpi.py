@@ -156,3 +156,14 @@ def test_glassnet_train_distributed_prints_and_saves_once_and_equals_one_process
     two, one = (gn.load_model(tmp_path / d / "model.gn").state_dict() for d in ("two", "one"))
     for key, value in one.items():
         np.testing.assert_allclose(two[key], value, rtol=1e-5, atol=1e-6)
+
+
+def test_distributed_mnist_example_runs_on_two_ranks(tmp_path, monkeypatch):
+    monkeypatch.setenv("GLASSNET_SMOKE", "1")
+    script = ROOT / "examples" / "distributed_mnist.py"
+    code, output, _ = launch(sys.executable, str(script), cwd=tmp_path, timeout=90)
+    assert code == 0, output[-3000:]
+    assert "2 rank(s), 64 rows per rank per step, global batch 128" in output
+    accuracy = float(output.split("test accuracy ")[1].split("%")[0])
+    assert output.count("test accuracy") == 1 and 50 < accuracy <= 100
+    assert (tmp_path / "distributed_mnist.gn").is_file()
