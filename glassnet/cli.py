@@ -102,7 +102,7 @@ def _join_mpi_job() -> bool:
     distributed.init()
     if distributed.rank() == 0:
         return False
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of this process
+    sys.stdout = open(os.devnull, "w")  # for the rest of this process
     return True
 
 

@@ -108,7 +108,9 @@ class SyncBatchNorm(BatchNorm):
     Shapes:    x (N, C) or (N, C, H, W) → y (same);  γ (C,) starts at 1, β (C,) at 0
     Notes:     in one process (before ``gn.distributed.init()`` or with one rank), and in
                evaluation, it is exactly BatchNorm, so a saved model loads and predicts
-               anywhere.
+               anywhere. In training mode in a job of several ranks, every forward pass
+               is a collective: all ranks must run it (as fit does), as with PyTorch's
+               SyncBatchNorm.
     """
 
     def forward(self, x) -> Tensor:

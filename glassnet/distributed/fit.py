@@ -71,6 +71,7 @@ class Session:
         self.model, self.rank, self.size = model, runtime.rank(), runtime.size()
         self.seed = collectives.common_seed(seed)
         self.reducer = collectives.GradientReducer(model.optimizer.params)
+        self.streams_split = False
 
     def steps(self, n: int, batch_size: int) -> int:
         """Updates per epoch: one per global batch of size·batch_size rows."""
@@ -91,6 +92,7 @@ class Session:
         """One epoch on this rank's share of every global batch; returns (logs, rows seen)."""
         model = self.model
         order = np.arange(len(x)) if order is None else order
+        self.split_random_streams()
         outputs, mine, loss_sum, seen = [], [], 0.0, 0
         object.__setattr__(model, "_distributed", self)
         try:
@@ -110,6 +112,23 @@ class Session:
             object.__setattr__(model, "_distributed", None)
             batchnorm.set_share(None)
         return self.epoch_logs(loss_sum / seen, y, mine, outputs, validation), seen
+
+    def split_random_streams(self) -> None:
+        """Give each rank its own Dropout streams, once per fit (after fit seeded them).
+
+        With one seed everywhere, every rank would draw the same masks for its rows; the
+        streams ``default_rng([seed, rank, k])`` stay reproducible from the seed.
+        """
+        if self.streams_split:
+            return
+        streams = [
+            m
+            for m in self.model.modules()
+            if isinstance(getattr(m, "rng", None), np.random.Generator)
+        ]
+        for k, module in enumerate(streams):
+            object.__setattr__(module, "rng", np.random.default_rng([self.seed, self.rank, k]))
+        self.streams_split = True
 
     def epoch_logs(self, loss: float, y, mine: list, outputs: list, validation) -> dict:
         """The epoch's loss, metrics on the rows of every rank, and validation scores."""

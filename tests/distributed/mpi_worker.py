@@ -2,12 +2,15 @@
 
 MODE ``equivalence`` trains every scenario of scenarios.py with per-rank batch B and
 writes rank 0's weights, histories and the largest weight difference between the ranks
-to OUT_FOLDER/equivalence.npz. ``fail`` raises on rank 1 at step 5 of a long fit;
-``mismatch`` builds a wider layer on rank 1.
+to OUT_FOLDER/equivalence.npz, then runs the example and the CLI in the same job.
+``fail`` raises on rank 1 at step 5 of a long fit; ``mismatch`` builds a wider layer on
+rank 1.
 """
 
 from __future__ import annotations
 
+import os
+import runpy
 import sys
 from pathlib import Path
 
@@ -15,6 +18,8 @@ import numpy as np
 import scenarios
 
 import glassnet as gn
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def equivalence(out: Path) -> None:
@@ -32,11 +37,25 @@ def equivalence(out: Path) -> None:
         results[f"{name}/batch_size"] = np.array(history.batch_size)
         results[f"{name}/allreduce_calls"] = np.array(history.allreduce["calls"])
     sync_batchnorm_op(results)
+    results["dropout_masks_differ"] = np.array(dropout_masks_differ())
     model = scenarios.hand_loop(distributed=True)
     results.update({f"hand/w/{k}": v for k, v in model.state_dict().items()})
     model.save(out / f"saved_by_rank_{gn.distributed.rank()}.gn")
     if gn.distributed.rank() == 0:
         np.savez(out / "equivalence.npz", **results)
+    run_example_and_cli(out)
+
+
+def run_example_and_cli(out: Path) -> None:
+    """examples/distributed_mnist.py (smoke size) and ``glassnet train --distributed``, in
+    this same job (one mpirun start fewer); the test reads their output and files."""
+    os.environ["GLASSNET_SMOKE"] = "1"
+    os.chdir(out)
+    runpy.run_path(str(EXAMPLES / "distributed_mnist.py"), run_name="__main__")
+    from glassnet.cli import main
+
+    flags = ["--dataset", "circles", "--epochs", "3", "--verbose", "2", "--layers", "8"]
+    main(["train", "--distributed", *flags, "--batch-size", "32", "--out", str(out / "two")])
 
 
 def sync_batchnorm_op(results: dict) -> None:
@@ -85,6 +104,17 @@ def sync_batchnorm_op(results: dict) -> None:
         results[f"op/{key}"] = np.concatenate([p[i] for p in parts])
     results.update({"op/gamma": gamma, "op/beta": beta, "op/grad_gamma": grads[1]})
     results.update({"op/grad_beta": grads[2], "op/numeric_error": np.array(worst)})
+
+
+def dropout_masks_differ() -> bool:
+    """After a seeded distributed fit, the ranks' Dropout streams are not the same stream."""
+    model = gn.Sequential(
+        [gn.nn.Dense(6, 8, seed=0), gn.nn.Dropout(0.5), gn.nn.Dense(8, 3, seed=1)]
+    )
+    model.compile("sgd", "cross_entropy")
+    model.fit(np.ones((32, 6)), np.zeros(32, dtype=int), batch_size=8, verbose=0, seed=3)
+    masks = gn.distributed.comm().allgather(model[1].rng.random(16))
+    return not np.array_equal(masks[0], masks[1])
 
 
 class FailAtStep5(gn.callbacks.Callback):

@@ -59,12 +59,13 @@ def launch(*args: str, cwd: Path = HERE, timeout: float = 60) -> tuple[int, str,
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """One mpirun that trains every scenario on 2 ranks; rank 0's results, loaded."""
+    """One mpirun that trains every scenario on 2 ranks, then runs the example and the CLI:
+    (rank 0's results, the output folder, the job's output)."""
     out = tmp_path_factory.mktemp("mpi")
     code, output, _ = launch(sys.executable, "mpi_worker.py", "equivalence", str(out), timeout=120)
     assert code == 0, output[-4000:]
     with np.load(out / "equivalence.npz") as results:
-        return {key: results[key] for key in results.files}, out
+        return {key: results[key] for key in results.files}, out, output
 
 
 def _tolerance(name: str) -> dict:
@@ -76,7 +77,7 @@ EQUAL = [name for name in scenarios.SCENARIOS if "localbn" not in name]
 
 @pytest.mark.parametrize("name", EQUAL)
 def test_two_ranks_of_batch_b_equal_one_process_of_batch_2b(run, name):
-    results, _ = run
+    results, _, _ = run
     model, history = scenarios.fit(name, 2 * scenarios.B)
     assert len(history.batch_loss) == 20
     assert list(results[f"{name}/batch_size"]) == history.batch_size
@@ -89,7 +90,7 @@ def test_two_ranks_of_batch_b_equal_one_process_of_batch_2b(run, name):
 
 
 def test_sync_batchnorm_replaces_batchnorm_and_per_rank_statistics_differ(run):
-    results, _ = run
+    results, _, _ = run
     assert str(results["mlp_syncbn_f64/class"]) == "SyncBatchNorm"
     assert str(results["mlp_localbn_f64/class"]) == "BatchNorm"
     model, _ = scenarios.fit("mlp_localbn_f64", 2 * scenarios.B)
@@ -101,7 +102,7 @@ def test_sync_batchnorm_replaces_batchnorm_and_per_rank_statistics_differ(run):
 
 
 def test_sync_batchnorm_op_matches_torch_and_central_differences(run):
-    results, _ = run
+    results, _, _ = run
     assert results["op/numeric_error"] < 1e-6
     x = torch.tensor(results["op/x"], requires_grad=True)
     gamma = torch.tensor(results["op/gamma"], requires_grad=True)
@@ -113,15 +114,20 @@ def test_sync_batchnorm_op_matches_torch_and_central_differences(run):
         np.testing.assert_allclose(results[f"op/{key}"], grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
+def test_each_rank_draws_its_own_dropout_masks(run):
+    results, _, _ = run
+    assert results["dropout_masks_differ"]
+
+
 def test_distributed_optimizer_in_a_hand_written_loop(run):
-    results, _ = run
+    results, _, _ = run
     model = scenarios.hand_loop(distributed=False)
     for key, value in model.state_dict().items():
         np.testing.assert_allclose(results[f"hand/w/{key}"], value, rtol=1e-12, atol=1e-12)
 
 
 def test_only_rank_zero_saves(run):
-    _, out = run
+    _, out, _ = run
     assert (out / "saved_by_rank_0.gn").is_file()
     assert not (out / "saved_by_rank_1.gn").exists()
     assert gn.load_model(out / "saved_by_rank_0.gn").predict(np.zeros((2, 6))).shape == (2, 3)
@@ -142,28 +148,22 @@ def test_a_model_built_differently_on_one_rank_is_a_config_error(tmp_path):
     assert "Got 0.w (6, 17) float32 on rank 1; expected 0.w (6, 16) float32 as on rank 0" in output
 
 
-def test_glassnet_train_distributed_prints_and_saves_once_and_equals_one_process(tmp_path):
-    flags = ["--dataset", "circles", "--epochs", "3", "--verbose", "2", "--layers", "8"]
-    code, output, _ = launch(
-        sys.executable, "-m", "glassnet.cli", "train", "--distributed", *flags,
-        "--batch-size", "32", "--out", str(tmp_path / "two"), cwd=tmp_path,
-    )  # fmt: skip
-    assert code == 0, output[-3000:]
+def test_glassnet_train_distributed_prints_and_saves_once_and_equals_one_process(run):
+    _, out, output = run
     assert output.count("Epoch 3/3") == 1 and output.count("Test accuracy") == 1
+    flags = ["--dataset", "circles", "--epochs", "3", "--verbose", "0", "--layers", "8"]
     from glassnet.cli import main
 
-    assert main(["train", *flags, "--batch-size", "64", "--out", str(tmp_path / "one")]) == 0
-    two, one = (gn.load_model(tmp_path / d / "model.gn").state_dict() for d in ("two", "one"))
+    assert main(["train", *flags, "--batch-size", "64", "--out", str(out / "one")]) == 0
+    two, one = (gn.load_model(out / d / "model.gn").state_dict() for d in ("two", "one"))
     for key, value in one.items():
         np.testing.assert_allclose(two[key], value, rtol=1e-5, atol=1e-6)
 
 
-def test_distributed_mnist_example_runs_on_two_ranks(tmp_path, monkeypatch):
-    monkeypatch.setenv("GLASSNET_SMOKE", "1")
-    script = ROOT / "examples" / "distributed_mnist.py"
-    code, output, _ = launch(sys.executable, str(script), cwd=tmp_path, timeout=90)
-    assert code == 0, output[-3000:]
+def test_distributed_mnist_example_runs_on_two_ranks(run):
+    _, out, output = run
     assert "2 rank(s), 64 rows per rank per step, global batch 128" in output
+    assert "16 Allreduces of 2.68 MB" in output  # 2,000 rows in global batches of 128
     accuracy = float(output.split("test accuracy ")[1].split("%")[0])
     assert output.count("test accuracy") == 1 and 50 < accuracy <= 100
-    assert (tmp_path / "distributed_mnist.gn").is_file()
+    assert (out / "distributed_mnist.gn").is_file()
