@@ -122,10 +122,11 @@ def main() -> None:
     )
     for r in runs:
         median, best = r["bare_allreduce_ms"]
+        bare = f"{median:.2f} (best {best:.2f})" if r["ranks"] > 1 else "—"
         print(
             f"{r['ranks']:>5}  {r['batch_per_rank']:>10}  {r['ranks'] * r['batch_per_rank']:>12}"
             f"  {r['samples_per_s']:>9,.0f}  {r['samples_per_s'] / base:>7.2f}×"
-            f"  {r['allreduce_share']:>15.1%}  {median:.2f} (best {best:.2f})"
+            f"  {r['allreduce_share']:>15.1%}  {bare}"
         )
     print(f"gradient buffer per step: {runs[0]['buffer_bytes'] / 1e6:.2f} MB")
 
