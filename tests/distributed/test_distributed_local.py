@@ -99,3 +99,11 @@ def test_init_without_mpi4py_says_which_extra_to_install():
     assert proc.returncode != 0
     assert "distributed.init: mpi4py is not installed" in proc.stderr
     assert "pip install 'glassnet[distributed]'" in proc.stderr
+
+
+def test_import_glassnet_does_not_start_mpi():
+    code = "import sys, glassnet; print('mpi4py' in sys.modules)"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert proc.stdout.strip() == "False"  # mpi4py (and MPI_Init) only in init()

@@ -7,6 +7,7 @@ train in this process.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -57,15 +58,27 @@ def launch(*args: str, cwd: Path = HERE, timeout: float = 60) -> tuple[int, str,
     return proc.returncode, output, time.perf_counter() - started
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def run(tmp_path_factory):
     """One mpirun that trains every scenario on 2 ranks, then runs the example and the CLI:
-    (rank 0's results, the output folder, the job's output)."""
-    out = tmp_path_factory.mktemp("mpi")
-    code, output, _ = launch(sys.executable, "mpi_worker.py", "equivalence", str(out), timeout=120)
-    assert code == 0, output[-4000:]
+    (rank 0's results, the output folder, the job's output).
+
+    Under pytest-xdist the workers share it: the first one to take the lock launches the
+    job into the session's common temporary folder, the others read what it left there.
+    """
+    base = tmp_path_factory.getbasetemp()
+    out = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "mpi-equivalence"
+    out.mkdir(exist_ok=True)
+    with open(out / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "output.txt").is_file():
+            code, output, _ = launch(
+                sys.executable, "mpi_worker.py", "equivalence", str(out), timeout=120
+            )
+            assert code == 0, output[-4000:]
+            (out / "output.txt").write_text(output)
     with np.load(out / "equivalence.npz") as results:
-        return {key: results[key] for key in results.files}, out, output
+        return {key: results[key] for key in results.files}, out, (out / "output.txt").read_text()
 
 
 def _tolerance(name: str) -> dict:
