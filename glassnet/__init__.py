@@ -7,6 +7,7 @@ from glassnet import (
     _memory,  # noqa: F401  (keeps freed large arrays in the process)
     activations,
     data,
+    distributed,
     errors,
     explain,
     losses,
@@ -57,6 +58,7 @@ __all__ = [
     "ConfigError",
     "data",
     "DataError",
+    "distributed",
     "doctor",
     "DTypeError",
     "enable_grad",

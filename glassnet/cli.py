@@ -57,6 +57,12 @@ def add_train_parser(subparsers) -> None:
     p.add_argument("--limit", type=int, help="train on the first LIMIT rows only")
     p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
     p.add_argument("--out", help="output folder (default runs/<timestamp>/)")
+    p.add_argument(
+        "--distributed",
+        action="store_true",
+        help="under mpirun: every rank trains on its share of each batch (--batch-size is "
+        "per rank); rank 0 prints and saves",
+    )
     p.set_defaults(run=run_train)
 
 
@@ -64,10 +70,13 @@ def run_train(args) -> int:
     from glassnet import plot
     from glassnet.training import recipes
 
+    worker = args.distributed and _join_mpi_job()
     data = recipes.load_dataset(args.dataset, args.target, seed=args.seed, limit=args.limit)
     hidden_default, epochs_default = DEFAULTS.get(args.dataset, TABULAR_DEFAULTS)
     model = _compiled_mlp(args, data, _sizes(args.layers or hidden_default))
     history = _fit(model, data, args, epochs_default)
+    if worker:  # ranks other than 0 trained their shares; rank 0 reports and saves
+        return 0
     out = Path(args.out or Path("runs") / datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     out.mkdir(parents=True, exist_ok=True)
     plot.history(history, out / "history.png", title=f"glassnet train: {data.name}")
@@ -83,6 +92,19 @@ def run_train(args) -> int:
     (out / "preprocess.json").write_text(json.dumps(data.preprocess))
     print(f"Saved {out / 'model.gn'} and {out / 'history.png'}")
     return 0
+
+
+def _join_mpi_job() -> bool:
+    """``gn.distributed.init()``; True on ranks other than 0, whose prints are discarded."""
+    import os
+
+    from glassnet import distributed
+
+    distributed.init()
+    if distributed.rank() == 0:
+        return False
+    sys.stdout = open(os.devnull, "w")  # for the rest of this process
+    return True
 
 
 def _compiled_mlp(args, data, hidden: list[int]):
@@ -111,6 +133,7 @@ def _fit(model, data, args, epochs_default: int):
             validation_split=args.validation_split,
             verbose=args.verbose,
             seed=args.seed,
+            distributed=args.distributed or None,
         )
 
 

@@ -52,6 +52,7 @@ class Model(Module):
     history = None
     stop_training = False
     input_shape = None
+    _distributed = None  # [distributed] the running distributed fit's Session, else None
 
     # ---- configuration ------------------------------------------------------------------
     def compile(self, optimizer="adam", loss=None, metrics=()) -> Model:
@@ -143,6 +144,7 @@ class Model(Module):
         callbacks=(),
         verbose: int = 1,
         seed=None,
+        distributed: bool | None = None,
     ) -> History:
         """Train for ``epochs`` passes over (x, y); return the :class:`History`.
 
@@ -157,14 +159,23 @@ class Model(Module):
         their own). ``callbacks``: Callback objects (see
         :mod:`glassnet.training.callbacks`); a NaN guard is always added.
         ``verbose``: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+        ``distributed``: train across the ranks of an MPI job (None: when
+        ``gn.distributed.init()`` ran under mpirun); see :mod:`glassnet.distributed`.
         """
         x, y, validation, size = self._fit_arguments(
             x, y, epochs, batch_size, validation_split, validation_data, verbose
         )
-        rng, n, steps = rng_from(seed), len(x), math.ceil(len(x) / size)
+        from glassnet.distributed.fit import session_for  # [distributed]
+
+        session = session_for(self, distributed, seed)  # [distributed] None when alone
+        seed = session.seed if session else seed  # [distributed] one seed on every rank
+        rng, n = rng_from(seed), len(x)
+        steps = session.steps(n, size) if session else math.ceil(n / size)  # [distributed]
         history, guard = History(), NaNGuard()
         run = dict(epochs=epochs, steps=steps, samples=n, batch_size=size, verbose=verbose)
-        hooks = CallbackList([guard, *callbacks, ProgressBar(verbose), history], self, run)
+        hooks = [guard, *callbacks, ProgressBar(verbose), history]
+        hooks = session.callbacks(hooks) if session else hooks  # [distributed] rank 0 writes
+        hooks = CallbackList(hooks, self, run)
         self.history, self.stop_training, self.input_shape = history, False, x.shape[1:]
         with self._random_streams(rng if seed is not None else None):
             hooks.on_train_begin()
@@ -172,18 +183,22 @@ class Model(Module):
                 hooks.on_epoch_begin(epoch)
                 self.train()
                 order = rng.permutation(n) if shuffle else None
-                epoch_run = _EpochRun()
-                for step, start in enumerate(range(0, n, size)):
-                    xb, yb = _batch(x, y, order, start, size)
-                    loss, output = self.train_step(xb, yb)
-                    epoch_run.add(loss, output)
-                    hooks.on_batch_end(step, {"loss": loss, "size": len(output)})
-                    if self.stop_training:
-                        break
-                logs = self._epoch_logs(epoch_run, y, order, validation)
+                if session is not None:  # [distributed] this rank's share of each batch
+                    logs, seen = session.train_epoch(x, y, order, size, hooks, validation)
+                else:
+                    epoch_run = _EpochRun()
+                    for step, start in enumerate(range(0, n, size)):
+                        xb, yb = _batch(x, y, order, start, size)
+                        loss, output = self.train_step(xb, yb)
+                        epoch_run.add(loss, output)
+                        hooks.on_batch_end(step, {"loss": loss, "size": len(output)})
+                        if self.stop_training:
+                            break
+                    logs = self._epoch_logs(epoch_run, y, order, validation)
+                    seen = epoch_run.seen
                 hooks.on_epoch_end(epoch, logs)
                 if self.stop_training:
-                    history.stopped_early = epoch + 1 < epochs or epoch_run.seen < n
+                    history.stopped_early = epoch + 1 < epochs or seen < n
                     break
             history.diverged = guard.message
             hooks.on_train_end()
@@ -209,6 +224,8 @@ class Model(Module):
             loss = self.loss(output, y)
             loss.backward()
         value = float(loss.item())
+        if self._distributed is not None:  # [distributed] one Allreduce: global grads and loss
+            value = self._distributed.reduce(value, len(x))
         if math.isfinite(value):
             self.optimizer.step()
         return value, output.data
@@ -310,9 +327,16 @@ class Model(Module):
 
     # ---- files --------------------------------------------------------------------------
     def save(self, path) -> None:
-        """Write the model to one file (see :func:`glassnet.training.io.save_model`)."""
+        """Write the model to one file (see :func:`glassnet.training.io.save_model`).
+
+        In an MPI job (after ``gn.distributed.init()``) only rank 0 writes; the weights are
+        the same on every rank.
+        """
+        from glassnet.distributed import rank
         from glassnet.training.io import save_model
 
+        if rank() != 0:  # [distributed] in an MPI job only rank 0 writes the file
+            return
         save_model(self, path)
 
 
