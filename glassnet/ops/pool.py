@@ -105,7 +105,8 @@ class AvgPool2D(_Window, Function):
     Notes:     padded zeros count in the mean (PyTorch's count_include_pad=True). When the
                stride equals the kernel and there is no padding the windows tile the image,
                so forward is a reshape to (N, C, Ho, KH, Wo, KW) and a mean over the KH
-               and KW axes, and backward a broadcast back (no loop at all).
+               and KW axes, and backward a broadcast back (no loop at all). The readable
+               version is ops.reference.avg_pool2d_reference.
     """
 
     def forward(self, x):
