@@ -4,7 +4,6 @@
 """
 
 from glassnet import (
-    _memory,  # noqa: F401  (keeps freed large arrays in the process)
     activations,
     data,
     distributed,
@@ -20,7 +19,8 @@ from glassnet import (
     vision,
 )
 from glassnet._config import enable_grad, no_grad
-from glassnet.autograd import Function, gradcheck
+from glassnet.autograd import Function
+from glassnet.creation import arange, eye, full, ones, rand, randn, tensor, zeros
 from glassnet.errors import (
     ConfigError,
     DataError,
@@ -33,18 +33,8 @@ from glassnet.errors import (
 from glassnet.explain import trace
 from glassnet.explain.doctor import doctor
 from glassnet.explain.modelcheck import check_gradients
-from glassnet.tensor import (
-    Tensor,
-    arange,
-    as_tensor,
-    eye,
-    full,
-    ones,
-    rand,
-    randn,
-    tensor,
-    zeros,
-)
+from glassnet.opcheck import gradcheck
+from glassnet.tensor import Tensor, as_tensor
 from glassnet.training import Model, Sequential, callbacks, load_model, metrics
 
 __version__ = "0.1.0"

@@ -52,6 +52,12 @@ class SyncBatchNormOp(Function):
     Reference: Ioffe & Szegedy (2015), Algorithm 1; Akiba et al. (2017), ChainerMN.
     """
 
+    def __init__(
+        self, running_mean: np.ndarray, running_var: np.ndarray, momentum: float, eps: float
+    ):
+        self.running_mean, self.running_var = running_mean, running_var
+        self.momentum, self.eps = momentum, eps
+
     def forward(self, x, gamma, beta):
         axes = (0,) if x.ndim == 2 else (0, 2, 3)
         shape = (1, -1) + (1,) * (x.ndim - 2)

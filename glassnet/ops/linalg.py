@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from glassnet._fastpath import matmul_t_like
 from glassnet.autograd import Function
 
 
@@ -24,12 +25,12 @@ class MatMul(Function):
         if a.ndim == 1 and b.ndim == 1:
             return grad_y * b, grad_y * a
         if a.ndim == 1:
-            g = grad_y[..., None, :]  # (..., 1, N)
-            return (g @ b.swapaxes(-1, -2))[..., 0, :], a[:, None] @ g
+            grad_y = grad_y[..., None, :]  # (..., 1, N): a as a row
+            return (grad_y @ b.swapaxes(-1, -2))[..., 0, :], a[:, None] @ grad_y
         if b.ndim == 1:
-            g = grad_y[..., None]  # (..., M, 1)
-            return g @ b[None, :], (a.swapaxes(-1, -2) @ g)[..., 0]
-        need_a, need_b = (t.requires_grad for t in self.inputs)
+            grad_y = grad_y[..., None]  # (..., M, 1): b as a column
+            return grad_y @ b[None, :], (a.swapaxes(-1, -2) @ grad_y)[..., 0]
+        need_a, need_b = self.needs_input_grad
         grad_a = grad_y @ b.swapaxes(-1, -2) if need_a else None
         grad_b = a.swapaxes(-1, -2) @ grad_y if need_b else None
         return grad_a, grad_b
@@ -43,9 +44,8 @@ class Linear(Function):
     Shapes:    x (N, in) or (..., in), w (in, out), b (out,) → z (N, out) or (..., out)
     Notes:     one op instead of matmul + add halves the bookkeeping per layer; leading
                axes of x are folded into N for the two GEMMs of the backward, and dL/dx
-               is skipped when x needs no gradient (the input layer). dL/dx comes back in
-               x's memory layout: a flattened batch-last image batch (x stored as xᵀ) gets
-               (w·dL/dzᵀ)ᵀ, so the layers below it keep working on one layout.
+               is skipped when x needs no gradient (the input layer). Fast path: dL/dx
+               comes back in x's memory layout (see glassnet._fastpath.matmul_t_like).
     """
 
     def forward(self, x, w, b):
@@ -56,9 +56,7 @@ class Linear(Function):
 
     def backward(self, grad_y):
         x, w = self.x, self.w
-        grad_x = None
-        if self.inputs[0].requires_grad:  # in x's memory layout (see Notes)
-            grad_x = (w @ grad_y.T).T if x.ndim == 2 and x.T.flags.c_contiguous else grad_y @ w.T
-        g = grad_y.reshape(-1, grad_y.shape[-1])
-        grad_w = x.reshape(-1, x.shape[-1]).T @ g
-        return grad_x, grad_w, g.sum(axis=0)
+        grad_x = matmul_t_like(grad_y, w, x) if self.needs_input_grad[0] else None  # dL/dz·wᵀ
+        grad_y = grad_y.reshape(-1, grad_y.shape[-1])  # leading axes folded into N
+        grad_w = x.reshape(-1, x.shape[-1]).T @ grad_y
+        return grad_x, grad_w, grad_y.sum(axis=0)

@@ -25,6 +25,7 @@ import numpy as np
 
 from glassnet import losses, nn, optim
 from glassnet._config import no_grad
+from glassnet._fastpath import keep_freed_memory
 from glassnet._validate import positive_int
 from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
@@ -132,6 +133,7 @@ class Model(Module):
         return params[0].dtype if params else np.dtype(np.float32)
 
     # ---- training -----------------------------------------------------------------------
+    @keep_freed_memory()  # large freed arrays stay in the process while fit trains
     def fit(
         self,
         x,
