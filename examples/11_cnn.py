@@ -37,7 +37,7 @@ model = gn.Sequential(
     ]
 )
 model.compile(gn.optim.Adam(lr=1e-3), "cross_entropy", ["accuracy"])
-print(model.summary((1, 28, 28)))
+model.summary((1, 28, 28))
 
 section("training")
 history = model.fit(x_train, y_train, epochs=size(3, 1), batch_size=64, verbose=0, seed=0)

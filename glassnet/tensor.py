@@ -213,6 +213,9 @@ class Tensor:
             extras.append(f"name={self.name!r}")
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
 
+    def _repr_html_(self) -> str:  # Jupyter: values, shape, dtype, the op that made it
+        return _notebook.tensor_html(self)
+
     def __bool__(self) -> bool:
         return bool(self.data)
 
@@ -389,5 +392,6 @@ def rng_from(seed) -> np.random.Generator:
 # Late imports: ops and the engine build on Tensor, and Tensor's operators call them; the
 # constructors live in glassnet.creation (which imports Tensor) and are re-exported here.
 from glassnet import autograd as _autograd  # noqa: E402
+from glassnet import notebook as _notebook  # noqa: E402
 from glassnet import ops as _ops  # noqa: E402
 from glassnet.creation import arange, eye, full, ones, rand, randn, tensor, zeros  # noqa: E402

@@ -36,6 +36,7 @@ __all__ = [
     "ReduceLROnPlateau",
     "NaNGuard",
     "DivergenceWarning",
+    "LivePlot",
 ]
 
 
@@ -300,6 +301,7 @@ class NaNGuard(Callback):
 
 
 # Late import: the learning-rate callbacks build on Callback and the helpers above.
+from glassnet.training.liveplot import LivePlot  # noqa: E402
 from glassnet.training.lr_callbacks import (  # noqa: E402
     LearningRateScheduler,
     ReduceLROnPlateau,

@@ -26,6 +26,7 @@ from glassnet import losses, nn, optim
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
+from glassnet.notebook import model_html, print_once
 from glassnet.tensor import rng_from
 from glassnet.training import checks
 from glassnet.training import metrics as metrics_lib
@@ -270,9 +271,9 @@ class Model(Module):
 
         Output shapes come from one forward pass on zeros of ``input_shape`` (without the
         batch axis); by default the shape the model was last trained on, or the first
-        Dense layer's input size.
+        Dense layer's input size. Prints the table (as Keras does) and returns its text.
         """
-        return summary_table(self, input_shape or self.input_shape)
+        return print_once(summary_table(self, input_shape or self.input_shape))
 
     def freeze(self, up_to: int | None = None) -> Model:
         """Freeze the first ``up_to`` child layers (all when None; negative counts from the end).
@@ -305,6 +306,9 @@ class Model(Module):
         from glassnet.training.io import save_model
 
         save_model(self, path)
+
+    def _repr_html_(self) -> str:  # Jupyter: the summary table
+        return model_html(self)
 
 
 class Sequential(nn.Sequential, Model):
