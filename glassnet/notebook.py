@@ -38,6 +38,8 @@ __all__ = [
     "model_html",
     "png_bytes",
     "print_once",
+    "print_shown",
+    "display_once",
     "search_html",
     "tensor_html",
     "text_console",
@@ -76,6 +78,32 @@ class Printed(str):
 
     def _ipython_display_(self) -> None:
         return None
+
+
+def print_shown(obj):
+    """Print ``obj`` and return it, remembering the notebook cell that printed it: as that
+    cell's last value it then shows nothing more (``gn.check_gradients`` prints its
+    report and returns it; the table appears once). Shown again from a later cell."""
+    print(obj)
+    if in_notebook():
+        obj._glassnet_printed_in = _cell_number()
+    return obj
+
+
+def display_once(obj, markdown: str) -> None:
+    """Show ``markdown`` for ``obj`` in Jupyter unless this same cell printed ``obj``."""
+    printed_in = getattr(obj, "_glassnet_printed_in", None)
+    if printed_in is not None and printed_in == _cell_number():
+        return
+    from IPython.display import Markdown, display
+
+    display(Markdown(markdown))
+
+
+def _cell_number() -> int | None:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "execution_count", None)
 
 
 def print_once(text: str) -> Printed:

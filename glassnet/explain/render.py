@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from glassnet.errors import ConfigError, message
-from glassnet.notebook import text_console
+from glassnet.notebook import display_once, text_console
 
 __all__ = ["Document", "Rendered", "num", "factor", "excerpt", "index_text"]
 
@@ -150,3 +150,6 @@ class Rendered:
 
     def _repr_markdown_(self) -> str:  # Jupyter
         return self.markdown()
+
+    def _ipython_display_(self) -> None:  # Jupyter: the Markdown, once (not after a print)
+        display_once(self, self.markdown())
