@@ -56,4 +56,4 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info runs site docs/lessons
+	rm -rf $(VENV) build *.egg-info runs site docs/lessons .cache notebooks
