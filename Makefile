@@ -21,8 +21,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # The runtime only (numpy, rich, matplotlib): no torch, Playwright, Dask or pytest.
+# --no-compile: Python compiles the modules it imports on first use instead of pip
+# compiling all of numpy and matplotlib up front (half of the install's CPU time).
 $(RUN_STAMP): pyproject.toml | $(PY)
-	test -f $(DEV_STAMP) -a $(DEV_STAMP) -nt pyproject.toml || $(PIP) -e .
+	test -f $(DEV_STAMP) -a $(DEV_STAMP) -nt pyproject.toml || $(PIP) --no-compile -e .
 	touch $@
 
 # Every extra plus the test tools (`dev` pulls them all).
