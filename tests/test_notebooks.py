@@ -11,6 +11,7 @@ notebook shows glassnet's objects as the last value of a cell: one rich output e
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -147,3 +148,31 @@ def test_objects_render_once_with_their_rich_form():
     assert "rank" in shown(9)["text/html"] and "SearchResult(2 trials" in shown(9)["text/html"]
     assert "data:image/png;base64," in shown(9)["text/html"]
     assert shown(10)["image/png"]
+
+
+def test_outside_jupyter_training_prints_lines_and_liveplot_saves_one_figure(tmp_path):
+    code = (
+        "import sys, glassnet as gn\n"
+        "x, y = gn.data.make_xor(40, seed=0)\n"
+        "model = gn.Sequential([gn.nn.Dense(2, 4, seed=0), gn.nn.Tanh(), gn.nn.Dense(4, 2)])\n"
+        "model.compile('adam', 'cross_entropy', ['accuracy'])\n"
+        "live = gn.callbacks.LivePlot(every=2)\n"
+        "model.fit(x, y, epochs=3, verbose=1, callbacks=[live], seed=0)\n"
+        "print(type(live.figure).__name__, 'IPython' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(" - ")[0] for line in lines[:3]] == ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
+    assert lines[3:] == ["LivePlot: saved runs/liveplot.png", "GlassnetFigure False"]
+    assert (tmp_path / "runs" / "liveplot.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("every", [0, 1.5, True])
+def test_liveplot_every_must_be_a_whole_number_of_epochs(every):
+    import glassnet as gn
+
+    with pytest.raises(gn.ConfigError, match=r"LivePlot: every must be a whole number of epochs"):
+        gn.callbacks.LivePlot(every=every)
