@@ -26,9 +26,19 @@ import functools
 import html
 import io
 import sys
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from glassnet.tensor import Tensor
+    from glassnet.training import History, Model
+    from glassnet.tune import SearchResult
+
+T = TypeVar("T")
 
 __all__ = [
     "Printed",
@@ -80,7 +90,7 @@ class Printed(str):
         return None
 
 
-def print_shown(obj):
+def print_shown(obj: T) -> T:
     """Print ``obj`` and return it, remembering the notebook cell that printed it: as that
     cell's last value it then shows nothing more (``gn.check_gradients`` prints its
     report and returns it; the table appears once). Shown again from a later cell."""
@@ -90,7 +100,7 @@ def print_shown(obj):
     return obj
 
 
-def display_once(obj, markdown: str) -> None:
+def display_once(obj: object, markdown: str) -> None:
     """Show ``markdown`` for ``obj`` in Jupyter unless this same cell printed ``obj``."""
     printed_in = getattr(obj, "_glassnet_printed_in", None)
     if printed_in is not None and printed_in == _cell_number():
@@ -113,7 +123,7 @@ def print_once(text: str) -> Printed:
 
 
 @functools.cache
-def figure_class() -> type:
+def figure_class() -> type[Figure]:
     """matplotlib's ``Figure`` with ``_repr_png_``, the class every ``gn.plot`` figure has:
     a figure that ends a notebook cell shows inline as PNG, without ``%matplotlib inline``
     and without pyplot."""
@@ -129,14 +139,14 @@ def figure_class() -> type:
     return GlassnetFigure
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> type:
     """``glassnet.notebook.GlassnetFigure`` (made on first use: matplotlib loads lazily)."""
     if name == "GlassnetFigure":
         return figure_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def png_bytes(fig, dpi: int = 100) -> bytes:
+def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
     """The figure drawn as PNG bytes (Agg canvas; no pyplot)."""
     if fig.canvas is None or not hasattr(fig.canvas, "print_png"):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -151,7 +161,7 @@ def _img(png: bytes) -> str:
     return f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}"/>'
 
 
-def tensor_html(t) -> str:
+def tensor_html(t: Tensor) -> str:
     """A tensor as HTML: a header line (shape, dtype, the op that made it or
     ``requires_grad``, its name) above its values."""
     data = t.data
@@ -169,7 +179,7 @@ def tensor_html(t) -> str:
     return f"<div><b>{head}</b>{_PRE.format(html.escape(values))}</div>"
 
 
-def model_html(model) -> str:
+def model_html(model: Model) -> str:
     """A model as HTML: its summary table, or its layers when the summary cannot be made
     yet (a Keras-style layer that is not built)."""
     from glassnet.errors import GlassnetError
@@ -182,7 +192,7 @@ def model_html(model) -> str:
     return f"<div><b>{html.escape(type(model).__name__)}</b>{_PRE.format(html.escape(text))}</div>"
 
 
-def history_png(history) -> bytes | None:
+def history_png(history: History) -> bytes | None:
     """The training curves of a History as PNG, or None before its first epoch (then
     Jupyter shows the text repr)."""
     if not history.history.get("loss"):
@@ -193,7 +203,7 @@ def history_png(history) -> bytes | None:
     return png_bytes(fig)
 
 
-def search_html(result) -> str:
+def search_html(result: SearchResult) -> str:
     """A search result as HTML: its ranked table, then the metric against each
     hyperparameter (when a trial finished)."""
     from glassnet.errors import GlassnetError

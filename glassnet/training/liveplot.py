@@ -12,10 +12,14 @@ the first metric (or ``metric``) on the right, validation curves when there are 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from glassnet.errors import ConfigError, message
 from glassnet.notebook import in_notebook
 from glassnet.training.callbacks import Callback
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["LivePlot"]
 
@@ -31,7 +35,9 @@ class LivePlot(Callback):
     loss (default: the first one). ``every``: redraw after every ``every`` epochs.
     """
 
-    def __init__(self, path=None, metric: str | None = None, every: int = 1):
+    def __init__(
+        self, path: str | os.PathLike | None = None, metric: str | None = None, every: int = 1
+    ) -> None:
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ConfigError(
                 message("LivePlot", "every must be a whole number of epochs", repr(every), "≥ 1")
@@ -40,18 +46,18 @@ class LivePlot(Callback):
         self.figure = None
         self._cell = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self.curves: dict[str, list[float]] = {}
         self.notebook = in_notebook()
         self._cell = None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         for key, value in (logs or {}).items():
             self.curves.setdefault(key, []).append(float(value))
         if self.notebook and (epoch + 1) % self.every == 0:
             self._show(self._draw(None))
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         if "loss" not in self.curves:  # stopped before the first epoch ended
             return
         if self.notebook:
@@ -61,7 +67,7 @@ class LivePlot(Callback):
         self._draw(path)
         print(f"LivePlot: saved {path}", flush=True)
 
-    def _draw(self, path):
+    def _draw(self, path: str | os.PathLike | None) -> Figure:
         from glassnet.plot import history
 
         epochs = len(self.curves["loss"])
@@ -69,7 +75,7 @@ class LivePlot(Callback):
         self.figure = history(self.curves, path, metric=self.metric, title=title)
         return self.figure
 
-    def _show(self, figure) -> None:
+    def _show(self, figure: Figure) -> None:
         from IPython.display import display
 
         if self._cell is None:

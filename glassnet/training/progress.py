@@ -36,7 +36,7 @@ class EpochBar:
     """One epoch's progress as Jupyter shows it: ``_repr_html_`` draws a ``<progress>``
     bar, ``__repr__`` the same line as text (what a plain-text frontend shows)."""
 
-    def __init__(self, title: str, done: int, total: int, seconds: float, logs: str):
+    def __init__(self, title: str, done: int, total: int, seconds: float, logs: str) -> None:
         self.title, self.done, self.total = title, done, total
         self.seconds, self.logs = seconds, logs
 
@@ -56,17 +56,17 @@ class EpochBar:
 class ProgressBar(Callback):
     """Shows training progress (see the module docstring for what each verbose level does)."""
 
-    def __init__(self, verbose: int = 1, console: Console | None = None):
+    def __init__(self, verbose: int = 1, console: Console | None = None) -> None:
         self.verbose, self.console = verbose, console
         self._bar = None
         self._cell = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self.notebook = self.verbose == 1 and self.console is None and in_notebook()
         self.console = self.console or Console()
         self.live = self.verbose == 1 and not self.notebook and self.console.is_terminal
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.started, self.loss_sum, self.seen = time.perf_counter(), 0.0, 0
         self.title = f"Epoch {epoch + 1}/{self.params['epochs']}"
         self.done, self.drawn = 0, 0.0
@@ -93,7 +93,7 @@ class ProgressBar(Callback):
         seconds = time.perf_counter() - self.started
         return EpochBar(self.title, self.done, self.params["steps"], seconds, logs)
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.loss_sum += logs["loss"] * logs["size"]
         self.seen += logs["size"]
         self.done += 1
@@ -104,7 +104,7 @@ class ProgressBar(Callback):
             self._cell.update(self._epoch_bar(running))
             self.drawn = time.perf_counter()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self._cell is not None:
             self._cell.update(self._epoch_bar(format_logs(logs)))
             self._cell = None
@@ -116,7 +116,7 @@ class ProgressBar(Callback):
             seconds = time.perf_counter() - self.started
             print(f"{self.title} - {seconds:.1f}s - {format_logs(logs)}", flush=True)
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         if self._bar is not None:  # training stopped inside an epoch
             self._bar.stop()
             self._bar = None
