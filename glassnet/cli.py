@@ -237,20 +237,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (GlassnetError, FileNotFoundError) as exc:
-        print(f"glassnet {args.command}: {error_text(exc, args.command)}", file=sys.stderr)
+        print(error_line(exc, args.command), file=sys.stderr)
         return 2
 
 
-def error_text(exc: Exception, command: str) -> str:
-    """The error's message without a prefix that repeats the command (``train: ...``,
-    ``glassnet playground: ...``), so the printed line names the command once."""
+def error_line(exc: Exception, command: str) -> str:
+    """``glassnet COMMAND: message``, naming the command once: a message that starts with
+    the command already (``train: ...``, ``glassnet playground: ...``, ``glassnet plot
+    history: ...``) keeps its own, more precise prefix."""
     if isinstance(exc, FileNotFoundError) and exc.filename is not None:
-        return f"no such file: {exc.filename!r}."
+        return f"glassnet {command}: no such file: {exc.filename!r}."
     text = str(exc)
-    for prefix in (f"glassnet {command}: ", f"{command}: "):
-        if text.startswith(prefix):
-            return text[len(prefix) :]
-    return text
+    if text.startswith((f"glassnet {command}:", f"glassnet {command} ")):
+        return text
+    if text.startswith(f"{command}: "):
+        text = text[len(command) + 2 :]
+    return f"glassnet {command}: {text}"
 
 
 if __name__ == "__main__":
