@@ -1,10 +1,11 @@
-"""7. Gradient descent, SGD, mini-batch and Adam on one problem.
+# %% [markdown]
+# # 7. Gradient descent, SGD, mini-batch and Adam on one problem
+#
+# The update rule is the same, w ← w − lr·slope; what differs is how many data points each
+# slope is computed on (all of them, one, or a small batch) and, for Adam, a step size per
+# weight from running averages of the slope (m) and of its square (v).
 
-The update rule is the same, w ← w − lr·slope; what differs is how many data points each
-slope is computed on (all of them, one, or a small batch) and, for Adam, a step size per
-weight from running averages of the slope (m) and of its square (v).
-"""
-
+# %%
 import numpy as np
 from _walkthrough import figure, section, size
 
@@ -18,6 +19,8 @@ runs = {
     "mini-batch (32)": (gn.optim.SGD(lr=0.5), 32),
     "Adam (32)": (gn.optim.Adam(lr=0.02), 32),
 }
+
+# %%
 section(
     f"the same network, {size(40, 4)} epochs over {len(x)} points: "
     "each slope from all, one or 32 of them"
@@ -34,6 +37,10 @@ for label, (optimizer, batch_size) in runs.items():
         f"accuracy {history['accuracy'][-1]:.1%}"
     )
 
+# %% [markdown]
+# Adam's step for one weight, with the running averages m and v it keeps per weight.
+
+# %%
 section("one Adam step for one weight, with the optimizer's running m and v")
 print(
     gn.explain.weight(
@@ -41,8 +48,10 @@ print(
     )
 )
 
+# %%
 fig = gn.plot.loss_curves(
     histories, figure("07_optimizers.png"), title="Same network, four optimizers"
 )
 print("figure:", fig.glassnet_path)
 assert np.isfinite(histories["Adam (32)"]["loss"][-1])
+fig

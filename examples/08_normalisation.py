@@ -1,10 +1,11 @@
-"""8. Normalisation: put every feature on the same scale before training.
+# %% [markdown]
+# # 8. Normalisation: put every feature on the same scale before training
+#
+# Min-max scaling maps each feature to [0, 1] with (x − min) / (max − min), using the
+# training data's min and max. Features in wildly different units make one learning rate
+# too large for some weights and too small for others; scaled, one rate fits all.
 
-Min-max scaling maps each feature to [0, 1] with (x − min) / (max − min), using the
-training data's min and max. Features in wildly different units make one learning rate
-too large for some weights and too small for others; scaled, one rate fits all.
-"""
-
+# %%
 import warnings
 
 import numpy as np
@@ -14,6 +15,11 @@ import glassnet as gn
 
 x, y, names = gn.data.load_hourly_wages()
 x_train, x_test, y_train, y_test = gn.data.train_test_split(x, y, test_size=0.2, seed=0)
+
+# %% [markdown]
+# The doctor reads the raw features and says what it sees.
+
+# %%
 section("feature ranges of the hourly-wages data")
 for name, low, high in zip(names, x_train.min(axis=0), x_train.max(axis=0)):
     print(f"{name:15s} {low:6.1f} … {high:6.1f}")
@@ -25,6 +31,7 @@ scaler = gn.data.MinMaxScaler().fit(x_train)
 x_scaled = scaler.transform(x_train)
 print("after MinMaxScaler: every feature in", [float(x_scaled.min()), float(x_scaled.max())])
 
+# %%
 section("the same network and learning rate, raw vs scaled inputs")
 curves = {}
 for label, inputs in (("raw features", x_train), ("min-max scaled", x_scaled)):
@@ -42,7 +49,10 @@ test_loss = model.evaluate(scaler.transform(x_test), y_test)["loss"]
 print(
     f"scaled model's test MSE: {test_loss:.2f} (the test set is scaled with the training min/max)"
 )
+
+# %%
 fig = gn.plot.loss_curves(
     curves, figure("08_normalisation.png"), log=True, title="Raw vs scaled inputs"
 )
 print("figure:", fig.glassnet_path)
+fig

@@ -1,11 +1,12 @@
-"""10. Hyperparameters: the knobs set before training (learning rate, layer sizes, epochs).
+# %% [markdown]
+# # 10. Hyperparameters: the knobs set before training
+#
+# The learning rate, layer sizes, epochs. Random search draws each trial's settings at
+# random from ranges (a log scale for the learning rate), trains, and keeps the best by
+# validation loss. The validation loss is drawn against each hyperparameter, and the best
+# model's decision boundary on the two-circles problem.
 
-Random search draws each trial's settings at random from ranges (a log scale for the
-learning rate), trains, and keeps the best by validation loss. The validation loss is
-drawn against each hyperparameter, and the best model's decision boundary on the
-two-circles problem.
-"""
-
+# %%
 from _walkthrough import figure, section, size
 
 import glassnet as gn
@@ -23,6 +24,7 @@ def build(params: dict, seed) -> gn.Sequential:
     return model
 
 
+# %%
 section("random search over the learning rate and the layer width")
 space = {"lr": gn.tune.LogUniform(1e-4, 1e-1), "hidden": gn.tune.IntUniform(2, 32)}
 result = gn.tune.random_search(
@@ -40,11 +42,16 @@ print(result)
 best = result.best_params
 score = result.best_record["best"]
 print(f"best: lr={best['lr']:.3g}, hidden={best['hidden']} (val_loss {score:.4f})")
+
+# %%
 fig = gn.plot.search(result, figure("10_search.png"))
 print("the validation loss against each hyperparameter → figure:", fig.glassnet_path)
+fig
 
+# %%
 title = f"Best of the search: lr={best['lr']:.3g}, {best['hidden']} hidden units"
 fig = gn.plot.decision_boundary(
     result.best_model, x, y, figure("10_hyperparameters.png"), title=title
 )
 print("figure:", fig.glassnet_path)
+fig

@@ -1,18 +1,19 @@
-"""12. Fine-tuning: start from a network trained on another task.
+# %% [markdown]
+# # 12. Fine-tuning: start from a network trained on another task
+#
+# A network first learns to name digits (ten classes) from thousands of examples. The new
+# task, "is the digit odd?", has only 30 labelled examples. Fine-tuning keeps the
+# pretrained first layer (frozen: its features of handwriting stay as they are) and trains
+# a new output layer on the 30 examples; the same network trained from scratch on them, at
+# the same learning rate, is the comparison.
+#
+# With the full sizes the fine-tuned network reaches 83.0% on 2,000 test digits against
+# 78.3% from scratch; on four other sets of 30 examples (rows 7,000…10,000) it won by 5 to
+# 8 points each time (79–84% against 71–78%). With `GLASSNET_SMOKE=1` the "pretrained"
+# layer has seen 300 digits for one epoch, and scratch training wins: the features must be
+# good before they are worth keeping.
 
-A network first learns to name digits (ten classes) from thousands of examples. The new
-task, "is the digit odd?", has only 30 labelled examples. Fine-tuning keeps the pretrained
-first layer (frozen: its features of handwriting stay as they are) and trains a new output
-layer on the 30 examples; the same network trained from scratch on them, at the same
-learning rate, is the comparison.
-
-With the full sizes the fine-tuned network reaches 83.0% on 2,000 test digits against 78.3%
-from scratch; on four other sets of 30 examples (rows 7,000…10,000) it won by 5 to 8
-points each time (79–84% against 71–78%). With GLASSNET_SMOKE=1 the "pretrained" layer
-has seen 300 digits for one epoch, and scratch training wins: the features must be good
-before they are worth keeping.
-"""
-
+# %%
 import numpy as np
 from _walkthrough import figure, section, size
 
@@ -36,13 +37,19 @@ def body(seed: int) -> list:
     return [gn.nn.Dense(784, 64, seed=seed), gn.nn.ReLU()]
 
 
+# %%
 section(f"pretraining: naming digits from {n_pre} examples")
 pretrained = gn.Sequential([*body(0), gn.nn.Dense(64, 10, seed=1)])
 pretrained.compile(gn.optim.Adam(lr=1e-3), "cross_entropy", ["accuracy"])
-pretrained.fit(x_pre, y_pre, epochs=size(5, 1), batch_size=64, verbose=0, seed=0)
+pretrained.fit(x_pre, y_pre, epochs=size(5, 1), batch_size=64, verbose=1, seed=0)
 scores = pretrained.evaluate(x_new, y_test[:n_test])
 print(f"test accuracy naming digits: {scores['accuracy']:.1%}")
 
+# %% [markdown]
+# The new head replaces the ten-class output layer; `trainable = False` keeps the first
+# layer's weights as pretraining left them.
+
+# %%
 section(f"new task, odd or even, from {len(x_few)} examples")
 tuned = gn.Sequential([*body(0), gn.nn.Dense(64, 2, seed=2)])
 tuned.load_state_dict({**pretrained.state_dict(), "2.w": tuned[2].w.data, "2.b": tuned[2].b.data})
@@ -67,7 +74,9 @@ for label, model in (("fine-tuned (layer 0 frozen)", tuned), ("from scratch", sc
     )
 assert np.array_equal(tuned[0].w.data, pretrained[0].w.data)  # frozen: unchanged
 
+# %%
 fig = gn.plot.loss_curves(
     curves, figure("12_fine_tuning.png"), title="Odd or even: loss on test digits"
 )
 print("figure:", fig.glassnet_path)
+fig

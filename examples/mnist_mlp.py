@@ -42,7 +42,7 @@ def main(smoke: bool = False, seed: int = 0) -> dict:
     x_test, y_test = x_test[:test_rows].reshape(-1, 784) / np.float32(255), y_test[:test_rows]
     model = build(seed)
     model.compile(gn.optim.RMSprop(lr=1e-3, rho=0.9), "cross_entropy", metrics=["accuracy"])
-    print(model.summary())
+    model.summary()
     started = time.perf_counter()
     history = model.fit(
         x,

@@ -101,7 +101,7 @@ def compare(epochs: int, seeds=(0, 1, 2), test: int | None = None) -> dict[str, 
 
 
 def main(epochs: int = 2, long_epochs: int = 15) -> None:
-    print(fine_tuned().summary((1, 28, 28)))
+    fine_tuned().summary((1, 28, 28))
     for budget in (epochs, long_epochs):
         results = compare(budget)
         print(f"\ndigits 5–9 from 500 labelled images, {budget} epochs, mean of seeds 0, 1, 2:")

@@ -212,7 +212,7 @@ def run_summary(args) -> int:
     from glassnet.training import load_model
 
     model = load_model(args.model)
-    print(model.summary())
+    model.summary()
     if model.loss is not None:
         metrics = ", ".join(m.name for m in model.metrics) or "none"
         print(f"Optimizer: {model.optimizer!r}\nLoss: {model.loss!r}\nMetrics: {metrics}")
@@ -233,9 +233,12 @@ SUBCOMMANDS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from glassnet import __version__
+
     parser = argparse.ArgumentParser(
         prog="glassnet", description="Deep learning from first principles you can see through."
     )
+    parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in SUBCOMMANDS:
         add(subparsers)
@@ -243,15 +246,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 training diverged, 2 error)."""
+    """Run the command line; returns the exit code (0 ok, 1 training diverged, 2 error).
+
+    A bare ``glassnet`` prints the help (exit 0) instead of a usage error.
+    """
     from glassnet.errors import GlassnetError
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:
+        parser.print_help()
+        return 0
+    args = parser.parse_args(argv)
     try:
         return args.run(args)
     except (GlassnetError, FileNotFoundError) as exc:
-        print(f"glassnet {args.command}: {exc}", file=sys.stderr)
+        print(error_line(exc, args.command), file=sys.stderr)
         return 2
+
+
+def error_line(exc: Exception, command: str) -> str:
+    """``glassnet COMMAND: message``, naming the command once: a message that starts with
+    the command already (``train: ...``, ``glassnet playground: ...``, ``glassnet plot
+    history: ...``) keeps its own, more precise prefix."""
+    if isinstance(exc, FileNotFoundError) and exc.filename is not None:
+        return f"glassnet {command}: no such file: {exc.filename!r}."
+    text = str(exc)
+    if text.startswith((f"glassnet {command}:", f"glassnet {command} ")):
+        return text
+    if text.startswith(f"{command}: "):
+        text = text[len(command) + 2 :]
+    return f"glassnet {command}: {text}"
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import numpy as np
 
 from glassnet import _config
 from glassnet import autograd as _autograd
+from glassnet import notebook as _notebook
 from glassnet.errors import DTypeError, ShapeError, fmt_shape, message
 
 __all__ = ["Tensor", "as_tensor", "rng_from"]
@@ -208,6 +209,9 @@ class Tensor:
         if self.name:
             extras.append(f"name={self.name!r}")
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+    def _repr_html_(self) -> str:  # Jupyter: values, shape, dtype, the op that made it
+        return _notebook.tensor_html(self)
 
     def __bool__(self) -> bool:
         return bool(self.data)

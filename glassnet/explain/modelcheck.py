@@ -29,6 +29,7 @@ from glassnet.explain import weight as explain_weight
 from glassnet.explain.forward import evaluation_mode
 from glassnet.explain.render import Document, Rendered, index_text, num
 from glassnet.explain.slopes import float64_copy, resolve_loss
+from glassnet.notebook import print_shown
 from glassnet.tensor import Tensor, rng_from
 
 __all__ = ["check_gradients", "GradientReport"]
@@ -127,7 +128,7 @@ def check_gradients(
     if not report.ok:
         report.explanation, report.note = _explain(model, x64, y, loss_fn, worst)
     if verbose:
-        print(report)
+        print_shown(report)  # in a notebook, the returned report does not show it again
     return report
 
 

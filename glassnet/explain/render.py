@@ -8,15 +8,13 @@ renderings print exactly the same digits.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from glassnet.errors import ConfigError, message
+from glassnet.notebook import display_once, text_console
 
 __all__ = ["Document", "Rendered", "num", "factor", "excerpt", "index_text"]
 
@@ -95,7 +93,7 @@ class Document:
         return self._markdown() if fmt == "markdown" else self._text(width)
 
     def _text(self, width: int) -> str:
-        console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
+        console = text_console(width)
         console.rule(self.title)
         for block in self.blocks:
             kind = block[0]
@@ -152,3 +150,6 @@ class Rendered:
 
     def _repr_markdown_(self) -> str:  # Jupyter
         return self.markdown()
+
+    def _ipython_display_(self) -> None:  # Jupyter: the Markdown, once (not after a print)
+        display_once(self, self.markdown())

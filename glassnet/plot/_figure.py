@@ -22,9 +22,10 @@ def new_figure(rows: int = 1, cols: int = 1, size: tuple = (6.4, 4.4), layout="c
     """A figure on the Agg canvas and its axes (an array when there is more than one);
     ``size`` is per subplot. ``layout=None`` skips the (slow) constrained layout."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(size[0] * cols, size[1] * rows), layout=layout)
+    from glassnet.notebook import figure_class  # Figure + _repr_png_: inline in Jupyter
+
+    fig = figure_class()(figsize=(size[0] * cols, size[1] * rows), layout=layout)
     FigureCanvasAgg(fig)
     axes = fig.subplots(rows, cols, squeeze=False)
     return fig, axes.ravel() if axes.size > 1 else axes[0, 0]

@@ -31,6 +31,7 @@ from glassnet._validate import int_at_least
 from glassnet.errors import ConfigError, message
 from glassnet.monitor import Callback, Monitor
 from glassnet.optim.schedules import ReduceLROnPlateau
+from glassnet.training.liveplot import LivePlot
 from glassnet.training.lr_callbacks import LearningRateScheduler
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "ReduceLROnPlateau",
     "NaNGuard",
     "DivergenceWarning",
+    "LivePlot",
 ]
 
 

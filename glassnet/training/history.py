@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from glassnet.notebook import history_png
 from glassnet.training.callbacks import Callback
 
 __all__ = ["History"]
@@ -46,3 +47,6 @@ class History(Callback):
     def __repr__(self) -> str:
         last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.history.items() if v)
         return f"History(epochs={len(self.epoch)}, {last})"
+
+    def _repr_png_(self) -> bytes | None:  # Jupyter: the loss and metric curves
+        return history_png(self)

@@ -29,6 +29,7 @@ from glassnet._fastpath import keep_freed_memory
 from glassnet._validate import positive_int
 from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
+from glassnet.notebook import model_html, print_once
 from glassnet.tensor import rng_from
 from glassnet.training import checks
 from glassnet.training import metrics as metrics_lib
@@ -298,9 +299,9 @@ class Model(Module):
 
         Output shapes come from one forward pass on zeros of ``input_shape`` (without the
         batch axis); by default the shape the model was last trained on, or the first
-        Dense layer's input size.
+        Dense layer's input size. Prints the table (as Keras does) and returns its text.
         """
-        return summary_table(self, input_shape or self.input_shape)
+        return print_once(summary_table(self, input_shape or self.input_shape))
 
     def freeze(self, up_to: int | None = None) -> Model:
         """Freeze the first ``up_to`` child layers (all when None; negative counts from the end).
@@ -340,6 +341,9 @@ class Model(Module):
         if rank() != 0:  # [distributed] in an MPI job only rank 0 writes the file
             return
         save_model(self, path)
+
+    def _repr_html_(self) -> str:  # Jupyter: the summary table
+        return model_html(self)
 
 
 class _EpochRun:

@@ -1,9 +1,11 @@
 """The progress display of ``Model.fit``: one line per epoch, as in Keras.
 
 - ``verbose=0``: silent.
-- ``verbose=1``: in a terminal, a rich progress bar per epoch that updates in place
-  (batches done, ETA, running loss) and stays as that epoch's summary line; when the
-  output is not a terminal (a log file, a notebook capture, CI) a plain line per epoch.
+- ``verbose=1``: in a Jupyter notebook, one progress bar per epoch that updates in place
+  after each batch (an HTML ``<progress>`` bar with batches done, time and running loss;
+  its last state stays as that epoch's line); in a terminal, a rich progress bar per epoch
+  that updates in place (batches done, ETA, running loss) and stays as that epoch's
+  summary line; when the output is neither (a log file, CI) a plain line per epoch.
 - ``verbose=2``: a plain line per epoch.
 
 A plain line reads ``Epoch 3/5 - 4.1s - loss: 0.1234 - accuracy: 0.9650 - val_loss: ...``.
@@ -11,14 +13,18 @@ A plain line reads ``Epoch 3/5 - 4.1s - loss: 0.1234 - accuracy: 0.9650 - val_lo
 
 from __future__ import annotations
 
+import html
 import time
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from glassnet.notebook import in_notebook
 from glassnet.training.callbacks import Callback
 
-__all__ = ["ProgressBar", "format_logs"]
+__all__ = ["EpochBar", "ProgressBar", "format_logs"]
+
+NOTEBOOK_REFRESH_S = 0.1  # at most ten redraws a second: each one is a message to Jupyter
 
 
 def format_logs(logs: dict) -> str:
@@ -26,22 +32,52 @@ def format_logs(logs: dict) -> str:
     return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())
 
 
+class EpochBar:
+    """One epoch's progress as Jupyter shows it: ``_repr_html_`` draws a ``<progress>``
+    bar, ``__repr__`` the same line as text (what a plain-text frontend shows)."""
+
+    def __init__(self, title: str, done: int, total: int, seconds: float, logs: str) -> None:
+        self.title, self.done, self.total = title, done, total
+        self.seconds, self.logs = seconds, logs
+
+    def __repr__(self) -> str:
+        filled = 30 * self.done // max(self.total, 1)
+        bar = "=" * filled + (">" if filled < 30 else "") + "." * max(29 - filled, 0)
+        return f"{self.title} [{bar}] {self.done}/{self.total} - {self.seconds:.1f}s - {self.logs}"
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<div style="font-family:monospace">{html.escape(self.title)} '
+            f'<progress value="{self.done}" max="{self.total}" style="width:16em"></progress> '
+            f"{self.done}/{self.total} - {self.seconds:.1f}s - {html.escape(self.logs)}</div>"
+        )
+
+
 class ProgressBar(Callback):
     """Shows training progress (see the module docstring for what each verbose level does)."""
 
-    def __init__(self, verbose: int = 1, console: Console | None = None):
+    def __init__(self, verbose: int = 1, console: Console | None = None) -> None:
         self.verbose, self.console = verbose, console
         self._bar = None
+        self._cell = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.notebook = self.verbose == 1 and self.console is None and in_notebook()
         self.console = self.console or Console()
-        self.live = self.verbose == 1 and self.console.is_terminal
+        self.live = self.verbose == 1 and not self.notebook and self.console.is_terminal
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.started, self.loss_sum, self.seen = time.perf_counter(), 0.0, 0
         self.title = f"Epoch {epoch + 1}/{self.params['epochs']}"
-        if not self.live:
-            return
+        self.done, self.drawn = 0, 0.0
+        if self.notebook:
+            from IPython.display import display
+
+            self._cell = display(self._epoch_bar(""), display_id=True)
+        elif self.live:
+            self._start_rich_bar()
+
+    def _start_rich_bar(self) -> None:
         self._bar = Progress(
             TextColumn(self.title),
             BarColumn(bar_width=30),
@@ -53,15 +89,26 @@ class ProgressBar(Callback):
         self._task = self._bar.add_task("", total=self.params["steps"], logs="")
         self._bar.start()
 
-    def on_batch_end(self, batch, logs=None):
+    def _epoch_bar(self, logs: str) -> EpochBar:
+        seconds = time.perf_counter() - self.started
+        return EpochBar(self.title, self.done, self.params["steps"], seconds, logs)
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.loss_sum += logs["loss"] * logs["size"]
         self.seen += logs["size"]
+        self.done += 1
+        running = f"loss: {self.loss_sum / self.seen:.4f}"
         if self._bar is not None:
-            running = self.loss_sum / self.seen
-            self._bar.update(self._task, advance=1, logs=f"loss: {running:.4f}")
+            self._bar.update(self._task, advance=1, logs=running)
+        elif self._cell is not None and time.perf_counter() - self.drawn >= NOTEBOOK_REFRESH_S:
+            self._cell.update(self._epoch_bar(running))
+            self.drawn = time.perf_counter()
 
-    def on_epoch_end(self, epoch, logs=None):
-        if self._bar is not None:
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self._cell is not None:
+            self._cell.update(self._epoch_bar(format_logs(logs)))
+            self._cell = None
+        elif self._bar is not None:
             self._bar.update(self._task, logs=format_logs(logs))
             self._bar.stop()
             self._bar = None
@@ -69,7 +116,8 @@ class ProgressBar(Callback):
             seconds = time.perf_counter() - self.started
             print(f"{self.title} - {seconds:.1f}s - {format_logs(logs)}", flush=True)
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         if self._bar is not None:  # training stopped inside an epoch
             self._bar.stop()
             self._bar = None
+        self._cell = None

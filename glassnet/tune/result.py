@@ -15,17 +15,16 @@ produced a finite value. Ranking: ``ok`` trials by ``best``, then ``diverged``, 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 from collections.abc import Callable
 from pathlib import Path
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
 from glassnet.errors import GlassnetError, message
+from glassnet.notebook import search_html, text_console
 
 __all__ = ["SearchResult", "SearchError", "SearchInterrupted", "format_value"]
 
@@ -156,7 +155,7 @@ class SearchResult:
                 f"{record['seconds']:.2f}",
                 status,
             )
-        console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
+        console = text_console(width)
         console.print(table)
         return console.export_text().rstrip() + "\n"
 
@@ -191,3 +190,6 @@ class SearchResult:
             record = self.best_record
             best = f"; best {self.monitor}={record['best']:.4g} with {record['params']}"
         return f"SearchResult({len(self.records)} trials: {summary}{best})"
+
+    def _repr_html_(self) -> str:  # Jupyter: the ranked table and the search figure
+        return search_html(self)
