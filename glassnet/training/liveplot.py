@@ -15,8 +15,8 @@ import os
 from typing import TYPE_CHECKING
 
 from glassnet.errors import ConfigError, message
-from glassnet.notebook import in_notebook
 from glassnet.monitor import Callback
+from glassnet.notebook import in_notebook
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
