@@ -107,6 +107,14 @@ def forward(model, x) -> ForwardExplanation:
     return ForwardExplanation(steps, doc)
 
 
+# Where a learner reads an image op as loops over kernel positions (NCHW, no layout tricks).
+REFERENCE = {
+    "conv2d": "gn.ops.conv2d_reference (glassnet/ops/reference.py)",
+    "MaxPool2D": "gn.ops.max_pool2d_reference (glassnet/ops/reference.py)",
+    "AvgPool2D": "gn.ops.avg_pool2d_reference (glassnet/ops/reference.py)",
+}
+
+
 def _describe(doc: Document, layer, x: np.ndarray, out: np.ndarray) -> None:
     if isinstance(layer, nn.Dense):
         _dense(doc, layer, x, out)
@@ -123,6 +131,9 @@ def _describe(doc: Document, layer, x: np.ndarray, out: np.ndarray) -> None:
     doc.math(formula)
     doc.line(f"shapes: {fmt_shape(x.shape)} → {fmt_shape(out.shape)}")
     doc.line(f"values: {excerpt(out, limit=SMALL)}")
+    reference = REFERENCE.get(type(layer).__name__)
+    if reference:
+        doc.line(f"the same loops as plain code: {reference}")
 
 
 def _dense(doc: Document, layer, x: np.ndarray, z: np.ndarray) -> None:
@@ -174,6 +185,7 @@ def _conv(doc: Document, layer, x: np.ndarray, z: np.ndarray) -> None:
     doc.math(f"z[0, 0, 0] = {values}{more}{tail} = {num(z[0, 0, 0])}")
     doc.line(f"shapes: {fmt_shape(x.shape)} → {fmt_shape(z.shape)}  (one map per kernel o)")
     doc.line(f"values: {excerpt(z, limit=SMALL)}")
+    doc.line(f"the same loops as plain code: {REFERENCE['conv2d']}")
 
 
 def _activation(doc: Document, act, z: np.ndarray, a: np.ndarray) -> None:

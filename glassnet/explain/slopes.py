@@ -51,7 +51,7 @@ def resolve_loss(loss):
     return losses.get(loss)
 
 
-def layer_backward(layer, x: np.ndarray, out: np.ndarray, grad_out: np.ndarray) -> np.ndarray:
+def layer_backward(layer, x: np.ndarray, out: np.ndarray, grad_y: np.ndarray) -> np.ndarray:
     """dL/d(layer input) from dL/d(layer output): one step of backpropagation.
 
     Dense: dL/dx = dL/dz·wᵀ (each input node sums the slopes of the paths leaving it);
@@ -59,12 +59,12 @@ def layer_backward(layer, x: np.ndarray, out: np.ndarray, grad_out: np.ndarray) 
     run by autograd on that layer alone.
     """
     if isinstance(layer, nn.Dense):
-        return grad_out @ layer.w.data.T
+        return grad_y @ layer.w.data.T
     act = activations.of(layer, elementwise=True)
     if act is not None:
-        return grad_out * act.slope(x, out, layer)
+        return grad_y * act.slope(x, out, layer)
     xt = Tensor(x, requires_grad=True)
-    layer(xt).backward(grad_out)
+    layer(xt).backward(grad_y)
     return xt.grad if xt.grad is not None else np.zeros_like(x)
 
 

@@ -32,3 +32,17 @@ def test_the_doctor_and_the_model_check_are_the_public_names():
     assert gn.doctor is doctor.doctor and gn.check_gradients is modelcheck.check_gradients
     assert "model" in modelcheck.__doc__.splitlines()[0]
     assert not (PACKAGE / "diagnostics.py").exists() and not (PACKAGE / "gradients.py").exists()
+
+
+def test_the_forward_walk_points_learners_to_the_reference_image_ops():
+    import numpy as np
+
+    import glassnet as gn
+
+    model = gn.Sequential(
+        [gn.nn.Conv2D(1, 2, 3, seed=0), gn.nn.MaxPool2D(2), gn.nn.Flatten(), gn.nn.Dense(2, 2)]
+    )
+    text = str(gn.explain.forward(model, np.ones((1, 1, 4, 4), np.float32)))
+    assert "gn.ops.conv2d_reference (glassnet/ops/reference.py)" in text
+    assert "gn.ops.max_pool2d_reference" in text
+    assert callable(gn.ops.conv2d_reference) and callable(gn.ops.max_pool2d_reference)
