@@ -24,12 +24,15 @@ from glassnet.distributed.collectives import (
     broadcast_parameters,
     check_same_structure,
 )
+from glassnet.distributed.fit import session_for
 from glassnet.distributed.optimizer import DistributedOptimizer
 from glassnet.distributed.runtime import comm, init, is_initialized, rank, size
 from glassnet.distributed.sampler import global_batches, shard_rows
+from glassnet.training import parallel
 from glassnet.training.io import register_layer
 
 register_layer(SyncBatchNorm)  # a model trained with synced statistics saves and loads
+parallel.install(session_for, rank)  # fit and save ask through this slot (training sits below)
 
 __all__ = [
     "DistributedOptimizer",

@@ -31,7 +31,7 @@ from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
 from glassnet.notebook import model_html, print_once
 from glassnet.tensor import rng_from
-from glassnet.training import checks
+from glassnet.training import checks, parallel
 from glassnet.training import metrics as metrics_lib
 from glassnet.training.callbacks import CallbackList, NaNGuard
 from glassnet.training.history import History
@@ -168,9 +168,7 @@ class Model(Module):
         x, y, validation, size = self._fit_arguments(
             x, y, epochs, batch_size, validation_split, validation_data, verbose
         )
-        from glassnet.distributed.fit import session_for  # [distributed]
-
-        session = session_for(self, distributed, seed)  # [distributed] None when alone
+        session = parallel.session(self, distributed, seed)  # [distributed] None when alone
         seed = session.seed if session else seed  # [distributed] one seed on every rank
         rng, n = rng_from(seed), len(x)
         steps = session.steps(n, size) if session else math.ceil(n / size)  # [distributed]
@@ -335,10 +333,9 @@ class Model(Module):
         In an MPI job (after ``gn.distributed.init()``) only rank 0 writes; the weights are
         the same on every rank.
         """
-        from glassnet.distributed import rank
         from glassnet.training.io import save_model
 
-        if rank() != 0:  # [distributed] in an MPI job only rank 0 writes the file
+        if parallel.rank() != 0:  # [distributed] in an MPI job only rank 0 writes the file
             return
         save_model(self, path)
 
