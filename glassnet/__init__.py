@@ -8,8 +8,11 @@ from glassnet import (
     data,
     errors,
     explain,
+    interop,
+    layers,
     losses,
     nn,
+    onnx,
     ops,
     optim,
     pretrained,
@@ -31,6 +34,7 @@ from glassnet.errors import (
 )
 from glassnet.explain import trace
 from glassnet.gradients import check_gradients
+from glassnet.nn.graph import Input
 from glassnet.tensor import (
     Tensor,
     arange,
@@ -66,13 +70,17 @@ __all__ = [
     "GlassnetError",
     "gradcheck",
     "GradientCheckError",
+    "Input",
+    "interop",
     "InternalError",
+    "layers",
     "load_model",
     "losses",
     "metrics",
     "Model",
     "nn",
     "no_grad",
+    "onnx",
     "ones",
     "ops",
     "optim",

@@ -51,6 +51,15 @@ class Model(Module):
     stop_training = False
     input_shape = None
 
+    def __new__(cls, *args, **kwargs):
+        """``gn.Model(inputs, outputs)`` builds a functional model (a graph of layers, see
+        :mod:`glassnet.training.functional`); ``Model()`` and subclasses are built as usual."""
+        if cls is Model and (args or kwargs):
+            from glassnet.training.functional import Functional
+
+            return object.__new__(Functional)
+        return object.__new__(cls)
+
     # ---- configuration ------------------------------------------------------------------
     def compile(self, optimizer="adam", loss=None, metrics=()) -> Model:
         """Choose how to train: the optimizer, the loss, and the metrics to report.
