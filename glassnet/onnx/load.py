@@ -121,7 +121,7 @@ def _gemm(r: _Reader):
             f"C shape {c.shape}",
             "a scalar, (out,) or (1, out)",
         )
-    b = None if c is None else a.get("beta", 1.0) * np.broadcast_to(c, (w.shape[1],))
+    b = None if c is None else a.get("beta", 1.0) * np.broadcast_to(c.reshape(-1), w.shape[1:])
     return _dense_from(r, x, a.get("alpha", 1.0) * w, b)
 
 
@@ -251,6 +251,12 @@ def _reshape(r: _Reader):
     if shape[0] == -1 and -1 in shape[1:]:
         r.fail("the new shape must keep the batch axis first", f"shape {shape}", "one -1")
     rest = [x.shape[i + 1] if s == 0 else s for i, s in enumerate(shape[1:])]
+    if shape[0] == -1 and np.prod(rest) != np.prod(x.shape[1:]):
+        r.fail(
+            "the new shape must keep the batch axis first",
+            f"shape {shape}",
+            "as many values per sample as before",
+        )
     return nn.Reshape(tuple(rest))(x)
 
 
@@ -296,6 +302,12 @@ def _activation(r: _Reader):
 def _passthrough(r: _Reader):
     if r.node.op_type == "Dropout" and len([o for o in r.node.output if o]) > 1:
         r.fail("the mask output is not read", "2 outputs", "the output alone")
+    if r.node.op_type == "Dropout" and len(r.node.input) > 2 and r.const(2).any():
+        r.fail(
+            "the training form is not read (it draws random masks)",
+            "training_mode=1",
+            "training_mode=0 (inference: the identity)",
+        )
     return r.get(0)
 
 
@@ -348,6 +360,15 @@ def _inputs(r: _Reader, graph) -> list[SymbolicTensor]:
     for value in graph.input:
         if value.name in r.values:
             continue
+        if not value.type.HasField("tensor_type"):
+            raise DataError(
+                message(
+                    "onnx.load",
+                    f"graph input {value.name!r} is not a tensor",
+                    value.type.WhichOneof("value"),
+                    "a tensor",
+                )
+            )
         kind = value.type.tensor_type
         dims = [d.dim_value if d.HasField("dim_value") else None for d in kind.shape.dim]
         dtype = np.dtype(r.onnx.helper.tensor_dtype_to_np_dtype(kind.elem_type))
