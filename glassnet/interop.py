@@ -134,9 +134,8 @@ def _current(module, attr: str) -> np.ndarray:
 def torch_state_dict(model) -> dict[str, np.ndarray]:
     """The model's weights under PyTorch's names and layouts, as NumPy arrays (copies).
 
-    ``torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()},
-    strict=False)`` loads it (strict=False: BatchNorm's ``num_batches_tracked`` is not
-    kept by glassnet).
+    ``torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})`` loads
+    it (PyTorch does not require BatchNorm's ``num_batches_tracked``, which glassnet has not).
     """
     state = {}
     for key, (module, attr, transposed) in _entries(model).items():

@@ -315,6 +315,18 @@ class Model(Module):
 
         save_model(self, path)
 
+    def save_weights(self, path) -> None:
+        """Write the weights alone: ``.safetensors`` or ``.npz`` (see training.weights_io)."""
+        from glassnet.training.weights_io import save_weights
+
+        save_weights(self, path)
+
+    def load_weights(self, path) -> None:
+        """Read weights written by ``save_weights``, checked name by name and shape by shape."""
+        from glassnet.training.weights_io import load_weights
+
+        load_weights(self, path)
+
 
 class Sequential(nn.Sequential, Model):
     """Layers applied in order, with the training API: ``gn.Sequential([Dense(...), ...])``."""
