@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 from glassnet.explain.cli import add_explain_parser
+from glassnet.onnx.cli import add_export_parser
 from glassnet.playground.cli import add_playground_parser
 from glassnet.plot.cli import add_plot_parser
 from glassnet.tune.cli import add_tune_parser
@@ -205,6 +206,7 @@ SUBCOMMANDS = (
     add_plot_parser,
     add_tune_parser,
     add_playground_parser,
+    add_export_parser,
 )
 
 

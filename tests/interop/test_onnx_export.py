@@ -145,3 +145,24 @@ def test_errors_name_the_layer(tmp_path):
         gn.onnx.export(gn.Sequential([nn.Conv2D(1, 2, 3)]), tmp_path / "x.onnx")
     with pytest.raises(gn.ConfigError, match="opset must be at least 17"):
         gn.onnx.export(gn.Sequential([nn.Dense(3, 3)]), tmp_path / "x.onnx", opset=13)
+
+
+def test_cli_export(tmp_path, capsys):
+    from glassnet.cli import main
+
+    model = gn.pretrained.load("mnist-cnn")
+    model.save(tmp_path / "cnn.gn")
+    assert (
+        main(["export", str(tmp_path / "cnn.gn"), "--format", "onnx", "--input-shape", "1,28,28"])
+        == 0
+    )
+    assert "wrote" in capsys.readouterr().out
+    session = ort.InferenceSession(str(tmp_path / "cnn.onnx"), providers=["CPUExecutionProvider"])
+    x = _mnist(16)
+    np.testing.assert_allclose(
+        session.run(None, {"input": x})[0], model.predict(x), rtol=1e-5, atol=1e-5
+    )
+    assert main(["export", str(tmp_path / "cnn.gn"), "--input-shape", "a,b"]) == 2
+    assert "--input-shape must be positive ints" in capsys.readouterr().err
+    assert main(["export", str(tmp_path / "cnn.gn"), "--out", str(tmp_path / "x.onnx")]) == 2
+    assert "the input shape is unknown" in capsys.readouterr().err
