@@ -294,9 +294,20 @@ def _activation(r: _Reader):
     if op == "GlobalAveragePool":
         if x.ndim != 4:
             r.fail("only 2-D images are read", f"rank {x.ndim}", "rank 4")
-        return nn.Reshape((x.shape[1], 1, 1))(nn.GlobalAvgPool2D()(x))
+        pooled = nn.GlobalAvgPool2D()(x)  # (N, C)
+        users = r.users.get(r.node.output[0], [])
+        if len(users) == 1 and users[0].op_type == "Flatten" and _flattens_batch(users[0]):
+            r.skip.add(id(users[0]))  # GlobalAveragePool + Flatten: glassnet's layer alone
+            r.values[users[0].output[0]] = pooled
+            return pooled
+        return nn.Reshape((x.shape[1], 1, 1))(pooled)
     layer = {"Relu": nn.ReLU, "Sigmoid": nn.Sigmoid, "Tanh": nn.Tanh}[op]()
     return layer(x)
+
+
+def _flattens_batch(node) -> bool:
+    axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
+    return axis in (1, -3)  # of a (N, C, 1, 1) input
 
 
 def _passthrough(r: _Reader):
