@@ -27,81 +27,17 @@ import numpy as np
 from glassnet import nn
 from glassnet.errors import DataError, message
 from glassnet.nn.graph import Input, SymbolicTensor
+from glassnet.onnx.image_ops import read_batch_norm, read_conv, read_pool
+from glassnet.onnx.reader import SUPPORTED, Reader, float_dtype
 
 __all__ = ["load", "SUPPORTED"]
 
-SUPPORTED = (
-    "Gemm, MatMul(+Add), Conv, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, "
-    "Relu, Sigmoid, Tanh, LeakyRelu, Softmax, Flatten, Reshape, Add, Concat, Mul, Identity, "
-    "Dropout, Constant"
-)
 
-
-class _Reader:
-    """The values by name (symbolic tensors or constant arrays) while nodes are read."""
-
-    def __init__(self, onnx, proto):
-        self.onnx, self.values, self.skip, self.node = onnx, {}, set(), None
-        self.opset = next(
-            (o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), 1
-        )
-        self.users: dict[str, list] = {}
-        for node in proto.graph.node:
-            for name in node.input:
-                self.users.setdefault(name, []).append(node)
-
-    def fail(self, what: str, got: str, expected: str):
-        node = self.node
-        raise DataError(
-            message(
-                f"onnx.load: node {node.name or '(unnamed)'!r} ({node.op_type})",
-                what,
-                got,
-                expected,
-                "glassnet reads: " + SUPPORTED,
-            )
-        )
-
-    def attrs(self) -> dict:
-        helper = self.onnx.helper
-        return {a.name: helper.get_attribute_value(a) for a in self.node.attribute}
-
-    def get(self, i: int):
-        names = [n for n in self.node.input]
-        return self.values[names[i]] if i < len(names) and names[i] else None
-
-    def symbolic(self, i: int = 0) -> SymbolicTensor:
-        x = self.get(i)
-        if not isinstance(x, SymbolicTensor):
-            self.fail(
-                f"input {i} must be computed from the graph inputs",
-                "a constant",
-                "a value that depends on the model's input",
-            )
-        return x
-
-    def const(self, i: int, required: bool = True):
-        x = self.get(i)
-        if x is None and not required:
-            return None
-        if not isinstance(x, np.ndarray):
-            self.fail(
-                f"input {i} must be a constant (a weight)",
-                "a computed value",
-                "an initializer or Constant",
-            )
-        return x
-
-
-def _dtype(r: _Reader, x: SymbolicTensor):
-    return x.dtype if x.dtype.kind == "f" else np.float32
-
-
-def _dense_from(r: _Reader, x, w: np.ndarray, b) -> SymbolicTensor:
+def _dense_from(r: Reader, x, w: np.ndarray, b) -> SymbolicTensor:
     if x.ndim != 2 and b is not None and np.ndim(b) > 1:
         r.fail("the bias must be a vector", f"bias shape {np.shape(b)}", "(out,)")
     layer = nn.Dense(
-        w.shape[0], w.shape[1], use_bias=b is not None, init="zeros", dtype=_dtype(r, x)
+        w.shape[0], w.shape[1], use_bias=b is not None, init="zeros", dtype=float_dtype(r, x)
     )
     layer.w.data[...] = w
     if b is not None:
@@ -109,7 +45,7 @@ def _dense_from(r: _Reader, x, w: np.ndarray, b) -> SymbolicTensor:
     return layer(x)
 
 
-def _gemm(r: _Reader):
+def _gemm(r: Reader):
     a = r.attrs()
     x, w, c = r.symbolic(0), r.const(1), r.const(2, required=False)
     if a.get("transA", 0):
@@ -125,7 +61,7 @@ def _gemm(r: _Reader):
     return _dense_from(r, x, a.get("alpha", 1.0) * w, b)
 
 
-def _matmul(r: _Reader):
+def _matmul(r: Reader):
     x, w = r.symbolic(0), r.const(1)
     if w.ndim != 2 or x.ndim < 2:
         r.fail(
@@ -146,98 +82,7 @@ def _matmul(r: _Reader):
     return _dense_from(r, x, w, None)
 
 
-def _pads(r: _Reader, a: dict, kernel, strides, dilations, size) -> tuple:
-    """(ph, pw) of symmetric padding from pads or auto_pad."""
-    mode = a.get("auto_pad", b"NOTSET")
-    mode = mode.decode() if isinstance(mode, bytes) else mode
-    if mode in ("SAME_UPPER", "SAME_LOWER"):
-        totals = [
-            max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
-            for n, k, s, d in zip(size, kernel, strides, dilations)
-        ]
-        if any(t % 2 for t in totals) and mode == "SAME_LOWER":
-            r.fail(
-                "auto_pad SAME_LOWER with an odd padding is not read",
-                mode,
-                "SAME_UPPER, VALID or explicit pads",
-            )
-        pads = [t // 2 for t in totals] + [t - t // 2 for t in totals]
-    else:
-        pads = list(a.get("pads", [0, 0, 0, 0])) if mode != "VALID" else [0, 0, 0, 0]
-    if pads[:2] != pads[2:]:
-        r.fail("asymmetric padding is not read", f"pads={pads}", "equal begin and end pads")
-    return tuple(pads[:2])
-
-
-def _spatial(r: _Reader, x, a: dict, kernel) -> tuple:
-    if x.ndim != 4 or len(kernel) != 2:
-        r.fail("only 2-D images (N, C, H, W) are read", f"input rank {x.ndim}", "rank 4")
-    strides = tuple(a.get("strides", [1, 1]))
-    dilations = tuple(a.get("dilations", [1, 1]))
-    return strides, dilations, _pads(r, a, kernel, strides, dilations, x.shape[2:])
-
-
-def _conv(r: _Reader):
-    a, x, w, b = r.attrs(), r.symbolic(0), r.const(1), r.const(2, required=False)
-    if a.get("group", 1) != 1:
-        r.fail("grouped convolution is not read", f"group={a['group']}", "group=1")
-    strides, dilations, pads = _spatial(r, x, a, tuple(w.shape[2:]))
-    layer = nn.Conv2D(
-        w.shape[1],
-        w.shape[0],
-        w.shape[2:],
-        strides,
-        pads,
-        dilations,
-        use_bias=b is not None,
-        init="zeros",
-        dtype=_dtype(r, x),
-    )
-    layer.w.data[...] = w
-    if b is not None:
-        layer.b.data[...] = b
-    return layer(x)
-
-
-def _pool(r: _Reader):
-    a, x = r.attrs(), r.symbolic(0)
-    kernel = tuple(a["kernel_shape"])
-    strides, dilations, pads = _spatial(r, x, a, kernel)
-    average = r.node.op_type == "AveragePool"
-    for name, bad in (
-        ("ceil_mode", a.get("ceil_mode", 0)),
-        ("dilations", dilations != (1, 1)),
-        ("storage_order", a.get("storage_order", 0)),
-        (
-            "count_include_pad=0 with padding",
-            average and any(pads) and not a.get("count_include_pad", 0),
-        ),
-        ("the indices output", len(r.node.output) > 1),
-    ):
-        if bad:
-            r.fail(f"{name} is not read", f"{name} set", "the defaults")
-    if any(2 * p > k for p, k in zip(pads, kernel)):
-        r.fail("padding above half the kernel is not read", f"pads {pads}", f"≤ {kernel}/2")
-    cls = nn.AvgPool2D if average else nn.MaxPool2D
-    return cls(kernel, strides, pads)(x)
-
-
-def _batch_norm(r: _Reader):
-    a, x = r.attrs(), r.symbolic(0)
-    if a.get("training_mode", 0) or len([o for o in r.node.output if o]) > 1:
-        r.fail("the training form is not read", "training_mode=1", "inference form")
-    if x.ndim not in (2, 4):
-        r.fail("only (N, C) or (N, C, H, W) inputs are read", f"rank {x.ndim}", "rank 2 or 4")
-    gamma, beta, mean, var = (r.const(i) for i in range(1, 5))
-    momentum = min(max(1.0 - a.get("momentum", 0.9), 1e-6), 1.0)
-    layer = nn.BatchNorm(len(gamma), momentum, a.get("epsilon", 1e-5), dtype=_dtype(r, x))
-    layer.gamma.data[...], layer.beta.data[...] = gamma, beta
-    layer.set_buffer("running_mean", mean.astype(layer.gamma.dtype))
-    layer.set_buffer("running_var", var.astype(layer.gamma.dtype))
-    return layer(x)
-
-
-def _reshape(r: _Reader):
+def _reshape(r: Reader):
     x, shape = r.symbolic(0), [int(s) for s in r.const(1)]
     if r.attrs().get("allowzero", 0):
         r.fail("allowzero=1 is not read", "allowzero=1", "allowzero=0")
@@ -260,7 +105,7 @@ def _reshape(r: _Reader):
     return nn.Reshape(tuple(rest))(x)
 
 
-def _merge(r: _Reader):
+def _merge(r: Reader):
     xs = [r.get(i) for i in range(len(r.node.input))]
     if not all(isinstance(x, SymbolicTensor) for x in xs):
         r.fail("an operand is a constant", "a constant operand", "computed values only")
@@ -274,7 +119,7 @@ def _merge(r: _Reader):
     return (nn.Add if r.node.op_type == "Add" else nn.Multiply)()(xs)
 
 
-def _activation(r: _Reader):
+def _activation(r: Reader):
     a, x, op = r.attrs(), r.symbolic(0), r.node.op_type
     if op == "LeakyRelu":
         return nn.LeakyReLU(a.get("alpha", 0.01))(x)
@@ -310,7 +155,7 @@ def _flattens_batch(node) -> bool:
     return axis in (1, -3)  # of a (N, C, 1, 1) input
 
 
-def _passthrough(r: _Reader):
+def _passthrough(r: Reader):
     if r.node.op_type == "Dropout" and len([o for o in r.node.output if o]) > 1:
         r.fail("the mask output is not read", "2 outputs", "the output alone")
     if r.node.op_type == "Dropout" and len(r.node.input) > 2 and r.const(2).any():
@@ -322,7 +167,7 @@ def _passthrough(r: _Reader):
     return r.get(0)
 
 
-def _constant(r: _Reader):
+def _constant(r: Reader):
     a = r.attrs()
     if "value" not in a and not any(
         k in a for k in ("value_float", "value_floats", "value_int", "value_ints")
@@ -339,10 +184,10 @@ def _constant(r: _Reader):
 _OPS = {
     "Gemm": _gemm,
     "MatMul": _matmul,
-    "Conv": _conv,
-    "MaxPool": _pool,
-    "AveragePool": _pool,
-    "BatchNormalization": _batch_norm,
+    "Conv": read_conv,
+    "MaxPool": read_pool,
+    "AveragePool": read_pool,
+    "BatchNormalization": read_batch_norm,
     "Reshape": _reshape,
     "Add": _merge,
     "Mul": _merge,
@@ -365,7 +210,7 @@ _OPS = {
 }
 
 
-def _inputs(r: _Reader, graph) -> list[SymbolicTensor]:
+def _inputs(r: Reader, graph) -> list[SymbolicTensor]:
     """A gn.Input per graph input that is not an initializer; axis 0 is the batch."""
     inputs = []
     for value in graph.input:
@@ -409,7 +254,7 @@ def load(source):
     from glassnet.training.functional import Functional
 
     proto = source if isinstance(source, onnx.ModelProto) else onnx.load(str(source))
-    r = _Reader(onnx, proto)
+    r = Reader(onnx, proto)
     r.batch = None
     for init in proto.graph.initializer:
         r.values[init.name] = onnx.numpy_helper.to_array(init)
