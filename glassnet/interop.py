@@ -101,6 +101,18 @@ def load_torch_state_dict(model, state_dict, strict: bool = True) -> LoadResult:
                 "pass strict=False to load the keys that match",
             )
         )
+    arrays = _checked_arrays(entries, given)
+    for key, value in arrays.items():  # every check passed: now copy
+        module, attr, _ = entries[key]
+        if attr in module._parameters:
+            np.copyto(module._parameters[attr].data, value, casting="unsafe")
+        else:
+            module.set_buffer(attr, value.astype(_current(module, attr).dtype))
+    return LoadResult(missing, unexpected)
+
+
+def _checked_arrays(entries: dict, given: dict) -> dict[str, np.ndarray]:
+    """The given values in glassnet's layout, every shape checked before anything is copied."""
     arrays = {}
     for key in (k for k in entries if k in given):
         module, attr, transposed = entries[key]
@@ -118,13 +130,7 @@ def load_torch_state_dict(model, state_dict, strict: bool = True) -> LoadResult:
                 )
             )
         arrays[key] = value
-    for key, value in arrays.items():  # every check passed: now copy
-        module, attr, _ = entries[key]
-        if attr in module._parameters:
-            np.copyto(module._parameters[attr].data, value, casting="unsafe")
-        else:
-            module.set_buffer(attr, value.astype(_current(module, attr).dtype))
-    return LoadResult(missing, unexpected)
+    return arrays
 
 
 def _current(module, attr: str) -> np.ndarray:

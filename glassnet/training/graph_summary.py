@@ -11,8 +11,8 @@ def _source(slot: int, n_inputs: int, names: list[str]) -> str:
     return f"input {slot}" if slot < n_inputs else names[slot - n_inputs]
 
 
-def graph_summary(model) -> str:
-    """Layer, output shape, parameters, trainable, and the values each call reads."""
+def _rows(model) -> list[tuple]:
+    """One row per input and per recorded call."""
     spec, layers = model.spec, model.layers
     n_in = len(spec["inputs"])
     rows = [
@@ -35,6 +35,12 @@ def graph_summary(model) -> str:
             )
         )
         names.append(str(index))
+    return rows
+
+
+def graph_summary(model) -> str:
+    """Layer, output shape, parameters, trainable, and the values each call reads."""
+    rows = _rows(model)
     header = ("Layer", "Output shape", "Params", "Trainable", "Reads")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
 
