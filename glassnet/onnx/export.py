@@ -71,7 +71,7 @@ class _Graph:
 
 def _emit(g: _Graph, layer, prefix: str, name: str, x: np.ndarray) -> str:
     """Write ``layer`` applied to the value ``name`` (sample ``x``); return the output name."""
-    if getattr(layer, "is_graph", False):
+    if getattr(layer, "functional", False):
         return _emit_graph(g, layer, prefix, [name], [x])
     if isinstance(layer, nn.Sequential):
         for i, child in enumerate(layer):
@@ -203,7 +203,7 @@ _WRITERS = {
 
 
 def _input_shapes(model, input_shape) -> list[tuple]:
-    if getattr(model, "is_graph", False):
+    if getattr(model, "functional", False):
         return [tuple(s) for s in model.input_shapes]
     shape = input_shape or getattr(model, "input_shape", None)
     first = next((m for m in model.modules() if isinstance(m, nn.Dense | nn.Conv2D)), None)
@@ -242,7 +242,7 @@ def export(model, path=None, input_shape=None, opset: int = OPSET):
     was_training = model.training
     model.eval()
     try:
-        if getattr(model, "is_graph", False):
+        if getattr(model, "functional", False):
             out = _emit_graph(g, model, "", list(names), list(xs))
         else:
             out = _emit(g, model, "", names[0], xs[0])

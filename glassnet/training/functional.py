@@ -35,7 +35,20 @@ class Functional(Model):
     layers are all a saved file needs to rebuild the model.
     """
 
-    is_graph = True  # explain/ shows it as one layer: its layers do not form a chain
+    functional = True
+
+    @property
+    def is_graph(self) -> bool:
+        """False when the layers form a plain chain (one input, each step reading the one
+        before, no layer used twice): explain/ then walks them like a Sequential's."""
+        steps = self.spec["steps"]
+        chain = all(slots == [i] and not as_list for i, (_, slots, as_list) in enumerate(steps))
+        return not (
+            chain
+            and len(self.input_shapes) == 1
+            and len(set(s[0] for s in steps)) == len(steps)
+            and self.spec["outputs"] == [len(steps)]
+        )
 
     def __init__(self, inputs=None, outputs=None, *, spec: dict | None = None, layers=()):
         super().__init__()

@@ -86,3 +86,18 @@ def test_narrowed_forms_name_the_attribute(tmp_path):
     path.write_bytes(tm.to_onnx(grouped, (4, 5, 5)))
     with pytest.raises(gn.DataError, match=r"\(Conv\): grouped convolution is not read"):
         gn.onnx.load(path)
+
+
+def test_imported_chain_explains_any_weight(tmp_path):
+    model = tm.settled(tm.mnist_cnn(), (1, 28, 28))
+    ours = _load(model, (1, 28, 28), tmp_path, "mnist_cnn")
+    assert not ours.is_graph  # a chain: explain walks its layers like a Sequential's
+    x, y = _mnist(1)
+    names = [n for n, _ in ours.named_parameters()]
+    # torch's exporter folds eval-mode BatchNorm into the convs; Dropout becomes no layer
+    assert names[0] == "0.w" and names[-1] == "9.b"
+    for spec in ("9.w[3, 7]", "7.b[5]", "0.w[2, 0, 1, 1]"):
+        e = gn.explain.weight(ours, x, y, spec, loss="cross_entropy", lr=0.01)
+        assert e.gradient == pytest.approx(e.autograd, rel=1e-6, abs=1e-12)
+    resnet = _load(tm.settled(tm.ResNet(), (1, 28, 28)), (1, 28, 28), tmp_path, "resnet")
+    assert resnet.is_graph  # residual additions: shown as one layer
