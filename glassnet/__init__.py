@@ -5,6 +5,7 @@
 
 from glassnet import (
     _memory,  # noqa: F401  (keeps freed large arrays in the process)
+    activations,
     data,
     errors,
     explain,
@@ -22,7 +23,6 @@ from glassnet import (
 )
 from glassnet._config import enable_grad, no_grad
 from glassnet.autograd import Function, gradcheck
-from glassnet.diagnostics import doctor
 from glassnet.errors import (
     ConfigError,
     DataError,
@@ -33,7 +33,8 @@ from glassnet.errors import (
     ShapeError,
 )
 from glassnet.explain import trace
-from glassnet.gradients import check_gradients
+from glassnet.explain.doctor import doctor
+from glassnet.explain.modelcheck import check_gradients
 from glassnet.nn.graph import Input
 from glassnet.tensor import (
     Tensor,
@@ -52,6 +53,7 @@ from glassnet.training import Model, Sequential, callbacks, load_model, metrics
 __version__ = "0.1.0"
 
 __all__ = [
+    "activations",
     "arange",
     "as_tensor",
     "callbacks",

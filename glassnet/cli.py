@@ -16,6 +16,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from glassnet import activations
 from glassnet.explain.cli import add_explain_parser
 from glassnet.onnx.cli import add_export_parser
 from glassnet.playground.cli import add_playground_parser
@@ -46,7 +47,7 @@ def add_train_parser(subparsers) -> None:
     )
     p.add_argument("--target", help="the column to predict when --dataset is a CSV file")
     p.add_argument("--layers", help="hidden layer sizes, e.g. 128,64 (default per data set)")
-    p.add_argument("--activation", default="relu", help="relu, sigmoid, tanh, leaky_relu")
+    p.add_argument("--activation", default="relu", help=", ".join(activations.names()))
     p.add_argument("--loss", help="default: cross_entropy for classes, mse for numbers")
     p.add_argument("--optimizer", default="adam", help="sgd, adam, adamw, rmsprop, adagrad")
     p.add_argument("--lr", type=float, help="learning rate (default: the optimizer's)")

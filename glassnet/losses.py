@@ -6,6 +6,12 @@ before any arithmetic (a (N,) target against a (N, 1) prediction would otherwise
 broadcast to an (N, N) matrix and train on nonsense), casts the target to the
 prediction's dtype, and applies one fused kernel from :mod:`glassnet.ops.loss`.
 
+Each loss class also owns what the explanations and the doctor say about it: its slope
+dC/da at the prediction (:meth:`Loss.slope`, with ``slope_formula`` in words), the cost of
+the best constant prediction (:meth:`Loss.constant_baseline`), what its prediction must be
+(``takes``: values, probabilities or logits) and the activation it applies itself
+(``fused_activation``). Adding a loss is one class here, listed in ``LOSSES``.
+
 >>> import glassnet as gn
 >>> round(gn.losses.QuadraticCost()(gn.tensor([[1.0], [3.0]]), [[0.0], [1.0]]).item(), 4)
 1.25
@@ -15,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.errors import ConfigError, DTypeError, ShapeError, fmt_shape, message
+from glassnet._targets import class_target, same_shape
+from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.ops import loss as kernels
 from glassnet.tensor import Tensor, as_tensor
 
@@ -26,6 +33,8 @@ __all__ = [
     "MAE",
     "BinaryCrossEntropy",
     "CrossEntropy",
+    "LOSSES",
+    "autograd_slope",
     "get",
 ]
 
@@ -33,11 +42,31 @@ __all__ = [
 class Loss:
     """Base class: ``loss(prediction, target)`` returns the scalar cost as a Tensor.
 
-    ``name`` is the string :func:`get` resolves; ``get_config()`` returns the keyword
-    arguments that rebuild the loss (``get(loss.name, **loss.get_config())``).
+    ``name`` (and ``aliases``) are the strings :func:`get` resolves for a class listed in
+    ``LOSSES``; ``get_config()`` returns the keyword arguments that rebuild the loss
+    (``get(loss.name, **loss.get_config())``).
+
+    What a subclass states about itself (the defaults suit a loss that states nothing):
+
+    - ``slope(a, y)``: dC/da at the prediction a (float64 arrays), and ``slope_formula``,
+      the same in words; by default autograd's slope, "from autograd".
+    - ``slope_template``: the slope formula with ``{prediction}``, ``{actual}`` and ``{m}``
+      holes, when the explanation should write it out element by element.
+    - ``constant_baseline(y)``: the cost of the best constant prediction for targets y
+      (the doctor's yardstick for underfitting); None when unknown.
+    - ``takes``: what the prediction must be, "values", "probabilities" or "logits";
+      ``fused_activation``: the activation a logits loss applies itself ("softmax").
+    - ``class_labels``: True when a target may be one class number per row.
     """
 
     name = "loss"
+    higher_is_better = False  # a cost: callbacks watching "loss" in mode "auto" minimise it
+    aliases: tuple[str, ...] = ()
+    takes = "values"
+    fused_activation: str | None = None
+    class_labels = False
+    slope_formula = "dL/dprediction from autograd (no written formula for this loss)"
+    slope_template: str | None = None
 
     def __call__(self, prediction, target) -> Tensor:
         prediction = as_tensor(prediction)
@@ -51,6 +80,14 @@ class Loss:
     def get_config(self) -> dict:
         return {}
 
+    def slope(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """dC/da at the prediction ``a`` for the targets ``y``; here by autograd."""
+        return autograd_slope(self, a, y)
+
+    def constant_baseline(self, y: np.ndarray) -> float | None:
+        """The cost of the best constant prediction, or None when this loss does not say."""
+        return None
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
@@ -60,90 +97,104 @@ def _array(target) -> np.ndarray:
     return np.asarray(target.data if isinstance(target, Tensor) else target)
 
 
-def _same_shape(where: str, prediction: Tensor, target: np.ndarray) -> np.ndarray:
-    """The target as a float array of the prediction's shape and dtype, or a ShapeError.
-
-    The one forgiving case: targets (N,) against predictions (N, 1) (a regression
-    output layer with one unit) are laid out as (N, 1).
-    """
-    shape = prediction.shape
-    if target.shape != shape:
-        if target.ndim == 1 and shape == (target.shape[0], 1):
-            target = target.reshape(shape)
-        else:
-            raise ShapeError(
-                message(
-                    where,
-                    "the target's shape differs from the prediction's",
-                    f"target.shape={fmt_shape(target.shape)}",
-                    f"{fmt_shape(shape)} (the prediction's shape)",
-                    _shape_hint(shape, target),
-                )
-            )
-    return np.asarray(target, dtype=prediction.dtype)
+def autograd_slope(loss, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """dC/da of any callable ``loss(prediction, target)``, by autograd on the prediction."""
+    prediction = Tensor(a, requires_grad=True)
+    loss(prediction, y).backward()
+    return prediction.grad
 
 
-def _shape_hint(shape: tuple, target: np.ndarray) -> str:
-    """Name the integer-labels-for-one-hot mix-up when it is the likely cause."""
-    labels = (
-        target.ndim == 1
-        and target.dtype.kind in "iuf"
-        and len(shape) == 2
-        and shape[0] == target.shape[0]
-        and shape[1] > 1
-        and bool(np.all(np.mod(target, 1) == 0))
-        and (target.size == 0 or 0 <= target.min() <= target.max() < shape[1])
-    )
-    if labels:
-        return (
-            f"these look like integer class labels; use CrossEntropy (loss='cross_entropy'), "
-            f"or one_hot(y, {shape[1]}) for this loss"
-        )
-    return "targets must have one value per network output"
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _class_rows(target: np.ndarray, shape: tuple) -> np.ndarray:
+    """One-hot rows of ``shape`` for integer labels; probability rows are returned as they are."""
+    if target.shape == shape:
+        return target.astype(np.float64)
+    rows = np.zeros(shape)
+    rows[np.arange(shape[0]), target.astype(int).ravel()] = 1.0
+    return rows
+
+
+def _centred(y: np.ndarray, centre) -> np.ndarray:
+    y = y.astype(np.float64)
+    return y - centre(y, axis=0)
 
 
 class MSE(Loss):
     """Mean squared error over every element.
 
     Formula:  C = (1/m) Σᵢ (aᵢ − yᵢ)²,  m = number of elements (N · outputs)
+    Slope:    dC/da = 2·(a − y) / m
+    Baseline: the mean of y, costing the variance of y
     Twin:     torch.nn.functional.mse_loss (reduction="mean"); Keras "mse".
     """
 
     name = "mse"
+    aliases = ("mean_squared_error",)
+    slope_template = "2·({prediction} − {actual}) / {m}"
+    slope_formula = slope_template.format(prediction="prediction", actual="actual", m="m")
 
     def forward(self, prediction, target):
-        target = _same_shape("MSE", prediction, target)
+        target = same_shape("MSE", prediction, target)
         return kernels.SquaredError.apply(prediction, target=target, scale=1.0 / target.size)
+
+    def slope(self, a, y):
+        return 2 * (a - y.reshape(a.shape)) / a.size
+
+    def constant_baseline(self, y):
+        return float(np.mean(_centred(y, np.mean) ** 2))
 
 
 class QuadraticCost(Loss):
     """The quadratic cost of the seeds: half the squared distance, averaged over the batch.
 
     Formula:  C = 1/(2n) Σₓ ‖y(x) − a(x)‖²,  n = batch size (the first axis)
+    Slope:    dC/da = (a − y) / n
+    Baseline: the mean of y
     Notes:    the ½ cancels the 2 of the derivative, so dC/da = (a − y)/n. It equals
               MSE · k / 2 for k outputs per sample.
     """
 
     name = "quadratic"
+    slope_formula = "(prediction − actual) / N"
 
     def forward(self, prediction, target):
-        target = _same_shape("QuadraticCost", prediction, target)
+        target = same_shape("QuadraticCost", prediction, target)
         n = target.shape[0] if target.ndim else 1
         return kernels.SquaredError.apply(prediction, target=target, scale=0.5 / n)
+
+    def slope(self, a, y):
+        return (a - y.reshape(a.shape)) / a.shape[0]
+
+    def constant_baseline(self, y):
+        return float(np.sum(_centred(y, np.mean) ** 2) / (2 * len(y)))
 
 
 class MAE(Loss):
     """Mean absolute error over every element.
 
     Formula:  C = (1/m) Σᵢ |aᵢ − yᵢ|,  m = number of elements
+    Slope:    dC/da = sign(a − y) / m
+    Baseline: the median of y
     Twin:     torch.nn.functional.l1_loss; Keras "mae".
     """
 
     name = "mae"
+    aliases = ("mean_absolute_error",)
+    slope_formula = "sign(prediction − actual) / m"
 
     def forward(self, prediction, target):
-        target = _same_shape("MAE", prediction, target)
+        target = same_shape("MAE", prediction, target)
         return kernels.AbsoluteError.apply(prediction, target=target, scale=1.0 / target.size)
+
+    def slope(self, a, y):
+        return np.sign(a - y.reshape(a.shape)) / a.size
+
+    def constant_baseline(self, y):
+        return float(np.mean(np.abs(_centred(y, np.median))))
 
 
 class BinaryCrossEntropy(Loss):
@@ -152,10 +203,13 @@ class BinaryCrossEntropy(Loss):
     Formula:  C = −(1/m) Σᵢ [yᵢ ln aᵢ + (1 − yᵢ) ln(1 − aᵢ)]
     from_logits=False: a are probabilities (a sigmoid output), clipped to [eps, 1 − eps].
     from_logits=True:  a = σ(z) is fused into the loss, computed stably from the logits z.
+    Slope:    dC/da = (a − y) / (a·(1 − a)) / m;  from logits: dC/dz = (σ(z) − y) / m
+    Baseline: the frequency p of each output's 1s: −(1/k) Σ [p ln p + (1 − p) ln(1 − p)]
     Twins:    torch.nn.functional.binary_cross_entropy / binary_cross_entropy_with_logits.
     """
 
     name = "binary_cross_entropy"
+    aliases = ("bce",)
 
     def __init__(self, from_logits: bool = False, eps: float = 1e-7):
         if not 0 < eps < 0.5:
@@ -164,8 +218,26 @@ class BinaryCrossEntropy(Loss):
             )
         self.from_logits, self.eps = bool(from_logits), float(eps)
 
+    takes = property(lambda self: "logits" if self.from_logits else "probabilities")
+    fused_activation = property(lambda self: "sigmoid" if self.from_logits else None)
+
+    @property
+    def slope_formula(self) -> str:
+        if self.from_logits:
+            return "(σ(z) − actual) / m   (z: the logit)"
+        return "(prediction − actual) / (prediction·(1 − prediction)) / m"
+
+    def slope(self, a, y):
+        if self.from_logits:
+            return (0.5 * (1 + np.tanh(0.5 * a)) - y.reshape(a.shape)) / a.size  # σ(z) − y
+        return (a - y.reshape(a.shape)) / (a * (1 - a)) / a.size
+
+    def constant_baseline(self, y):
+        p = np.clip(y.astype(np.float64).mean(axis=0), self.eps, 1 - self.eps)
+        return float(np.mean(-(p * np.log(p) + (1 - p) * np.log(1 - p))))
+
     def forward(self, prediction, target):
-        target = _same_shape("BinaryCrossEntropy", prediction, target)
+        target = same_shape("BinaryCrossEntropy", prediction, target)
         if target.size and (target.min() < 0 or target.max() > 1):
             raise ShapeError(
                 message(
@@ -193,10 +265,14 @@ class CrossEntropy(Loss):
     from_logits=False: the prediction already holds probabilities (a Softmax layer);
     they are clipped to [eps, 1] before the log.
     Targets: integer labels (N,) in [0, C), or one-hot / probability rows (N, C).
+    Slope:    dC/dz = (softmax(z) − t) / N from logits;  dC/dp = −t / p / N
+    Baseline: the class frequencies f: −Σ꜀ f꜀ ln f꜀ (the entropy of the labels)
     Twin:     torch.nn.functional.cross_entropy (logits) / nll_loss(log p) (probabilities).
     """
 
     name = "cross_entropy"
+    aliases = ("categorical_cross_entropy",)
+    class_labels = True
 
     def __init__(self, from_logits: bool = True, eps: float = 1e-7):
         if not 0 < eps < 0.5:
@@ -204,6 +280,24 @@ class CrossEntropy(Loss):
                 message("CrossEntropy", "eps must be in (0, 0.5)", repr(eps), "e.g. 1e-7")
             )
         self.from_logits, self.eps = bool(from_logits), float(eps)
+
+    takes = property(lambda self: "logits" if self.from_logits else "probabilities")
+    fused_activation = property(lambda self: "softmax" if self.from_logits else None)
+
+    @property
+    def slope_formula(self) -> str:
+        if self.from_logits:
+            return "(softmax(z) − one_hot(actual)) / N"
+        return "−one_hot(actual) / prediction / N"
+
+    def slope(self, a, y):
+        t = _class_rows(y, a.shape)
+        return (_softmax(a) - t) / a.shape[0] if self.from_logits else -t / a / a.shape[0]
+
+    def constant_baseline(self, y):
+        freq = np.bincount(y.astype(int).ravel()) / y.size if y.ndim == 1 else y.mean(axis=0)
+        freq = freq[freq > 0]
+        return float(-(freq * np.log(freq)).sum())
 
     def forward(self, prediction, target):
         if prediction.ndim != 2:
@@ -216,7 +310,7 @@ class CrossEntropy(Loss):
                     "for one yes/no output use BinaryCrossEntropy",
                 )
             )
-        target = _class_target(prediction.shape, target, prediction.dtype)
+        target = class_target(prediction.shape, target, prediction.dtype)
         if self.from_logits:
             return kernels.SoftmaxCrossEntropy.apply(prediction, target=target)
         from glassnet import ops
@@ -232,95 +326,8 @@ class CrossEntropy(Loss):
         return {"from_logits": self.from_logits, "eps": self.eps}
 
 
-def _class_target(shape: tuple, target: np.ndarray, dtype) -> np.ndarray:
-    """Integer labels (N,) as intp, or one-hot rows (N, C) as floats; else a ShapeError."""
-    n, c = shape
-    expected = f"integer labels of shape ({n},) with values in [0, {c}), or one-hot ({n}, {c})"
-    if target.ndim == 1 and target.shape[0] == n:
-        return _labels(target, c, expected)
-    if target.ndim == 2 and target.shape == (n, c) and c > 1:
-        return _probability_rows(np.asarray(target, dtype=dtype), expected)
-    if target.ndim == 2 and target.shape == (n, 1):
-        what, hint = "labels shaped (N, 1) are ambiguous", "flatten them: y.reshape(-1)"
-    elif target.ndim == 2 and target.shape[0] == n:
-        what = f"one-hot targets have {target.shape[1]} columns but the prediction has {c}"
-        hint = f"one_hot(y, {c}), or give the output layer {target.shape[1]} units"
-    else:
-        what, hint = "the target does not match the batch", "one target per prediction row"
-    raise ShapeError(
-        message(
-            "CrossEntropy",
-            what,
-            f"target.shape={fmt_shape(target.shape)} for prediction.shape={fmt_shape(shape)}",
-            expected,
-            hint,
-        )
-    )
-
-
-def _probability_rows(target: np.ndarray, expected: str) -> np.ndarray:
-    """(N, C) targets must be one-hot or probability rows: tₙ꜀ ≥ 0 and Σ꜀ tₙ꜀ = 1.
-
-    Anything else (class numbers laid out as a matrix, unnormalised scores) would train
-    on a meaningless cost without any error, so it is refused here.
-    """
-    c = target.shape[1]
-    sums = target.sum(axis=1)
-    bad = (target < 0).any(axis=1) | (np.abs(sums - 1) > 1e-3)
-    if bad.any():
-        row = int(np.argmax(bad))
-        values = ", ".join(f"{v:g}" for v in target[row, :6]) + (", ..." if c > 6 else "")
-        raise ShapeError(
-            message(
-                "CrossEntropy",
-                "a 2-D target must hold one-hot or probability rows (each ≥ 0, summing to 1)",
-                f"row {row} = [{values}] (sum {sums[row]:g})",
-                expected,
-                "integer class labels go in a 1-D array y of shape (N,)",
-            )
-        )
-    return target
-
-
-def _labels(target: np.ndarray, c: int, expected: str) -> np.ndarray:
-    if target.dtype.kind not in "fiu":
-        raise DTypeError(
-            message("CrossEntropy", "labels must be numbers", f"dtype {target.dtype}", expected)
-        )
-    if target.dtype.kind == "f" and not np.all(np.equal(np.mod(target, 1), 0)):
-        raise ShapeError(
-            message(
-                "CrossEntropy",
-                "a 1-D target must hold integer class labels",
-                f"non-integer values such as {target[np.mod(target, 1) != 0][0]:g}",
-                expected,
-                "for probabilities of one class use BinaryCrossEntropy",
-            )
-        )
-    if target.size and (target.min() < 0 or target.max() >= c):
-        raise ShapeError(
-            message(
-                "CrossEntropy",
-                f"labels must lie in [0, {c})",
-                f"labels from {target.min():g} to {target.max():g}",
-                expected,
-                f"the output layer needs one unit per class ({int(target.max()) + 1} or more)",
-            )
-        )
-    return target.astype(np.intp, copy=False)
-
-
-_BY_NAME = {
-    "mse": MSE,
-    "mean_squared_error": MSE,
-    "quadratic": QuadraticCost,
-    "mae": MAE,
-    "mean_absolute_error": MAE,
-    "binary_cross_entropy": BinaryCrossEntropy,
-    "bce": BinaryCrossEntropy,
-    "cross_entropy": CrossEntropy,
-    "categorical_cross_entropy": CrossEntropy,
-}
+LOSSES = (MSE, QuadraticCost, MAE, BinaryCrossEntropy, CrossEntropy)
+_BY_NAME = {n: cls for cls in LOSSES for n in (cls.name, *cls.aliases)}
 
 
 def get(loss, **config) -> Loss:

@@ -2,7 +2,7 @@
 
 The check every primitive op passes (tests/test_ops_gradcheck.py), and one a user can run
 on a Function of their own: ``gn.gradcheck(lambda x: my_op(x), x0)``. For a whole model,
-see :mod:`glassnet.gradients`.
+see :mod:`glassnet.explain.modelcheck`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from glassnet.data._arrays import as_array, check_count, check_same_length
+from glassnet._validate import positive_int
+from glassnet.data._arrays import as_array, check_same_length
 from glassnet.errors import ConfigError, message
 from glassnet.tensor import rng_from
 
@@ -63,7 +64,7 @@ class DataLoader:
         if n == 0:
             raise ConfigError(message("DataLoader", "x holds no samples", "len(x)=0", "≥ 1"))
         self.batch_size = (
-            n if batch_size is None else check_count(batch_size, "DataLoader", "batch_size")
+            n if batch_size is None else positive_int("DataLoader", "batch_size", batch_size)
         )
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)

@@ -69,7 +69,7 @@ def _integer(text: str, size: int, where: str) -> int:
 def _prepared(args, model) -> tuple[np.ndarray, object]:
     """The input as the model sees it (preprocessed, image-shaped for a Conv2D model)."""
     from glassnet import nn
-    from glassnet.explain._layers import layers_of
+    from glassnet.explain.layers import layers_of
     from glassnet.training import recipes
 
     x, label = parse_input(args.input)

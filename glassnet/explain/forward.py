@@ -16,17 +16,10 @@ import contextlib
 
 import numpy as np
 
-from glassnet import nn
+from glassnet import activations, nn
 from glassnet._config import no_grad
 from glassnet.errors import ShapeError, fmt_shape, message
-from glassnet.explain._layers import (
-    OP_OF_MODULE,
-    activation_of,
-    doc_line,
-    layer_label,
-    layers_of,
-    summary_line,
-)
+from glassnet.explain.layers import doc_line, layer_label, layers_of, summary_line
 from glassnet.explain.render import Document, Rendered, excerpt, factor, num
 from glassnet.ops.conv import conv_settings
 from glassnet.tensor import Tensor
@@ -121,11 +114,11 @@ def _describe(doc: Document, layer, x: np.ndarray, out: np.ndarray) -> None:
     if isinstance(layer, nn.Conv2D):
         _conv(doc, layer, x, out)
         return
-    act = activation_of(layer)
-    if act is not None:
-        _activation(doc, act, x, out)
+    spec = activations.of(layer)
+    if spec is not None and spec.elementwise:
+        _activation(doc, spec, x, out)
         return
-    source = OP_OF_MODULE.get(type(layer), type(layer))
+    source = spec.op if spec is not None and spec.op is not None else type(layer)
     formula = doc_line(source, "Forward") or summary_line(layer)
     doc.math(formula)
     doc.line(f"shapes: {fmt_shape(x.shape)} → {fmt_shape(out.shape)}")

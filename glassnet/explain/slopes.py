@@ -10,8 +10,7 @@ import copy
 
 import numpy as np
 
-from glassnet import losses, nn
-from glassnet.explain._layers import activation_of
+from glassnet import activations, losses, nn
 from glassnet.explain.render import factor, num
 from glassnet.tensor import Tensor
 
@@ -35,49 +34,16 @@ def float64_copy(model):
     return twin
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def _class_rows(target: np.ndarray, shape: tuple) -> np.ndarray:
-    if target.shape == shape:
-        return target.astype(np.float64)
-    rows = np.zeros(shape)
-    rows[np.arange(shape[0]), target.astype(int).ravel()] = 1.0
-    return rows
-
-
 def loss_slope(loss, a: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, str]:
-    """dL/da at the prediction a (a logit when the loss takes logits) and its formula.
+    """dL/da at the prediction a (a logit when the loss takes logits) and its formula, as
+    the loss states them (:meth:`glassnet.losses.Loss.slope`).
 
-    m is the number of elements the loss averages over, N the batch size. A loss without a
-    written formula gets its slope from autograd on the prediction alone.
+    m is the number of elements the loss averages over, N the batch size. A plain callable
+    loss gets its slope from autograd on the prediction alone.
     """
-    name = getattr(loss, "name", None)
-    logits = getattr(loss, "from_logits", False)
-    m, n = a.size, a.shape[0]
-    if name == "mse":
-        return 2 * (a - y.reshape(a.shape)) / m, "2·(prediction − actual) / m"
-    if name == "quadratic":
-        return (a - y.reshape(a.shape)) / n, "(prediction − actual) / N"
-    if name == "mae":
-        return np.sign(a - y.reshape(a.shape)) / m, "sign(prediction − actual) / m"
-    if name == "binary_cross_entropy" and logits:
-        s = 0.5 * (1 + np.tanh(0.5 * a))
-        return (s - y.reshape(a.shape)) / m, "(σ(z) − actual) / m   (z: the logit)"
-    if name == "binary_cross_entropy":
-        t = y.reshape(a.shape)
-        return (a - t) / (
-            a * (1 - a)
-        ) / m, "(prediction − actual) / (prediction·(1 − prediction)) / m"
-    if name == "cross_entropy" and logits:
-        return (_softmax(a) - _class_rows(y, a.shape)) / n, "(softmax(z) − one_hot(actual)) / N"
-    if name == "cross_entropy":
-        return -_class_rows(y, a.shape) / a / n, "−one_hot(actual) / prediction / N"
-    pred = Tensor(a, requires_grad=True)
-    loss(pred, y).backward()
-    return pred.grad, "dL/dprediction from autograd (no written formula for this loss)"
+    if isinstance(loss, losses.Loss):
+        return loss.slope(a, y), loss.slope_formula
+    return losses.autograd_slope(loss, a, y), losses.Loss.slope_formula
 
 
 def resolve_loss(loss):
@@ -94,7 +60,7 @@ def layer_backward(layer, x: np.ndarray, out: np.ndarray, grad_out: np.ndarray) 
     """
     if isinstance(layer, nn.Dense):
         return grad_out @ layer.w.data.T
-    act = activation_of(layer)
+    act = activations.of(layer, elementwise=True)
     if act is not None:
         return grad_out * act.slope(x, out, layer)
     xt = Tensor(x, requires_grad=True)

@@ -19,7 +19,7 @@ import weakref
 
 from glassnet import _config
 from glassnet.errors import fmt_shape
-from glassnet.explain._layers import doc_line
+from glassnet.explain.layers import doc_line
 from glassnet.explain.render import Document, Rendered, excerpt
 
 __all__ = ["Trace", "trace"]

@@ -21,11 +21,11 @@ import re
 
 import numpy as np
 
-from glassnet import nn
+from glassnet import activations, nn
 from glassnet.errors import ConfigError, GradientCheckError, ShapeError, fmt_shape, message
 from glassnet.explain import terms as term_rules
-from glassnet.explain._layers import activation_of, layer_label, layers_of
 from glassnet.explain.forward import one_point
+from glassnet.explain.layers import layer_label, layers_of
 from glassnet.explain.render import Document, Rendered, excerpt, factor, index_text, num
 from glassnet.explain.slopes import (
     float64_copy,
@@ -165,9 +165,10 @@ def _parse(spec, names: dict) -> tuple[str, tuple]:
 
 def as_target(loss_fn, y, out_shape: tuple) -> np.ndarray:
     """The target of one data point laid out for ``loss_fn`` against outputs of ``out_shape``:
-    a class label as (1,) for cross-entropy, otherwise reshaped like the outputs."""
+    a class label as (1,) for a loss of class labels (cross-entropy), otherwise reshaped
+    like the outputs."""
     y = np.asarray(y.data if isinstance(y, Tensor) else y)
-    if getattr(loss_fn, "name", None) == "cross_entropy" and y.size == 1 and out_shape[-1] > 1:
+    if getattr(loss_fn, "class_labels", False) and y.size == 1 and out_shape[-1] > 1:
         return y.reshape(1)
     if y.size == int(np.prod(out_shape)):
         return y.reshape(out_shape).astype(np.float64)
@@ -215,7 +216,7 @@ def _chain(layers, pos: int, acts, loss_fn, target) -> dict:
     """The node the weight feeds (z), its activation, and dL/da walked back from the loss."""
     z = acts[pos + 1]
     nxt = layers[pos + 1] if pos + 1 < len(layers) else None
-    act = activation_of(nxt) if nxt is not None else None
+    act = activations.of(nxt, elementwise=True) if nxt is not None else None
     start = pos + 2 if act is not None else pos + 1
     a = acts[start]
     slope = act.slope(z, a, nxt) if act is not None else np.ones_like(z)
@@ -298,10 +299,12 @@ def _product(doc: Document, label: str, terms: list, gradient: float, autograd: 
 
 
 def _loss_lines(loss_fn, a: np.ndarray, y: np.ndarray, g: np.ndarray) -> list[str]:
-    if getattr(loss_fn, "name", None) == "mse" and a.size <= 8:
-        m = a.size
+    """The loss's slope element by element with the numbers in its ``slope_template``
+    (a small output), else the slopes themselves."""
+    template = getattr(loss_fn, "slope_template", None)
+    if template is not None and a.size <= 8:
         return [
-            f"2·({num(p)} − {num(t)}) / {m} = {num(s)}"
+            template.format(prediction=num(p), actual=num(t), m=a.size) + f" = {num(s)}"
             for p, t, s in zip(a.ravel(), y.ravel(), g.ravel())
         ]
     return [f"dL/dprediction = {excerpt(g, 8)}"]

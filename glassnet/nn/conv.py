@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import ops
+from glassnet._validate import positive_int, positive_number, unit_interval
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.nn import init as initializers
 from glassnet.nn.module import Module, Parameter
@@ -19,14 +20,6 @@ from glassnet.ops.pool import pool_config, pool_settings
 from glassnet.tensor import Tensor, as_tensor, rng_from
 
 __all__ = ["Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "BatchNorm", "Reshape"]
-
-
-def _positive_int(where: str, name: str, value) -> int:
-    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value <= 0:
-        raise ConfigError(
-            message(where, f"{name} must be a positive int", repr(value), "an int ≥ 1")
-        )
-    return int(value)
 
 
 def _channel_error(layer: Module, x: Tensor, channels: int) -> ShapeError:
@@ -66,8 +59,8 @@ class Conv2D(Module):
         dtype=np.float32,
     ):
         super().__init__()
-        self.in_channels = _positive_int("Conv2D", "in_channels", in_channels)
-        self.out_channels = _positive_int("Conv2D", "out_channels", out_channels)
+        self.in_channels = positive_int("Conv2D", "in_channels", in_channels)
+        self.out_channels = positive_int("Conv2D", "out_channels", out_channels)
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2D")
         self.stride = pair(stride, "stride", "Conv2D")
         self.dilation = pair(dilation, "dilation", "Conv2D")
@@ -191,14 +184,9 @@ class BatchNorm(Module):
         self, num_features: int, momentum: float = 0.1, eps: float = 1e-5, dtype=np.float32
     ):
         super().__init__()
-        self.num_features = _positive_int("BatchNorm", "num_features", num_features)
-        if not isinstance(momentum, int | float) or not 0 < momentum <= 1:
-            raise ConfigError(
-                message("BatchNorm", "momentum must be in (0, 1]", repr(momentum), "e.g. 0.1")
-            )
-        if not isinstance(eps, int | float) or not eps > 0:
-            raise ConfigError(message("BatchNorm", "eps must be positive", repr(eps), "e.g. 1e-5"))
-        self.momentum, self.eps = float(momentum), float(eps)
+        self.num_features = positive_int("BatchNorm", "num_features", num_features)
+        self.momentum = unit_interval("BatchNorm", "momentum", momentum)
+        self.eps = positive_number("BatchNorm", "eps", eps)
         self.gamma = Parameter(np.ones(num_features, dtype))
         self.beta = Parameter(np.zeros(num_features, dtype))
         object.__setattr__(self, "running_mean", np.zeros(num_features, dtype))

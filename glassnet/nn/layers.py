@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import ops
+from glassnet._validate import fraction, positive_int
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.nn import init as initializers
 from glassnet.nn.module import Module, Parameter
@@ -50,12 +51,8 @@ class Dense(Module):
         dtype=np.float32,
     ):
         super().__init__()
-        for label, n in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(n, int | np.integer) or isinstance(n, bool) or n <= 0:
-                raise ConfigError(
-                    message("Dense", f"{label} must be a positive int", repr(n), "an int ≥ 1")
-                )
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = positive_int("Dense", "in_features", in_features)
+        self.out_features = positive_int("Dense", "out_features", out_features)
         self.use_bias, self.init = use_bias, init if isinstance(init, str) else "custom"
         rng = rng_from(seed)
         self.w = Parameter(
@@ -86,6 +83,14 @@ class Dense(Module):
             None,
             hint,
         )
+
+    def get_config(self) -> dict:
+        return {
+            "in_features": self.in_features,
+            "out_features": self.out_features,
+            "use_bias": self.use_bias,
+            "init": self.init,
+        }
 
     def __str__(self) -> str:
         return f"Dense({self.in_features} → {self.out_features})"
@@ -166,6 +171,9 @@ class Flatten(Module):
     def forward(self, x) -> Tensor:
         return ops.flatten(as_tensor(x), 1)
 
+    def get_config(self) -> dict:
+        return {}
+
 
 class Dropout(Module):
     """Inverted dropout: in training, zero each element with probability p and scale the rest.
@@ -178,9 +186,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, seed=None):
         super().__init__()
-        if not 0 <= p < 1:
-            raise ConfigError(message("Dropout", "p must be in [0, 1)", repr(p), "0 ≤ p < 1"))
-        self.p = float(p)
+        self.p = fraction("Dropout", "p", p)
         object.__setattr__(self, "rng", rng_from(seed))
 
     def forward(self, x) -> Tensor:
@@ -190,6 +196,9 @@ class Dropout(Module):
         scale = (uniform_like(x.data, self.rng) >= self.p).astype(x.dtype)
         scale *= 1 / (1 - self.p)  # m / (1 − p), built in x's dtype with no float64 copy
         return ops.mul(x, Tensor._from_op(scale, None))
+
+    def get_config(self) -> dict:
+        return {"p": self.p}
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -232,6 +241,10 @@ class Sequential(Module):
         for layer in self.layers:
             x = layer(x)
         return x
+
+    def get_config(self) -> dict:
+        """A container's layers are described one by one (``training.io.architecture``)."""
+        return {}
 
     def __getitem__(self, index):
         return self.layers[index]

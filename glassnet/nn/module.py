@@ -7,6 +7,7 @@ Those names are used in traces, state dicts, summaries and error messages.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 
 import numpy as np
@@ -205,6 +206,45 @@ class Module:
 
     def set_buffer(self, name: str, value: np.ndarray) -> None:
         object.__setattr__(self, name, value)
+
+    # ---- configuration: what rebuilds the layer (save/load) ------------------------------
+    def get_config(self) -> dict:
+        """The constructor arguments that rebuild this layer, as a JSON-able dict:
+        ``type(layer).from_config(layer.get_config())`` is a fresh layer of the same shape
+        (weights come separately, from the state dict). Built-in layers define it; a
+        ``seed`` and a ``dtype`` are never part of it.
+
+        This default serves custom layers: no arguments for a class without its own
+        ``__init__``, else each argument read back from the attribute of the same name
+        (``def __init__(self, size)`` needs ``self.size``). Override it otherwise.
+        """
+        init = type(self).__init__
+        if init is Module.__init__:
+            return {}
+        config, where = {}, f"save: layer {type(self).__name__}"
+        for name, arg in inspect.signature(init).parameters.items():
+            if name in ("self", "seed", "dtype") or arg.kind in (
+                arg.VAR_POSITIONAL,
+                arg.VAR_KEYWORD,
+            ):
+                continue
+            if hasattr(self, name):
+                value = getattr(self, name)
+                config[name] = list(value) if isinstance(value, tuple) else value
+            elif arg.default is arg.empty:
+                raise ConfigError(
+                    message(
+                        where,
+                        f"the constructor argument {name!r} is not stored on the layer",
+                        hint=f"keep it as self.{name}, or define get_config()",
+                    )
+                )
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> Module:
+        """A fresh layer from :meth:`get_config`'s dict (``cls(**config)`` by default)."""
+        return cls(**config)
 
     def extra_repr(self) -> str:
         return ""

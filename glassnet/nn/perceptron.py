@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
+from glassnet._validate import positive_int, positive_number
+from glassnet.errors import ShapeError, fmt_shape, message
 from glassnet.nn import init as initializers
 from glassnet.nn.module import Module, Parameter
 from glassnet.tensor import Tensor, rng_from
@@ -49,21 +50,15 @@ class Perceptron(Module):
 
     def __init__(self, in_features: int, lr: float = 1.0, init="zeros", seed=None):
         super().__init__()
-        if not isinstance(in_features, int | np.integer) or in_features <= 0:
-            raise ConfigError(
-                message(
-                    "Perceptron", "in_features must be a positive int", repr(in_features), "≥ 1"
-                )
-            )
-        if not isinstance(lr, int | float) or not lr > 0:
-            raise ConfigError(
-                message("Perceptron", "lr must be a positive number", repr(lr), "lr > 0")
-            )
-        self.in_features, self.lr = int(in_features), float(lr)
+        self.in_features = positive_int("Perceptron", "in_features", in_features)
+        self.lr = positive_number("Perceptron", "lr", lr)
         self.init = init if isinstance(init, str) else "custom"
         rng = rng_from(seed)
         self.w = Parameter(initializers.get(init)((self.in_features,), seed=rng, dtype=np.float64))
         self.b = Parameter(np.zeros((), np.float64))
+
+    def get_config(self) -> dict:
+        return {"in_features": self.in_features, "lr": self.lr, "init": self.init}
 
     def decision(self, x) -> np.ndarray:
         """z = x·w + b for every row of x (the signed distance to the boundary, times ‖w‖)."""
@@ -86,10 +81,7 @@ class Perceptron(Module):
         because the rule is sequential by definition: each update changes the next
         example's prediction.
         """
-        if not isinstance(epochs, int | np.integer) or isinstance(epochs, bool) or epochs < 1:
-            raise ConfigError(
-                message("Perceptron.fit", "epochs must be a positive int", repr(epochs), "≥ 1")
-            )
+        epochs = positive_int("Perceptron.fit", "epochs", epochs)
         x = self._checked(x)
         y = np.asarray(y).reshape(-1)
         if y.shape[0] != x.shape[0] or not np.isin(y, (0, 1)).all():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.optim.base import Optimizer, check_non_negative, check_positive
+from glassnet._validate import non_negative_number, positive_number
+from glassnet.optim.base import Optimizer
 
 __all__ = ["Adagrad"]
 
@@ -24,7 +25,12 @@ class Adagrad(Optimizer):
     """
 
     name = "adagrad"
-    hyperparameter_names = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
+    settings = {
+        "lr": positive_number,
+        "lr_decay": non_negative_number,
+        "initial_accumulator_value": non_negative_number,
+        "eps": positive_number,
+    }
     buffer_names = ("sum",)
     scratch_count = 2
 
@@ -38,20 +44,20 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
         clipnorm: float | None = None,
     ):
-        self.lr = check_positive("Adagrad", "lr", lr)
-        self.lr_decay = check_non_negative("Adagrad", "lr_decay", lr_decay)
-        self.weight_decay = check_non_negative("Adagrad", "weight_decay", weight_decay)
-        self.initial_accumulator_value = check_non_negative(
-            "Adagrad", "initial_accumulator_value", initial_accumulator_value
+        super().__init__(
+            params,
+            weight_decay,
+            clipnorm,
+            lr=lr,
+            lr_decay=lr_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
         )
-        self.eps = check_positive("Adagrad", "eps", eps)
-        super().__init__(params, clipnorm)
 
     def initial_buffer(self, name: str, w: np.ndarray) -> np.ndarray:
         return np.full_like(w, self.initial_accumulator_value)
 
-    def update(self, i: int, w: np.ndarray, grad_w: np.ndarray, t: int) -> None:
-        g = self.l2_gradient(i, w, grad_w)
+    def update(self, i: int, w: np.ndarray, g: np.ndarray, t: int) -> None:
         s, work = self.buffers["sum"][i], self.scratch[i][1]
         np.multiply(g, g, out=work)
         s += work

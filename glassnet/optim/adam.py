@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from glassnet.optim.base import Optimizer, check_fraction, check_non_negative, check_positive
+from glassnet._validate import fraction, positive_number
+from glassnet.optim.base import Optimizer
 
 __all__ = ["Adam", "AdamW"]
 
@@ -27,7 +28,12 @@ class Adam(Optimizer):
     """
 
     name = "adam"
-    hyperparameter_names = ("lr", "beta1", "beta2", "eps", "weight_decay")
+    settings = {
+        "lr": positive_number,
+        "beta1": fraction,
+        "beta2": fraction,
+        "eps": positive_number,
+    }
     buffer_names = ("m", "v")
     scratch_count = 2
 
@@ -38,22 +44,12 @@ class Adam(Optimizer):
         beta1: float = 0.9,
         beta2: float = 0.999,
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        weight_decay: float | None = None,
         clipnorm: float | None = None,
     ):
-        where = type(self).__name__
-        self.lr = check_positive(where, "lr", lr)
-        self.beta1 = check_fraction(where, "beta1", beta1)
-        self.beta2 = check_fraction(where, "beta2", beta2)
-        self.eps = check_positive(where, "eps", eps)
-        self.weight_decay = check_non_negative(where, "weight_decay", weight_decay)
-        super().__init__(params, clipnorm)
+        super().__init__(params, weight_decay, clipnorm, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
 
-    def update(self, i: int, w: np.ndarray, grad_w: np.ndarray, t: int) -> None:
-        g = self.l2_gradient(i, w, grad_w)
-        self.adam_step(i, w, g, t)
-
-    def adam_step(self, i: int, w: np.ndarray, g: np.ndarray, t: int) -> None:
+    def update(self, i: int, w: np.ndarray, g: np.ndarray, t: int) -> None:
         """Lines 2–5 of the update rule, in place, using scratch 1 only."""
         m, v, work = self.buffers["m"][i], self.buffers["v"][i], self.scratch[i][1]
         beta1, beta2 = self.beta1, self.beta2
@@ -89,21 +85,5 @@ class AdamW(Adam):
     """
 
     name = "adamw"
-    scratch_count = 2
-
-    def __init__(
-        self,
-        params=None,
-        lr: float = 1e-3,
-        beta1: float = 0.9,
-        beta2: float = 0.999,
-        eps: float = 1e-8,
-        weight_decay: float = 0.01,
-        clipnorm: float | None = None,
-    ):
-        super().__init__(params, lr, beta1, beta2, eps, weight_decay, clipnorm)
-
-    def update(self, i: int, w: np.ndarray, grad_w: np.ndarray, t: int) -> None:
-        if self.weight_decay:
-            w *= 1 - self.lr * self.weight_decay
-        self.adam_step(i, w, grad_w, t)
+    decoupled_weight_decay = True
+    default_weight_decay = 0.01

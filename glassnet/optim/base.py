@@ -12,10 +12,11 @@ hand the same gradient array to more than one place.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 
 import numpy as np
 
+from glassnet._validate import non_negative_number, positive_number
 from glassnet.errors import ConfigError, DTypeError, ShapeError, fmt_shape, message
 from glassnet.tensor import Tensor
 
@@ -25,11 +26,28 @@ __all__ = ["Optimizer"]
 class Optimizer:
     """Base class of the optimizers.
 
-    Subclasses set ``name``, ``hyperparameter_names``, ``buffer_names`` (state arrays
-    kept per parameter, saved in the state dict) and ``scratch_count`` (work arrays per
-    parameter, not saved), validate their settings in ``__init__`` and implement
-    ``update(i, w, grad_w, t)``, which changes ``w`` in place; ``t`` is the number of
-    updates this parameter has received, counting this one (t = 1, 2, ...).
+    A subclass declares, as class attributes:
+
+    - ``name``: its key in ``optim.get`` and in saved files;
+    - ``settings``: its hyperparameters in order, each mapped to its validator from
+      :mod:`glassnet._validate` (``{"lr": positive_number, "beta1": fraction}``);
+    - ``buffer_names``: every state array its rule may keep per parameter (saved in the
+      state dict), fixed for the class; ``buffer_needs`` names the buffers kept only when
+      a hyperparameter is non-zero (SGD keeps ``velocity`` only with ``momentum``);
+    - ``scratch_count``: work arrays per parameter (not saved);
+
+    passes its settings to ``super().__init__`` and implements ``update(i, w, g, t)``,
+    which changes ``w`` in place from the gradient ``g``; ``t`` is the number of updates
+    this parameter has received, counting this one (t = 1, 2, ...).
+
+    Weight decay λ (``weight_decay``, every optimizer) is applied here, before ``update``:
+
+    - coupled (L2, the default, torch's ``weight_decay``):  g ← dL/dw + λ·w, the gradient
+      of L + (λ/2)·‖w‖², which then goes through the rule (momentum, adaptive scaling);
+    - decoupled (``decoupled_weight_decay = True``, AdamW):  w ← w − η·λ·w, and g = dL/dw:
+      the decay skips the rule (Loshchilov & Hutter 2019).
+
+    ``default_weight_decay`` is λ when the argument is None (0, AdamW 0.01).
 
     Parameters are bound at construction (``params=model.parameters()``) or later with
     :meth:`bind` (``Model.compile`` does this). Hyperparameters are plain attributes:
@@ -39,22 +57,52 @@ class Optimizer:
     """
 
     name = "optimizer"
-    hyperparameter_names: tuple[str, ...] = ("lr",)
+    settings: dict[str, Callable] = {"lr": positive_number}
     buffer_names: tuple[str, ...] = ()
+    buffer_needs: dict[str, str] = {}
     scratch_count = 1
+    decoupled_weight_decay = False
+    default_weight_decay = 0.0
 
-    def __init__(self, params=None, clipnorm: float | None = None):
-        if clipnorm is not None:
-            clipnorm = check_positive(type(self).__name__, "clipnorm", clipnorm)
-        self.clipnorm = clipnorm
+    def __init__(self, params=None, weight_decay=None, clipnorm=None, **settings):
+        if weight_decay is None:
+            weight_decay = self.default_weight_decay
+        self.configure(**settings, weight_decay=weight_decay, clipnorm=clipnorm)
         self.params: list[Tensor] = []
-        self.buffers: dict[str, list[np.ndarray]] = {n: [] for n in self.buffer_names}
+        self.buffers: dict[str, list[np.ndarray]] = {}
         self.scratch: list[list[np.ndarray]] = []
         self.steps: list[int] = []
         self.iterations = 0
         self._pending_state: dict | None = None
         if params is not None:
             self.bind(params)
+
+    def configure(self, **values) -> None:
+        """Validate every value first, then set them all: a rejected setting changes nothing."""
+        where = type(self).__name__
+        checks = {**self.settings, "weight_decay": non_negative_number, "clipnorm": _clipnorm}
+        unknown = sorted(set(values) - set(checks))
+        if unknown:
+            raise ConfigError(
+                message(where, "unknown settings", ", ".join(unknown), ", ".join(checks))
+            )
+        checked = {key: checks[key](where, key, value) for key, value in values.items()}
+        self.check_settings({**self._current_settings(), **checked})
+        for key, value in checked.items():
+            setattr(self, key, value)
+
+    def _current_settings(self) -> dict:
+        return {k: getattr(self, k) for k in (*self.settings, "weight_decay") if hasattr(self, k)}
+
+    def check_settings(self, settings: dict) -> None:
+        """Rules that tie settings together (SGD: nesterov needs momentum); none by default."""
+
+    @classmethod
+    def buffers_for(cls, settings: dict) -> tuple[str, ...]:
+        """The buffer names kept under ``settings`` (a :meth:`get_config` dict):
+        ``buffer_names`` less those whose ``buffer_needs`` hyperparameter is 0 or False."""
+        needs = cls.buffer_needs
+        return tuple(n for n in cls.buffer_names if n not in needs or settings[needs[n]])
 
     # ---- parameters ---------------------------------------------------------------------
     def bind(self, params) -> Optimizer:
@@ -88,9 +136,10 @@ class Optimizer:
         return self
 
     def allocate_buffers(self) -> None:
-        """Fresh state buffers for the bound parameters, one list per name in buffer_names."""
+        """Fresh state buffers for the bound parameters, one list per kept buffer name."""
         self.buffers = {
-            n: [self.initial_buffer(n, p.data) for p in self.params] for n in self.buffer_names
+            n: [self.initial_buffer(n, p.data) for p in self.params]
+            for n in self.buffers_for(self.get_config())
         }
 
     def initial_buffer(self, name: str, w: np.ndarray) -> np.ndarray:
@@ -122,15 +171,20 @@ class Optimizer:
             if p.grad is None or not p.requires_grad:
                 continue
             self.steps[i] += 1
-            self.update(i, p.data, p.grad, self.steps[i])
+            g = self.apply_weight_decay(i, p.data, p.grad)
+            self.update(i, p.data, g, self.steps[i])
 
-    def update(self, i: int, w: np.ndarray, grad_w: np.ndarray, t: int) -> None:
+    def update(self, i: int, w: np.ndarray, g: np.ndarray, t: int) -> None:
         raise NotImplementedError(f"{type(self).__name__} must define update")  # pragma: no cover
 
-    def l2_gradient(self, i: int, w: np.ndarray, grad_w: np.ndarray) -> np.ndarray:
-        """dL/dw + λ·w (coupled L2 weight decay) in scratch 0, or dL/dw itself when λ = 0."""
+    def apply_weight_decay(self, i: int, w: np.ndarray, grad_w: np.ndarray) -> np.ndarray:
+        """The gradient the rule uses: dL/dw + λ·w in scratch 0 (coupled), or dL/dw after
+        w ← w − η·λ·w (decoupled); dL/dw itself when λ = 0 (see the class docstring)."""
         decay = self.weight_decay
         if not decay:
+            return grad_w
+        if self.decoupled_weight_decay:
+            w *= 1 - self.lr * decay
             return grad_w
         out = self.scratch[i][0]
         np.multiply(w, decay, out=out)
@@ -140,7 +194,7 @@ class Optimizer:
     # ---- state --------------------------------------------------------------------------
     def get_config(self) -> dict:
         """The hyperparameters as a plain dict: ``type(opt)(**opt.get_config())`` rebuilds it."""
-        config = {n: getattr(self, n) for n in self.hyperparameter_names}
+        config = {n: getattr(self, n) for n in (*self.settings, "weight_decay")}
         if self.clipnorm is not None:
             config["clipnorm"] = self.clipnorm
         return config
@@ -181,8 +235,7 @@ class Optimizer:
             self._pending_state = state
             return
         buffers = self._checked_buffers(where, state)
-        for key, value in state["hyperparameters"].items():
-            setattr(self, key, value)
+        self.configure(**state["hyperparameters"])
         self.allocate_buffers()
         for name, arrays in self.buffers.items():
             for i, buffer in enumerate(arrays):
@@ -201,7 +254,7 @@ class Optimizer:
                     f"{len(self.params)} (the bound parameters)",
                 )
             )
-        names = type(self)(**state["hyperparameters"]).buffer_names  # validates the settings
+        names = self.buffers_for({**self.get_config(), **state["hyperparameters"]})
         expected = {f"{n}.{i}": p.shape for n in names for i, p in enumerate(self.params)}
         buffers = {key: np.asarray(value) for key, value in state["buffers"].items()}
         if set(buffers) != set(expected):
@@ -253,35 +306,6 @@ def _check_param(where: str, index: int, p) -> None:
         )
 
 
-# ---- validation used by every optimizer's constructor ----------------------------------------
-def check_positive(where: str, name: str, value) -> float:
-    """``value`` as a float when it is finite and > 0, else a ConfigError."""
-    if not _is_number(value) or not math.isfinite(value) or value <= 0:
-        raise ConfigError(
-            message(where, f"{name} must be a positive number", repr(value), f"{name} > 0")
-        )
-    return float(value)
-
-
-def check_non_negative(where: str, name: str, value) -> float:
-    """``value`` as a float when it is finite and ≥ 0, else a ConfigError."""
-    if not _is_number(value) or not math.isfinite(value) or value < 0:
-        raise ConfigError(
-            message(where, f"{name} must be a non-negative number", repr(value), f"{name} ≥ 0")
-        )
-    return float(value)
-
-
-def check_fraction(where: str, name: str, value) -> float:
-    """``value`` as a float when 0 ≤ value < 1 (a decay rate such as beta1), else a ConfigError."""
-    if not _is_number(value) or not 0 <= value < 1:
-        raise ConfigError(
-            message(where, f"{name} must be in [0, 1)", repr(value), f"0 ≤ {name} < 1")
-        )
-    return float(value)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool
-    )
+def _clipnorm(where: str, name: str, value) -> float | None:
+    """None (no clipping) or a positive number."""
+    return None if value is None else positive_number(where, name, value)

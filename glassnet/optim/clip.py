@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
+from glassnet._validate import positive_number
 from glassnet.errors import ConfigError, message
-from glassnet.optim.base import check_positive
 
 __all__ = ["clip_grad_norm", "clip_grad_value"]
 
@@ -34,7 +34,7 @@ def clip_grad_norm(params, max_norm: float, norm_type: float = 2.0) -> float:
               by scaled copies, never changed in place. Matches
               ``torch.nn.utils.clip_grad_norm_``.
     """
-    max_norm = check_positive("clip_grad_norm", "max_norm", max_norm)
+    max_norm = positive_number("clip_grad_norm", "max_norm", max_norm)
     if not (norm_type == math.inf or (isinstance(norm_type, int | float) and norm_type > 0)):
         raise ConfigError(
             message("clip_grad_norm", "norm_type must be > 0 or inf", repr(norm_type), "e.g. 2.0")
@@ -61,6 +61,6 @@ def clip_grad_value(params, clip_value: float) -> None:
     Formula:  gᵢ ← min(max(gᵢ, −c), c)
     Notes:    unlike :func:`clip_grad_norm` this can change the step's direction.
     """
-    clip_value = check_positive("clip_grad_value", "clip_value", clip_value)
+    clip_value = positive_number("clip_grad_value", "clip_value", clip_value)
     for p in _with_grads(params):
         p.grad = np.clip(p.grad, -clip_value, clip_value)

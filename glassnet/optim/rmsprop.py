@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.optim.base import Optimizer, check_fraction, check_non_negative, check_positive
+from glassnet._validate import fraction, non_negative_number, positive_number
+from glassnet.optim.base import Optimizer
 
 __all__ = ["RMSprop"]
 
@@ -27,7 +28,15 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
-    hyperparameter_names = ("lr", "rho", "eps", "momentum", "centered", "weight_decay")
+    settings = {
+        "lr": positive_number,
+        "rho": fraction,
+        "eps": positive_number,
+        "momentum": non_negative_number,
+        "centered": lambda where, name, value: bool(value),
+    }
+    buffer_names = ("square_avg", "grad_avg", "velocity")
+    buffer_needs = {"grad_avg": "centered", "velocity": "momentum"}
     scratch_count = 2
 
     def __init__(
@@ -41,23 +50,18 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
         clipnorm: float | None = None,
     ):
-        self.lr = check_positive("RMSprop", "lr", lr)
-        self.rho = check_fraction("RMSprop", "rho", rho)
-        self.eps = check_positive("RMSprop", "eps", eps)
-        self.momentum = check_non_negative("RMSprop", "momentum", momentum)
-        self.weight_decay = check_non_negative("RMSprop", "weight_decay", weight_decay)
-        self.centered = bool(centered)
-        super().__init__(params, clipnorm)
+        super().__init__(
+            params,
+            weight_decay,
+            clipnorm,
+            lr=lr,
+            rho=rho,
+            eps=eps,
+            momentum=momentum,
+            centered=centered,
+        )
 
-    @property
-    def buffer_names(self) -> tuple[str, ...]:
-        names = ("square_avg",)
-        if self.centered:
-            names += ("grad_avg",)
-        return names + (("velocity",) if self.momentum else ())
-
-    def update(self, i: int, w: np.ndarray, grad_w: np.ndarray, t: int) -> None:
-        g = self.l2_gradient(i, w, grad_w)
+    def update(self, i: int, w: np.ndarray, g: np.ndarray, t: int) -> None:
         s, work, rho = self.buffers["square_avg"][i], self.scratch[i][1], self.rho
         s *= rho
         np.multiply(g, g, out=work)

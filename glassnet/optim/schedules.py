@@ -10,8 +10,16 @@ from __future__ import annotations
 
 import math
 
+from glassnet._validate import (
+    fraction,
+    int_at_least,
+    non_negative_number,
+    positive_int,
+    positive_number,
+)
 from glassnet.errors import ConfigError, message
-from glassnet.optim.base import Optimizer, check_fraction, check_non_negative, check_positive
+from glassnet.monitor import Monitor
+from glassnet.optim.base import Optimizer
 
 __all__ = [
     "Schedule",
@@ -27,6 +35,11 @@ class Schedule:
     """Base class: ``lr_at(k)`` is the learning rate after k calls to ``step()``."""
 
     def __init__(self, optimizer: Optimizer):
+        self.attach(optimizer)
+        self.epoch = 0
+
+    def attach(self, optimizer: Optimizer) -> None:
+        """Drive ``optimizer``; η₀ is its learning rate now."""
         if not isinstance(optimizer, Optimizer):
             raise ConfigError(
                 message(
@@ -38,7 +51,6 @@ class Schedule:
             )
         self.optimizer = optimizer
         self.base_lr = optimizer.lr
-        self.epoch = 0
 
     def lr_at(self, epoch: int) -> float:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must define lr_at")
@@ -69,12 +81,10 @@ class StepLR(Schedule):
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
-        if type(step_size) is not int or step_size < 1:
-            raise ConfigError(
-                message("StepLR", "step_size must be a positive int", repr(step_size), "≥ 1")
-            )
+        step_size = positive_int("StepLR", "step_size", step_size)
+        gamma = positive_number("StepLR", "gamma", gamma)
         super().__init__(optimizer)
-        self.step_size, self.gamma = step_size, check_positive("StepLR", "gamma", gamma)
+        self.step_size, self.gamma = step_size, gamma
 
     def lr_at(self, epoch: int) -> float:
         return self.base_lr * self.gamma ** (epoch // self.step_size)
@@ -87,8 +97,9 @@ class ExponentialLR(Schedule):
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float):
+        gamma = positive_number("ExponentialLR", "gamma", gamma)
         super().__init__(optimizer)
-        self.gamma = check_positive("ExponentialLR", "gamma", gamma)
+        self.gamma = gamma
 
     def lr_at(self, epoch: int) -> float:
         return self.base_lr * self.gamma**epoch
@@ -102,13 +113,10 @@ class CosineAnnealingLR(Schedule):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0):  # noqa: N803
-        if type(T_max) is not int or T_max < 1:
-            raise ConfigError(
-                message("CosineAnnealingLR", "T_max must be a positive int", repr(T_max), "≥ 1")
-            )
+        T_max = positive_int("CosineAnnealingLR", "T_max", T_max)  # noqa: N806
+        eta_min = non_negative_number("CosineAnnealingLR", "eta_min", eta_min)
         super().__init__(optimizer)
-        self.T_max = T_max
-        self.eta_min = check_non_negative("CosineAnnealingLR", "eta_min", eta_min)
+        self.T_max, self.eta_min = T_max, eta_min
 
     def lr_at(self, epoch: int) -> float:
         cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
@@ -118,64 +126,68 @@ class CosineAnnealingLR(Schedule):
 CosineAnnealing = CosineAnnealingLR
 
 
-class ReduceLROnPlateau(Schedule):
+class ReduceLROnPlateau(Schedule, Monitor):
     """Multiply the learning rate by ``factor`` when a monitored value stops improving.
 
-    Rule, at each ``step(value)``:
+    Rule, at each ``step(value)`` (δ = ``threshold``; see :class:`glassnet.monitor.Monitor`):
         1. value improves on the best so far when (mode "min", threshold_mode "rel")
-           value < best·(1 − threshold); "abs": value < best − threshold; "max" mirrors it
+           value < best·(1 − δ); "abs": value < best − δ; "max" mirrors it
         2. an epoch without improvement counts as bad (none count during cooldown)
         3. after more than ``patience`` bad epochs: η ← max(η·factor, min_lr),
            then wait ``cooldown`` epochs and start counting again
+
+    One class, two uses (the values match torch's ``ReduceLROnPlateau`` in both):
+
+    - a schedule, as in torch: ``ReduceLROnPlateau(opt, mode="min", threshold=1e-4)``,
+      then ``step(val_loss)`` once per epoch; ``threshold_mode`` defaults to "rel";
+    - a callback, as in Keras: ``fit(callbacks=[ReduceLROnPlateau(monitor="val_loss",
+      min_delta=1e-4)])`` drives the model's optimizer and reads ``monitor`` from the
+      epoch's logs; ``min_delta`` is an absolute δ, and without an optimizer
+      ``threshold_mode`` defaults to "abs". The rate in use is logged as ``lr``.
+      A string first argument is read as ``monitor`` (Keras' argument order).
+
+    ``mode="auto"`` (the default) reads the direction from the monitored loss or metric.
     """
 
     def __init__(
         self,
-        optimizer: Optimizer,
-        mode: str = "min",
+        optimizer: Optimizer | str | None = None,
+        mode: str = "auto",
         factor: float = 0.1,
         patience: int = 10,
         threshold: float = 1e-4,
-        threshold_mode: str = "rel",
+        threshold_mode: str | None = None,
         cooldown: int = 0,
         min_lr: float = 0.0,
         eps: float = 1e-8,
+        *,
+        monitor: str = "val_loss",
+        min_delta: float | None = None,
+        verbose: int = 0,
     ):
         where = "ReduceLROnPlateau"
-        for name, value, allowed in (
-            ("mode", mode, ("min", "max")),
-            ("threshold_mode", threshold_mode, ("rel", "abs")),
-        ):
-            if value not in allowed:
-                raise ConfigError(
-                    message(where, f"unknown {name}", repr(value), " or ".join(map(repr, allowed)))
-                )
-        for name, value in (("patience", patience), ("cooldown", cooldown)):
-            if type(value) is not int or value < 0:
-                raise ConfigError(
-                    message(where, f"{name} must be an int ≥ 0", repr(value), "0, 1, 2, ...")
-                )
-        super().__init__(optimizer)
-        self.mode, self.threshold_mode = mode, threshold_mode
-        self.factor = check_fraction(where, "factor", factor)
+        if isinstance(optimizer, str):
+            optimizer, monitor = None, optimizer
+        if min_delta is not None:
+            threshold, threshold_mode = min_delta, threshold_mode or "abs"
+        threshold_mode = threshold_mode or ("abs" if optimizer is None else "rel")
+        Monitor.__init__(self, monitor, mode, threshold, threshold_mode)
+        self.factor = fraction(where, "factor", factor)
         if self.factor == 0:
             raise ConfigError(message(where, "factor must be in (0, 1)", "0", "0 < factor < 1"))
-        self.patience, self.cooldown = patience, cooldown
-        self.threshold = check_non_negative(where, "threshold", threshold)
-        self.min_lr = check_non_negative(where, "min_lr", min_lr)
-        self.eps = check_non_negative(where, "eps", eps)
-        self.best = math.inf if mode == "min" else -math.inf
-        self.bad_epochs = 0
-        self.cooldown_left = 0
+        self.patience = int_at_least(where, "patience", patience, 0)
+        self.cooldown = int_at_least(where, "cooldown", cooldown, 0)
+        self.min_lr = non_negative_number(where, "min_lr", min_lr)
+        self.eps = non_negative_number(where, "eps", eps)
+        self.verbose, self.optimizer, self.epoch = verbose, None, 0
+        if optimizer is not None:
+            self.attach(optimizer)
+        self.bad_epochs = self.cooldown_left = 0
 
-    def improves(self, value: float) -> bool:
-        """Line 1 of the rule."""
-        sign = 1 if self.mode == "min" else -1
-        if self.threshold_mode == "rel":
-            bar = self.best * (1 - sign * self.threshold)
-        else:
-            bar = self.best - sign * self.threshold
-        return value * sign < bar * sign
+    @property
+    def threshold(self) -> float:
+        """δ of the improvement rule (torch's name for Keras' ``min_delta``)."""
+        return self.min_delta
 
     def step(self, value: float) -> float:  # type: ignore[override]
         """Record this epoch's monitored ``value``; returns the (maybe reduced) learning rate."""
@@ -194,6 +206,19 @@ class ReduceLROnPlateau(Schedule):
                 self.optimizer.lr = new_lr
             self.cooldown_left, self.bad_epochs = self.cooldown, 0
         return self.optimizer.lr
+
+    # ---- as a callback: drive the model's optimizer with the epoch's logged value ------
+    def on_train_begin(self, logs=None):
+        self.attach(self.model.optimizer)
+        self.epoch, self.bad_epochs, self.cooldown_left = 0, 0, 0
+        self.reset()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {} if logs is None else logs
+        logs["lr"] = before = float(self.optimizer.lr)
+        after = self.step(self.value(logs))
+        if self.verbose and after < before:
+            print(f"Epoch {epoch + 1}: ReduceLROnPlateau lowered the learning rate to {after:.6g}")
 
     def state_dict(self) -> dict:
         return {

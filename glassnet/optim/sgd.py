@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet._validate import non_negative_number, positive_number
 from glassnet.errors import ConfigError, message
-from glassnet.optim.base import Optimizer, check_non_negative, check_positive
+from glassnet.optim.base import Optimizer
 
 __all__ = ["SGD"]
 
@@ -27,7 +28,13 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
-    hyperparameter_names = ("lr", "momentum", "nesterov", "weight_decay")
+    settings = {
+        "lr": positive_number,
+        "momentum": non_negative_number,
+        "nesterov": lambda where, name, value: bool(value),
+    }
+    buffer_names = ("velocity",)
+    buffer_needs = {"velocity": "momentum"}
 
     def __init__(
         self,
@@ -38,11 +45,12 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         clipnorm: float | None = None,
     ):
-        self.lr = check_positive("SGD", "lr", lr)
-        self.momentum = check_non_negative("SGD", "momentum", momentum)
-        self.weight_decay = check_non_negative("SGD", "weight_decay", weight_decay)
-        self.nesterov = bool(nesterov)
-        if self.nesterov and self.momentum == 0:
+        super().__init__(
+            params, weight_decay, clipnorm, lr=lr, momentum=momentum, nesterov=nesterov
+        )
+
+    def check_settings(self, settings: dict) -> None:
+        if settings["nesterov"] and settings["momentum"] == 0:
             raise ConfigError(
                 message(
                     "SGD",
@@ -52,15 +60,9 @@ class SGD(Optimizer):
                     "e.g. SGD(lr=0.01, momentum=0.9, nesterov=True)",
                 )
             )
-        super().__init__(params, clipnorm)
 
-    @property
-    def buffer_names(self) -> tuple[str, ...]:
-        return ("velocity",) if self.momentum else ()
-
-    def update(self, i: int, w: np.ndarray, grad_w: np.ndarray, t: int) -> None:
-        work = self.scratch[i][0]
-        g = self.l2_gradient(i, w, grad_w)
+    def update(self, i: int, w: np.ndarray, g: np.ndarray, t: int) -> None:
+        work = self.scratch[i][0]  # g may live here too (coupled decay): used in place
         if not self.momentum:
             np.multiply(g, self.lr, out=work)
             w -= work

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 import glassnet as gn
-from glassnet import nn
+from glassnet import activations, nn
 from glassnet.errors import ConfigError, message
 from glassnet.explain.render import num
 from glassnet.playground.datasets import feature_matrix
@@ -23,13 +23,6 @@ from glassnet.playground.views import layer_outputs
 __all__ = ["explain_weight", "explain_neuron", "run_doctor", "dense_positions"]
 
 MAX_TERMS = 12
-ACTIVATION_NAMES = {
-    nn.Tanh: "tanh",
-    nn.ReLU: "relu",
-    nn.Sigmoid: "σ",
-    nn.LeakyReLU: "leaky_relu",
-    nn.Identity: "identity",
-}
 
 
 def dense_positions(model) -> list[int]:
@@ -144,7 +137,8 @@ def explain_neuron(session, layer: int, unit: int, point, sample) -> dict:
 
 def _activation_name(model, position: int) -> str:
     layer = model.layers[position + 1]
-    return ACTIVATION_NAMES.get(type(layer), type(layer).__name__)
+    spec = activations.of(layer)
+    return spec.symbol if spec is not None else type(layer).__name__
 
 
 def run_doctor(session) -> list[dict]:

@@ -12,19 +12,13 @@ from __future__ import annotations
 
 import re
 
+from glassnet import activations
 from glassnet.playground.protocol import PLANE_DATASETS, REGRESSION_DATASETS
 
 __all__ = ["script", "MODEL_FILE"]
 
 MODEL_FILE = "playground_model.gn"
 
-_ACTIVATIONS = {
-    "tanh": "gn.nn.Tanh()",
-    "relu": "gn.nn.ReLU()",
-    "sigmoid": "gn.nn.Sigmoid()",
-    "leaky_relu": "gn.nn.LeakyReLU()",
-    "linear": "gn.nn.Identity()",
-}
 _FEATURES = {
     "x1": "p[:, 0]",
     "x2": "p[:, 1]",
@@ -104,7 +98,7 @@ def _model(s: dict, n_in: int, n_out: int) -> str:
     sizes, lines = [n_in, *s["hidden"]], []
     for k, (a, b) in enumerate(zip(sizes, sizes[1:])):
         lines.append(f"gn.nn.Dense({a}, {b}, seed=SEED + {1 + k}),")
-        lines.append(_ACTIVATIONS[s["activation"]] + ",")
+        lines.append(f"gn.nn.{activations.get(s['activation']).module.__name__}(),")
         if s["dropout"] > 0:
             lines.append(f"gn.nn.Dropout({s['dropout']!r}, seed=SEED + {101 + k}),")
     lines.append(f"gn.nn.Dense({sizes[-1]}, {n_out}, seed=SEED + {1 + len(s['hidden'])}),")

@@ -15,7 +15,8 @@ Settings (the page's controls; the URL query string holds the same keys):
     test_size    fraction held out for testing, 0.1 … 0.9
     features     subset of x1, x2, x1², x2², x1·x2, sin x1, sin x2 (2-D sets)
     hidden       neurons per hidden layer, at most 8 layers of 1 … 64
-    activation   tanh | relu | sigmoid | leaky_relu | linear
+    activation   a name of glassnet.activations.names() (relu, sigmoid, tanh, …), or
+                 an alias such as linear (= identity)
     loss         squared_error | cross_entropy (classification only)
     optimizer    sgd | momentum | adam
     lr           learning rate, 1e-6 … 10
@@ -48,6 +49,7 @@ import json
 import math
 import re
 
+from glassnet import activations
 from glassnet.errors import ConfigError, message
 
 __all__ = [
@@ -67,7 +69,6 @@ PLANE_DATASETS = ("circles", "xor", "gaussians", "spiral", "regression_plane", "
 REGRESSION_DATASETS = ("regression_plane", "multi_gaussian")
 DATASETS = (*PLANE_DATASETS, "csv", "mnist")
 FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
 LOSSES = ("squared_error", "cross_entropy")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 STEP_UNITS = ("batch", "epoch")
@@ -106,7 +107,7 @@ _FLOATS = {
 _INTS = {"classes": (2, 6), "samples": (20, 5000), "batch_size": (1, 1024), "seed": (0, 2**31 - 1)}
 _CHOICES = {
     "dataset": DATASETS,
-    "activation": ACTIVATIONS,
+    "activation": activations.choices,  # a function: the registry is read at each check
     "loss": LOSSES,
     "optimizer": OPTIMIZERS,
 }
@@ -195,7 +196,9 @@ def validate_settings(raw) -> dict:
         _fail("settings", "has unknown keys", unknown, "keys among " + ", ".join(DEFAULTS))
     settings = {**DEFAULTS, **raw}
     for key, choices in _CHOICES.items():
+        choices = choices() if callable(choices) else choices
         settings[key] = _check_choice(f"settings.{key}", settings[key], choices)
+    settings["activation"] = activations.get(settings["activation"]).name  # "linear" → identity
     for key, (low, high) in _FLOATS.items():
         settings[key] = check_float(f"settings.{key}", settings[key], low, high)
     for key, (low, high) in _INTS.items():

@@ -1,7 +1,8 @@
 """The playground's web server: static page, CSV upload, exports, and one WebSocket per tab.
 
 Routes
-    GET  /                          the page (glassnet/playground/static/index.html)
+    GET  /                          the page (glassnet/playground/static/index.html, its
+                                    activation menu filled from glassnet.activations)
     GET  /static/…                  its script and style sheet, shipped in the package
     POST /api/upload?name=F         the raw bytes of a CSV (≤ 10 MB) → {token, columns, rows}
     GET  /api/export/{sid}/script   the equivalent glassnet Python script
@@ -17,6 +18,7 @@ connection lives on. When the tab closes, the socket closes and its training tas
 from __future__ import annotations
 
 import csv
+import html
 import ipaddress
 import logging
 import secrets
@@ -34,12 +36,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from threadpoolctl import threadpool_limits
 
+from glassnet import activations
 from glassnet.errors import GlassnetError, message
 from glassnet.playground import export
 from glassnet.playground.connection import Connection, in_engine
@@ -154,8 +157,22 @@ async def export_model(request: Request) -> Response:
     )
 
 
-async def index(request: Request) -> FileResponse:
-    return FileResponse(STATIC / "index.html", headers={"cache-control": "no-store"})
+ACTIVATION_MENU = "<!-- activation options -->"
+
+
+def activation_options() -> str:
+    """One ``<option>`` per elementwise activation of :mod:`glassnet.activations`."""
+    return "".join(
+        f'<option value="{html.escape(s.name)}">{html.escape(s.label)}</option>'
+        for s in activations.specs()
+        if s.elementwise
+    )
+
+
+async def index(request: Request) -> HTMLResponse:
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    page = page.replace(ACTIVATION_MENU, activation_options())
+    return HTMLResponse(page, headers={"cache-control": "no-store"})
 
 
 LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]

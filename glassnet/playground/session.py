@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 import glassnet as gn
-from glassnet import nn
+from glassnet import activations, nn
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, message
 from glassnet.playground import views
@@ -29,13 +29,6 @@ from glassnet.playground.explainers import explain_neuron, explain_weight, run_d
 
 __all__ = ["Session", "build_model"]
 
-ACTIVATIONS = {
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
-    "sigmoid": nn.Sigmoid,
-    "leaky_relu": nn.LeakyReLU,
-    "linear": nn.Identity,
-}
 MAX_DIGITS = 16
 
 
@@ -45,8 +38,9 @@ def build_model(settings: dict, n_in: int, n_out: int) -> gn.Sequential:
     Layer k's weights are seeded with seed + 1 + k and its dropout with seed + 101 + k.
     """
     seed, sizes, layers = settings["seed"], [n_in, *settings["hidden"]], []
+    spec = activations.get(settings["activation"])
     for k, (a, b) in enumerate(zip(sizes, sizes[1:])):
-        layers += [nn.Dense(a, b, seed=seed + 1 + k), ACTIVATIONS[settings["activation"]]()]
+        layers += [nn.Dense(a, b, seed=seed + 1 + k), spec.make()]
         if settings["dropout"] > 0:
             layers.append(nn.Dropout(settings["dropout"], seed=seed + 101 + k))
     layers.append(nn.Dense(sizes[-1], n_out, seed=seed + 1 + len(settings["hidden"])))

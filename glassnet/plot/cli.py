@@ -102,6 +102,6 @@ def _model_figure(args, kind: str):
 
 def _wants_images(model) -> bool:
     from glassnet import nn
-    from glassnet.explain._layers import layers_of
+    from glassnet.explain.layers import layers_of
 
     return isinstance(layers_of(model)[0][1], nn.Conv2D)

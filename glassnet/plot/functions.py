@@ -5,45 +5,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet import ops
-from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
+from glassnet import activations as registry
+from glassnet.errors import ShapeError, fmt_shape, message
 from glassnet.plot._figure import finish, new_figure
 from glassnet.tensor import Tensor
 
-__all__ = ["activations", "line_fitter", "matrices", "ACTIVATIONS"]
-
-ACTIVATIONS = {
-    "sigmoid": ops.sigmoid,
-    "tanh": ops.tanh,
-    "relu": ops.relu,
-    "leaky_relu": lambda z: ops.leaky_relu(z, 0.1),
-    "softplus": ops.softplus,
-    "identity": ops.identity,
-}
+__all__ = ["activations", "line_fitter", "matrices"]
 
 
-def activations(path=None, names=("sigmoid", "tanh", "relu", "leaky_relu", "softplus"), span=6.0):
+def activations(path=None, names=None, span=6.0):
     """Each activation f(z) (left) and its slope f′(z) (right) on [−span, span].
 
+    ``names`` defaults to every elementwise activation of :mod:`glassnet.activations`.
     The slopes come from autograd (backward of Σ f(z)), i.e. from each op's Backward
-    formula, so the figure shows what training multiplies by. ``leaky_relu`` uses α = 0.1
-    so its negative side is visible.
+    formula, so the figure shows what training multiplies by. Each module is built with
+    its spec's ``figure`` settings (``leaky_relu`` with α = 0.1, so its negative side is
+    visible).
     """
-    unknown = [n for n in names if n not in ACTIVATIONS]
-    if unknown:
-        raise ConfigError(
-            message(
-                "plot.activations",
-                f"unknown activation {unknown[0]!r}",
-                repr(unknown[0]),
-                "one of " + ", ".join(ACTIVATIONS),
-            )
-        )
+    names = registry.names() if names is None else tuple(names)
+    specs = [registry.get(name, where="plot.activations") for name in names]
     fig, (left, right) = new_figure(1, 2)
     z = np.linspace(-span, span, 241)
-    for name in names:
+    for name, spec in zip(names, specs):
         t = Tensor(z, requires_grad=True)
-        a = ACTIVATIONS[name](t)
+        a = spec.make(**spec.figure)(t)
         a.sum().backward()
         left.plot(z, a.data, label=name)
         right.plot(z, t.grad, label=f"{name}′")

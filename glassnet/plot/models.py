@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet import nn
+from glassnet import activations, nn
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
-from glassnet.explain._layers import activation_of, layers_of
 from glassnet.explain.forward import evaluation_mode
+from glassnet.explain.layers import layers_of
 from glassnet.plot._figure import NEGATIVE, POSITIVE, finish, new_figure
 from glassnet.tensor import Tensor
 
@@ -153,7 +153,8 @@ def _activation_after(model, name: str) -> str:
     """The name of the activation layer that follows layer ``name``, or "linear"."""
     layers = layers_of(model)
     position = next(i for i, (n, _) in enumerate(layers) if n == name)
-    act = activation_of(layers[position + 1][1]) if position + 1 < len(layers) else None
+    after = layers[position + 1][1] if position + 1 < len(layers) else None
+    act = activations.of(after, elementwise=True)
     return act.name if act else "linear"
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.diagnostics import overfitting_onset
 from glassnet.errors import ConfigError, message
+from glassnet.explain.doctor import overfitting_onset
 from glassnet.plot._figure import curve, epoch_axis, finish, new_figure
 
 __all__ = ["history", "loss_curves", "lr_sweep", "sweep_verdicts"]

@@ -11,9 +11,12 @@ The loop calls, in this order::
 A callback reads ``self.model`` (set before training) and may set
 ``self.model.stop_training = True`` to end training after the current batch or epoch.
 ``self.params`` holds the run's settings: epochs, steps, samples, batch_size, verbose.
+``Callback`` and ``Monitor`` (the base of the callbacks that watch one logged quantity:
+EarlyStopping, ModelCheckpoint, ReduceLROnPlateau) are defined in :mod:`glassnet.monitor`.
 
-The learning-rate callbacks (``LearningRateScheduler``, ``ReduceLROnPlateau``) live in
-:mod:`glassnet.training.lr_callbacks` and are re-exported here.
+``LearningRateScheduler`` lives in :mod:`glassnet.training.lr_callbacks`;
+``ReduceLROnPlateau`` is the one class of :mod:`glassnet.optim.schedules` (a schedule that
+is also a callback). Both are re-exported here.
 """
 
 from __future__ import annotations
@@ -24,11 +27,16 @@ import warnings
 
 import numpy as np
 
+from glassnet._validate import int_at_least
 from glassnet.errors import ConfigError, message
+from glassnet.monitor import Callback, Monitor
+from glassnet.optim.schedules import ReduceLROnPlateau
+from glassnet.training.lr_callbacks import LearningRateScheduler
 
 __all__ = [
     "Callback",
     "CallbackList",
+    "Monitor",
     "EarlyStopping",
     "ModelCheckpoint",
     "CSVLogger",
@@ -41,34 +49,6 @@ __all__ = [
 
 class DivergenceWarning(RuntimeWarning):
     """Training stopped because the loss stopped being a finite number."""
-
-
-class Callback:
-    """Base class: every hook does nothing; override the ones you need."""
-
-    model = None
-    params: dict = {}
-
-    def set_model(self, model) -> None:
-        self.model = model
-
-    def set_params(self, params: dict) -> None:
-        self.params = params
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        """Called once before the first epoch."""
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        """Called before the first batch of epoch ``epoch`` (counted from 0)."""
-
-    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        """Called after each update; ``logs`` holds the batch's ``loss`` and ``size``."""
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        """Called after each epoch; ``logs`` holds loss, metrics and validation values."""
-
-    def on_train_end(self, logs: dict | None = None) -> None:
-        """Called once after the last epoch, also when training stopped early."""
 
 
 class CallbackList(Callback):
@@ -111,41 +91,17 @@ class CallbackList(Callback):
             callback.on_train_end(logs)
 
 
-def _improvement(monitor: str, mode: str, where: str):
-    """(is_better(current, best), initial best) for ``mode`` 'min', 'max' or 'auto'."""
-    if mode not in ("auto", "min", "max"):
-        raise ConfigError(message(where, "unknown mode", repr(mode), "'auto', 'min' or 'max'"))
-    if mode == "auto":
-        mode = "max" if any(k in monitor for k in ("acc", "r2")) else "min"
-    if mode == "max":
-        return (lambda current, best, delta: current > best + delta), -math.inf
-    return (lambda current, best, delta: current < best - delta), math.inf
-
-
-def _monitored(logs: dict, monitor: str, where: str) -> float:
-    if monitor not in logs:
-        raise ConfigError(
-            message(
-                where,
-                f"the monitored value {monitor!r} is not in the logs",
-                f"keys {sorted(logs)}",
-                "one of them",
-                "monitor a 'val_*' key only when fit gets validation data or validation_split",
-            )
-        )
-    return float(logs[monitor])
-
-
 def weights_are_finite(model) -> bool:
     """True when no parameter holds NaN or ±inf."""
     return all(np.isfinite(p.data).all() for p in model.parameters())
 
 
-class EarlyStopping(Callback):
+class EarlyStopping(Monitor):
     """Stop after ``patience`` epochs in a row without an improvement larger than ``min_delta``.
 
     An epoch improves when current < best − min_delta (mode 'min') or
-    current > best + min_delta (mode 'max'); 'auto' picks 'max' for accuracy and R².
+    current > best + min_delta (mode 'max'); 'auto' reads the direction from the
+    monitored loss or metric (see :class:`glassnet.monitor.Monitor`).
     As in Keras, ``patience=0`` and ``patience=1`` both stop at the first epoch that
     does not improve; ``patience=k`` stops at the k-th such epoch in a row.
     With ``restore_best_weights`` the weights of the best epoch are put back when
@@ -160,25 +116,18 @@ class EarlyStopping(Callback):
         mode: str = "auto",
         restore_best_weights: bool = False,
     ):
-        if type(patience) is not int or patience < 0:
-            raise ConfigError(
-                message("EarlyStopping", "patience must be an int ≥ 0", repr(patience), "≥ 0")
-            )
-        if not isinstance(min_delta, int | float) or not min_delta >= 0:
-            raise ConfigError(
-                message("EarlyStopping", "min_delta must be ≥ 0", repr(min_delta), "≥ 0")
-            )
-        self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
+        self.patience = int_at_least("EarlyStopping", "patience", patience, 0)
+        super().__init__(monitor, mode, min_delta)
         self.restore_best_weights = restore_best_weights
-        self._better, self._start = _improvement(monitor, mode, "EarlyStopping")
 
     def on_train_begin(self, logs=None):
-        self.best, self.wait, self.best_epoch = self._start, 0, None
+        self.reset()
+        self.wait, self.best_epoch = 0, None
         self.stopped_epoch, self.best_weights = None, None
 
     def on_epoch_end(self, epoch, logs=None):
-        current = _monitored(logs, self.monitor, "EarlyStopping")
-        if self._better(current, self.best, self.min_delta):
+        current = self.value(logs)
+        if self.improves(current):
             self.best, self.best_epoch, self.wait = current, epoch, 0
             if self.restore_best_weights:
                 self.best_weights = self.model.state_dict()
@@ -193,12 +142,13 @@ class EarlyStopping(Callback):
             self.model.load_state_dict(self.best_weights)
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(Monitor):
     """Save the model after each epoch (``save_best_only``: only when ``monitor`` improves).
 
     ``path`` may contain ``{epoch}`` and log keys, e.g. ``"ckpt-{epoch:02d}-{val_loss:.3f}.gn"``.
     Weights holding NaN or inf are never written: a good checkpoint is never replaced by
-    a diverged model (a ``DivergenceWarning`` says so instead).
+    a diverged model (a ``DivergenceWarning`` says so instead). The best value is kept
+    across ``fit`` calls, as in Keras.
     """
 
     def __init__(
@@ -208,15 +158,14 @@ class ModelCheckpoint(Callback):
         save_best_only: bool = False,
         mode: str = "auto",
     ):
-        self.path, self.monitor, self.save_best_only = str(path), monitor, save_best_only
-        self._better, self._start = _improvement(monitor, mode, "ModelCheckpoint")
-        self.best = self._start
+        super().__init__(monitor, mode, 0.0)
+        self.path, self.save_best_only = str(path), save_best_only
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.save_best_only:
-            current = _monitored(logs, self.monitor, "ModelCheckpoint")
-            if not self._better(current, self.best, 0.0):
+            current = self.value(logs)
+            if not self.improves(current):
                 return
         if not weights_are_finite(self.model) or not math.isfinite(logs.get("loss", 0.0)):
             warnings.warn(
@@ -297,10 +246,3 @@ class NaNGuard(Callback):
         )
         self.model.stop_training = True
         warnings.warn(self.message, DivergenceWarning, stacklevel=2)
-
-
-# Late import: the learning-rate callbacks build on Callback and the helpers above.
-from glassnet.training.lr_callbacks import (  # noqa: E402
-    LearningRateScheduler,
-    ReduceLROnPlateau,
-)

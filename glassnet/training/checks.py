@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from glassnet._validate import fraction, int_at_least, is_int
 from glassnet.errors import ConfigError, DataError, DTypeError, ShapeError, fmt_shape, message
 from glassnet.tensor import Tensor
 
@@ -87,17 +88,10 @@ def check_pair(where: str, x: np.ndarray, y: np.ndarray) -> None:
         raise DataError(message(where, "there are no samples", "len(x)=0", "at least 1"))
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
 def check_fit_settings(epochs, batch_size, validation_split, verbose) -> None:
     """ConfigError for epochs < 0, batch_size ≤ 0, a split outside [0, 1), verbose ∉ {0,1,2}."""
-    if not _is_int(epochs) or epochs < 0:
-        raise ConfigError(
-            message("fit", "epochs must be an int ≥ 0", repr(epochs), "0, 1, 2, ...")
-        )
-    if batch_size is not None and (not _is_int(batch_size) or batch_size <= 0):
+    int_at_least("fit", "epochs", epochs, 0)
+    if batch_size is not None and (not is_int(batch_size) or batch_size <= 0):
         raise ConfigError(
             message(
                 "fit",
@@ -106,12 +100,7 @@ def check_fit_settings(epochs, batch_size, validation_split, verbose) -> None:
                 "None (full batch), 1 (SGD) or k > 1 (mini-batch)",
             )
         )
-    if not isinstance(validation_split, int | float) or not 0 <= validation_split < 1:
-        raise ConfigError(
-            message(
-                "fit", "validation_split must be in [0, 1)", repr(validation_split), "e.g. 0.1"
-            )
-        )
+    fraction("fit", "validation_split", validation_split)
     if verbose not in (0, 1, 2):
         raise ConfigError(message("fit", "verbose must be 0, 1 or 2", repr(verbose), "0, 1 or 2"))
 

@@ -3,21 +3,20 @@
 The file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays), usually named ``*.gn``:
 
 - ``__glassnet__``: a JSON text with the format version, the architecture (each layer's
-  class name and constructor settings), the compile settings (loss, metrics, the
+  class name and ``get_config()``), the compile settings (loss, metrics, the
   optimizer's name, hyperparameters and step counters), the names of frozen parameters,
   the input shape and the state of every Dropout random stream;
 - ``weights/<name>``: every parameter and buffer under its dotted name (``0.w``);
 - ``optimizer/<buffer>.<index>``: the optimizer's state arrays (momentum, Adam's m and v).
 
 Loading reads arrays with ``allow_pickle=False`` and rebuilds layers only from classes in
-a registry of names (``register_layer``), with plain JSON values as arguments, so a model
-file cannot run code. Writing goes to a temporary file that then replaces the target in
+a registry of names (``register_layer``) with ``from_config`` and plain JSON values, so
+a model file cannot run code. Writing goes to a temporary file that then replaces the target in
 one ``os.replace``: a crash mid-save never leaves a half-written model behind.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import warnings
@@ -36,16 +35,15 @@ __all__ = ["save_model", "load_model", "register_layer", "LAYERS"]
 
 FORMAT, VERSION = "glassnet-model", 1
 LAYERS: dict[str, type] = {}
-_NOT_SAVED = {"self", "seed", "dtype"}
 _STREAMS = {"PCG64": np.random.PCG64, "PCG64DXSM": np.random.PCG64DXSM}
 
 
 def register_layer(cls: type) -> type:
     """Allow ``load_model`` to rebuild instances of ``cls`` (usable as a class decorator).
 
-    The class's constructor arguments must be stored as attributes of the same names
-    (``Dense(in_features, ...)`` keeps ``self.in_features``), or the class must define
-    ``get_config() -> dict`` returning them.
+    Saving writes the layer's ``get_config()`` and loading calls ``cls.from_config(config)``
+    (see :meth:`glassnet.nn.Module.get_config`: the default reads each constructor
+    argument back from the attribute of the same name; override both for anything else).
     """
     LAYERS[cls.__name__] = cls
     return cls
@@ -61,30 +59,18 @@ register_layer(Functional)
 
 # ---- architecture -------------------------------------------------------------------------
 def _config(module) -> dict:
-    """The constructor settings of one layer, read back from its attributes."""
-    if hasattr(module, "get_config"):
-        return dict(module.get_config())
-    config, where = {}, f"save: layer {type(module).__name__}"
-    for name, arg in inspect.signature(type(module).__init__).parameters.items():
-        if name in _NOT_SAVED or arg.kind in (arg.VAR_POSITIONAL, arg.VAR_KEYWORD):
-            continue
-        if not hasattr(module, name):
-            if arg.default is arg.empty:
-                raise ConfigError(
-                    message(
-                        where,
-                        f"the constructor argument {name!r} is not stored on the layer",
-                        hint=f"keep it as self.{name}, or define get_config()",
-                    )
-                )
-            continue
-        value = getattr(module, name)
-        value = list(value) if isinstance(value, tuple) else value
+    """The layer's ``get_config()``, checked to be plain JSON values."""
+    config = dict(module.get_config())
+    for name, value in config.items():
         if not _is_plain(value):
             raise ConfigError(
-                message(where, f"{name!r} cannot be written as JSON", repr(value), "numbers, text")
+                message(
+                    f"save: layer {type(module).__name__}",
+                    f"{name!r} cannot be written as JSON",
+                    repr(value),
+                    "numbers, text",
+                )
             )
-        config[name] = value
     return config
 
 
@@ -132,9 +118,9 @@ def build(spec: dict):
     if issubclass(cls, Functional):
         return cls(spec=spec["graph"], layers=[build(layer) for layer in spec["layers"]])
     config = dict(spec["config"])
-    if "init" in config:  # the saved weights overwrite the initial values anyway
+    if config.get("init") == "custom":  # a user's init function is not saved; the weights are
         config["init"] = "zeros"
-    return cls(**config)
+    return cls.from_config(config)  # the saved weights then replace the initial values
 
 
 # ---- saving -------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Learning-rate callbacks: set the optimizer's rate each epoch, or lower it on a plateau.
 
-Both log the rate in use as ``lr``. They are re-exported by
+Both log the rate in use as ``lr``. ``ReduceLROnPlateau`` is the one class defined in
+:mod:`glassnet.optim.schedules` (a schedule that is also a callback), imported here so
+that every import path finds it. Both are re-exported by
 :mod:`glassnet.training.callbacks` (``gn.callbacks.LearningRateScheduler``, ...).
 """
 
@@ -9,13 +11,10 @@ from __future__ import annotations
 import inspect
 import math
 
-import numpy as np
-
+from glassnet._validate import is_number
 from glassnet.errors import ConfigError, message
-from glassnet.optim.schedules import ReduceLROnPlateau as PlateauSchedule
-from glassnet.optim.schedules import Schedule
-from glassnet.optim.sgd import SGD
-from glassnet.training.callbacks import Callback, _improvement, _monitored
+from glassnet.monitor import Callback
+from glassnet.optim.schedules import ReduceLROnPlateau, Schedule
 
 __all__ = ["LearningRateScheduler", "ReduceLROnPlateau"]
 
@@ -65,7 +64,7 @@ class LearningRateScheduler(Callback):
             return
         optimizer = self.model.optimizer
         lr = self.schedule(epoch) if self._arity == 1 else self.schedule(epoch, optimizer.lr)
-        if not isinstance(lr, int | float | np.floating) or not 0 < lr < math.inf:
+        if not is_number(lr) or not 0 < lr < math.inf:
             raise ConfigError(
                 message(
                     "LearningRateScheduler",
@@ -83,50 +82,3 @@ class LearningRateScheduler(Callback):
             logs["lr"] = float(self.model.optimizer.lr)
         if isinstance(self.schedule, Schedule):
             self.schedule.step()
-
-
-class ReduceLROnPlateau(Callback):
-    """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
-
-    The rule of :class:`glassnet.optim.ReduceLROnPlateau` (torch's), with Keras' names:
-    an epoch improves when it beats the best by more than ``min_delta``; after more than
-    ``patience`` epochs without improvement, η ← max(η·factor, min_lr), then ``cooldown``
-    epochs pass before counting again. The rate in use is logged as ``lr``.
-    """
-
-    def __init__(
-        self,
-        monitor: str = "val_loss",
-        factor: float = 0.1,
-        patience: int = 10,
-        mode: str = "auto",
-        min_delta: float = 1e-4,
-        cooldown: int = 0,
-        min_lr: float = 0.0,
-        verbose: int = 0,
-    ):
-        _improvement(monitor, mode, "ReduceLROnPlateau")  # validates mode
-        if mode == "auto":
-            mode = "max" if any(k in monitor for k in ("acc", "r2")) else "min"
-        self.monitor, self.verbose = monitor, verbose
-        self.settings = dict(
-            mode=mode,
-            factor=factor,
-            patience=patience,
-            threshold=min_delta,
-            threshold_mode="abs",
-            cooldown=cooldown,
-            min_lr=min_lr,
-        )
-        PlateauSchedule(SGD(lr=1.0), **self.settings)  # validates the rest now, not mid-fit
-
-    def on_train_begin(self, logs=None):
-        self.schedule = PlateauSchedule(self.model.optimizer, **self.settings)
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = {} if logs is None else logs
-        logs["lr"] = float(self.model.optimizer.lr)
-        before = self.model.optimizer.lr
-        after = self.schedule.step(_monitored(logs, self.monitor, "ReduceLROnPlateau"))
-        if self.verbose and after < before:
-            print(f"Epoch {epoch + 1}: ReduceLROnPlateau lowered the learning rate to {after:.6g}")

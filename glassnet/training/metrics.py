@@ -1,7 +1,9 @@
 """Metrics: numbers that say how good predictions are, computed on plain arrays (no graph).
 
 Every metric is a callable ``metric(y_true, y_pred) -> float`` with a ``name`` used as its
-key in logs and History (``"accuracy"``, ``"val_accuracy"``). ``get(name)`` turns the
+key in logs and History (``"accuracy"``, ``"val_accuracy"``) and ``higher_is_better``, the
+direction callbacks such as EarlyStopping read in mode "auto" (True for accuracy and R²,
+False for the errors; a user's function may set it, else False). ``get(name)`` turns the
 strings accepted by ``Model.compile(metrics=[...])`` into metrics.
 
 Accuracy reads the kind of task from the shapes, as Keras does:
@@ -20,6 +22,7 @@ import re
 
 import numpy as np
 
+from glassnet._validate import positive_int
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 
 __all__ = [
@@ -42,6 +45,7 @@ class Accuracy:
     """
 
     name = "accuracy"
+    higher_is_better = True
 
     def __init__(self, threshold: float = 0.5):
         self.threshold = float(threshold)
@@ -70,10 +74,10 @@ class Accuracy:
 class TopKAccuracy:
     """Fraction of samples whose true class is among the k highest-scoring classes."""
 
+    higher_is_better = True
+
     def __init__(self, k: int = 5):
-        if type(k) is not int or k < 1:
-            raise ConfigError(message("TopKAccuracy", "k must be a positive int", repr(k), "≥ 1"))
-        self.k = k
+        self.k = positive_int("TopKAccuracy", "k", k)
         self.name = f"top_{k}_accuracy"
 
     def __call__(self, y_true, y_pred) -> float:
@@ -173,6 +177,7 @@ def r2(y_true, y_pred) -> float:
 
 for _fn in (mae, mse, rmse, r2):
     _fn.name = _fn.__name__
+    _fn.higher_is_better = _fn is r2
 
 
 class _Named:
@@ -180,6 +185,7 @@ class _Named:
 
     def __init__(self, fn, name: str):
         self.fn, self.name = fn, name
+        self.higher_is_better = bool(getattr(fn, "higher_is_better", False))
 
     def __call__(self, y_true, y_pred) -> float:
         return float(self.fn(y_true, y_pred))

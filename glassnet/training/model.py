@@ -18,12 +18,14 @@ Training is gradient descent on the loss L over the training set, one batch at a
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
 
 from glassnet import losses, nn, optim
 from glassnet._config import no_grad
+from glassnet._validate import positive_int
 from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
 from glassnet.tensor import rng_from
@@ -158,53 +160,51 @@ class Model(Module):
         ``validation_data=(x_val, y_val)`` gives them explicitly; either adds ``val_*``
         entries. ``seed`` (int or Generator) fixes every random choice of this call:
         the shuffling and the masks of every Dropout layer, so the same seed on the same
-        starting weights gives the same History bit for bit. ``callbacks``: Callback
-        objects (see :mod:`glassnet.training.callbacks`); a NaN guard is always added.
+        starting weights gives the same History bit for bit. The Dropout layers draw from
+        streams derived from the seed during this call only: afterwards each has its own
+        generator back, in the state it had before (without a seed, they use and advance
+        their own). ``callbacks``: Callback objects (see
+        :mod:`glassnet.training.callbacks`); a NaN guard is always added.
         ``verbose``: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
         """
-        self._require_compiled("fit")
-        checks.check_fit_settings(epochs, batch_size, validation_split, verbose)
-        x, y, validation = checks.fit_arrays(x, y, validation_split, validation_data, self.dtype)
-        rng, n = self._seeded(seed), len(x)
-        size = n if batch_size is None else min(batch_size, n)
-        steps = math.ceil(n / size)
+        x, y, validation, size = self._fit_arguments(
+            x, y, epochs, batch_size, validation_split, validation_data, verbose
+        )
+        rng, n, steps = rng_from(seed), len(x), math.ceil(len(x) / size)
         history, guard = History(), NaNGuard()
         run = dict(epochs=epochs, steps=steps, samples=n, batch_size=size, verbose=verbose)
         hooks = CallbackList([guard, *callbacks, ProgressBar(verbose), history], self, run)
         self.history, self.stop_training, self.input_shape = history, False, x.shape[1:]
-        hooks.on_train_begin()
-        for epoch in range(epochs):
-            hooks.on_epoch_begin(epoch)
-            self.train()
-            order = rng.permutation(n) if shuffle else None
-            logs, seen = self._train_epoch(x, y, order, size, hooks, validation)
-            hooks.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                history.stopped_early = epoch + 1 < epochs or seen < n
-                break
-        history.diverged = guard.message
-        hooks.on_train_end()
+        with self._random_streams(rng if seed is not None else None):
+            hooks.on_train_begin()
+            for epoch in range(epochs):
+                hooks.on_epoch_begin(epoch)
+                self.train()
+                order = rng.permutation(n) if shuffle else None
+                epoch_run = _EpochRun()
+                for step, start in enumerate(range(0, n, size)):
+                    xb, yb = _batch(x, y, order, start, size)
+                    loss, output = self.train_step(xb, yb)
+                    epoch_run.add(loss, output)
+                    hooks.on_batch_end(step, {"loss": loss, "size": len(output)})
+                    if self.stop_training:
+                        break
+                logs = self._epoch_logs(epoch_run, y, order, validation)
+                hooks.on_epoch_end(epoch, logs)
+                if self.stop_training:
+                    history.stopped_early = epoch + 1 < epochs or epoch_run.seen < n
+                    break
+            history.diverged = guard.message
+            hooks.on_train_end()
         return history
 
-    def _train_epoch(self, x, y, order, size: int, hooks, validation) -> tuple[dict, int]:
-        """One pass over the rows in ``order`` (None: in stored order, batches are views),
-        ``size`` rows per step; returns the epoch's logs and how many rows it trained on."""
-        outputs, loss_sum, seen = [], 0.0, 0
-        for step, start in enumerate(range(0, len(x), size)):
-            if order is None:
-                xb, yb = x[start : start + size], y[start : start + size]
-            else:
-                rows = order[start : start + size]
-                xb, yb = x.take(rows, axis=0), y.take(rows, axis=0)
-            loss, output = self.train_step(xb, yb)
-            outputs.append(output)
-            seen += len(output)
-            loss_sum += loss * len(output)
-            hooks.on_batch_end(step, {"loss": loss, "size": len(output)})
-            if self.stop_training:
-                break
-        trained = y[:seen] if order is None else y[order[:seen]]
-        return self._epoch_logs(loss_sum / seen, trained, outputs, validation), seen
+    def _fit_arguments(self, x, y, epochs, batch_size, validation_split, validation_data, verbose):
+        """Check fit's settings and arrays: (x, y, validation pair or None, rows per step)."""
+        self._require_compiled("fit")
+        checks.check_fit_settings(epochs, batch_size, validation_split, verbose)
+        x, y, validation = checks.fit_arrays(x, y, validation_split, validation_data, self.dtype)
+        size = len(x) if batch_size is None else min(batch_size, len(x))
+        return x, y, validation, size
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """One update on one batch: forward, loss, backward, optimizer step.
@@ -222,21 +222,33 @@ class Model(Module):
             self.optimizer.step()
         return value, output.data
 
-    def _seeded(self, seed) -> np.random.Generator:
-        """The Generator for shuffling; with a seed, every Dropout gets a child stream too."""
-        rng = rng_from(seed)
-        if seed is not None:
-            for module in self.modules():
-                if isinstance(getattr(module, "rng", None), np.random.Generator):
-                    object.__setattr__(module, "rng", rng.spawn(1)[0])
-        return rng
+    @contextlib.contextmanager
+    def _random_streams(self, rng: np.random.Generator | None):
+        """With a seeded ``rng``: every module with a random stream (Dropout) draws from a
+        child stream of it for the duration of the block, then gets its own stream back,
+        unadvanced. With None: the modules' own streams are used and advance."""
+        owners = [
+            m for m in self.modules() if isinstance(getattr(m, "rng", None), np.random.Generator)
+        ]
+        if rng is None or not owners:
+            yield
+            return
+        own = [m.rng for m in owners]
+        for module in owners:
+            object.__setattr__(module, "rng", rng.spawn(1)[0])
+        try:
+            yield
+        finally:
+            for module, stream in zip(owners, own, strict=True):
+                object.__setattr__(module, "rng", stream)
 
     def _scores(self, y: np.ndarray, output: np.ndarray) -> dict[str, float]:
         return {metric.name: float(metric(y, output)) for metric in self.metrics}
 
-    def _epoch_logs(self, loss: float, y: np.ndarray, outputs: list, validation) -> dict:
+    def _epoch_logs(self, run: _EpochRun, y: np.ndarray, order, validation) -> dict:
         """The epoch's loss and metrics on the rows it trained on, then ``val_*`` scores."""
-        logs = {"loss": loss, **self._scores(y, np.concatenate(outputs))}
+        trained = y[: run.seen] if order is None else y[order[: run.seen]]
+        logs = {"loss": run.loss_sum / run.seen, **self._scores(trained, run.outputs())}
         if validation is not None:
             scores = self.evaluate(*validation)
             logs.update({f"val_{key}": value for key, value in scores.items()})
@@ -248,10 +260,7 @@ class Model(Module):
 
         Works before ``compile``. Dropout is off; the previous mode is restored after.
         """
-        if not isinstance(batch_size, int) or batch_size <= 0:
-            raise ConfigError(
-                message("predict", "batch_size must be a positive int", repr(batch_size), "≥ 1")
-            )
+        positive_int("predict", "batch_size", batch_size)
         x = checks.as_inputs("predict", x, self.dtype)
         was_training = self.training
         self.eval()
@@ -326,6 +335,29 @@ class Model(Module):
         from glassnet.training.weights_io import load_weights
 
         load_weights(self, path)
+
+
+class _EpochRun:
+    """What one epoch has trained on so far: summed loss, rows seen, outputs per batch."""
+
+    def __init__(self):
+        self.loss_sum, self.seen, self.parts = 0.0, 0, []
+
+    def add(self, loss: float, output: np.ndarray) -> None:
+        self.parts.append(output)
+        self.seen += len(output)
+        self.loss_sum += loss * len(output)
+
+    def outputs(self) -> np.ndarray:
+        return np.concatenate(self.parts)
+
+
+def _batch(x: np.ndarray, y: np.ndarray, order, start: int, size: int):
+    """Rows start … start + size of the epoch: in stored order (views) or in ``order``."""
+    if order is None:
+        return x[start : start + size], y[start : start + size]
+    rows = order[start : start + size]
+    return x.take(rows, axis=0), y.take(rows, axis=0)
 
 
 class Sequential(nn.Sequential, Model):

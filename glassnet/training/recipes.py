@@ -13,22 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
-from glassnet import nn
+from glassnet import activations, nn
 from glassnet.errors import ConfigError, message
 from glassnet.tensor import rng_from
 from glassnet.training.model import Sequential
 
-__all__ = ["Dataset", "load_dataset", "preprocess", "build_mlp", "DATASETS", "ACTIVATIONS"]
+__all__ = ["Dataset", "load_dataset", "preprocess", "build_mlp", "DATASETS"]
 
 SYNTHETIC = ("circles", "xor", "gaussians", "spiral")
 DATASETS = ("mnist", "hourly-wages", *SYNTHETIC)
-ACTIVATIONS = {
-    "relu": nn.ReLU,
-    "sigmoid": nn.Sigmoid,
-    "tanh": nn.Tanh,
-    "leaky_relu": nn.LeakyReLU,
-    "identity": nn.Identity,
-}
 
 
 @dataclass
@@ -130,19 +123,12 @@ def build_mlp(
     """Dense(features → h₁), act, Dense(h₁ → h₂), act, ..., Dense(h_last → outputs).
 
     The output layer is linear: the losses take logits (cross-entropy) or raw values (MSE).
+    ``activation`` is any name of :func:`glassnet.activations.names`.
     """
-    if activation not in ACTIVATIONS:
-        raise ConfigError(
-            message(
-                "build_mlp",
-                f"unknown activation {activation!r}",
-                repr(activation),
-                "one of " + ", ".join(ACTIVATIONS),
-            )
-        )
+    spec = activations.get(activation, where="build_mlp")
     rng, sizes, layers = rng_from(seed), [features, *hidden, outputs], []
     for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
         layers.append(nn.Dense(fan_in, fan_out, seed=rng))
         if i < len(hidden):
-            layers.append(ACTIVATIONS[activation]())
+            layers.append(spec.make())
     return Sequential(layers)

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from glassnet._validate import finite_number, is_int
 from glassnet.errors import ConfigError, message
 
 __all__ = [
@@ -54,12 +55,9 @@ class Distribution:
 
 def _number(where: str, label: str, value, integer: bool = False) -> float | int:
     """``value`` if it is a finite real number (an int when ``integer``), else ConfigError."""
-    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    ok = isinstance(value, kinds) and not isinstance(value, bool | np.bool_)
-    if not ok or not math.isfinite(value):
-        expected = "an int" if integer else "a finite number"
-        raise ConfigError(message(where, f"{label} must be {expected}", repr(value), expected))
-    return value
+    if integer and not is_int(value):
+        raise ConfigError(message(where, f"{label} must be an int", repr(value), "an int"))
+    return finite_number(where, label, value) if not integer else int(value)
 
 
 def _ordered(where: str, low, high) -> None:

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glassnet._validate import choice, int_at_least
 from glassnet.errors import ConfigError, message
 from glassnet.tune.distributions import Distribution, check_space
 from glassnet.tune.log import LogWriter, check_header, data_digest, dumps, read_log
@@ -100,10 +101,8 @@ def random_search(
 def _check_settings(n_trials, epochs, mode, monitor, validation_split, validation_data):
     where = "random_search"
     for label, n in (("n_trials", n_trials), ("epochs", epochs)):
-        if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
-            raise ConfigError(message(where, f"{label} must be an int ≥ 1", repr(n), "≥ 1"))
-    if mode not in ("min", "max"):
-        raise ConfigError(message(where, "unknown mode", repr(mode), "'min' or 'max'"))
+        int_at_least(where, label, n, 1)
+    choice(where, "mode", mode, ("min", "max"))
     if monitor.startswith("val_") and not validation_split and validation_data is None:
         raise ConfigError(
             message(

@@ -152,7 +152,7 @@ def test_batch_norm_errors():
         gn.nn.BatchNorm(3)(np.zeros((2, 3, 4)))
     with pytest.raises(gn.ConfigError, match=r"momentum must be in \(0, 1\]"):
         gn.nn.BatchNorm(3, momentum=0.99 + 1)
-    with pytest.raises(gn.ConfigError, match=r"eps must be positive"):
+    with pytest.raises(gn.ConfigError, match=r"eps must be a positive number"):
         gn.nn.BatchNorm(3, eps=0)
     with pytest.raises(gn.ShapeError, match=r"more than one value per channel"):
         gn.ops.batch_norm(np.zeros((1, 3)), np.ones(3), np.zeros(3))

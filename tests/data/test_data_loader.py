@@ -98,7 +98,7 @@ def test_errors():
     ):
         DataLoader(x, np.zeros(9))
     for bad in (0, -3, 2.5, True, "32"):
-        with pytest.raises(ConfigError, match="DataLoader: batch_size must be an integer ≥ 1"):
+        with pytest.raises(ConfigError, match="DataLoader: batch_size must be a positive int"):
             DataLoader(x, batch_size=bad)
     with pytest.raises(
         ConfigError, match="drop_last=True with batch_size larger than the data leaves no batch"

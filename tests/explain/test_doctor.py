@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.diagnostics import Doctor, overfitting_onset
+from glassnet.explain.doctor import Doctor, overfitting_onset
 
 
 @pytest.fixture(scope="module")
@@ -162,8 +162,14 @@ def test_underfitting_of_a_linear_model_on_circles(circles):
     [
         ((gn.nn.Softmax(),), gn.losses.CrossEntropy(from_logits=True), None, "applies softmax"),
         ((gn.nn.Sigmoid(),), "mse", np.array([[0, 1]] * 3), "binary_cross_entropy"),
+        ((gn.nn.Sigmoid(),), "mae", np.array([[0, 1]] * 3), "trained with MAE on 0/1 classes"),
         ((), gn.losses.CrossEntropy(from_logits=False), None, "raw scores"),
-        ((gn.nn.Sigmoid(),), gn.losses.BinaryCrossEntropy(from_logits=True), None, "again"),
+        (
+            (gn.nn.Sigmoid(),),
+            gn.losses.BinaryCrossEntropy(from_logits=True),
+            None,
+            "ends in Sigmoid but BinaryCrossEntropy(from_logits=True) applies sigmoid again",
+        ),
     ],
 )
 def test_mismatched_output_and_loss(last, loss, y, words):

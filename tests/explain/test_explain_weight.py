@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -205,16 +207,18 @@ def test_a_nested_weight_is_refused():
         gn.explain.weight(outer, [3.0], [10.0], "0.0.w[0, 0]")
 
 
-def test_a_wrong_written_slope_is_caught(monkeypatch):
-    from glassnet.explain import _layers
-
-    wrong = _layers.Activation("tanh", "a = tanh(z)", "1 − tanh²(z)", lambda z, a, m: 1 - a)
-    monkeypatch.setitem(_layers._ACTIVATIONS, gn.nn.Tanh, wrong)
+def test_a_wrong_written_slope_is_caught():
+    right = gn.activations.get("tanh")
+    gn.activations.register(dataclasses.replace(right, slope=lambda z, a, m: 1 - a), replace=True)
     net = gn.Sequential([gn.nn.Dense(2, 2, seed=0), gn.nn.Tanh(), gn.nn.Dense(2, 1, seed=1)])
-    with pytest.raises(
-        gn.GradientCheckError, match="the chain-rule product differs from autograd"
-    ):
-        gn.explain.weight(net, [1.0, 2.0], [0.0], "0.w[0, 1]")
+    try:
+        with pytest.raises(
+            gn.GradientCheckError, match="the chain-rule product differs from autograd"
+        ):
+            gn.explain.weight(net, [1.0, 2.0], [0.0], "0.w[0, 1]")
+    finally:
+        gn.activations.register(right, replace=True)
+    assert gn.activations.get("tanh") is right
 
 
 def test_a_written_update_that_differs_from_the_optimizer_is_an_internal_error():

@@ -206,3 +206,57 @@ def test_a_step_allocates_no_arrays(name):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 4096  # one 256×256 float32 array would be 262,144 bytes
+
+
+def test_buffer_names_are_fixed_class_attributes():
+    assert optim.SGD.buffer_names == ("velocity",) and optim.Adam.buffer_names == ("m", "v")
+    assert optim.RMSprop.buffer_names == ("square_avg", "grad_avg", "velocity")
+    assert optim.AdamW.buffer_names == ("m", "v") and optim.Adagrad.buffer_names == ("sum",)
+    # buffers kept only under a setting: read from the class, no optimizer built
+    assert optim.SGD.buffers_for({"momentum": 0.0}) == ()
+    assert optim.RMSprop.buffers_for({"centered": True, "momentum": 0}) == (
+        "square_avg",
+        "grad_avg",
+    )
+    plain = optim.SGD(_params()).state_dict()["buffers"]
+    assert plain == {} and set(optim.SGD(_params(), momentum=0.9).state_dict()["buffers"]) == {
+        "velocity.0",
+        "velocity.1",
+    }
+
+
+def test_loading_a_state_builds_no_second_optimizer():
+    class Counted(optim.Adam):
+        built = 0
+
+        def __init__(self, *args, **kwargs):
+            type(self).built += 1
+            super().__init__(*args, **kwargs)
+
+    source = Counted(_params(), lr=0.1)
+    _feed(source.params, 0)
+    source.step()
+    target = Counted(_params())
+    assert Counted.built == 2
+    target.load_state_dict(source.state_dict())
+    assert Counted.built == 2 and target.lr == 0.1
+    np.testing.assert_array_equal(target.buffers["m"][0], source.buffers["m"][0])
+
+
+def test_adamw_inherits_adams_signature_and_owns_only_its_decay():
+    import inspect
+
+    assert "__init__" not in vars(optim.AdamW)
+    assert inspect.signature(optim.AdamW) == inspect.signature(optim.Adam)
+    assert optim.AdamW().weight_decay == 0.01 and optim.Adam().weight_decay == 0.0
+    assert optim.AdamW(weight_decay=0.2).get_config()["weight_decay"] == 0.2
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop, optim.Adagrad])
+def test_the_base_class_validates_weight_decay_for_every_optimizer(cls):
+    with pytest.raises(
+        gn.ConfigError, match=rf"{cls.__name__}: weight_decay must be a non-negative number"
+    ):
+        cls(weight_decay=-0.1)
+    with pytest.raises(gn.ConfigError, match=rf"{cls.__name__}: unknown settings. Got nope"):
+        cls().configure(nope=1)

@@ -75,9 +75,9 @@ def test_early_stopping_in_fit_and_unknown_monitor():
     [
         ({"patience": -1}, "patience must be an int ≥ 0"),
         ({"patience": False}, "patience must be an int ≥ 0. Got False"),
-        ({"min_delta": -0.1}, "min_delta must be ≥ 0. Got -0.1"),
-        ({"min_delta": float("nan")}, "min_delta must be ≥ 0. Got nan"),
-        ({"min_delta": "0.1"}, "min_delta must be ≥ 0. Got '0.1'"),
+        ({"min_delta": -0.1}, "min_delta must be a non-negative number. Got -0.1"),
+        ({"min_delta": float("nan")}, "min_delta must be a non-negative number. Got nan"),
+        ({"min_delta": "0.1"}, "min_delta must be a non-negative number. Got '0.1'"),
         ({"mode": "lowest"}, "EarlyStopping: unknown mode"),
     ],
 )

@@ -209,3 +209,33 @@ def test_binary_accuracy_threshold_follows_the_loss():
     model[0].w.data[:] = 1.0  # output = x: negative logits for class 0
     model.compile("sgd", gn.losses.BinaryCrossEntropy(from_logits=True), ["accuracy"])
     assert model.evaluate(x, y)["accuracy"] == 1.0
+
+
+def test_fit_seed_lends_dropout_a_stream_and_gives_its_own_back_unadvanced():
+    x, y = blobs()
+    model = compiled(dropout=0.3)
+    dropout = model[2]
+    own = dropout.rng
+    before = own.bit_generator.state
+    first = model.fit(x, y, epochs=2, batch_size=16, verbose=0, seed=3).history
+    assert dropout.rng is own and own.bit_generator.state == before
+    # the same seed from the same weights and streams replays the run bit for bit
+    again = compiled(dropout=0.3).fit(x, y, epochs=2, batch_size=16, verbose=0, seed=3)
+    assert again.history == first
+    # without a seed the layer's own stream is used and advances
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    assert dropout.rng is own and own.bit_generator.state != before
+
+
+def test_fit_seed_restores_the_streams_when_training_raises():
+    x, y = blobs()
+    model = compiled(dropout=0.3)
+    own = model[2].rng
+
+    class Boom(gn.callbacks.Callback):
+        def on_batch_end(self, batch, logs=None):
+            raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        model.fit(x, y, epochs=1, verbose=0, seed=5, callbacks=[Boom()])
+    assert model[2].rng is own

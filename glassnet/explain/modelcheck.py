@@ -1,4 +1,9 @@
-"""Whole-model gradient check: autograd's dL/dw against central differences, in float64.
+"""The model gradient check (``gn.check_gradients``): a whole model's dL/dw from autograd
+against central differences, in float64, for every parameter tensor.
+
+It checks a model on a batch and a loss; :mod:`glassnet.opcheck` (``gn.gradcheck``) checks
+one op's backward on its own. When a model fails here, gradcheck the ops of the layer the
+report names.
 
 For each checked weight w (every element of a small tensor, a seeded sample of a large one)
 

@@ -10,9 +10,14 @@ it measured and one fix.
 - from the inputs x: unscaled features (a feature spanning more than 10 units next to one
   whose range is 10× or more smaller, as age in years beside a 0/1 flag; or any |x| ≥ 100,
   as raw 0–255 pixels);
-- from the model run on x: dead ReLUs (units never active) and saturated sigmoid/tanh
-  units (slope below 0.01 on most inputs);
-- from the model and its loss: a mismatched output/loss pair.
+- from the model run on x: dead units (a ReLU never active) and saturated units (a
+  sigmoid/tanh slope below 0.01 on most inputs); which activations can die or saturate is
+  each one's ``stalls`` in :mod:`glassnet.activations`;
+- from the model and its loss: a mismatched output/loss pair, from what the loss says it
+  takes (values, probabilities or logits) and which activation it applies itself.
+
+The loss's own :meth:`~glassnet.losses.Loss.constant_baseline` is the yardstick of
+underfitting.
 
 The :class:`Doctor` callback runs the same checks when ``fit`` ends. Epochs are counted
 from 1 in the messages, as ``fit``'s progress bar counts them.
@@ -24,16 +29,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from glassnet import losses, nn
+from glassnet import activations, losses, nn
 from glassnet._config import no_grad
-from glassnet.explain._layers import layers_of
 from glassnet.explain.forward import evaluation_mode
+from glassnet.explain.layers import layers_of
 from glassnet.explain.render import Document, Rendered, num
 from glassnet.training.callbacks import Callback
 
 __all__ = ["doctor", "Doctor", "Diagnosis", "DoctorReport", "overfitting_onset"]
 
-SLOPE_FLOOR = 0.01  # a sigmoid/tanh unit with a smaller slope is saturated
+SLOPE_FLOOR = 0.01  # a unit of a saturating activation with a smaller slope is saturated
 LIMITS = {
     "dead": 0.5,
     "saturated": 0.5,
@@ -109,8 +114,9 @@ def doctor(history=None, model=None, x=None, y=None, loss=None) -> DoctorReport:
         low = None if high else _lr_too_low(curves, optimizer)
         found += [high, low, _overfitting(curves)]
         checked += ["learning rate", "overfitting" if "val_loss" in curves else None]
-        if y is not None and loss is not None and not any(found):
-            found.append(_underfitting(curves, np.asarray(y), loss))
+        baseline = _baseline(loss, y) if not any(found) else None
+        if baseline is not None:
+            found.append(_underfitting(curves, baseline))
             checked.append("underfitting")
     if x is not None:
         x = np.asarray(x, dtype=np.float64)
@@ -242,28 +248,18 @@ def _overfitting(curves) -> Diagnosis | None:
     )
 
 
-def constant_baseline(loss, y: np.ndarray) -> float:
-    """The loss of the best constant prediction (the mean, the median or the class
-    frequencies): a model that cannot beat it has learned nothing about x."""
-    name = getattr(loss, "name", "")
-    y = y.astype(np.float64) if name != "cross_entropy" else y
-    if name == "mse":
-        return float(np.mean((y - y.mean(axis=0)) ** 2))
-    if name == "quadratic":
-        return float(np.sum((y - y.mean(axis=0)) ** 2) / (2 * len(y)))
-    if name == "mae":
-        return float(np.mean(np.abs(y - np.median(y, axis=0))))
-    if name == "binary_cross_entropy":
-        p = np.clip(y.mean(axis=0), 1e-7, 1 - 1e-7)
-        return float(np.mean(-(p * np.log(p) + (1 - p) * np.log(1 - p))))
-    freq = np.bincount(y.astype(int).ravel()) / y.size if y.ndim == 1 else y.mean(axis=0)
-    freq = freq[freq > 0]
-    return float(-(freq * np.log(freq)).sum())
+def _baseline(loss, y) -> float | None:
+    """The loss of the best constant prediction for targets ``y`` (the loss's own
+    ``constant_baseline``), or None without y or when the loss does not know it."""
+    method = getattr(loss, "constant_baseline", None)
+    return None if y is None or method is None else method(np.asarray(y))
 
 
-def _underfitting(curves, y, loss) -> Diagnosis | None:
+def _underfitting(curves, baseline: float) -> Diagnosis | None:
+    """The training loss settled at half or more of ``baseline``, the loss of the best
+    constant prediction (the mean, the median or the class frequencies): a model that
+    cannot beat it has learned nothing about x."""
     train = curves["loss"]
-    baseline = constant_baseline(loss, y)
     recent = (train[-3] - train[-1]) / max(train[-3], 1e-12) if len(train) >= 3 else 1.0
     if baseline <= 0 or train[-1] < 0.5 * baseline or recent > 0.02:
         return None
@@ -308,30 +304,35 @@ def _unscaled(x: np.ndarray) -> Diagnosis | None:
 
 
 def _units(model, x: np.ndarray) -> list[Diagnosis]:
-    """Dead ReLUs and saturated sigmoid/tanh in every hidden activation layer."""
+    """Dead and saturated units in every hidden activation layer whose activation can
+    stall (its spec's ``stalls``)."""
     layers = layers_of(model)
-    dead, saturated = [], []
+    found = {"dead": [], "saturated": []}
     a = x[:512].astype(model.parameters()[0].dtype if model.parameters() else np.float32)
     with evaluation_mode(model), no_grad():
         for name, layer in layers[:-1]:  # hidden layers only: a confident output is fine
-            a = layer(a).data
-            if type(layer) is nn.ReLU:
-                dead.append((name, _dead_fraction(a)))
-            elif isinstance(layer, nn.Sigmoid | nn.Tanh):
-                slope = a * (1 - a) if isinstance(layer, nn.Sigmoid) else 1 - a * a
-                saturated.append((name, _saturated_fraction(slope)))
-    return [_unit_finding("dead", dead), _unit_finding("saturated", saturated)]
+            z, a = a, layer(a).data
+            spec = activations.of(layer)
+            if spec is None or spec.stalls is None:
+                continue
+            if spec.stalls == "dead":
+                fraction = _dead_fraction(a, spec.output_range[0])
+            else:
+                fraction = _saturated_fraction(spec.slope(z, a, layer))
+            found[spec.stalls].append((name, fraction))
+    return [_unit_finding(kind, fractions) for kind, fractions in found.items()]
 
 
-def _dead_fraction(a: np.ndarray) -> float:
-    """The fraction of units that are zero for every sample (a whole channel for images)."""
+def _dead_fraction(a: np.ndarray, floor: float) -> float:
+    """The fraction of units at the activation's lowest output (ReLU: 0) for every sample
+    (a whole channel for images)."""
     units = a.reshape(a.shape[0], a.shape[1], -1) if a.ndim > 2 else a[:, :, None]
-    return float(np.mean(np.all(units <= 0, axis=(0, 2))))
+    return float(np.mean(np.all(units <= floor, axis=(0, 2))))
 
 
 def _saturated_fraction(slope: np.ndarray) -> float:
-    """The fraction of units whose slope σ′ or tanh′ is below SLOPE_FLOOR on at least half
-    of the samples (its median slope; a whole channel for images)."""
+    """The fraction of units whose slope f′ (σ′, tanh′) is below SLOPE_FLOOR on at least
+    half of the samples (its median slope; a whole channel for images)."""
     units = (
         slope.reshape(slope.shape[0], slope.shape[1], -1) if slope.ndim > 2 else slope[..., None]
     )
@@ -339,11 +340,10 @@ def _saturated_fraction(slope: np.ndarray) -> float:
     return float(np.mean(median < SLOPE_FLOOR))
 
 
-_UNIT_FINDINGS = {  # kind: (the words before the per-layer fractions, the fix)
-    "dead": ("ReLU units that never fire on these inputs",
+_UNIT_FINDINGS = {  # kind: (the words after the activations' labels, the fix)
+    "dead": ("units that never fire on these inputs",
              "lower the learning rate, use init='he_normal', or switch to LeakyReLU"),
-    "saturated": (f"sigmoid/tanh units whose slope is below {SLOPE_FLOOR} on most inputs "
-                  "(they barely learn)",
+    "saturated": (f"units whose slope is below {SLOPE_FLOOR} on most inputs (they barely learn)",
                   "scale the inputs (MinMaxScaler), use smaller initial weights, or use ReLU"),
 }  # fmt: skip
 
@@ -354,6 +354,8 @@ def _unit_finding(kind: str, layers: list) -> Diagnosis | None:
     if not bad:
         return None
     words, fix = _UNIT_FINDINGS[kind]
+    labels = "/".join(s.label for s in activations.specs() if s.stalls == kind)
+    words = f"{labels} {words}"
     where = ", ".join(f"layer {n}: {f:.0%}" for n, f in bad)
     name = "dead_relus" if kind == "dead" else "saturated_units"
     return Diagnosis(name, f"{words}: {where}", fix, {f"{kind}_fraction": dict(bad)})
@@ -361,31 +363,31 @@ def _unit_finding(kind: str, layers: list) -> Diagnosis | None:
 
 # ---- the output layer and the loss ----------------------------------------------------------
 def _mismatch(model, loss, y) -> Diagnosis | None:
+    """The first rule the last layer and the loss break: an activation the loss applies
+    itself, a sigmoid output under a loss of plain values on 0/1 classes (σ′ then vanishes
+    where the error is largest), or raw scores where the loss takes probabilities."""
     last = layers_of(model)[-1][1]
-    name, logits = getattr(loss, "name", ""), getattr(loss, "from_logits", False)
+    spec, title = activations.of(last), type(loss).__name__
+    takes = getattr(loss, "takes", "values")
+    fused = getattr(loss, "fused_activation", None)
     classes = y is not None and np.isin(np.unique(np.asarray(y)), (0, 1)).all()
     rules = [
         (
-            isinstance(last, nn.Softmax) and name == "cross_entropy" and logits,
-            "the model ends in Softmax but CrossEntropy(from_logits=True) applies softmax again",
-            "remove the final Softmax layer (keep from_logits=True), or use from_logits=False",
+            spec is not None and spec.name == fused,
+            f"the model ends in {type(last).__name__} but {title}(from_logits=True) applies "
+            f"{fused} again",
+            f"remove the final {type(last).__name__} layer (keep from_logits=True), or use "
+            f"{title}(from_logits=False)",
         ),
         (
-            isinstance(last, nn.Sigmoid) and name == "binary_cross_entropy" and logits,
-            "the model ends in Sigmoid but BinaryCrossEntropy(from_logits=True) applies it again",
-            "remove the final Sigmoid, or use BinaryCrossEntropy(from_logits=False)",
-        ),
-        (
-            isinstance(last, nn.Sigmoid) and name in ("mse", "quadratic") and classes,
-            "a Sigmoid output trained with a squared error on 0/1 classes: the slope σ′ vanishes "
+            spec is not None and spec.name == "sigmoid" and takes == "values" and classes,
+            f"a Sigmoid output trained with {title} on 0/1 classes: the slope σ′ vanishes "
             "exactly when the prediction is confidently wrong",
             "use loss='binary_cross_entropy' for yes/no classes",
         ),
         (
-            isinstance(last, nn.Dense)
-            and name in ("cross_entropy", "binary_cross_entropy")
-            and not logits,
-            f"{type(loss).__name__}(from_logits=False) expects probabilities, but the model ends "
+            isinstance(last, nn.Dense) and takes == "probabilities",
+            f"{title}(from_logits=False) expects probabilities, but the model ends "
             "in a Dense layer whose outputs are raw scores",
             "pass from_logits=True to the loss (or end the model in Softmax/Sigmoid)",
         ),
