@@ -9,8 +9,11 @@ from glassnet import (
     distributed,
     errors,
     explain,
+    interop,
+    layers,
     losses,
     nn,
+    onnx,
     ops,
     optim,
     pretrained,
@@ -33,6 +36,7 @@ from glassnet.errors import (
 from glassnet.explain import trace
 from glassnet.explain.doctor import doctor
 from glassnet.explain.modelcheck import check_gradients
+from glassnet.nn.graph import Input
 from glassnet.opcheck import gradcheck
 from glassnet.tensor import Tensor, as_tensor
 from glassnet.training import Model, Sequential, callbacks, load_model, metrics
@@ -60,13 +64,17 @@ __all__ = [
     "GlassnetError",
     "gradcheck",
     "GradientCheckError",
+    "Input",
+    "interop",
     "InternalError",
+    "layers",
     "load_model",
     "losses",
     "metrics",
     "Model",
     "nn",
     "no_grad",
+    "onnx",
     "ones",
     "ops",
     "optim",

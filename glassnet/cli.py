@@ -18,6 +18,7 @@ from pathlib import Path
 
 from glassnet import activations
 from glassnet.explain.cli import add_explain_parser
+from glassnet.onnx.cli import add_export_parser
 from glassnet.playground.cli import add_playground_parser
 from glassnet.plot.cli import add_plot_parser
 from glassnet.tune.cli import add_tune_parser
@@ -229,6 +230,7 @@ SUBCOMMANDS = (
     add_plot_parser,
     add_tune_parser,
     add_playground_parser,
+    add_export_parser,
 )
 
 

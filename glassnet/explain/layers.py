@@ -34,8 +34,8 @@ def summary_line(obj) -> str:
 
 def layers_of(model) -> list[tuple[str, object]]:
     """A model's layers in order with their names (``"0"``, ``"1"``, …): a Sequential's
-    items, or the model itself as the only layer."""
-    layers = getattr(model, "layers", None)
+    items, or the model itself as the only layer (a functional model's graph is not a chain)."""
+    layers = None if getattr(model, "is_graph", False) else getattr(model, "layers", None)
     if isinstance(layers, list | tuple) and layers:
         return [(str(i), layer) for i, layer in enumerate(layers)]
     return [("", model)]

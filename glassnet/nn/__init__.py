@@ -2,6 +2,7 @@
 
 from glassnet.nn import init
 from glassnet.nn.conv import AvgPool2D, BatchNorm, Conv2D, GlobalAvgPool2D, MaxPool2D, Reshape
+from glassnet.nn.graph import Input
 from glassnet.nn.layers import (
     Dense,
     Dropout,
@@ -15,10 +16,15 @@ from glassnet.nn.layers import (
     Softplus,
     Tanh,
 )
+from glassnet.nn.merge import Add, Concatenate, Multiply
 from glassnet.nn.module import Module, Parameter
 from glassnet.nn.perceptron import Perceptron
 
 __all__ = [
+    "Add",
+    "Concatenate",
+    "Input",
+    "Multiply",
     "AvgPool2D",
     "BatchNorm",
     "Conv2D",

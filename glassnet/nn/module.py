@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
+from glassnet.nn.graph import call_symbolic, is_symbolic
 from glassnet.tensor import Tensor
 
 __all__ = ["Module", "Parameter"]
@@ -79,6 +80,8 @@ class Module:
         object.__delattr__(self, name)
 
     def __call__(self, x, *args, **kwargs):
+        if is_symbolic(x):  # functional API: record the call (see glassnet.nn.graph)
+            return call_symbolic(self, x)
         return self.forward(x, *args, **kwargs)
 
     def forward(self, x):  # pragma: no cover - abstract

@@ -28,6 +28,7 @@ import numpy as np
 from glassnet import losses, nn, optim
 from glassnet.errors import ConfigError, DataError, GlassnetError, message
 from glassnet.training import metrics as metrics_lib
+from glassnet.training.functional import Functional
 from glassnet.training.model import Model, Sequential
 
 __all__ = ["save_model", "load_model", "register_layer", "LAYERS"]
@@ -53,6 +54,7 @@ for _name in nn.__all__:
     if isinstance(_cls, type) and issubclass(_cls, nn.Module) and _cls is not nn.Module:
         register_layer(_cls)
 register_layer(Sequential)
+register_layer(Functional)
 
 
 # ---- architecture -------------------------------------------------------------------------
@@ -92,6 +94,9 @@ def architecture(module) -> dict:
         )
     if isinstance(module, nn.Sequential):
         return {"class": name, "layers": [architecture(layer) for layer in module]}
+    if isinstance(module, Functional):  # the replay plan and the distinct layers
+        layers = [architecture(layer) for layer in module.layers]
+        return {"class": name, "graph": module.spec, "layers": layers}
     return {"class": name, "config": _config(module)}
 
 
@@ -110,6 +115,8 @@ def build(spec: dict):
         )
     if issubclass(cls, nn.Sequential):
         return cls([build(layer) for layer in spec["layers"]])
+    if issubclass(cls, Functional):
+        return cls(spec=spec["graph"], layers=[build(layer) for layer in spec["layers"]])
     config = dict(spec["config"])
     if config.get("init") == "custom":  # a user's init function is not saved; the weights are
         config["init"] = "zeros"

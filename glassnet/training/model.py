@@ -56,6 +56,15 @@ class Model(Module):
     input_shape = None
     _distributed = None  # [distributed] the running distributed fit's Session, else None
 
+    def __new__(cls, *args, **kwargs):
+        """``gn.Model(inputs, outputs)`` builds a functional model (a graph of layers, see
+        :mod:`glassnet.training.functional`); ``Model()`` and subclasses are built as usual."""
+        if cls is Model and (args or kwargs):
+            from glassnet.training.functional import Functional
+
+            return object.__new__(Functional)
+        return object.__new__(cls)
+
     # ---- configuration ------------------------------------------------------------------
     def compile(self, optimizer="adam", loss=None, metrics=()) -> Model:
         """Choose how to train: the optimizer, the loss, and the metrics to report.
@@ -341,6 +350,18 @@ class Model(Module):
 
     def _repr_html_(self) -> str:  # Jupyter: the summary table
         return model_html(self)
+
+    def save_weights(self, path) -> None:
+        """Write the weights alone: ``.safetensors`` or ``.npz`` (see training.weights_io)."""
+        from glassnet.training.weights_io import save_weights
+
+        save_weights(self, path)
+
+    def load_weights(self, path) -> None:
+        """Read weights written by ``save_weights``, checked name by name and shape by shape."""
+        from glassnet.training.weights_io import load_weights
+
+        load_weights(self, path)
 
 
 class _EpochRun:

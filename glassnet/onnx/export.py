@@ -1,0 +1,267 @@
+"""``gn.onnx.export``: a glassnet model as an ONNX graph (opset 17), checked by onnx.checker.
+
+Each layer becomes the ONNX node(s) that compute the same function in inference form:
+
+    Dense → Gemm (MatMul + Add past 2-D)     Conv2D → Conv       MaxPool2D → MaxPool
+    AvgPool2D → AveragePool (count_include_pad=1: padded zeros count, as in glassnet)
+    GlobalAvgPool2D → GlobalAveragePool + Flatten        BatchNorm → BatchNormalization
+    ReLU, Sigmoid, Tanh, Softplus, LeakyReLU, Softmax, Identity → the ONNX op of that name
+    Dropout → Identity   Flatten → Flatten(axis=1)   Reshape → Reshape([0, *target])
+    Add, Multiply, Concatenate → Add, Mul, Concat        Sequential, functional → their parts
+
+Weights are initializers named by glassnet's parameter names (``"0.w"``, ``"1.running_mean"``).
+The batch axis is symbolic (``N``). Each layer's output shape comes from running it on a
+zero batch of one as the graph is written, so padding and ranks are known exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet import nn
+from glassnet._config import no_grad
+from glassnet.errors import ConfigError, message
+from glassnet.ops.conv import resolve_padding
+
+__all__ = ["export"]
+
+OPSET = 17
+_SIMPLE = {
+    nn.ReLU: "Relu",
+    nn.Sigmoid: "Sigmoid",
+    nn.Tanh: "Tanh",
+    nn.Softplus: "Softplus",
+    nn.Identity: "Identity",
+    nn.Dropout: "Identity",
+}
+
+
+class _Graph:
+    """The nodes and initializers written so far; values travel as (name, sample array)."""
+
+    def __init__(self, onnx):
+        self.onnx, self.nodes, self.inits, self.names, self.count = onnx, [], [], {}, 0
+        self.written: set[str] = set()
+
+    def weight(self, name: str, array: np.ndarray) -> str:
+        if name not in self.written:
+            self.written.add(name)
+            self.inits.append(self.onnx.numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def param(self, layer, attr: str, prefix: str) -> str:
+        """The initializer of a parameter, written once even when the layer is used twice."""
+        tensor = getattr(layer, attr)
+        key = id(tensor) if attr in layer._parameters else (id(layer), attr)
+        if key not in self.names:
+            self.names[key] = self.weight(
+                f"{prefix}.{attr}" if prefix else attr,
+                tensor.data if attr in layer._parameters else tensor,
+            )
+        return self.names[key]
+
+    def node(self, op: str, inputs: list, prefix: str, **attrs) -> str:
+        self.count += 1
+        out = f"{prefix or 'model'}:{op}:{self.count}"
+        self.nodes.append(
+            self.onnx.helper.make_node(op, inputs, [out], name=out.rsplit(":", 1)[0], **attrs)
+        )
+        return out
+
+
+def _emit(g: _Graph, layer, prefix: str, name: str, x: np.ndarray) -> str:
+    """Write ``layer`` applied to the value ``name`` (sample ``x``); return the output name."""
+    if getattr(layer, "functional", False):
+        return _emit_graph(g, layer, prefix, [name], [x])
+    if isinstance(layer, nn.Sequential):
+        for i, child in enumerate(layer):
+            name = _emit(g, child, f"{prefix}.{i}" if prefix else str(i), name, x)
+            x = _run(child, x)
+        return name
+    for cls, op in _SIMPLE.items():
+        if type(layer) is cls:
+            return g.node(op, [name], prefix)
+    writer = _WRITERS.get(type(layer))
+    if writer is None:
+        raise ConfigError(
+            message(
+                "onnx.export",
+                f"layer {prefix or '(model)'} {layer} has no ONNX form",
+                type(layer).__name__,
+                "one of " + ", ".join(sorted(c.__name__ for c in [*_WRITERS, *_SIMPLE])),
+                "replace it with built-in layers, or export the model without it",
+            )
+        )
+    return writer(g, layer, prefix, name, x)
+
+
+def _emit_graph(g: _Graph, model, prefix: str, names: list, xs: list) -> str:
+    """A functional model: replay its plan, writing each step."""
+    layers = model.layers
+    for index, slots, as_list in model.spec["steps"]:
+        layer, sub = layers[index], f"{prefix}.{index}" if prefix else str(index)
+        args, samples = [names[s] for s in slots], [xs[s] for s in slots]
+        if as_list:
+            names.append(_merge(g, layer, sub, args, samples))
+            xs.append(_run(layer, samples))
+        else:
+            names.append(_emit(g, layer, sub, args[0], samples[0]))
+            xs.append(_run(layer, samples[0]))
+    return names[model.spec["outputs"][0]]
+
+
+def _merge(g: _Graph, layer, prefix: str, names: list, xs: list) -> str:
+    if isinstance(layer, nn.Concatenate):
+        return g.node("Concat", names, prefix, axis=layer.axis % xs[0].ndim)
+    op = {nn.Add: "Add", nn.Multiply: "Mul"}.get(type(layer))
+    if op is None:
+        raise ConfigError(
+            message(
+                "onnx.export",
+                f"layer {prefix} {layer} has no ONNX form",
+                type(layer).__name__,
+                "Add, Multiply or Concatenate for a list input",
+            )
+        )
+    out = names[0]
+    for other in names[1:]:
+        out = g.node(op, [out, other], prefix)
+    return out
+
+
+def _run(layer, x):
+    with no_grad():
+        return layer(x).data
+
+
+def _dense(g, layer, prefix, name, x):
+    w = g.param(layer, "w", prefix)
+    if x.ndim == 2:
+        inputs = [name, w] + ([g.param(layer, "b", prefix)] if layer.use_bias else [])
+        return g.node("Gemm", inputs, prefix)
+    out = g.node("MatMul", [name, w], prefix)
+    return g.node("Add", [out, g.param(layer, "b", prefix)], prefix) if layer.use_bias else out
+
+
+def _conv(g, layer, prefix, name, x):
+    (top, bottom), (left, right) = resolve_padding(
+        layer.padding, x.shape[2:], layer.kernel_size, layer.stride, layer.dilation, str(layer)
+    )
+    inputs = [name, g.param(layer, "w", prefix)]
+    inputs += [g.param(layer, "b", prefix)] if layer.use_bias else []
+    return g.node(
+        "Conv",
+        inputs,
+        prefix,
+        kernel_shape=list(layer.kernel_size),
+        strides=list(layer.stride),
+        dilations=list(layer.dilation),
+        pads=[top, left, bottom, right],
+    )
+
+
+def _pool(g, layer, prefix, name, x):
+    ph, pw = layer.padding
+    attrs = dict(
+        kernel_shape=list(layer.kernel_size), strides=list(layer.stride), pads=[ph, pw, ph, pw]
+    )
+    if isinstance(layer, nn.AvgPool2D):
+        return g.node("AveragePool", [name], prefix, count_include_pad=1, **attrs)
+    return g.node("MaxPool", [name], prefix, **attrs)
+
+
+def _global_pool(g, layer, prefix, name, x):
+    return g.node("Flatten", [g.node("GlobalAveragePool", [name], prefix)], prefix, axis=1)
+
+
+def _batch_norm(g, layer, prefix, name, x):
+    inputs = [name] + [
+        g.param(layer, a, prefix) for a in ("gamma", "beta", "running_mean", "running_var")
+    ]
+    return g.node(
+        "BatchNormalization", inputs, prefix, epsilon=layer.eps, momentum=1.0 - layer.momentum
+    )
+
+
+def _reshape(g, layer, prefix, name, x):
+    shape = g.weight(f"{prefix}.shape", np.array([0, *layer.target_shape], np.int64))
+    return g.node("Reshape", [name, shape], prefix)
+
+
+_WRITERS = {
+    nn.Dense: _dense,
+    nn.Conv2D: _conv,
+    nn.MaxPool2D: _pool,
+    nn.AvgPool2D: _pool,
+    nn.GlobalAvgPool2D: _global_pool,
+    nn.BatchNorm: _batch_norm,
+    nn.Reshape: _reshape,
+    nn.Flatten: lambda g, layer, prefix, name, x: g.node("Flatten", [name], prefix, axis=1),
+    nn.LeakyReLU: lambda g, l, p, n, x: g.node("LeakyRelu", [n], p, alpha=l.alpha),
+    nn.Softmax: lambda g, l, p, n, x: g.node("Softmax", [n], p, axis=l.axis % x.ndim),
+}
+
+
+def _input_shapes(model, input_shape) -> list[tuple]:
+    if getattr(model, "functional", False):
+        return [tuple(s) for s in model.input_shapes]
+    shape = input_shape or getattr(model, "input_shape", None)
+    first = next((m for m in model.modules() if isinstance(m, nn.Dense | nn.Conv2D)), None)
+    if shape is None and isinstance(first, nn.Dense):
+        shape = (first.in_features,)
+    if shape is None:
+        raise ConfigError(
+            message(
+                "onnx.export",
+                "the input shape is unknown",
+                "input_shape=None",
+                "one sample's shape",
+                "pass input_shape=(1, 28, 28) (without the batch axis)",
+            )
+        )
+    return [tuple(int(s) for s in shape)]
+
+
+def export(model, path=None, input_shape=None, opset: int = OPSET):
+    """Write ``model`` as an ONNX file at ``path`` (opset ≥ 17) and return the ModelProto.
+
+    ``input_shape`` is one sample's shape (not needed for functional models, or when the
+    model was trained, or starts with a Dense). The graph is validated by onnx.checker
+    (full check, with shape inference) before it is written. Raises ConfigError naming the
+    first layer that has no ONNX form.
+    """
+    import onnx
+
+    if not isinstance(opset, int) or opset < OPSET:
+        raise ConfigError(message("onnx.export", "opset must be at least 17", repr(opset), "≥ 17"))
+    dtype = np.dtype(model.dtype)
+    kind = onnx.helper.np_dtype_to_tensor_dtype(dtype)
+    shapes, g = _input_shapes(model, input_shape), _Graph(onnx)
+    names = ["input"] if len(shapes) == 1 else [f"input_{i}" for i in range(len(shapes))]
+    xs = [np.zeros((1, *s), dtype) for s in shapes]
+    was_training = model.training
+    model.eval()
+    try:
+        if getattr(model, "functional", False):
+            out = _emit_graph(g, model, "", list(names), list(xs))
+        else:
+            out = _emit(g, model, "", names[0], xs[0])
+        sample = _run(model, xs if len(xs) > 1 else xs[0])
+    finally:
+        model.train(was_training)
+    g.nodes.append(onnx.helper.make_node("Identity", [out], ["output"], name="output"))
+    graph = onnx.helper.make_graph(
+        g.nodes,
+        "glassnet",
+        [onnx.helper.make_tensor_value_info(n, kind, ["N", *s]) for n, s in zip(names, shapes)],
+        [onnx.helper.make_tensor_value_info("output", kind, ["N", *sample.shape[1:]])],
+        g.inits,
+    )
+    proto = onnx.helper.make_model(
+        graph, opset_imports=[onnx.helper.make_opsetid("", opset)], producer_name="glassnet"
+    )
+    proto.ir_version = min(proto.ir_version, 9)  # readable by current runtimes
+    onnx.checker.check_model(proto, full_check=True)
+    if path is not None:
+        onnx.save(proto, str(path))
+    return proto

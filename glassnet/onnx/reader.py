@@ -1,0 +1,76 @@
+"""The state of ``gn.onnx.load`` while it reads a graph, and the op set it understands."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.errors import DataError, message
+from glassnet.nn.graph import SymbolicTensor
+
+__all__ = ["Reader", "SUPPORTED", "float_dtype"]
+
+SUPPORTED = (
+    "Gemm, MatMul(+Add), Conv, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, "
+    "Relu, Sigmoid, Tanh, LeakyRelu, Softmax, Flatten, Reshape, Add, Concat, Mul, Identity, "
+    "Dropout, Constant"
+)
+
+
+class Reader:
+    """The values by name (symbolic tensors or constant arrays) while nodes are read."""
+
+    def __init__(self, onnx, proto):
+        self.onnx, self.values, self.skip, self.node = onnx, {}, set(), None
+        self.opset = next(
+            (o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), 1
+        )
+        self.users: dict[str, list] = {}
+        for node in proto.graph.node:
+            for name in node.input:
+                self.users.setdefault(name, []).append(node)
+
+    def fail(self, what: str, got: str, expected: str):
+        node = self.node
+        raise DataError(
+            message(
+                f"onnx.load: node {node.name or '(unnamed)'!r} ({node.op_type})",
+                what,
+                got,
+                expected,
+                "glassnet reads: " + SUPPORTED,
+            )
+        )
+
+    def attrs(self) -> dict:
+        helper = self.onnx.helper
+        return {a.name: helper.get_attribute_value(a) for a in self.node.attribute}
+
+    def get(self, i: int):
+        names = [n for n in self.node.input]
+        return self.values[names[i]] if i < len(names) and names[i] else None
+
+    def symbolic(self, i: int = 0) -> SymbolicTensor:
+        x = self.get(i)
+        if not isinstance(x, SymbolicTensor):
+            self.fail(
+                f"input {i} must be computed from the graph inputs",
+                "a constant",
+                "a value that depends on the model's input",
+            )
+        return x
+
+    def const(self, i: int, required: bool = True):
+        x = self.get(i)
+        if x is None and not required:
+            return None
+        if not isinstance(x, np.ndarray):
+            self.fail(
+                f"input {i} must be a constant (a weight)",
+                "a computed value",
+                "an initializer or Constant",
+            )
+        return x
+
+
+def float_dtype(r: Reader, x: SymbolicTensor):
+    return x.dtype if x.dtype.kind == "f" else np.float32

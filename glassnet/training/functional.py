@@ -1,0 +1,157 @@
+"""Functional models: ``gn.Model(inputs, outputs)`` for graphs that are not a chain.
+
+::
+
+    x = gn.Input((1, 28, 28))
+    h = gn.nn.Conv2D(1, 1, 3, padding="same")(x)
+    y = gn.layers.Add()([h, x])                  # a residual connection
+    model = gn.Model(x, y)                       # a Functional, with the whole Model API
+
+The layers are registered under their order of first use (``"0"``, ``"1"``, ...), so
+parameter names read like a Sequential's (``"0.w"``). ``forward`` replays the recorded
+plan (see :mod:`glassnet.nn.graph`). Several inputs are passed as a list
+(``model([a, b])``, ``fit([a, b], y)``); ``fit``, ``predict`` and ``evaluate`` pack them
+side by side into one array of rows, so batching and shuffling treat a sample's parts
+together, and ``forward`` unpacks them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet import ops
+from glassnet.errors import ConfigError, ShapeError, message
+from glassnet.nn.graph import check_input, plan
+from glassnet.tensor import Tensor, as_tensor
+from glassnet.training.model import Model
+
+__all__ = ["Functional"]
+
+
+class Functional(Model):
+    """A model whose layers form a graph: built by ``gn.Model(inputs, outputs)``.
+
+    ``spec`` is the JSON replay plan (see :func:`glassnet.nn.graph.plan`); it and the
+    layers are all a saved file needs to rebuild the model.
+    """
+
+    functional = True
+
+    @property
+    def is_graph(self) -> bool:
+        """False when the layers form a plain chain (one input, each step reading the one
+        before, no layer used twice): explain/ then walks them like a Sequential's."""
+        steps = self.spec["steps"]
+        chain = all(slots == [i] and not as_list for i, (_, slots, as_list) in enumerate(steps))
+        return not (
+            chain
+            and len(self.input_shapes) == 1
+            and len(set(s[0] for s in steps)) == len(steps)
+            and self.spec["outputs"] == [len(steps)]
+        )
+
+    def __init__(self, inputs=None, outputs=None, *, spec: dict | None = None, layers=()):
+        super().__init__()
+        if spec is None:
+            spec, layers = plan(inputs, outputs)
+        if len(spec["outputs"]) != 1:
+            raise ConfigError(
+                message(
+                    "Model",
+                    "a functional model has exactly one output",
+                    f"{len(spec['outputs'])} outputs",
+                    "one output tensor",
+                    "join several heads with gn.layers.Concatenate()",
+                )
+            )
+        object.__setattr__(self, "spec", spec)
+        for i, layer in enumerate(layers):
+            setattr(self, str(i), layer)
+        shapes = [tuple(shape) for shape, _ in spec["inputs"]]
+        object.__setattr__(self, "input_shapes", shapes)
+        self.input_shape = shapes[0] if len(shapes) == 1 else None
+
+    @property
+    def layers(self) -> list:
+        """The distinct layers in order of first use (their names are their indices)."""
+        return list(self._modules.values())
+
+    # ---- running the graph ---------------------------------------------------------------
+    def forward(self, x) -> Tensor:
+        values = self._inputs(x)
+        layers = list(self._modules.values())
+        for index, slots, as_list in self.spec["steps"]:
+            args = [values[s] for s in slots]
+            values.append(layers[index](args if as_list else args[0]))
+        return values[self.spec["outputs"][0]]
+
+    def _inputs(self, x) -> list[Tensor]:
+        """The model's inputs as tensors: a list, one array (one input), or packed rows."""
+        shapes, where = self.input_shapes, "Model"
+        if len(shapes) > 1 and not isinstance(x, list | tuple):
+            x = self._unpack(as_tensor(x, self._float()))
+        parts = list(x) if isinstance(x, list | tuple) else [x]
+        if len(parts) != len(shapes):
+            raise ConfigError(
+                message(where, "wrong number of inputs", str(len(parts)), str(len(shapes)))
+            )
+        tensors = [as_tensor(p, self._float()) for p in parts]
+        for i, (t, shape) in enumerate(zip(tensors, shapes)):
+            check_input(where, i, t, shape)
+        return tensors
+
+    def _float(self):
+        params = self.parameters()
+        return params[0] if params else None
+
+    def _unpack(self, x: Tensor) -> list[Tensor]:
+        sizes = [int(np.prod(s)) for s in self.input_shapes]
+        if x.ndim != 2 or x.shape[1] != sum(sizes):
+            raise ShapeError(
+                message(
+                    "Model",
+                    f"this model has {len(sizes)} inputs; pass them as a list",
+                    f"one array of shape {x.shape}",
+                    f"[{', '.join(str(('N', *s)) for s in self.input_shapes)}]",
+                )
+            )
+        starts = np.cumsum([0, *sizes])
+        return [
+            ops.reshape(x[:, a:b], (x.shape[0], *s))
+            for a, b, s in zip(starts[:-1], starts[1:], self.input_shapes)
+        ]
+
+    def pack(self, x):
+        """Several inputs ``[a, b]`` side by side as one (N, size_a + size_b) float array."""
+        if len(self.input_shapes) < 2 or not isinstance(x, list | tuple):
+            return x
+        arrays = [np.asarray(p.data if isinstance(p, Tensor) else p) for p in x]
+        if len({len(a) for a in arrays}) != 1 or len(arrays) != len(self.input_shapes):
+            raise ShapeError(
+                message(
+                    "Model",
+                    "the inputs must be one array per gn.Input, with one row count",
+                    ", ".join(str(a.shape) for a in arrays),
+                    f"{len(self.input_shapes)} arrays of N rows",
+                )
+            )
+        return np.concatenate([a.reshape(len(a), -1) for a in arrays], axis=1).astype(self.dtype)
+
+    # ---- the Model API with several inputs -----------------------------------------------
+    def fit(self, x, y=None, *args, validation_data=None, **kwargs):
+        if validation_data is not None and len(validation_data) == 2:
+            validation_data = (self.pack(validation_data[0]), validation_data[1])
+        history = super().fit(self.pack(x), y, *args, validation_data=validation_data, **kwargs)
+        self.input_shape = self.input_shapes[0] if len(self.input_shapes) == 1 else None
+        return history
+
+    def predict(self, x, *args, **kwargs) -> np.ndarray:
+        return super().predict(self.pack(x), *args, **kwargs)
+
+    def evaluate(self, x, y, *args, **kwargs) -> dict:
+        return super().evaluate(self.pack(x), y, *args, **kwargs)
+
+    def summary(self, input_shape=None) -> str:
+        from glassnet.training.graph_summary import graph_summary
+
+        return graph_summary(self)

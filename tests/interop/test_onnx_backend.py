@@ -1,0 +1,122 @@
+"""ONNX's own backend node tests, run through gn.onnx.load, for every op glassnet reads.
+
+The node cases ship with the onnx package as generators (onnx.backend.test.case.node): a
+one-node model, its inputs and the expected outputs. The cases feed weights (Gemm's B and
+C, Conv's W and B, BatchNormalization's statistics, Reshape's shape, MatMul's right side)
+as graph inputs; glassnet reads weights as parameters, so the harness moves those inputs
+into the initializers, the form exporters write (torch.onnx.export does). A case passes
+when glassnet's outputs equal the expected ones to the case's own tolerance; a case in a
+form glassnet does not read must raise a DataError that names the node and op (never a
+wrong number, never another exception). The per-op counts are printed.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+from onnx.backend.test.case import node as node_cases  # noqa: E402
+
+import glassnet as gn  # noqa: E402
+
+# op type → (its case module, the input positions that are weights)
+OPS = {
+    "Gemm": ("gemm", (1, 2)),
+    "MatMul": ("matmul", (1,)),
+    "Conv": ("conv", (1, 2)),
+    "MaxPool": ("maxpool", ()),
+    "AveragePool": ("averagepool", ()),
+    "GlobalAveragePool": ("globalaveragepool", ()),
+    "BatchNormalization": ("batch_normalization", (1, 2, 3, 4)),
+    "Relu": ("relu", ()),
+    "Sigmoid": ("sigmoid", ()),
+    "Tanh": ("tanh", ()),
+    "LeakyRelu": ("leakyrelu", ()),
+    "Softmax": ("softmax", ()),
+    "Flatten": ("flatten", ()),
+    "Reshape": ("reshape", (1,)),
+    "Add": ("add", ()),
+    "Concat": ("concat", ()),
+    "Mul": ("mul", ()),
+    "Identity": ("identity", ()),
+    "Dropout": ("dropout", (1, 2)),
+    "Constant": ("constant", ()),
+}
+# the forms each op must read: these cases must pass (a regression here is a failure)
+VERBOSE = False
+MUST_PASS = {
+    "Gemm": 8,
+    "MatMul": 1,
+    "Conv": 6,
+    "MaxPool": 5,
+    "AveragePool": 4,
+    "GlobalAveragePool": 2,
+    "BatchNormalization": 2,
+    "Relu": 1,
+    "Sigmoid": 2,
+    "Tanh": 2,
+    "LeakyRelu": 3,
+    "Softmax": 7,
+    "Flatten": 3,
+    "Reshape": 6,
+    "Add": 1,
+    "Concat": 6,
+    "Mul": 2,
+    "Identity": 1,
+    "Dropout": 4,
+}
+
+
+def _cases(op: str) -> list:
+    module, _ = OPS[op]
+    importlib.import_module(f"onnx.backend.test.case.node.{module}")
+    return [
+        c
+        for c in node_cases._NodeTestCases
+        if len(c.model.graph.node) == 1 and c.model.graph.node[0].op_type == op
+    ]
+
+
+def _as_weights(model, positions) -> tuple:
+    """A copy of the model with the weight inputs as initializers, and their values."""
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    node = model.graph.node[0]
+    return model, {node.input[i] for i in positions if i < len(node.input) and node.input[i]}
+
+
+def _run(case, positions) -> str:
+    ((inputs, outputs),) = case.data_sets
+    model, weights = _as_weights(case.model, positions)
+    names = [v.name for v in model.graph.input]
+    feed = []
+    for name, value in zip(names, inputs):
+        if name in weights:
+            model.graph.initializer.append(onnx.numpy_helper.from_array(np.asarray(value), name))
+        else:
+            feed.append(np.asarray(value))
+    try:
+        net = gn.onnx.load(model)
+    except gn.DataError as exc:
+        print("   narrowed", case.name, str(exc).split(". Got")[0][-90:]) if VERBOSE else None
+        assert str(exc).startswith("onnx.load")
+        return "narrowed"
+    got = net.predict(feed if len(feed) > 1 else feed[0]) if feed else None
+    expected = np.asarray(outputs[0])
+    np.testing.assert_allclose(got, expected, rtol=max(case.rtol, 1e-5), atol=max(case.atol, 1e-6))
+    return "passed"
+
+
+def test_onnx_backend_node_cases_per_op(capsys):
+    table = {}
+    for op, (_, positions) in OPS.items():
+        results = [_run(case, positions) for case in _cases(op)]
+        table[op] = (results.count("passed"), results.count("narrowed"), len(results))
+    with capsys.disabled():
+        print("\nONNX backend node cases through gn.onnx.load (passed / narrowed / total):")
+        for op, (passed, narrowed, total) in table.items():
+            print(f"  {op:20s} {passed:3d} / {narrowed:3d} / {total:3d}")
+    for op, need in MUST_PASS.items():
+        assert table[op][0] >= need, (op, table[op])
