@@ -4,7 +4,7 @@
 
 1. the bytes go to a new temporary file in the target's own folder, made by
    ``tempfile.mkstemp`` (a unique name per save, so two threads or processes saving to the
-   same path never share one), named ``.<target name>.<random>.glassnet-tmp``;
+   same path never share one), named ``.<target name>.<host>-<pid>.<random>.glassnet-tmp``;
 2. the file is flushed and ``fsync``-ed, given the target's permissions (or the usual
    ``0o666 & ~umask`` for a new file), then renamed over the target with ``os.replace``,
    which is atomic on one file system: a reader sees the old file or the new one, never a
@@ -13,8 +13,9 @@
 
 On any failure (an exception, a full disk) the temporary file is removed and the target is
 untouched. A process killed with SIGKILL cannot clean up, so every save first deletes the
-folder's ``*.glassnet-tmp`` files older than ``STALE_SECONDS`` (one hour: no save takes
-that long, so such a file belongs to a dead process). A symlink is written through (its
+folder's temporary files whose writer is gone: those named for this host and a process id
+that no longer runs, and any older than ``STALE_SECONDS`` (one hour: no save takes that
+long, so such a file belongs to a dead process, on any host). A symlink is written through (its
 target is replaced, the link stays); a missing folder is created, as Keras's
 ModelCheckpoint does.
 """
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import socket
 import stat
 import tempfile
 import time
@@ -34,6 +37,8 @@ __all__ = ["write_atomically", "write_bytes", "write_text", "SUFFIX", "STALE_SEC
 
 SUFFIX = ".glassnet-tmp"
 STALE_SECONDS = 3600.0
+_HOST = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname())[:40] or "host"
+_OWNER = re.compile(r"\.(?P<host>[A-Za-z0-9_]+)-(?P<pid>\d+)\.[^.]+" + re.escape(SUFFIX) + "$")
 
 
 def write_atomically(path, write: Callable[[BinaryIO], object]) -> Path:
@@ -45,7 +50,8 @@ def write_atomically(path, write: Callable[[BinaryIO], object]) -> Path:
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale(folder)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=SUFFIX, dir=folder)
+    prefix = f".{target.name}.{_HOST}-{os.getpid()}."
+    handle, tmp = tempfile.mkstemp(prefix=prefix, suffix=SUFFIX, dir=folder)
     try:
         with os.fdopen(handle, "wb") as file:
             write(file)
@@ -72,17 +78,33 @@ def write_text(path, text: str, encoding: str = "utf-8") -> Path:
 
 
 def remove_stale(folder: Path, older_than: float = STALE_SECONDS) -> list[Path]:
-    """Delete the folder's ``.*.glassnet-tmp`` files last modified over ``older_than`` s ago."""
+    """Delete the folder's temporary files whose writer is gone (see the module docstring)."""
     removed, cutoff = [], time.time() - older_than
     with contextlib.suppress(OSError):
         for entry in os.scandir(folder):
             if not (entry.name.startswith(".") and entry.name.endswith(SUFFIX)):
                 continue
             with contextlib.suppress(OSError):
-                if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                if entry.stat().st_mtime < cutoff or _owner_is_gone(entry.name):
                     os.unlink(entry.path)
                     removed.append(Path(entry.path))
     return removed
+
+
+def _owner_is_gone(name: str) -> bool:
+    """True when ``name`` was made on this host by a process that no longer exists."""
+    match = _OWNER.search(name)
+    if os.name == "nt" or match is None or match["host"] != _HOST or int(match["pid"]) == os.getpid():
+        return False
+    try:
+        os.kill(int(match["pid"]), 0)  # signal 0 on POSIX only asks whether it exists
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError, OverflowError):
+        return False  # it exists (owned by another user), or the id is not a process id
+    return False
 
 
 def _mode_for(target: Path) -> int:
