@@ -148,7 +148,7 @@ WRITER = textwrap.dedent(
     print("writing", flush=True)
     while True:
         index += 1
-        body = bytes([index % 251]) * (1_000_000 + 4096 * (index % 97))
+        body = bytes([index % 251]) * (200_000 + 4096 * (index % 97))
         files.write_bytes(target, body + hashlib.sha256(body).digest())
     """
 )
@@ -168,7 +168,7 @@ def test_kill_9_during_saves_leaves_the_old_or_the_new_file(tmp_path):
     for _ in range(50):
         before = target.read_bytes()
         writer = subprocess.Popen(
-            [sys.executable, "-c", WRITER, _files.__file__, str(target)],
+            [sys.executable, "-I", "-S", "-c", WRITER, _files.__file__, str(target)],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
