@@ -96,7 +96,9 @@ def remove_stale(folder: Path, older_than: float = STALE_SECONDS) -> list[Path]:
 def _owner_is_gone(name: str) -> bool:
     """True when ``name`` was made on this host by a process that no longer exists."""
     match = _OWNER.search(name)
-    if os.name == "nt" or match is None or match["host"] != _HOST or int(match["pid"]) == os.getpid():
+    if os.name == "nt" or match is None or match["host"] != _HOST:
+        return False
+    if int(match["pid"]) == os.getpid():
         return False
     try:
         os.kill(int(match["pid"]), 0)  # signal 0 on POSIX only asks whether it exists
