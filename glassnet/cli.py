@@ -198,6 +198,8 @@ def run_summary(args) -> int:
 
     model = load_model(args.model)
     print(model.summary())
+    if model.preprocessing is not None:
+        print(f"Preprocessing (applied by predict): {model.preprocessing!r}")
     if model.loss is not None:
         metrics = ", ".join(m.name for m in model.metrics) or "none"
         print(f"Optimizer: {model.optimizer!r}\nLoss: {model.loss!r}\nMetrics: {metrics}")

@@ -127,3 +127,9 @@ def test_a_side_file_that_is_not_json_is_a_data_error(tmp_path):
     (tmp_path / "p.json").write_text("{not json")
     with pytest.raises(DataError, match=r"preprocess file '.*p.json': it is not JSON"):
         Preprocessing.read(tmp_path / "p.json")
+
+
+def test_summary_shows_the_preprocessing(wages_run, capsys):
+    assert cli.main(["summary", str(wages_run / "model.gn")]) == 0
+    out = capsys.readouterr().out
+    assert "Preprocessing (applied by predict): Preprocessing(features=9, StandardScaler)" in out
