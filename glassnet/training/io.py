@@ -255,9 +255,9 @@ def _arrays(file: ModelFile, header: dict, max_parameters: int, allow_nonfinite:
             )
         )
     limit = 8 * max_parameters + 4096
-    arrays = {}
-    for name in names:
-        shape, _, _ = file.array_header(f"weights/{name}.npy", limit)
+    for name in names:  # a planned array's member may hold no more than its float64 bytes
+        bound = 8 * math.prod(planned[name]) + 4096 if name in planned else limit
+        shape, _, _ = file.array_header(f"weights/{name}.npy", bound)
         if name in planned and shape != planned[name]:
             raise DataError(
                 message(
@@ -269,8 +269,16 @@ def _arrays(file: ModelFile, header: dict, max_parameters: int, allow_nonfinite:
             )
     total = sum(math.prod(file.array_header(f"weights/{n}.npy", limit)[0]) for n in names)
     _check_total(file, total, max_parameters)
-    shapes = set(planned.values())
-    for name in file.names("optimizer/") if header["compile"] is not None else []:
+    arrays = {f"weights/{n}": n for n in names}
+    if header["compile"] is not None:
+        arrays.update(_optimizer_arrays(file, planned, custom, total, limit, max_parameters))
+    return {key: _finite(file, key, file.read(f"{key}.npy"), allow_nonfinite) for key in arrays}
+
+
+def _optimizer_arrays(file, planned, custom, total, limit, max_parameters) -> dict:
+    """The optimizer members, each shaped like a parameter, at most 4 numbers per weight."""
+    shapes, arrays = set(planned.values()), {}
+    for name in file.names("optimizer/"):
         shape, _, _ = file.array_header(f"optimizer/{name}.npy", limit)
         if shape not in shapes and not custom:
             raise DataError(
@@ -284,8 +292,7 @@ def _arrays(file: ModelFile, header: dict, max_parameters: int, allow_nonfinite:
         total += math.prod(shape)
         _check_total(file, total, 4 * max_parameters)
         arrays[f"optimizer/{name}"] = name
-    arrays.update({f"weights/{n}": n for n in names})
-    return {key: _finite(file, key, file.read(f"{key}.npy"), allow_nonfinite) for key in arrays}
+    return arrays
 
 
 def _check_total(file: ModelFile, total: int, cap: int) -> None:
