@@ -138,6 +138,32 @@ def test_threads_saving_to_one_path_leave_one_complete_file(tmp_path):
     assert temps(tmp_path) == []
 
 
+RACER = textwrap.dedent(
+    """
+    import hashlib, importlib.util, sys
+    spec = importlib.util.spec_from_file_location("files", sys.argv[1])
+    files = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(files)
+    for index in range(20):
+        body = sys.argv[3].encode() * (50_000 + 997 * index)
+        files.write_bytes(sys.argv[2], body + hashlib.sha256(body).digest())
+    """
+)
+
+
+def test_two_processes_saving_to_one_path_leave_one_complete_file(tmp_path):
+    target = tmp_path / "m.gn"
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", RACER, _files.__file__, str(target), tag]
+        )
+        for tag in "ab"
+    ]
+    assert [r.wait(timeout=120) for r in racers] == [0, 0]
+    assert complete(target) and target.read_bytes()[:1] in (b"a", b"b")
+    assert temps(tmp_path) == []
+
+
 WRITER = textwrap.dedent(
     """
     import hashlib, importlib.util, sys
