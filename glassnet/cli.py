@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import sys
 import warnings
 from pathlib import Path
 
 from glassnet import activations
+from glassnet._files import write_text
 from glassnet.explain.cli import add_explain_parser
 from glassnet.onnx.cli import add_export_parser
 from glassnet.playground.cli import add_playground_parser
@@ -70,6 +70,7 @@ def add_train_parser(subparsers) -> None:
 def run_train(args) -> int:
     from glassnet import plot
     from glassnet.training import recipes
+    from glassnet.training.preprocessing import Preprocessing
 
     worker = args.distributed and _join_mpi_job()
     data = recipes.load_dataset(args.dataset, args.target, seed=args.seed, limit=args.limit)
@@ -89,8 +90,8 @@ def run_train(args) -> int:
         print(f"Test accuracy: {scores['accuracy']:.2%} (loss {scores['loss']:.4f})")
     else:
         print(f"Test MAE: {scores['mae']:.4f} (loss {scores['loss']:.4f})")
+    model.preprocessing = Preprocessing.from_dict(data.preprocess)  # raw rows in, from now on
     model.save(out / "model.gn")
-    (out / "preprocess.json").write_text(json.dumps(data.preprocess))
     print(f"Saved {out / 'model.gn'} and {out / 'history.png'}")
     return 0
 
@@ -166,6 +167,7 @@ def run_evaluate(args) -> int:
     from glassnet.training import load_model, recipes
 
     model = load_model(args.model)
+    model.preprocessing = None  # the data set's rows below are prepared already
     data = recipes.load_dataset(args.dataset, args.target, seed=args.seed)
     for key, value in model.evaluate(data.x_test, data.y_test).items():
         print(f"{key}: {value:.4f}")
@@ -176,28 +178,34 @@ def add_predict_parser(subparsers) -> None:
     p = subparsers.add_parser("predict", help="predict for the rows of a CSV file")
     p.add_argument("model", help="a model file written by glassnet train or model.save")
     p.add_argument("input", help="CSV with a header row and one column per input feature")
-    p.add_argument("--preprocess", help="preprocess.json (default: the one beside the model)")
+    p.add_argument(
+        "--preprocess",
+        help="a preprocess.json to use instead of the preprocessing saved in the model "
+        "(models saved before glassnet 0.2 have it beside them, where it is found by default)",
+    )
     p.add_argument("--output", help="write the predictions here instead of to stdout")
     p.set_defaults(run=run_predict)
 
 
 def run_predict(args) -> int:
     from glassnet import data
-    from glassnet.training import load_model, recipes
+    from glassnet.training import load_model
+    from glassnet.training.preprocessing import Preprocessing
 
     model = load_model(args.model)
-    x, _, _ = data.load_csv(args.input, target=None)
-    spec_path = Path(args.preprocess or Path(args.model).with_name("preprocess.json"))
-    if spec_path.is_file():
-        x = recipes.preprocess(x, json.loads(spec_path.read_text()))
-    output = model.predict(x)
+    side_file = Path(args.preprocess or Path(args.model).with_name("preprocess.json"))
+    if args.preprocess or (model.preprocessing is None and side_file.is_file()):
+        model.preprocessing = Preprocessing.read(side_file)
+    features = model.preprocessing and model.preprocessing.features
+    x, _, _ = data.load_csv(args.input, target=None, features=features)
+    output = model.predict(x)  # applies model.preprocessing to the raw rows
     if output.ndim == 2 and output.shape[1] > 1:
         lines = ["prediction", *map(str, output.argmax(axis=1))]
     else:
         lines = ["prediction", *(f"{v:.6g}" for v in output.reshape(-1))]
     text = "\n".join(lines) + "\n"
     if args.output:
-        Path(args.output).write_text(text)
+        write_text(args.output, text)
     else:
         sys.stdout.write(text)
     return 0
@@ -214,6 +222,8 @@ def run_summary(args) -> int:
 
     model = load_model(args.model)
     model.summary()
+    if model.preprocessing is not None:
+        print(f"Preprocessing (applied by predict): {model.preprocessing!r}")
     if model.loss is not None:
         metrics = ", ".join(m.name for m in model.metrics) or "none"
         print(f"Optimizer: {model.optimizer!r}\nLoss: {model.loss!r}\nMetrics: {metrics}")

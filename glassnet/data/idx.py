@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glassnet._files import write_bytes
 from glassnet.errors import DataError, message
 
 __all__ = ["IDX_TYPES", "encode_idx", "load_idx", "parse_idx", "save_idx"]
@@ -222,5 +223,5 @@ def save_idx(path: str | os.PathLike, array, compress: bool | None = None) -> Pa
     data = encode_idx(array, f"save_idx({str(path)!r})")
     if compress if compress is not None else path.suffix == ".gz":
         data = gzip.compress(data, compresslevel=6, mtime=0)
-    path.write_bytes(data)
+    write_bytes(path, data)  # atomically (see glassnet._files)
     return path

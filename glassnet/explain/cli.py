@@ -12,7 +12,6 @@ update are printed as well; ``--trace`` adds every op of the forward and backwar
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -70,12 +69,14 @@ def _prepared(args, model) -> tuple[np.ndarray, object]:
     """The input as the model sees it (preprocessed, image-shaped for a Conv2D model)."""
     from glassnet import nn
     from glassnet.explain.layers import layers_of
-    from glassnet.training import recipes
+    from glassnet.training.preprocessing import Preprocessing
 
     x, label = parse_input(args.input)
     spec = Path(args.preprocess or Path(args.model).with_name("preprocess.json"))
-    if spec.is_file():
-        x = recipes.preprocess(x[None], json.loads(spec.read_text()))[0]
+    if args.preprocess or (model.preprocessing is None and spec.is_file()):
+        model.preprocessing = Preprocessing.read(spec)
+    if model.preprocessing is not None:  # the traces show the prepared input the layers see
+        x = model.preprocessing.transform(x[None])[0]
     elif args.input.startswith("mnist:"):
         x = x / np.float32(255)
     if isinstance(layers_of(model)[0][1], nn.Conv2D):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glassnet import losses, nn
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, GradientCheckError, fmt_shape, message
 from glassnet.explain import weight as explain_weight
@@ -45,6 +46,7 @@ class GradientReport(Rendered):
 
     rows: list[dict]
     tol: float
+    loss: str = "mse"
     worst: dict | None = None
     explanation: object = None
     note: str | None = None
@@ -70,6 +72,7 @@ class GradientReport(Rendered):
                 for r in self.rows
             ],
         )
+        doc.line(f"loss: {self.loss}")
         doc.line(
             f"tolerance: relative error ≤ {self.tol:g}.  " + ("all pass" if self.ok else "FAILED")
         )
@@ -93,7 +96,7 @@ def check_gradients(
     model,
     x,
     y,
-    loss="mse",
+    loss=None,
     eps: float = 1e-6,
     tol: float = 1e-4,
     max_checks: int = 64,
@@ -103,13 +106,16 @@ def check_gradients(
     """Check every trainable parameter of ``model`` on the batch ``(x, y)`` and print the table.
 
     ``max_checks`` elements are sampled per tensor (all of a smaller tensor); the model
-    itself is left untouched. Returns a :class:`GradientReport` (``report.ok``).
+    itself is left untouched. Returns a :class:`GradientReport` (``report.ok``); its
+    ``loss`` line says which loss was used: ``loss`` when given, else the model's compiled
+    loss, else cross-entropy for integer class labels (binary cross-entropy when the model
+    has one output) and MSE for real-valued targets.
     """
     _check_settings(eps, tol, max_checks)
-    loss_fn, rng = resolve_loss(loss), rng_from(seed)
-    twin = float64_copy(model)
+    rng, twin = rng_from(seed), float64_copy(model)
     x64 = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
     y = np.asarray(y.data if isinstance(y, Tensor) else y)
+    loss_fn, chosen = _choose_loss(model, twin, x64, y, loss)
 
     def evaluate() -> float:
         with no_grad():
@@ -124,12 +130,33 @@ def check_gradients(
                 rows.append({**row, "ok": row["max_rel"] <= tol})
                 if worst is None or candidate["rel"] > worst["rel"]:
                     worst = candidate
-    report = GradientReport(rows, tol, worst)
+    report = GradientReport(rows, tol, chosen, worst)
     if not report.ok:
         report.explanation, report.note = _explain(model, x64, y, loss_fn, worst)
     if verbose:
         print_shown(report)  # in a notebook, the returned report does not show it again
     return report
+
+
+def _choose_loss(model, twin, x64: np.ndarray, y: np.ndarray, loss) -> tuple[object, str]:
+    """(loss, how it was chosen) for check_gradients (see its docstring)."""
+    if loss is not None:
+        loss_fn = resolve_loss(loss)
+        return loss_fn, f"{loss_fn.name} (given)"
+    if getattr(model, "loss", None) is not None:
+        return model.loss, f"{model.loss.name} (the model's compiled loss)"
+    if y.dtype.kind in "iub" and y.ndim == 1:
+        with no_grad(), evaluation_mode(twin):
+            outputs = twin(Tensor(x64[:1])).shape[-1]
+        if outputs > 1:
+            return resolve_loss("cross_entropy"), "cross_entropy (inferred from integer labels)"
+        layers = list(getattr(model, "layers", [None]))
+        logits = not isinstance(layers[-1] if layers else None, nn.Sigmoid)
+        return losses.get("binary_cross_entropy", from_logits=logits), (
+            f"binary_cross_entropy{' from logits' if logits else ''} "
+            "(inferred from integer labels and one output)"
+        )
+    return resolve_loss("mse"), "mse (inferred from real-valued targets)"
 
 
 def _check_settings(eps: float, tol: float, max_checks: int) -> None:

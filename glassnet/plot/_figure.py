@@ -11,6 +11,7 @@ import os
 
 import numpy as np
 
+from glassnet._files import write_atomically
 from glassnet.errors import ConfigError, message
 
 __all__ = ["new_figure", "finish", "curve", "epoch_axis", "POSITIVE", "NEGATIVE"]
@@ -38,11 +39,8 @@ def finish(fig, path=None, title: str | None = None):
         fig.suptitle(title)
     fig.glassnet_path = None
     if path is not None:
-        path = os.fspath(path)
-        folder = os.path.dirname(path)
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-        fig.savefig(path, dpi=100, format="png")
+        path = os.fspath(path)  # written whole or not at all; folders are made on the way
+        write_atomically(path, lambda file: fig.savefig(file, dpi=100, format="png"))
         fig.glassnet_path = path
     return fig
 

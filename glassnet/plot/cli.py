@@ -87,6 +87,7 @@ def _model_figure(args, kind: str):
     from glassnet.training import load_model, recipes
 
     model = load_model(_need(args, "model"))
+    model.preprocessing = None  # the data set's rows below are prepared already
     if kind == "network":
         return plot.network(model, args.out)
     if kind == "boundary":

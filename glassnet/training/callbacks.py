@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 
+from glassnet._files import write_bytes
 from glassnet._validate import int_at_least
 from glassnet.errors import ConfigError, message
 from glassnet.monitor import Callback, Monitor
@@ -195,7 +196,7 @@ class CSVLogger(Callback):
 
     def on_train_begin(self, logs=None):
         if not self.append:
-            open(self.path, "w").close()  # start empty
+            write_bytes(self.path, b"")  # start empty (creating the folder if needed)
         self._fields = None
 
     def on_epoch_end(self, epoch, logs=None):

@@ -9,31 +9,42 @@ The file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays), usually named `
 - ``weights/<name>``: every parameter and buffer under its dotted name (``0.w``);
 - ``optimizer/<buffer>.<index>``: the optimizer's state arrays (momentum, Adam's m and v).
 
-Loading reads arrays with ``allow_pickle=False`` and rebuilds layers only from classes in
-a registry of names (``register_layer``) with ``from_config`` and plain JSON values, so
-a model file cannot run code. Writing goes to a temporary file that then replaces the target in
-one ``os.replace``: a crash mid-save never leaves a half-written model behind.
+Loading trusts nothing in the file: :mod:`glassnet.training.modelfile` opens only the
+members the model uses and parses every ``.npy`` header before reading data, and
+:mod:`glassnet.training.filespec` checks the description's structure and computes each
+layer's parameter shapes from its config before any layer is built, so a small file cannot
+make loading allocate more than ``max_parameters`` numbers. Layers are rebuilt only from
+classes in a registry of names (``register_layer``) with ``from_config`` and plain JSON
+values, so a model file cannot run code. The optional ``preprocess`` entry (version 2) is
+the :class:`~glassnet.training.preprocessing.Preprocessing` that raw rows need.
+
+Writing goes through :func:`glassnet._files.write_atomically` (a unique temporary file,
+fsync, one ``os.replace``): a crash mid-save never leaves a half-written model behind.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import math
 import warnings
-import zipfile
-from pathlib import Path
 
 import numpy as np
 
 from glassnet import losses, nn, optim
+from glassnet._files import write_atomically
+from glassnet._validate import positive_int
 from glassnet.errors import ConfigError, DataError, GlassnetError, message
 from glassnet.training import metrics as metrics_lib
+from glassnet.training.filespec import check_header, planned_arrays
 from glassnet.training.functional import Functional
 from glassnet.training.model import Model, Sequential
+from glassnet.training.modelfile import MAX_PARAMETERS, ModelFile
+from glassnet.training.preprocessing import Preprocessing
 
 __all__ = ["save_model", "load_model", "register_layer", "LAYERS"]
 
-FORMAT, VERSION = "glassnet-model", 1
+FORMAT, VERSION = "glassnet-model", 2
+READABLE = (1, 2)  # version 2 added "preprocess"; version 1 files have none
 LAYERS: dict[str, type] = {}
 _STREAMS = {"PCG64": np.random.PCG64, "PCG64DXSM": np.random.PCG64DXSM}
 
@@ -100,7 +111,7 @@ def architecture(module) -> dict:
     return {"class": name, "config": _config(module)}
 
 
-def build(spec: dict):
+def build(spec: dict, prefix: str = ""):
     """A fresh layer from :func:`architecture`'s description (weights come separately)."""
     cls = LAYERS.get(spec.get("class"))
     if cls is None:
@@ -114,13 +125,26 @@ def build(spec: dict):
             )
         )
     if issubclass(cls, nn.Sequential):
-        return cls([build(layer) for layer in spec["layers"]])
+        names = (f"{prefix}.{i}" if prefix else str(i) for i in range(len(spec["layers"])))
+        return cls([build(layer, name) for layer, name in zip(spec["layers"], names)])
     if issubclass(cls, Functional):
-        return cls(spec=spec["graph"], layers=[build(layer) for layer in spec["layers"]])
+        names = (f"{prefix}.{i}" if prefix else str(i) for i in range(len(spec["layers"])))
+        layers = [build(layer, name) for layer, name in zip(spec["layers"], names)]
+        return cls(spec=spec["graph"], layers=layers)
     config = dict(spec["config"])
     if config.get("init") == "custom":  # a user's init function is not saved; the weights are
         config["init"] = "zeros"
-    return cls.from_config(config)  # the saved weights then replace the initial values
+    try:
+        return cls.from_config(config)  # the saved weights then replace the initial values
+    except (GlassnetError, TypeError) as exc:
+        raise DataError(
+            message(
+                "load_model",
+                f"layer {prefix or '(top)'} ({cls.__name__}) has invalid settings in the file",
+                f"{type(exc).__name__}: {str(exc).splitlines()[0]}",
+                "the settings model.save writes",
+            )
+        ) from None
 
 
 # ---- saving -------------------------------------------------------------------------------
@@ -135,6 +159,8 @@ def save_model(model: Model, path) -> None:
         "frozen": [name for name, p in model.named_parameters() if not p.trainable],
         "compile": None,
     }
+    if getattr(model, "preprocessing", None) is not None:
+        header["preprocess"] = model.preprocessing.to_dict()
     arrays = {f"weights/{k}": v for k, v in model.state_dict().items()}
     if model.loss is not None:
         state = model.optimizer.state_dict()
@@ -145,7 +171,7 @@ def save_model(model: Model, path) -> None:
             "optimizer": state,
         }
     arrays["__glassnet__"] = np.array(json.dumps(header))
-    _write_atomically(Path(path), arrays)
+    write_atomically(path, lambda file: np.savez(file, **arrays))
 
 
 def _loss_config(model) -> dict:
@@ -165,42 +191,149 @@ def _streams(model) -> dict:
     return streams
 
 
-def _write_atomically(path: Path, arrays: dict) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 # ---- loading ------------------------------------------------------------------------------
-def load_model(path) -> Model:
-    """Rebuild a model saved by ``model.save(path)``: architecture, weights, optimizer state.
+def load_model(path, max_parameters: int = MAX_PARAMETERS, allow_nonfinite: bool = False):
+    """Rebuild a model saved by ``model.save(path)``: architecture, weights, optimizer state,
+    and the preprocessing its inputs need (``model.preprocessing``).
 
     The loaded model predicts exactly as the saved one did, and when it was compiled,
-    training it further continues exactly as if it had never been saved.
+    training it further continues exactly as if it had never been saved. Nothing in the
+    file is trusted (see :mod:`glassnet.training.modelfile`): a file whose layers would
+    hold more than ``max_parameters`` parameters (default 10⁸) is refused before anything
+    is allocated, and NaN or infinite weights are refused unless ``allow_nonfinite=True``.
+    Any damage is a DataError; a missing file is FileNotFoundError.
     """
-    header, arrays = _read(Path(path))
+    positive_int("load_model", "max_parameters", max_parameters)
+    with ModelFile(path) as file:
+        header = _header(file)
+        arrays = _arrays(file, header, max_parameters, allow_nonfinite)
     try:
-        return _rebuild(header, arrays)
+        return _rebuild(header, arrays, file.where)
     except GlassnetError:
         raise
-    except (KeyError, IndexError, TypeError, ValueError) as exc:
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
         raise DataError(
             message(
-                "load_model",
-                f"{str(path)!r} is damaged: its description does not fit together",
+                file.where,
+                "the file is damaged: its description does not fit together",
                 f"{type(exc).__name__}: {exc}",
                 "a file written by model.save",
             )
         ) from None
 
 
-def _rebuild(header: dict, arrays: dict) -> Model:
+def _header(file: ModelFile) -> dict:
+    text = file.header_text()
+    try:
+        header = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise DataError(
+            message(
+                file.where,
+                "its description is not valid JSON",
+                type(exc).__name__,
+                "the JSON text model.save writes",
+            )
+        ) from None
+    if isinstance(header, dict) and (
+        header.get("format") != FORMAT or header.get("version") not in READABLE
+    ):
+        raise DataError(
+            message(
+                file.where,
+                "unsupported model file format",
+                f"{header.get('format')!r} version {header.get('version')!r}",
+                f"{FORMAT!r} version {' or '.join(map(str, READABLE))}",
+            )
+        )
+    return check_header(header, file.where)
+
+
+def _arrays(file: ModelFile, header: dict, max_parameters: int, allow_nonfinite: bool) -> dict:
+    """Every weight and optimizer array, each checked from its npy header before it is read."""
+    planned, custom = planned_arrays(header["architecture"], LAYERS, file.where, max_parameters)
+    names = file.names("weights/")
+    ours = [n for n in names if not any(n.startswith(f"{c}.") or not c for c in custom)]
+    if set(ours) != set(planned):
+        raise DataError(
+            message(
+                file.where,
+                "the weights do not match the architecture",
+                f"{sorted(ours)[:20]}",
+                f"{sorted(planned)[:20]}",
+            )
+        )
+    limit = 8 * max_parameters + 4096
+    for name in names:  # a planned array's member may hold no more than its float64 bytes
+        bound = 8 * math.prod(planned[name]) + 4096 if name in planned else limit
+        shape, _, _ = file.array_header(f"weights/{name}.npy", bound)
+        if name in planned and shape != planned[name]:
+            raise DataError(
+                message(
+                    file.where,
+                    f"weight {name!r} has the wrong shape for its layer",
+                    str(shape),
+                    str(planned[name]),
+                )
+            )
+    total = sum(math.prod(file.array_header(f"weights/{n}.npy", limit)[0]) for n in names)
+    _check_total(file, total, max_parameters)
+    arrays = {f"weights/{n}": n for n in names}
+    if header["compile"] is not None:
+        arrays.update(_optimizer_arrays(file, planned, custom, total, limit, max_parameters))
+    return {key: _finite(file, key, file.read(f"{key}.npy"), allow_nonfinite) for key in arrays}
+
+
+def _optimizer_arrays(file, planned, custom, total, limit, max_parameters) -> dict:
+    """The optimizer members, each shaped like a parameter, at most 4 numbers per weight."""
+    shapes, arrays = set(planned.values()), {}
+    for name in file.names("optimizer/"):
+        shape, _, _ = file.array_header(f"optimizer/{name}.npy", limit)
+        if shape not in shapes and not custom:
+            raise DataError(
+                message(
+                    file.where,
+                    f"optimizer state {name!r} fits no parameter",
+                    str(shape),
+                    "the shape of one of the model's parameters",
+                )
+            )
+        total += math.prod(shape)
+        _check_total(file, total, 4 * max_parameters)
+        arrays[f"optimizer/{name}"] = name
+    return arrays
+
+
+def _check_total(file: ModelFile, total: int, cap: int) -> None:
+    if total > cap:
+        raise DataError(
+            message(
+                file.where,
+                "the file declares too many numbers",
+                f"{total:,}",
+                f"at most {cap:,}",
+                "pass a larger max_parameters if you trust the file",
+            )
+        )
+
+
+def _finite(file: ModelFile, key: str, array: np.ndarray, allow: bool) -> np.ndarray:
+    if not allow and not np.isfinite(array).all():
+        count = int(array.size - np.isfinite(array).sum())
+        raise DataError(
+            message(
+                file.where,
+                f"{key} holds {count} NaN or infinite values",
+                f"{count} of {array.size}",
+                "finite weights",
+                "the model diverged before it was saved; pass allow_nonfinite=True to "
+                "load it anyway (to inspect it)",
+            )
+        )
+    return array
+
+
+def _rebuild(header: dict, arrays: dict, where: str) -> Model:
     model = build(header["architecture"])
     _load_weights(model, {k[8:]: v for k, v in arrays.items() if k.startswith("weights/")})
     for name, state in header["streams"].items():
@@ -213,41 +346,19 @@ def _rebuild(header: dict, arrays: dict) -> Model:
         params[name].trainable = False
     if header["input_shape"] is not None:
         model.input_shape = tuple(header["input_shape"])
+    if header.get("preprocess") is not None:
+        model.preprocessing = Preprocessing.from_dict(header["preprocess"], where)
     if header["compile"] is not None:
         _compile(model, header["compile"], arrays)
     return model
 
 
-def _read(path: Path) -> tuple[dict, dict]:
-    try:
-        with np.load(path, allow_pickle=False) as file:
-            arrays = {key: file[key] for key in file.files}
-        header = json.loads(str(arrays.pop("__glassnet__")))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise DataError(
-            message(
-                "load_model",
-                f"{str(path)!r} is not a glassnet model file",
-                type(exc).__name__,
-                "a file written by model.save",
-            )
-        ) from None
-    if header.get("format") != FORMAT or header.get("version") != VERSION:
-        raise DataError(
-            message(
-                "load_model",
-                "unsupported model file format",
-                f"{header.get('format')!r} version {header.get('version')!r}",
-                f"{FORMAT!r} version {VERSION}",
-            )
-        )
-    return header, arrays
-
-
 def _load_weights(model, state: dict) -> None:
-    """Copy the saved arrays in, keeping their dtype (a float64 model stays float64)."""
+    """Copy the saved arrays in, keeping their dtype (a float64 model stays float64).
+
+    Known layers were checked against the file before they were built; this check also
+    covers custom layers, whose shapes are known only once built.
+    """
     expected = model.state_dict()
     if set(state) != set(expected):
         raise DataError(
@@ -258,21 +369,22 @@ def _load_weights(model, state: dict) -> None:
                 f"{sorted(expected)}",
             )
         )
-    params = dict(model.named_parameters())
-    for prefix, module in model.named_modules():
-        for name in module.buffers():
-            module.set_buffer(name, state[f"{prefix}.{name}" if prefix else name].copy())
-    for name, p in params.items():
-        if state[name].shape != p.shape:
+    for name, value in expected.items():
+        if state[name].shape != value.shape:
             raise DataError(
                 message(
                     "load_model",
-                    f"weight {name!r} has the wrong shape",
+                    f"{name!r} has the wrong shape",
                     str(state[name].shape),
-                    str(p.shape),
+                    str(value.shape),
                 )
             )
-        p.data = state[name].copy()
+    params = dict(model.named_parameters())
+    for prefix, module in model.named_modules():
+        for name in module.buffers():
+            module.set_buffer(name, state[f"{prefix}.{name}" if prefix else name])
+    for name, p in params.items():
+        p.data = state[name]
 
 
 def _compile(model: Model, settings: dict, arrays: dict) -> None:

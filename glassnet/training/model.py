@@ -46,6 +46,9 @@ class Model(Module):
 
     Attributes set by :meth:`compile`: ``optimizer``, ``loss``, ``metrics``. ``history``
     is the last :class:`History`; ``stop_training`` is how callbacks end ``fit``.
+    ``preprocessing`` (None, or a :class:`~glassnet.training.preprocessing.Preprocessing`
+    that ``glassnet train`` sets and ``save`` keeps) is applied by ``predict`` and
+    ``evaluate`` to raw rows; ``fit`` and calling the model take prepared inputs.
     """
 
     optimizer = None
@@ -54,6 +57,7 @@ class Model(Module):
     history = None
     stop_training = False
     input_shape = None
+    preprocessing = None
     _distributed = None  # [distributed] the running distributed fit's Session, else None
 
     def __new__(cls, *args, **kwargs):
@@ -277,9 +281,12 @@ class Model(Module):
         """The outputs for x as an array, computed in batches in eval mode with no graph.
 
         Works before ``compile``. Dropout is off; the previous mode is restored after.
+        A model with ``preprocessing`` applies it to x first (x holds raw rows).
         """
         positive_int("predict", "batch_size", batch_size)
         x = checks.as_inputs("predict", x, self.dtype)
+        if self.preprocessing is not None:
+            x = self.preprocessing.transform(x).astype(self.dtype, copy=False)
         was_training = self.training
         self.eval()
         try:

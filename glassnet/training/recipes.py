@@ -17,6 +17,7 @@ from glassnet import activations, nn
 from glassnet.errors import ConfigError, message
 from glassnet.tensor import rng_from
 from glassnet.training.model import Sequential
+from glassnet.training.preprocessing import Preprocessing
 
 __all__ = ["Dataset", "load_dataset", "preprocess", "build_mlp", "DATASETS"]
 
@@ -60,8 +61,8 @@ def load_dataset(name: str, target: str | None = None, seed=0, limit: int | None
         flat = [a.reshape(len(a), -1).astype(np.float32) / np.float32(255) for a in (x, x_test)]
         return Dataset(name, flat[0][:limit], y[:limit], flat[1], y_test, 10, {"divide_by": 255.0})
     if name == "hourly-wages":
-        x, y, _ = data.load_hourly_wages()
-        return _tabular(name, x, y, None, seed, limit)
+        x, y, features = data.load_hourly_wages()
+        return _tabular(name, x, y, None, seed, limit, features)
     if name in SYNTHETIC:
         x, y = getattr(data, f"make_{name}")(1000, noise=0.1, seed=seed)
         return _tabular(name, x, y, int(y.max()) + 1, seed, limit)
@@ -90,31 +91,28 @@ def _csv(path: str, target: str | None, seed, limit) -> Dataset:
                 "--dataset FILE.csv --target COLUMN",
             )
         )
-    x, y, _ = data.load_csv(path, target=target)
+    x, y, features = data.load_csv(path, target=target)
     labels = np.all(y == np.round(y)) and len(np.unique(y)) <= 20 and y.min() >= 0
     classes = int(y.max()) + 1 if labels else None
     y = y.astype(np.int64) if labels else y
-    return _tabular(Path(path).stem, x, y, classes, seed, limit)
+    return _tabular(Path(path).stem, x, y, classes, seed, limit, features)
 
 
-def _tabular(name, x, y, classes, seed, limit) -> Dataset:
+def _tabular(name, x, y, classes, seed, limit, features=None) -> Dataset:
     from glassnet import data
 
     x_train, x_test, y_train, y_test = data.train_test_split(x, y, test_size=0.2, seed=seed)
     scaler = data.StandardScaler().fit(x_train)
     x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
-    spec = {"scaler": scaler.to_dict()}
+    spec = {"scaler": scaler.to_dict(), **({"features": list(features)} if features else {})}
     return Dataset(name, x_train[:limit], y_train[:limit], x_test, y_test, classes, spec)
 
 
 def preprocess(x: np.ndarray, spec: dict) -> np.ndarray:
-    """Apply a Dataset's ``preprocess`` description to new raw rows (used by predict)."""
-    from glassnet import data
-
-    x = np.asarray(x, np.float32).reshape(len(x), -1)
-    if "divide_by" in spec:
-        return x / np.float32(spec["divide_by"])
-    return data.scaler_from_dict(spec["scaler"]).transform(x)
+    """Apply a Dataset's ``preprocess`` description to new raw rows (see
+    :class:`~glassnet.training.preprocessing.Preprocessing`, which ``glassnet train`` saves
+    inside the model file)."""
+    return Preprocessing.from_dict(spec, "preprocess").transform(x)
 
 
 def build_mlp(

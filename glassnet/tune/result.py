@@ -23,6 +23,7 @@ from pathlib import Path
 from rich import box
 from rich.table import Table
 
+from glassnet._files import write_text
 from glassnet.errors import GlassnetError, message
 from glassnet.notebook import search_html, text_console
 
@@ -165,18 +166,17 @@ class SearchResult:
         names = list(self.space)
         columns = ["rank", "trial", "seed", *names, "status", self.monitor]
         columns += ["epochs", "seconds", "error"]
-        with open(path, "w", newline="", encoding="utf-8") as file:
-            writer = csv.writer(file)
-            writer.writerow(columns)
-            for rank, r in enumerate(self.ranked(), start=1):
-                params = [r["params"].get(name) for name in names]
-                params = [
-                    json.dumps(list(v)) if isinstance(v, tuple | list) else v for v in params
-                ]
-                writer.writerow(
-                    [rank, r["trial"], r["seed"], *params, r["status"], r["best"]]
-                    + [r["epochs"], r["seconds"], r["error"] or ""]
-                )
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        for rank, r in enumerate(self.ranked(), start=1):
+            params = [r["params"].get(name) for name in names]
+            params = [json.dumps(list(v)) if isinstance(v, tuple | list) else v for v in params]
+            writer.writerow(
+                [rank, r["trial"], r["seed"], *params, r["status"], r["best"]]
+                + [r["epochs"], r["seconds"], r["error"] or ""]
+            )
+        write_text(path, buffer.getvalue())  # whole or not at all (see glassnet._files)
         return path
 
     def __str__(self) -> str:

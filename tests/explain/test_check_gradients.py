@@ -117,3 +117,23 @@ def test_bad_settings_are_refused(rng):
         gn.ConfigError, match="check_gradients: eps, tol and max_checks must be positive"
     ):
         gn.check_gradients(mlp(), x, y, eps=0)
+
+
+def test_integer_labels_default_to_cross_entropy_and_the_report_says_so(rng, capsys):
+    """The issue's case: a classifier with integer labels failed with an MSE shape error."""
+    net = gn.Sequential([gn.nn.Dense(3, 4, seed=0), gn.nn.Tanh(), gn.nn.Dense(4, 3, seed=1)])
+    x, y = rng.normal(size=(6, 3)), np.array([0, 2, 1, 0, 1, 2])
+    report = gn.check_gradients(net, x, y)
+    assert report.ok and report.loss == "cross_entropy (inferred from integer labels)"
+    assert "loss: cross_entropy (inferred from integer labels)" in capsys.readouterr().out
+    one = gn.Sequential([gn.nn.Dense(3, 1, seed=0)])
+    report = gn.check_gradients(one, x, y % 2, verbose=False)
+    assert report.ok and report.loss.startswith("binary_cross_entropy from logits (inferred")
+
+
+def test_the_compiled_loss_wins_then_an_explicit_one(rng):
+    net = gn.Sequential([gn.nn.Dense(3, 2, seed=0)]).compile("sgd", "mae")
+    x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    assert gn.check_gradients(net, x, y, verbose=False).loss == "mae (the model's compiled loss)"
+    assert gn.check_gradients(net, x, y, loss="mse", verbose=False).loss == "mse (given)"
+    assert gn.check_gradients(mlp(), x, y, verbose=False).loss.startswith("mse (inferred")

@@ -31,7 +31,7 @@ def test_train_on_a_synthetic_set_saves_model_plot_and_preprocessing(tmp_path, c
                       "--lr", "0.01", "--validation-split", "0.2")  # fmt: skip
     text = capsys.readouterr().out
     assert code == 0 and "MLP 2-8-8-2" in text and "Test accuracy: " in text
-    assert sorted(p.name for p in out.iterdir()) == ["history.png", "model.gn", "preprocess.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["history.png", "model.gn"]
     assert (out / "history.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     model = gn.load_model(out / "model.gn")
     assert [m.name for m in model.metrics] == ["accuracy"] and model.optimizer.lr == 0.01
@@ -136,7 +136,7 @@ def test_without_out_the_run_goes_to_a_timestamped_folder(tmp_path, monkeypatch,
     assert cli.main(["train", "--dataset", "xor", "--epochs", "1", "--verbose", "0"]) == 0
     (run,) = (tmp_path / "runs").iterdir()
     assert re.fullmatch(r"\d{8}-\d{6}", run.name)
-    assert sorted(p.name for p in run.iterdir()) == ["history.png", "model.gn", "preprocess.json"]
+    assert sorted(p.name for p in run.iterdir()) == ["history.png", "model.gn"]
     assert f"Saved {Path('runs') / run.name / 'model.gn'}" in capsys.readouterr().out
 
 
