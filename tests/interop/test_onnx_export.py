@@ -52,6 +52,7 @@ def mlp():
             nn.Dense(16, 16, seed=3),
             nn.LeakyReLU(0.1),
             nn.Dense(16, 16, seed=4),
+            nn.BatchNorm(16),  # on (N, C) features
             nn.Softplus(),
             nn.Dense(16, 10, seed=5),
             nn.Softmax(),
@@ -83,6 +84,8 @@ def residual_cnn():
 
 def test_mlp_random_and_mnist(tmp_path):
     model = mlp()
+    model[11].set_buffer("running_mean", np.linspace(-1, 1, 16, dtype=np.float32))
+    model[11].set_buffer("running_var", np.linspace(0.5, 2, 16, dtype=np.float32))
     rng = np.random.default_rng(1)
     _check(
         model,
