@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from glassnet import _config
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.tensor import Tensor
 
@@ -78,6 +79,8 @@ class Module:
         object.__delattr__(self, name)
 
     def __call__(self, x, *args, **kwargs):
+        if _config.state.recorder is not None:  # a captured step guards on its modules' modes
+            _config.state.recorder.on_module(self)
         return self.forward(x, *args, **kwargs)
 
     def forward(self, x):  # pragma: no cover - abstract
@@ -130,6 +133,8 @@ class Module:
 
     def zero_grad(self) -> None:
         """Forget accumulated gradients (set every parameter's ``grad`` to None)."""
+        if _config.state.recorder is not None:
+            _config.state.recorder.on_call(self, "zero_grad")
         for p in self.parameters():
             p.grad = None
 
