@@ -19,6 +19,7 @@ from glassnet import (
 )
 from glassnet._config import enable_grad, no_grad
 from glassnet.autograd import Function, gradcheck
+from glassnet.captured import capture
 from glassnet.diagnostics import doctor
 from glassnet.errors import (
     ConfigError,
@@ -51,6 +52,7 @@ __all__ = [
     "arange",
     "as_tensor",
     "callbacks",
+    "capture",
     "check_gradients",
     "ConfigError",
     "data",

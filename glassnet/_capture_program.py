@@ -1,4 +1,4 @@
-"""The replay half of :mod:`glassnet.capture`: two recordings in, one flat program out.
+"""The replay half of :mod:`glassnet.captured`: two recordings in, one flat program out.
 
 Every array the step touched gets a *slot* (an index in a list ``v``): the arguments first,
 then each op's output, each source's output, the parameters (read live at every replay),

@@ -1,4 +1,4 @@
-"""The recording half of :mod:`glassnet.capture`: what one eager call of a step did.
+"""The recording half of :mod:`glassnet.captured`: what one eager call of a step did.
 
 A :class:`Recorder` sits in two slots of the calling thread while the step runs eagerly:
 the trace hook (``_config.state.hook``, the protocol :mod:`glassnet.explain` uses) and the

@@ -50,7 +50,7 @@ class Function:
         fn = cls.__new__(cls)  # the hot path: no __init__ call, settings set directly
         if settings:
             fn.__dict__.update(settings)
-        if _config.state.recorder is not None:  # glassnet.capture notes the settings
+        if _config.state.recorder is not None:  # glassnet.captured notes the settings
             _config.state.recorder.on_apply(cls, settings)
         try:
             y = fn.forward(*[t.data for t in inputs])

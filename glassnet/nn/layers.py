@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet import capture, ops
+from glassnet import ops
+from glassnet.captured import source as captured_source
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.nn import init as initializers
 from glassnet.nn.module import Module, Parameter
@@ -187,7 +188,7 @@ class Dropout(Module):
         x = as_tensor(x)
         if not self.training or self.p == 0:
             return x
-        scale = capture.source(dropout_scale, self, x.data)  # a captured step redraws it
+        scale = captured_source(dropout_scale, self, x.data)  # a captured step redraws it
         return ops.mul(x, Tensor._from_op(scale, None))
 
     def extra_repr(self) -> str:

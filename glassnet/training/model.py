@@ -62,7 +62,7 @@ class Model(Module):
         ``"binary_cross_entropy"``, ``"cross_entropy"``), a Loss, or a callable
         ``(prediction, target) -> scalar Tensor``. ``metrics``: names or callables (a
         single one may be given without a list). ``capture``: replay recorded steps in
-        fit, predict and evaluate when it is safe (see :mod:`glassnet.capture`); False
+        fit, predict and evaluate when it is safe (see :mod:`glassnet.captured`); False
         runs every step eagerly.
         """
         if loss is None:
@@ -228,7 +228,7 @@ class Model(Module):
 
     def _use_capture(self, enabled: bool) -> None:
         """Captured train and predict steps (one recording each per batch shape)."""
-        from glassnet.capture import CapturedStep
+        from glassnet.captured import CapturedStep
 
         if not isinstance(enabled, bool):
             raise ConfigError(

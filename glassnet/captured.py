@@ -72,13 +72,13 @@ def capture(fn=None, *, enabled: bool = True):
     >>> import glassnet as gn, numpy as np
     >>> w = gn.tensor(np.ones((3, 2), np.float32), requires_grad=True)
     >>> opt = gn.optim.SGD([w], lr=0.1)
-    >>> @gn.capture
-    ... def step(x):
+    >>> def train_step(x):
     ...     opt.zero_grad()
     ...     loss = (gn.ops.matmul(x, w) ** 2).mean()
     ...     loss.backward()
     ...     opt.step()
     ...     return loss
+    >>> step = gn.capture(train_step)
     >>> losses = [float(step(np.ones((4, 3), np.float32)).data) for _ in range(4)]
     >>> step.replays
     2
