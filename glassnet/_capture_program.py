@@ -193,6 +193,8 @@ class _Builder:
         """A template of the step's return value: ('slot', k), ('tensor', k) or a value."""
         if isinstance(r2, Tensor):
             return ("tensor", self.tensor(r2, r1))
+        if isinstance(r2, np.ndarray | np.generic) and id(r2) in self.slot_of:
+            return ("slot", self.slot_of[id(r2)])  # an op's output (a loss may be a scalar)
         if isinstance(r2, np.ndarray):
             return ("slot", self.array(r2, r1))
         if isinstance(r2, tuple | list) and type(r1) is type(r2) and len(r1) == len(r2):
