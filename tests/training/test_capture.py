@@ -246,18 +246,35 @@ def test_a_changed_learning_rate_is_read_on_replay():
     assert b._captured["train"].replays > 0
 
 
+def _fresh(capture: bool):
+    model = gn.Sequential(_regularised())
+    return model.compile(optimizer="adam", loss=gn.losses.CrossEntropy(False), capture=capture)
+
+
 def test_freezing_and_mode_switches_fall_back_and_capture_again():
-    a, b = _pair("dropout-batchnorm")
+    a, b = _fresh(False), _fresh(True)
     x, y = _data((6,), 40, "onehot3", seed=4)
     for model in (a, b):
-        model.fit(x, y, epochs=2, batch_size=8, verbose=0, seed=1)
-        model.freeze(2)  # trainable flags change: the program's guard fails
+        model.freeze(2)  # recorded with the first layers frozen: their gradients are skipped
         model.fit(x, y, epochs=3, batch_size=8, verbose=0, seed=2, validation_data=(x, y))
-        model.unfreeze()
+        model.unfreeze()  # the guard sees the flags change, so the step records again
         model.fit(x, y, epochs=2, batch_size=8, verbose=0, seed=3)
+    assert b._captured["train"].recordings >= 4 and b._captured["train"].replays > 0
     _assert_same(a, b)
     for (key, u), v in zip(a.state_dict().items(), b.state_dict().values()):
         np.testing.assert_array_equal(u, v, err_msg=key)
+
+
+def test_a_train_eval_switch_records_again():
+    model = gn.Sequential(_regularised())
+    step = gn.capture(lambda x: model(x).data)
+    x, _ = _data((6,), 8, 2, seed=6)
+    for training in (True, True, True, False, False, False, True):
+        model.train(training)
+        outputs = step(x)
+        if not training:  # eval mode is deterministic: the eager forward must agree
+            np.testing.assert_array_equal(outputs, model(x).data)
+    assert step.replays == 2 and step.recordings == 5
 
 
 def test_replaced_weights_are_read_not_stale():
