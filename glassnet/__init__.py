@@ -18,8 +18,9 @@ from glassnet import (
     vision,
 )
 from glassnet._config import enable_grad, no_grad
-from glassnet.autograd import Function, gradcheck
+from glassnet.autograd import Function
 from glassnet.captured import capture
+from glassnet.creation import arange, eye, full, ones, rand, randn, tensor, zeros
 from glassnet.diagnostics import doctor
 from glassnet.errors import (
     ConfigError,
@@ -32,18 +33,8 @@ from glassnet.errors import (
 )
 from glassnet.explain import trace
 from glassnet.gradients import check_gradients
-from glassnet.tensor import (
-    Tensor,
-    arange,
-    as_tensor,
-    eye,
-    full,
-    ones,
-    rand,
-    randn,
-    tensor,
-    zeros,
-)
+from glassnet.opcheck import gradcheck
+from glassnet.tensor import Tensor, as_tensor
 from glassnet.training import Model, Sequential, callbacks, load_model, metrics
 
 __version__ = "0.1.0"

@@ -28,15 +28,6 @@ __all__ = ["Program", "build", "DEFER"]
 DEFER = "the arguments were equal in both recordings, so constants cannot be told apart"
 
 
-class _Flag:
-    """What a replayed backward may read of an input: whether it needs a gradient."""
-
-    __slots__ = ("requires_grad", "shape")
-
-    def __init__(self, t: Tensor):
-        self.requires_grad, self.shape = t.requires_grad, t.data.shape
-
-
 class NotReplayable(Exception):
     """Raised while building: the recordings show something a replay cannot reproduce."""
 
@@ -148,20 +139,20 @@ class _Builder:
             self.steps.append(_call_step(getattr(obj, name)))
 
     def forward(self, e2: tuple, e1: tuple) -> None:
-        _, fn2, s2, inputs2, out2 = e2
-        _, fn1, s1, inputs1, out1 = e1
+        _, fn2, s2, inputs2, out2, needs = e2
+        _, fn1, s1, inputs1, out1, needs1 = e1
         if type(fn2) is not type(fn1) or len(inputs2) != len(inputs1):
             raise NotReplayable(f"{fn2.name} stood where {fn1.name} ran the first time")
         if out2.data.shape != out1.data.shape or out2.data.dtype != out1.data.dtype:
             raise NotReplayable(f"{fn2.name}'s output changed shape between calls")
         srcs = [self.tensor(t2, t1) for t2, t1 in zip(inputs2, inputs1)]
         baked, linked = self.settings(s2, s1)
-        fn = type(fn2).__new__(type(fn2))
-        baked["inputs"] = tuple(_Flag(t) for t in inputs2)
-        fn.__dict__.update(baked)
+        if needs != needs1:
+            raise NotReplayable(f"{fn2.name}'s inputs changed which gradients they need")
         out = self.remember(out2.data, self.new_slot())
-        self.fwd_of[id(fn2)] = (fn, baked, out, inputs2)
-        self.steps.append(_forward_step(fn, srcs, out, linked))
+        cell: list = [None]  # the op of the current replay, from forward to backward
+        self.fwd_of[id(fn2)] = (cell, out, inputs2)
+        self.steps.append(_forward_step(type(fn2), baked, linked, needs, srcs, out, cell))
 
     def source(self, e2: tuple, e1: tuple) -> None:
         _, kernel, owner, arrays2, out2 = e2
@@ -173,21 +164,21 @@ class _Builder:
 
     def backward(self, e2: tuple, e1: tuple) -> None:
         _, fn2, node2, seed = e2
-        fn, baked, out, inputs = self.fwd_of[id(fn2)]
+        cell, out, inputs = self.fwd_of[id(fn2)]
         targets = []
         for t in inputs:
             if not t.requires_grad:
                 targets.append(None)
             elif t.creator is not None and id(t.creator) in self.fwd_of:
-                targets.append(self.fwd_of[id(t.creator)][2])
+                targets.append(self.fwd_of[id(t.creator)][1])
             elif any(t is live[1] for live in self.live):
                 targets.append(t)
             else:
                 raise NotReplayable("a gradient flows to a tensor made anew on each call")
         shapes = [t.data.shape for t in inputs]
         seed_like = (node2.data.shape, node2.data.dtype) if seed else None
-        self.steps.append(_backward_step(fn, baked, out, targets, shapes, seed_like))
-        self.backed.add(id(fn))
+        self.steps.append(_backward_step(cell, out, targets, shapes, seed_like))
+        self.backed.add(id(cell))
 
     def result(self, r2, r1):
         """A template of the step's return value: ('slot', k), ('tensor', k) or a value."""
@@ -207,33 +198,43 @@ class _Builder:
 
 
 # ---- the closures a program is made of ---------------------------------------------------
-def _forward_step(fn, srcs: list, out: int, linked: list):
-    """v[out] = fn.forward(v[src], ...), after setting the settings that come from slots."""
-    forward = fn.forward
-    if linked:
-        d = fn.__dict__
-
-        def run(v, pend):
-            for key, slot in linked:
-                d[key] = v[slot]
-            v[out] = forward(*[v[s] for s in srcs])
-
-    elif len(srcs) == 1:
+def _forward_step(op, baked: dict, linked: list, needs, srcs: list, out: int, cell: list):
+    """A new ``op(**settings)`` (as Function.apply makes it), its forward on the slots
+    ``srcs`` into slot ``out``; the op waits in ``cell`` for its backward."""
+    if len(srcs) == 1 and not linked and needs is None:  # the common cases, unrolled
         (a,) = srcs
 
         def run(v, pend):
-            v[out] = forward(v[a])
+            cell[0] = fn = op(**baked)
+            v[out] = fn.forward(v[a])
 
-    elif len(srcs) == 2:
+    elif len(srcs) == 1 and not linked:
+        (a,) = srcs
+
+        def run(v, pend):
+            cell[0] = fn = op(**baked)
+            fn.needs_input_grad = needs
+            v[out] = fn.forward(v[a])
+
+    elif len(srcs) == 2 and not linked:
         a, b = srcs
 
         def run(v, pend):
-            v[out] = forward(v[a], v[b])
+            cell[0] = fn = op(**baked)
+            if needs is not None:
+                fn.needs_input_grad = needs
+            v[out] = fn.forward(v[a], v[b])
 
     else:
 
         def run(v, pend):
-            v[out] = forward(*[v[s] for s in srcs])
+            settings = dict(baked)
+            for key, slot in linked:
+                settings[key] = v[slot]
+            cell[0] = fn = op(**settings)
+            if needs is not None:
+                fn.needs_input_grad = needs
+            v[out] = fn.forward(*[v[s] for s in srcs])
 
     return run
 
@@ -252,11 +253,11 @@ def _call_step(method):
     return run
 
 
-def _backward_step(fn, baked: dict, node: int, targets: list, shapes: list, seed_like):
+def _backward_step(cell: list, node: int, targets: list, shapes: list, seed_like):
     """The engine's ``_propagate`` for one op, with gradients routed by slot: a pending
     sum for an op's output (``pend``), ``.grad`` for a parameter. Same sums, same order,
-    same copies as the engine; then the op's saved arrays are dropped, as the engine does."""
-    backward, d = fn.backward, fn.__dict__
+    same copies as the engine; then the op and its saved arrays are let go, as the engine
+    does."""
 
     def run(v, pend):
         if seed_like is not None:  # a backward pass starts: dL/dL = 1
@@ -265,7 +266,7 @@ def _backward_step(fn, baked: dict, node: int, targets: list, shapes: list, seed
         grad_y = pend.pop(node, None)
         if grad_y is None:
             return
-        grads = backward(grad_y)
+        grads = cell[0].backward(grad_y)
         for index, (target, shape, g) in enumerate(zip(targets, shapes, grads)):
             if g is None or target is None:
                 continue
@@ -277,8 +278,7 @@ def _backward_step(fn, baked: dict, node: int, targets: list, shapes: list, seed
                 if target.grad is None and not _exclusive(g, grad_y, grads, index):
                     g = g.copy()
                 _accumulate(target, g, None)
-        d.clear()
-        d.update(baked)
+        cell[0] = None
 
     return run
 
@@ -295,11 +295,7 @@ class Program:
         self.steps = builder.steps
         self.template = template
         self.modules = [(m, m.training) for m in modules]
-        self.reset = [
-            (fn.__dict__, baked)
-            for fn, baked, _, _ in builder.fwd_of.values()
-            if id(fn) not in builder.backed
-        ]
+        self.cells = [c for c, _, _ in builder.fwd_of.values() if id(c) not in builder.backed]
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -327,9 +323,8 @@ class Program:
         pend: dict = {}
         for step in self.steps:
             step(v, pend)
-        for d, baked in self.reset:
-            d.clear()
-            d.update(baked)
+        for cell in self.cells:  # ops no backward used: let their saved arrays go
+            cell[0] = None
         return _fill(self.template, v)
 
 

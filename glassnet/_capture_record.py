@@ -72,7 +72,8 @@ class Recorder:
         self._settings = None
         if cls is not type(fn):
             self.fail(f"{type(fn).__name__} ran without Function.apply")
-        self.events.append(("fwd", fn, settings, inputs, out))
+        needs = fn.__dict__.get("needs_input_grad")  # the engine's, before backward frees it
+        self.events.append(("fwd", fn, settings, inputs, out, needs))
 
     def on_backward(self, fn, node, grad_y, grads) -> None:
         seed = node not in self._pending

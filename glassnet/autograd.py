@@ -10,6 +10,8 @@ inputs: the chain rule, dL/dx = dL/dy · dy/dx, applied one op at a time.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import _config
@@ -21,35 +23,58 @@ from glassnet.errors import (
     fmt_shape,
     message,
 )
-from glassnet.tensor import Tensor
 
-__all__ = ["Function", "GradcheckReport", "backward", "gradcheck", "unbroadcast"]
+if TYPE_CHECKING:
+    from glassnet.tensor import Tensor
+
+__all__ = ["Function", "backward", "unbroadcast"]
 
 
 class Function:
-    """One primitive op: ``forward(*arrays) -> array`` and ``backward(grad_y) -> grads``.
+    """One primitive op: settings in ``__init__``, ``forward(*arrays)``, ``backward(grad_y)``.
 
-    Subclasses set saved values as attributes in ``forward`` (``self.mask``, ``self.y``)
-    and return one gradient array (or ``None``) per input from ``backward``. A gradient may
-    come back in the broadcast shape of the output: the engine sums it back to the input's
-    shape in one place (:func:`unbroadcast`), so each backward stays the textbook formula.
-    Non-tensor settings (an axis, an exponent) are keywords of ``apply``, which sets them
-    as attributes before ``forward`` runs (``Sum.apply(x, axis=0)`` → ``self.axis``).
+    The contract every op (glassnet's or your own) follows:
 
-    A subclass defines exactly two methods, and no ``__init__``::
+    - **Settings are declared.** Non-tensor settings (an axis, an exponent, a stride) are
+      the parameters of the op's ``__init__``, which stores them as attributes:
+      ``Sum(axis=None, keepdims=False)``, ``PowScalar(p)``. ``Op.apply(*tensors,
+      **settings)`` builds ``Op(**settings)`` and runs it; an op without settings defines
+      no ``__init__``.
+    - **forward(*arrays) -> array** gets the inputs' ndarrays (never Tensors) and saves
+      what backward needs as arrays or numbers on ``self`` (``self.mask``, ``self.y``).
+    - **backward(grad_y) -> tuple** turns dL/dy (``grad_y``, the output's shape) into one
+      gradient array (or ``None``) per input. It reads only what forward saved, its
+      settings and ``self.needs_input_grad``: one bool per input, set by the engine when
+      it records the op (PyTorch's ``ctx.needs_input_grad``), so a gradient nobody needs
+      is skipped without touching the input tensors. A gradient may come back in the
+      broadcast shape of the output: the engine sums it back to the input's shape in one
+      place (:func:`unbroadcast`), so each backward stays the textbook formula.
 
-        def forward(self, *arrays: np.ndarray) -> np.ndarray
-        def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]
+    ``inputs`` (the input tensors) is the engine's bookkeeping, for walking the graph and
+    for trace hooks; backward never reads it. A minimal op::
+
+        class Scale(Function):
+            def __init__(self, factor: float):
+                self.factor = factor
+
+            def forward(self, x):
+                return self.factor * x
+
+            def backward(self, grad_y):
+                return (self.factor * grad_y,)
+
+        y = Scale.apply(x, factor=2.0)
     """
 
     inputs: tuple | None = None
+    needs_input_grad: tuple[bool, ...] = ()
 
     @classmethod
-    def apply(cls, *inputs: Tensor, **settings) -> Tensor:
-        """Run ``forward`` on the inputs' arrays and record the op when a gradient is needed."""
-        fn = cls.__new__(cls)  # the hot path: no __init__ call, settings set directly
-        if settings:
-            fn.__dict__.update(settings)
+    def apply(cls, *inputs, **settings):
+        """Run ``cls(**settings).forward`` on the inputs' arrays; record the op when a
+        gradient is needed. The output tensor is made by the inputs' own constructor
+        (``Tensor._from_op``), so this module never imports :mod:`glassnet.tensor`."""
+        fn = cls(**settings)
         if _config.state.recorder is not None:  # glassnet.captured notes the settings
             _config.state.recorder.on_apply(cls, settings)
         try:
@@ -59,10 +84,12 @@ class Function:
         except ValueError as exc:  # NumPy's broadcasting and axis errors, in our terms
             raise ShapeError(_numpy_error_message(fn, inputs, exc)) from None
         state = _config.state  # this thread's switches
-        record = state.grad_enabled and any([t.requires_grad for t in inputs])
-        out = Tensor._from_op(y, fn if record else None)
+        needs = [t.requires_grad for t in inputs]
+        record = state.grad_enabled and True in needs
+        out = inputs[0]._from_op(y, fn if record else None)
         if record:
             fn.inputs = inputs
+            fn.needs_input_grad = tuple(needs)
         if state.hook is not None:
             state.hook.on_forward(fn, inputs, out)
         return out
@@ -174,7 +201,7 @@ def _seed_gradient(root: Tensor, grad) -> np.ndarray:
                 )
             )
         return np.ones(root.shape, dtype=root.dtype)
-    grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+    grad = np.asarray(grad)  # a Tensor gives its data (Tensor.__array__)
     if grad.dtype.kind not in "fiu":
         raise DTypeError(
             message(
@@ -305,7 +332,3 @@ def _accumulate(leaf: Tensor, grad: np.ndarray, hook) -> None:
     leaf.grad = grad if leaf.grad is None else leaf.grad + grad
     if hook is not None:
         hook.on_accumulate(leaf, grad, leaf.grad)
-
-
-# gradcheck lives in glassnet/opcheck.py; re-exported here, where it was first defined.
-from glassnet.opcheck import GradcheckReport, gradcheck  # noqa: E402

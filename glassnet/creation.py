@@ -1,7 +1,7 @@
 """Constructors: tensors made from data, filled with a constant, a range, or random samples.
 
 Every one is float32 unless ``dtype`` says otherwise (``tensor`` also keeps the dtype of a
-NumPy array it is given). They are re-exported by :mod:`glassnet.tensor` and as ``gn.zeros``,
+NumPy array it is given). They are re-exported as ``gn.tensor``, ``gn.zeros``,
 ``gn.randn``, ... Random constructors take ``seed``: an int, a Generator or None.
 """
 

@@ -7,9 +7,14 @@ Dtypes: float32 unless the data or ``dtype`` say otherwise. A Python number or a
 array meeting a float tensor takes the tensor's dtype, so ``x * 0.5`` stays float32.
 
 This module also holds ``as_tensor`` (wrap a value the way ops do) and ``rng_from`` (a
-Generator from a seed). The constructors (``tensor``, ``zeros``, ``ones``, ``full``,
-``arange``, ``eye``, ``randn``, ``rand``) live in :mod:`glassnet.creation` and are
-re-exported here, so ``from glassnet.tensor import zeros`` keeps working.
+Generator from a seed). The constructors (``tensor``, ``zeros``, ``randn``, ...) live in
+:mod:`glassnet.creation`, one layer up.
+
+Imports: the engine (:mod:`glassnet.autograd`) sits below this module and never imports
+it. The one import cycle of the package is tensor ↔ ops, on purpose: the ops build on
+Tensor (they take and return tensors), and Tensor's operators and methods (``a + b``,
+``x.sum()``) are spellings of those ops. ``glassnet.ops`` is therefore imported at the
+bottom of this module, after Tensor exists, and only used inside methods.
 """
 
 from __future__ import annotations
@@ -17,21 +22,10 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import _config
+from glassnet import autograd as _autograd
 from glassnet.errors import DTypeError, ShapeError, fmt_shape, message
 
-__all__ = [
-    "Tensor",
-    "tensor",
-    "as_tensor",
-    "zeros",
-    "ones",
-    "full",
-    "arange",
-    "eye",
-    "randn",
-    "rand",
-    "rng_from",
-]
+__all__ = ["Tensor", "as_tensor", "rng_from"]
 
 
 def _to_array(data, dtype, where: str) -> np.ndarray:
@@ -112,10 +106,12 @@ class Tensor:
         self.name = name
         self.retains_grad = False
 
-    @classmethod
-    def _from_op(cls, data: np.ndarray, creator) -> Tensor:
-        """Fast constructor used by ops: no conversion, no checks."""
-        t = object.__new__(cls)
+    @staticmethod
+    def _from_op(data: np.ndarray, creator) -> Tensor:
+        """Fast constructor used by ops: no conversion, no checks. Always a plain Tensor,
+        also when reached through a subclass instance (``Function.apply`` calls it on its
+        first input: a Parameter's op result is a Tensor)."""
+        t = object.__new__(Tensor)
         t.data = data
         t.grad = None
         t.requires_grad = creator is not None
@@ -395,8 +391,6 @@ def rng_from(seed) -> np.random.Generator:
     )
 
 
-# Late imports: ops and the engine build on Tensor, and Tensor's operators call them; the
-# constructors live in glassnet.creation (which imports Tensor) and are re-exported here.
-from glassnet import autograd as _autograd  # noqa: E402
+# The tensor ↔ ops cycle (see the module docstring): ops build on Tensor, Tensor's
+# operators call ops, so ops is imported once Tensor exists.
 from glassnet import ops as _ops  # noqa: E402
-from glassnet.creation import arange, eye, full, ones, rand, randn, tensor, zeros  # noqa: E402

@@ -95,7 +95,7 @@ def cases_with_shapes(cases: list[OpCase]) -> list:
     ]
 
 
-def check_gradcheck(case: OpCase, shapes: Shapes, seed: int = 0) -> gn.autograd.GradcheckReport:
+def check_gradcheck(case: OpCase, shapes: Shapes, seed: int = 0) -> gn.opcheck.GradcheckReport:
     """Central differences in float64 with a random upstream gradient (gn.gradcheck)."""
     report = gn.gradcheck(case.fn, *sample(case, shapes, seed), seed=seed, **case.gradcheck)
     assert report.ok and len(report.max_abs) == len(shapes)

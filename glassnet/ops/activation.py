@@ -55,6 +55,9 @@ class LeakyReLU(Function):
     Notes:     kink at 0, where the slope α is used (as PyTorch does).
     """
 
+    def __init__(self, alpha: float = 0.01):
+        self.alpha = alpha
+
     def forward(self, x):
         self.slope = np.where(x > 0, x.dtype.type(1), x.dtype.type(self.alpha))
         return x * self.slope
@@ -130,6 +133,9 @@ class Softmax(Function):
                logits of 1e4 do not overflow.
     """
 
+    def __init__(self, axis: int = -1):
+        self.axis = axis
+
     def forward(self, x):
         e = np.exp(x - x.max(axis=self.axis, keepdims=True))
         self.y = e / e.sum(axis=self.axis, keepdims=True)
@@ -148,6 +154,9 @@ class LogSoftmax(Function):
     Shapes:    x (*) → y (*)
     Notes:     stable for logits of 1e4; the building block of cross-entropy.
     """
+
+    def __init__(self, axis: int = -1):
+        self.axis = axis
 
     def forward(self, x):
         shifted = x - x.max(axis=self.axis, keepdims=True)

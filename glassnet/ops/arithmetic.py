@@ -55,7 +55,7 @@ class Mul(Function):
         return a * b
 
     def backward(self, grad_y):
-        need_a, need_b = (t.requires_grad for t in self.inputs)
+        need_a, need_b = self.needs_input_grad
         return grad_y * self.b if need_a else None, grad_y * self.a if need_b else None
 
 
@@ -95,14 +95,20 @@ class PowScalar(Function):
     Forward:   y = xᵖ
     Backward:  dL/dx = dL/dy ⊙ p·xᵖ⁻¹
     Shapes:    x (*) → y (*)
-    Notes:     for non-integer p, x must be positive.
+    Notes:     for non-integer p, x must be positive. p = 0 has slope 0 everywhere, also at
+               x = 0 where p·xᵖ⁻¹ would read 0·∞ (as PyTorch does).
     """
+
+    def __init__(self, p: float):
+        self.p = p
 
     def forward(self, x):
         self.x = x
         return _power(x, self.p)
 
     def backward(self, grad_y):
+        if self.p == 0:
+            return (np.zeros_like(grad_y),)
         return (grad_y * (self.p * _power(self.x, self.p - 1)),)
 
 
@@ -112,7 +118,9 @@ class Pow(Function):
     Forward:   y = aᵇ
     Backward:  dL/da = dL/dy ⊙ b·aᵇ⁻¹,  dL/db = dL/dy ⊙ y·ln a
     Shapes:    a (*), b (*) broadcastable → y (broadcast shape)
-    Notes:     a must be positive for the gradient with respect to b to exist.
+    Notes:     a must be positive for the gradient with respect to b to exist. Where the
+               formulas read 0·∞ (only at a = 0) the limits PyTorch uses are taken:
+               dL/da = 0 where b = 0, and dL/db = 0 where b ≥ 0 (y·ln a = 0·(−∞)).
     """
 
     def forward(self, a, b):
@@ -121,9 +129,18 @@ class Pow(Function):
         return self.y
 
     def backward(self, grad_y):
-        grad_a = grad_y * self.b * self.a ** (self.b - 1)
+        a, b = self.a, self.b
+        need_a, need_b = self.needs_input_grad
         with np.errstate(divide="ignore", invalid="ignore"):
-            grad_b = grad_y * self.y * np.log(self.a)
+            grad_a = grad_y * b * a ** (b - 1) if need_a else None
+            grad_b = grad_y * self.y * np.log(a) if need_b else None
+        if a.all():  # no 0·∞ anywhere
+            return grad_a, grad_b
+        zero = a == 0
+        if need_a:
+            grad_a = np.where(zero & (b == 0), 0, grad_a)
+        if need_b:
+            grad_b = np.where(zero & (b >= 0), 0, grad_b)
         return grad_a, grad_b
 
 
@@ -255,6 +272,9 @@ class Clip(Function):
     Notes:     at a bound the gradient passes (as PyTorch's clamp does).
     """
 
+    def __init__(self, low: float | None = None, high: float | None = None):
+        self.low, self.high = low, high
+
     def forward(self, x):
         self.mask = np.ones(x.shape, dtype=bool)
         if self.low is not None:
@@ -275,6 +295,9 @@ class Where(Function):
     Shapes:    condition, a, b broadcastable → y (broadcast shape)
     """
 
+    def __init__(self, condition: np.ndarray):
+        self.condition = condition
+
     def forward(self, a, b):
         return np.where(self.condition, a, b)
 
@@ -290,6 +313,9 @@ class Cast(Function):
     Backward:  dL/dx = dL/dy as x's dtype
     Shapes:    x (*) → y (*)
     """
+
+    def __init__(self, dtype: np.dtype):
+        self.dtype = dtype
 
     def forward(self, x):
         self.source = x.dtype

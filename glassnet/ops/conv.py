@@ -195,10 +195,10 @@ class Conv2D(Function):
     Forward:   y[n, o, i, j] = b[o] + Σ_c Σ_p Σ_q w[o, c, p, q] · x̃[n, c, i·sh + p·dh, j·sw + q·dw]
                (x̃ = x zero-padded), computed as  y₂ = [w₂ | b] @ [cols ; 1]  with
                cols[(c, p, q), (i, j, n)] = x̃[n, c, i·sh + p·dh, j·sw + q·dw]   (im2col)
-    Backward:  [dL/dw₂ | dL/db] = g₂ @ [cols ; 1]ᵀ   (so dL/db = Σ_{n,i,j} dL/dy),
-               dL/dcols = w₂ᵀ @ g₂,   dL/dx = col2im(dL/dcols): for each kernel position
+    Backward:  [dL/dw₂ | dL/db] = grad_y₂ @ [cols ; 1]ᵀ   (so dL/db = Σ_{n,i,j} dL/dy),
+               dL/dcols = w₂ᵀ @ grad_y₂,   dL/dx = col2im(dL/dcols): for each kernel position
                (p, q), add dL/dcols[(·, p, q), ·] into the input pixels it was read from
-               (g₂ = dL/dy laid out as (O, N·Ho·Wo))
+               (grad_y₂ = dL/dy laid out as (O, N·Ho·Wo))
     Shapes:    x (N, C, H, W), w (O, C, KH, KW), b (O,) → y (N, O, Ho, Wo),
                Ho = ⌊(H + p_top + p_bottom − dh·(KH − 1) − 1) / sh⌋ + 1 (same for Wo)
     Notes:     settings ``stride`` (sh, sw), ``pad`` ((top, bottom), (left, right)),
@@ -209,6 +209,14 @@ class Conv2D(Function):
     Reference: Chellapilla, Puri & Simard (2006), "High performance convolutional neural
                networks for document processing" (the im2col unrolling).
     """
+
+    def __init__(
+        self,
+        stride: tuple[int, int] = (1, 1),
+        pad: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0)),
+        dilation: tuple[int, int] = (1, 1),
+    ):
+        self.stride, self.pad, self.dilation = stride, pad, dilation
 
     def forward(self, x, w, *b):
         N, C, H, W = x.shape
@@ -234,14 +242,14 @@ class Conv2D(Function):
 
     def backward(self, grad_y):
         O, K = self.w2.shape[0], self.K
-        g2 = grad_y.transpose(1, 2, 3, 0).reshape(O, -1)  # no copy when grad_y is batch-last
-        grad_w2 = g2 @ self.cols.T  # its last column, against the row of ones, is Σ dL/dy
+        grad_y2 = grad_y.transpose(1, 2, 3, 0).reshape(O, -1)  # no copy when batch-last
+        grad_w2 = grad_y2 @ self.cols.T  # its last column, against the row of ones, is Σ dL/dy
         grad_w = grad_w2[:, :K].reshape(O, -1, *self.kernel)
         grad_x = None
-        if self.inputs[0].requires_grad:
-            grad_cols = recycled((K, g2.shape[1]), g2.dtype)
-            grad_x = self._col2im(np.matmul(self.w2[:, :K].T, g2, out=grad_cols))
-        if len(self.inputs) == 3:
+        if self.needs_input_grad[0]:
+            grad_cols = recycled((K, grad_y2.shape[1]), grad_y2.dtype)
+            grad_x = self._col2im(np.matmul(self.w2[:, :K].T, grad_y2, out=grad_cols))
+        if len(self.needs_input_grad) == 3:  # a bias was given
             return grad_x, grad_w, grad_w2[:, K]
         return grad_x, grad_w
 

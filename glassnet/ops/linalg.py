@@ -24,12 +24,12 @@ class MatMul(Function):
         if a.ndim == 1 and b.ndim == 1:
             return grad_y * b, grad_y * a
         if a.ndim == 1:
-            g = grad_y[..., None, :]  # (..., 1, N)
-            return (g @ b.swapaxes(-1, -2))[..., 0, :], a[:, None] @ g
+            grad_y = grad_y[..., None, :]  # (..., 1, N): a as a row
+            return (grad_y @ b.swapaxes(-1, -2))[..., 0, :], a[:, None] @ grad_y
         if b.ndim == 1:
-            g = grad_y[..., None]  # (..., M, 1)
-            return g @ b[None, :], (a.swapaxes(-1, -2) @ g)[..., 0]
-        need_a, need_b = (t.requires_grad for t in self.inputs)
+            grad_y = grad_y[..., None]  # (..., M, 1): b as a column
+            return grad_y @ b[None, :], (a.swapaxes(-1, -2) @ grad_y)[..., 0]
+        need_a, need_b = self.needs_input_grad
         grad_a = grad_y @ b.swapaxes(-1, -2) if need_a else None
         grad_b = a.swapaxes(-1, -2) @ grad_y if need_b else None
         return grad_a, grad_b
@@ -57,8 +57,8 @@ class Linear(Function):
     def backward(self, grad_y):
         x, w = self.x, self.w
         grad_x = None
-        if self.inputs[0].requires_grad:  # in x's memory layout (see Notes)
+        if self.needs_input_grad[0]:  # in x's memory layout (see Notes)
             grad_x = (w @ grad_y.T).T if x.ndim == 2 and x.T.flags.c_contiguous else grad_y @ w.T
-        g = grad_y.reshape(-1, grad_y.shape[-1])
-        grad_w = x.reshape(-1, x.shape[-1]).T @ g
-        return grad_x, grad_w, g.sum(axis=0)
+        grad_y = grad_y.reshape(-1, grad_y.shape[-1])  # leading axes folded into N
+        grad_w = x.reshape(-1, x.shape[-1]).T @ grad_y
+        return grad_x, grad_w, grad_y.sum(axis=0)

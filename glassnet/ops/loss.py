@@ -1,10 +1,13 @@
 """Loss kernels: fused primitives that turn a prediction and a target into one number.
 
 Each kernel takes the prediction as its only tensor input and the target as a setting
-(``target=...``, an ndarray already checked and cast by :mod:`glassnet.losses`): targets
-are data, not parameters, so they get no gradient. Fusing the pieces of a loss into one
-op keeps the graph small (one node instead of four) and lets the numerically delicate
-pairs (softmax + log, sigmoid + log) be rewritten so that nothing overflows.
+(``target``, an ndarray already checked and cast by :mod:`glassnet.losses`): targets
+are data, not parameters, so they get no gradient. The output L is a scalar, so the
+upstream gradient ``grad_y`` is one number (1 when L is the loss itself).
+
+Fusing the pieces of a loss into one op keeps the graph small (one node instead of four)
+and lets the numerically delicate pairs (softmax + log, sigmoid + log) be rewritten so
+that nothing overflows.
 
 Every kernel reduces to a scalar: ``scale`` multiplies the sum (1/n for a mean).
 """
@@ -32,9 +35,12 @@ class SquaredError(Function):
     """Scaled sum of squared errors (MSE with scale 1/size, the quadratic cost with 1/(2N)).
 
     Forward:   L = s · Σᵢ (aᵢ − yᵢ)²,   s = 1/m for MSE (m elements), 1/(2n) for the quadratic cost
-    Backward:  dL/da = g · 2s (a − y),   g = the upstream gradient (1 when L is the loss)
+    Backward:  dL/da = grad_y · 2s (a − y)
     Shapes:    a (*), y (*) → L ()
     """
+
+    def __init__(self, target: np.ndarray, scale: float):
+        self.target, self.scale = target, scale
 
     def forward(self, a):
         self.diff = a - self.target
@@ -48,10 +54,13 @@ class AbsoluteError(Function):
     """Scaled sum of absolute errors (MAE with scale 1/size).
 
     Forward:   L = s · Σᵢ |aᵢ − yᵢ|
-    Backward:  dL/da = dL/dL_out · s · sign(a − y)
+    Backward:  dL/da = grad_y · s · sign(a − y)
     Shapes:    a (*), y (*) → L ()
     Notes:     at a = y the slope 0 is used (as PyTorch's l1_loss does).
     """
+
+    def __init__(self, target: np.ndarray, scale: float):
+        self.target, self.scale = target, scale
 
     def forward(self, a):
         diff = a - self.target
@@ -66,12 +75,15 @@ class BinaryCrossEntropy(Function):
     """Binary cross-entropy of probabilities p against targets y in [0, 1], averaged.
 
     Forward:   L = −(1/n) Σᵢ [yᵢ ln pᵢ + (1 − yᵢ) ln(1 − pᵢ)],  pᵢ clipped to [ε, 1 − ε]
-    Backward:  dL/dpᵢ = dL/dL_out · (pᵢ − yᵢ) / (pᵢ (1 − pᵢ)) / n   (with the clipped pᵢ)
+    Backward:  dL/dpᵢ = grad_y · (pᵢ − yᵢ) / (pᵢ (1 − pᵢ)) / n   (with the clipped pᵢ)
     Shapes:    p (*), y (*) → L ()
     Notes:     clipping keeps ln finite when a sigmoid saturates to exactly 0 or 1; the
                gradient at a clipped point keeps the clipped formula (large, pointing the
                right way) instead of dropping to 0. Prefer from_logits=True: it never clips.
     """
+
+    def __init__(self, target: np.ndarray, eps: float):
+        self.target, self.eps = target, eps
 
     def forward(self, p):
         eps = self.eps
@@ -89,11 +101,14 @@ class SigmoidBinaryCrossEntropy(Function):
     """Sigmoid followed by binary cross-entropy, from logits z, averaged.
 
     Forward:   L = (1/n) Σᵢ [max(zᵢ, 0) − zᵢ yᵢ + ln(1 + e^(−|zᵢ|))]
-    Backward:  dL/dzᵢ = dL/dL_out · (σ(zᵢ) − yᵢ) / n
+    Backward:  dL/dzᵢ = grad_y · (σ(zᵢ) − yᵢ) / n
     Shapes:    z (*), y (*) → L ()
     Notes:     the forward line equals −[y ln σ(z) + (1 − y) ln(1 − σ(z))] rewritten so
                that e^(·) only sees −|z| ≤ 0: no overflow, no log of 0, even for |z| = 1e4.
     """
+
+    def __init__(self, target: np.ndarray):
+        self.target = target
 
     def forward(self, z):
         e = np.exp(-np.abs(z))
@@ -110,12 +125,15 @@ class SoftmaxCrossEntropy(Function):
 
     Forward:   ln pₙ꜀ = zₙ꜀ − mₙ − ln Σⱼ e^(zₙⱼ − mₙ),   mₙ = maxⱼ zₙⱼ
                L = −(1/N) Σₙ Σ꜀ tₙ꜀ ln pₙ꜀     (integer labels: tₙ꜀ = [c = yₙ])
-    Backward:  dL/dzₙ꜀ = dL/dL_out · (pₙ꜀ Σⱼ tₙⱼ − tₙ꜀) / N   (= (p − t)/N for one-hot t)
+    Backward:  dL/dzₙ꜀ = grad_y · (pₙ꜀ Σⱼ tₙⱼ − tₙ꜀) / N   (= (p − t)/N for one-hot t)
     Shapes:    z (N, C), target: labels (N,) int in [0, C) or t (N, C) → L ()
     Notes:     the log-sum-exp shift mₙ keeps e^(·) ≤ 1, so logits of 1e4 are fine; the
                softmax is never divided by or logged directly. Integer labels index the
                log-probabilities instead of building a one-hot matrix.
     """
+
+    def __init__(self, target: np.ndarray):
+        self.target = target
 
     def forward(self, z):
         shifted = z - z.max(axis=1, keepdims=True)

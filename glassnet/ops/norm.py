@@ -31,6 +31,17 @@ class BatchNorm(Function):
     Reference: Ioffe & Szegedy (2015), "Batch Normalization", Algorithm 1 and 2.
     """
 
+    def __init__(
+        self,
+        running_mean: np.ndarray | None = None,
+        running_var: np.ndarray | None = None,
+        training: bool = True,
+        momentum: float = 0.1,
+        eps: float = 1e-5,
+    ):
+        self.running_mean, self.running_var = running_mean, running_var
+        self.training, self.momentum, self.eps = training, momentum, eps
+
     def forward(self, x, gamma, beta):
         axes = (0,) if x.ndim == 2 else (0, 2, 3)
         shape = (1, -1) + (1,) * (x.ndim - 2)

@@ -37,7 +37,14 @@ def _positions(kernel):
     return [(p, q) for p in range(kernel[0]) for q in range(kernel[1])]
 
 
-class MaxPool2D(Function):
+class _Window:
+    """The settings the pooling ops share (a mixin, not an op; see :func:`pool_settings`)."""
+
+    def __init__(self, kernel: tuple[int, int], stride: tuple[int, int], pad: tuple, out: tuple):
+        self.kernel, self.stride, self.pad, self.out = kernel, stride, pad, out
+
+
+class MaxPool2D(_Window, Function):
     """Maximum over each KH×KW window.
 
     Forward:   y[n, c, i, j] = max_{p,q} x̃[n, c, i·sh + p, j·sw + q]   (x̃ = x padded with −∞)
@@ -106,7 +113,7 @@ def _tile_max(xp: np.ndarray, kernel, out) -> np.ndarray:
     return y.copy(order="K") if KH == KW == 1 else y  # a 1×1 window: a copy, not a view
 
 
-class AvgPool2D(Function):
+class AvgPool2D(_Window, Function):
     """Mean over each KH×KW window.
 
     Forward:   y[n, c, i, j] = (1 / (KH·KW)) Σ_{p,q} x̃[n, c, i·sh + p, j·sw + q]   (x̃ zero-padded)

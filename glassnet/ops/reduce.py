@@ -17,7 +17,10 @@ from glassnet.errors import check_axis
 
 
 class _Reduction:
-    """Bookkeeping the reduction ops share (a mixin, not an op): axes and shapes."""
+    """Bookkeeping the reduction ops share (a mixin, not an op): settings, axes, shapes."""
+
+    def __init__(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False):
+        self.axis, self.keepdims = axis, keepdims
 
     def _prepare(self, x: np.ndarray) -> None:
         """Save the reduced axes, x's shape, its shape with those axes as 1, and n."""
@@ -117,6 +120,10 @@ class Var(_Reduction, Function):
     Backward:  dL/dxᵢ = dL/dy ⊙ 2 (xᵢ − x̄) / (n − ddof)
     Shapes:    x (*) → y (reduced)
     """
+
+    def __init__(self, axis=None, keepdims: bool = False, ddof: int = 0):
+        super().__init__(axis, keepdims)
+        self.ddof = ddof
 
     def forward(self, x):
         self._prepare(x)

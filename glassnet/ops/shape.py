@@ -25,6 +25,9 @@ class Reshape(Function):
     Shapes:    x (*) → y (shape), same number of elements
     """
 
+    def __init__(self, shape: tuple[int, ...]):
+        self.shape = shape
+
     def forward(self, x):
         self.source = x.shape
         return x.reshape(self.shape)
@@ -40,6 +43,9 @@ class Transpose(Function):
     Backward:  dL/dx = dL/dy permuted by the inverse permutation p⁻¹
     Shapes:    x (*) → y (permuted *)
     """
+
+    def __init__(self, axes: tuple[int, ...] | None = None):
+        self.axes = axes
 
     def forward(self, x):
         self.perm = tuple(range(x.ndim))[::-1] if self.axes is None else self.axes
@@ -58,6 +64,9 @@ class BroadcastTo(Function):
     Shapes:    x (*) → y (shape)
     """
 
+    def __init__(self, shape: tuple[int, ...]):
+        self.shape = shape
+
     def forward(self, x):
         return np.broadcast_to(x, self.shape)
 
@@ -72,7 +81,12 @@ class GetItem(Function):
     Backward:  dL/dx = zeros like x, with dL/dy scatter-added at x[index]
     Shapes:    x (*) → y (whatever the index selects)
     Notes:     an index that repeats an element (x[[0, 0]]) adds both gradients (np.add.at).
+               ``advanced``: the index holds integer arrays or a mask (NumPy's advanced
+               indexing), so elements may repeat.
     """
+
+    def __init__(self, index, advanced: bool = False):
+        self.index, self.advanced = index, advanced
 
     def forward(self, x):
         self.shape = x.shape
@@ -95,6 +109,9 @@ class Concatenate(Function):
     Shapes:    xₖ (..., nₖ, ...) → y (..., Σ nₖ, ...)
     """
 
+    def __init__(self, axis: int = 0):
+        self.axis = axis
+
     def forward(self, *xs):
         ends = list(itertools.accumulate(x.shape[self.axis] for x in xs))
         self.parts = [slice(start, end) for start, end in zip([0, *ends], ends)]
@@ -113,6 +130,9 @@ class Stack(Function):
     Shapes:    xₖ (*) → y (with a new axis of size K)
     """
 
+    def __init__(self, axis: int = 0):
+        self.axis = axis
+
     def forward(self, *xs):
         return np.stack(xs, axis=self.axis)
 
@@ -130,6 +150,9 @@ class Pad(Function):
     Notes:     y is filled with the value and x copied into its middle (np.pad is ~10×
                slower on small tensors).
     """
+
+    def __init__(self, pad_width: tuple[tuple[int, int], ...], value: float = 0.0):
+        self.pad_width, self.value = pad_width, value
 
     def forward(self, x):
         self.inner = tuple(
