@@ -11,7 +11,7 @@ making Tensors, recording the graph, sorting it, routing gradients. The kernels 
 runs depend only on the shapes and settings, so they can be recorded once and replayed.
 
 *Keys.* Each call is keyed by its arguments (for an array or tensor: shape, dtype,
-contiguity; for anything else: the value) and by whether gradients are recorded. The first
+strides; for anything else: the value) and by whether gradients are recorded. The first
 two calls with a key run eagerly and are recorded (:mod:`glassnet._capture_record`); if the
 two recordings agree, later calls replay the program built from them
 (:mod:`glassnet._capture_program`): one closure per forward op, random source, backward op
@@ -192,7 +192,7 @@ def _key(args: tuple, grad_enabled: bool):
                 return None
             a = a.data
         if isinstance(a, np.ndarray):
-            parts.append((a.shape, a.dtype.str, a.flags.c_contiguous, a.flags.f_contiguous))
+            parts.append((a.shape, a.dtype, a.strides))
         else:
             try:
                 hash(a)
