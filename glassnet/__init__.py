@@ -4,7 +4,6 @@
 """
 
 from glassnet import (
-    _memory,  # noqa: F401  (keeps freed large arrays in the process)
     data,
     errors,
     explain,

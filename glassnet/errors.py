@@ -16,6 +16,7 @@ import operator
 __all__ = [
     "GlassnetError",
     "ShapeError",
+    "TensorIndexError",
     "DTypeError",
     "ConfigError",
     "DataError",
@@ -33,6 +34,11 @@ class GlassnetError(Exception):
 
 class ShapeError(GlassnetError, ValueError):
     """Tensor shapes do not fit together (an op's inputs, a layer's input)."""
+
+
+class TensorIndexError(ShapeError, IndexError):
+    """An index does not fit the tensor (out of range, too many indices, a mask of the
+    wrong shape). An IndexError too, as Python's sequence protocol and PyTorch expect."""
 
 
 class DTypeError(GlassnetError, TypeError):

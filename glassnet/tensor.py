@@ -364,7 +364,11 @@ def _note_read(t: Tensor, how: str) -> None:
 
 
 def as_tensor(x, like: Tensor | None = None) -> Tensor:
-    """Return ``x`` if it is a Tensor; otherwise wrap it, taking ``like``'s float dtype."""
+    """Return ``x`` if it is a Tensor; otherwise wrap it, taking ``like``'s float dtype.
+
+    A Python int meeting an integer tensor takes that tensor's dtype, as in PyTorch
+    (``int32 tensor + 1`` stays int32); other values follow :class:`Tensor`'s rules.
+    """
     if isinstance(x, Tensor):
         return x
     if like is not None and like.data.dtype.kind == "f":
@@ -372,6 +376,11 @@ def as_tensor(x, like: Tensor | None = None) -> Tensor:
             isinstance(x, np.ndarray | np.generic) and np.asarray(x).dtype.kind in "fiub"
         ):
             return Tensor._from_op(np.asarray(x, dtype=like.data.dtype), None)
+    elif like is not None and like.data.dtype.kind in "iu" and type(x) is int:
+        try:
+            return Tensor._from_op(np.asarray(x, dtype=like.data.dtype), None)
+        except OverflowError:  # too large for like's dtype: NumPy's promotion decides
+            return Tensor._from_op(np.asarray(x), None)
     return Tensor(x)
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.errors import DTypeError, ShapeError, check_axis, fmt_shape, message
+from glassnet import _config
+from glassnet.errors import ConfigError, DTypeError, ShapeError, check_axis, fmt_shape, message
 from glassnet.ops import activation, arithmetic, linalg, reduce
 from glassnet.ops.shape import (
     broadcast_to,
@@ -75,11 +76,28 @@ __all__ = [
 
 
 def _pair(a, b) -> tuple[Tensor, Tensor]:
-    """Both operands as tensors; a non-tensor takes the tensor operand's float dtype."""
+    """Both operands as tensors; a non-tensor takes the tensor operand's float dtype.
+
+    An integer or boolean operand meeting a float one becomes that float dtype first, as
+    in PyTorch: ``int tensor * 0.5`` is float32 (glassnet's default), where NumPy's own
+    rules would give float64.
+    """
     if isinstance(a, Tensor):
-        return a, (b if isinstance(b, Tensor) else as_tensor(b, a))
-    b = as_tensor(b)
-    return as_tensor(a, b), b
+        b = b if isinstance(b, Tensor) else as_tensor(b, a)
+    else:
+        b = as_tensor(b)
+        a = as_tensor(a, b)
+    if a.data.dtype.kind != b.data.dtype.kind:
+        return _to_float(a, b.data.dtype), _to_float(b, a.data.dtype)
+    return a, b
+
+
+def _to_float(t: Tensor, other: np.dtype) -> Tensor:
+    """``t`` cast to ``other`` when t holds integers or booleans and ``other`` is a float
+    dtype (such a t never requires a gradient, so the cast is a constant)."""
+    if other.kind == "f" and t.data.dtype.kind != "f":
+        return Tensor._from_op(t.data.astype(other), None)
+    return t
 
 
 # ---- arithmetic -------------------------------------------------------------------------
@@ -99,8 +117,12 @@ def mul(a, b) -> Tensor:
 
 
 def div(a, b) -> Tensor:
-    """a / b, elementwise with broadcasting."""
-    return arithmetic.Div.apply(*_pair(a, b))
+    """a / b, elementwise with broadcasting (true division: two integer operands give
+    glassnet's default float dtype, as in PyTorch)."""
+    a, b = _pair(a, b)
+    if a.data.dtype.kind != "f" and b.data.dtype.kind != "f":
+        a, b = _to_float(a, _config.default_dtype), _to_float(b, _config.default_dtype)
+    return arithmetic.Div.apply(a, b)
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - the op's name
@@ -108,6 +130,8 @@ def pow(a, b) -> Tensor:  # noqa: A001 - the op's name
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
         p = np.asarray(b)
         if p.dtype.kind in "biuf":
+            if p.dtype.kind == "f":  # an integer tensor to a float power is a float
+                a = _to_float(a, _config.default_dtype)
             return arithmetic.PowScalar.apply(a, p=p.item())
     return arithmetic.Pow.apply(*_pair(a, b))
 
@@ -148,7 +172,16 @@ def minimum(a, b) -> Tensor:
 
 
 def clip(x, low=None, high=None) -> Tensor:
-    """Clamp x into [low, high]; either bound may be None."""
+    """Clamp x into [low, high]; either bound may be None, not both."""
+    if low is None and high is None:
+        raise ConfigError(
+            message(
+                "clip",
+                "at least one bound is needed",
+                "low=None, high=None",
+                "a number for low, high or both",
+            )
+        )
     for name, bound in (("low", low), ("high", high)):
         if bound is not None and np.asarray(bound).dtype.kind not in "biuf":
             raise DTypeError(
@@ -300,5 +333,11 @@ def log_softmax(x, axis: int = -1) -> Tensor:
 from glassnet.ops.conv import conv2d  # noqa: E402
 from glassnet.ops.norm import batch_norm  # noqa: E402
 from glassnet.ops.pool import avg_pool2d, global_avg_pool2d, max_pool2d  # noqa: E402
+from glassnet.ops.reference import (  # noqa: E402
+    avg_pool2d_reference,
+    conv2d_reference,
+    max_pool2d_reference,
+)
 
 __all__ += ["conv2d", "max_pool2d", "avg_pool2d", "global_avg_pool2d", "batch_norm"]
+__all__ += ["conv2d_reference", "max_pool2d_reference", "avg_pool2d_reference"]

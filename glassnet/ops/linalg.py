@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from glassnet._fastpath import matmul_t_like
 from glassnet.autograd import Function
 
 
@@ -43,9 +44,8 @@ class Linear(Function):
     Shapes:    x (N, in) or (..., in), w (in, out), b (out,) → z (N, out) or (..., out)
     Notes:     one op instead of matmul + add halves the bookkeeping per layer; leading
                axes of x are folded into N for the two GEMMs of the backward, and dL/dx
-               is skipped when x needs no gradient (the input layer). dL/dx comes back in
-               x's memory layout: a flattened batch-last image batch (x stored as xᵀ) gets
-               (w·dL/dzᵀ)ᵀ, so the layers below it keep working on one layout.
+               is skipped when x needs no gradient (the input layer). Fast path: dL/dx
+               comes back in x's memory layout (see glassnet._fastpath.matmul_t_like).
     """
 
     def forward(self, x, w, b):
@@ -56,9 +56,7 @@ class Linear(Function):
 
     def backward(self, grad_y):
         x, w = self.x, self.w
-        grad_x = None
-        if self.needs_input_grad[0]:  # in x's memory layout (see Notes)
-            grad_x = (w @ grad_y.T).T if x.ndim == 2 and x.T.flags.c_contiguous else grad_y @ w.T
+        grad_x = matmul_t_like(grad_y, w, x) if self.needs_input_grad[0] else None  # dL/dz·wᵀ
         grad_y = grad_y.reshape(-1, grad_y.shape[-1])  # leading axes folded into N
         grad_w = x.reshape(-1, x.shape[-1]).T @ grad_y
         return grad_x, grad_w, grad_y.sum(axis=0)

@@ -2,25 +2,30 @@
 
 Like the convolution's col2im, every loop here runs over the KH·KW kernel positions only:
 position (p, q) of every window, in every sample and channel, is one strided slice of the
-padded input (:func:`glassnet.ops.conv.kernel_slice`).
+padded input (:func:`glassnet._fastpath.kernel_slice`). The fast path (batch-last layout,
+tiled windows) is in :mod:`glassnet._fastpath`; :mod:`glassnet.ops.reference` has the
+same ops as plain NCHW loops, one screen each.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from glassnet.autograd import Function
-from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
-from glassnet.ops.conv import (
+from glassnet._fastpath import (
+    NO_PAD,
+    add_product,
     batch_last,
-    check_image_batch,
+    empty_padded,
     kernel_slice,
-    output_size,
     pad_batch_last,
-    pair,
     unpad,
+    window_max,
+    windows_tile,
     zeros_padded,
 )
+from glassnet.autograd import Function
+from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
+from glassnet.ops.conv import check_image_batch, output_size, pair
 from glassnet.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -54,31 +59,30 @@ class MaxPool2D(_Window, Function):
     Notes:     ties: the gradient goes to the FIRST maximal element in row-major window
                order, exactly as PyTorch's CPU kernel routes it (it keeps the running
                maximum and replaces it only on a strict >). After a ReLU whole windows are
-               often 0, so ties are common, not a corner case. Forward is KH·KW − 1
-               elementwise maxima of strided slices (when the windows tile the image, of
-               a reshaped view: see _tile_max); backward finds the argmax again as
-               "equal to y and not already claimed by an earlier position". Overlapping
-               windows (stride < kernel) add their gradients.
+               often 0, so ties are common, not a corner case. Overlapping windows
+               (stride < kernel) add their gradients. Fast path: forward maxima over
+               tiled windows and a write-not-add backward (see glassnet._fastpath); the
+               readable version is ops.reference.max_pool2d_reference.
     """
 
     def forward(self, x):
         self.x_shape = x.shape
         self.xp = pad_batch_last(x, self.pad, -np.inf)
-        if self.stride == self.kernel:
-            self.y = _tile_max(self.xp, self.kernel, self.out)
-            return self.y
-        self.y = zeros_padded(x.shape[:2] + self.out, ((0, 0), (0, 0)), x.dtype, empty=True)
-        for index, (p, q) in enumerate(_positions(self.kernel)):
-            v = self.xp[kernel_slice(p, q, self.stride, (1, 1), self.out)]
-            np.copyto(self.y, v) if index == 0 else np.maximum(self.y, v, out=self.y)
+        self.y = window_max(self.xp, self.kernel, self.stride, self.out)
         return self.y
 
     def backward(self, grad_y):
-        tiles = self.stride == self.kernel and self.xp.shape[2:] == tuple(
-            o * k for o, k in zip(self.out, self.kernel)
-        )
-        grad_xp = zeros_padded(self.x_shape, self.pad, grad_y.dtype, empty=tiles)
+        fresh = windows_tile(self.xp.shape, self.kernel, self.stride, self.out)
+        grad_xp = (empty_padded if fresh else zeros_padded)(self.x_shape, self.pad, grad_y.dtype)
         grad_y = batch_last(grad_y)  # the layout of x and y (after a Flatten it is not)
+        for where, first in self._first_maxima():
+            add_product(grad_xp, where, grad_y, first, fresh)  # dL/dx̃[where] += dL/dy ⊙ first
+        return (unpad(grad_xp, self.x_shape, self.pad),)
+
+    def _first_maxima(self):
+        """For each kernel position (p, q): the slice of x̃ it reads and the mask of the
+        windows whose FIRST maximal element it holds ("equal to y and not already claimed
+        by an earlier position")."""
         positions, unclaimed = _positions(self.kernel), None
         for index, (p, q) in enumerate(positions):
             where = kernel_slice(p, q, self.stride, (1, 1), self.out)
@@ -89,28 +93,7 @@ class MaxPool2D(_Window, Function):
                 first &= unclaimed
                 if index + 1 < len(positions):
                     np.greater(unclaimed, first, out=unclaimed)  # unclaimed and not first
-            if tiles:  # every input element lies in exactly one window: assign
-                np.multiply(grad_y, first, out=grad_xp[where])
-            else:
-                grad_xp[where] += grad_y * first
-        return (unpad(grad_xp, self.x_shape, self.pad),)
-
-
-def _tile_max(xp: np.ndarray, kernel, out) -> np.ndarray:
-    """Window maxima when the windows tile the image (stride = kernel): a reshape to
-    (N, C, Ho, KH, Wo, KW), a view, then elementwise maxima along KH (whole image rows,
-    long runs in the batch-last layout) and then along KW on the smaller result: about
-    twice as fast as maxima of KH·KW strided slices."""
-    (Ho, Wo), (KH, KW) = out, kernel
-    N, C = xp.shape[:2]
-    blocks = xp[:, :, : Ho * KH, : Wo * KW].reshape(N, C, Ho, KH, Wo, KW)
-    rows = blocks[:, :, :, 0]
-    for p in range(1, KH):
-        rows = np.maximum(rows, blocks[:, :, :, p])
-    y = rows[..., 0]
-    for q in range(1, KW):
-        y = np.maximum(y, rows[..., q])
-    return y.copy(order="K") if KH == KW == 1 else y  # a 1×1 window: a copy, not a view
+            yield where, first
 
 
 class AvgPool2D(_Window, Function):
@@ -122,7 +105,8 @@ class AvgPool2D(_Window, Function):
     Notes:     padded zeros count in the mean (PyTorch's count_include_pad=True). When the
                stride equals the kernel and there is no padding the windows tile the image,
                so forward is a reshape to (N, C, Ho, KH, Wo, KW) and a mean over the KH
-               and KW axes, and backward a broadcast back (no loop at all).
+               and KW axes, and backward a broadcast back (no loop at all). The readable
+               version is ops.reference.avg_pool2d_reference.
     """
 
     def forward(self, x):
@@ -133,7 +117,7 @@ class AvgPool2D(_Window, Function):
             blocks = x[:, :, : Ho * KH, : Wo * KW].reshape(*x.shape[:2], Ho, KH, Wo, KW)
             return blocks.mean(axis=(3, 5), dtype=x.dtype)
         xp = pad_batch_last(x, self.pad)
-        y = zeros_padded(x.shape[:2] + tuple(self.out), ((0, 0), (0, 0)), x.dtype)
+        y = zeros_padded(x.shape[:2] + tuple(self.out), NO_PAD, x.dtype)
         for p, q in _positions(self.kernel):
             y += xp[kernel_slice(p, q, self.stride, (1, 1), self.out)]
         return y / x.dtype.type(self.kernel[0] * self.kernel[1])

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from glassnet.autograd import Function
-from glassnet.errors import ShapeError, check_axis, fmt_shape, message
+from glassnet.errors import ShapeError, TensorIndexError, check_axis, fmt_shape, message
 from glassnet.tensor import Tensor, as_tensor
 
 
@@ -308,7 +308,7 @@ def getitem(x, index) -> Tensor:
     try:
         return GetItem.apply(x, index=index, advanced=_is_advanced(index))
     except IndexError as exc:
-        raise ShapeError(
+        raise TensorIndexError(
             message(
                 "getitem",
                 "the index does not fit the tensor",

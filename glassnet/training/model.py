@@ -24,6 +24,7 @@ import numpy as np
 
 from glassnet import losses, nn, optim
 from glassnet._config import no_grad
+from glassnet._fastpath import keep_freed_memory
 from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
 from glassnet.tensor import rng_from
@@ -133,6 +134,7 @@ class Model(Module):
         return params[0].dtype if params else np.dtype(np.float32)
 
     # ---- training -----------------------------------------------------------------------
+    @keep_freed_memory()  # large freed arrays stay in the process while fit trains
     def fit(
         self,
         x,

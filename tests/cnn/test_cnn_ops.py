@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from optable import OpCase, cases_with_shapes, check_gradcheck, check_torch_parity
 
 import glassnet as gn
+from glassnet import _fastpath
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
 
@@ -175,9 +176,8 @@ def test_conv2d_float32_stays_float32_and_skips_unneeded_input_gradient():
 
 
 def test_recycled_column_buffers_never_alias_live_ones(monkeypatch):
-    conv_module = gn.ops.conv
-    monkeypatch.setattr(conv_module, "_RECYCLE_BYTES", 0)  # recycle even tiny arrays
-    monkeypatch.setattr(conv_module, "_SPARE", {})
+    monkeypatch.setattr(_fastpath, "_RECYCLE_BYTES", 0)  # recycle even tiny arrays
+    monkeypatch.setattr(_fastpath, "_SPARE", {})
     rng = np.random.default_rng(0)
     xs = [rng.standard_normal((2, 3, 6, 6)) for _ in range(2)]
     w, g = rng.standard_normal((4, 3, 3, 3)), rng.standard_normal((2, 4, 4, 4))

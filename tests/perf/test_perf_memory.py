@@ -1,53 +1,75 @@
-"""glassnet keeps freed large arrays in the process (glassnet/_memory.py)."""
+"""glassnet keeps freed large arrays in the process while it trains, and only then
+(glassnet._fastpath.keep_freed_memory, entered by Model.fit)."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 import glassnet as gn
-from glassnet import _memory
+from glassnet import _fastpath
 
+GLIBC = sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "mallopt")
 
-def _faults_of(code: str, keep: str) -> int:
-    env = {**os.environ, "GLASSNET_KEEP_FREED_MEMORY": keep}
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
-    )
-    return int(out.stdout.split()[-1])
+ROUNDS = """
+import resource, sys, numpy as np, glassnet
+from glassnet._fastpath import keep_freed_memory
 
-
-LOOP = """
-import resource, numpy as np, glassnet
-a = np.ones((64, 1024, 1024), np.float32)  # 256 MiB: the first round faults it in
-del a
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(4):
-    a = np.ones((64, 1024, 1024), np.float32)  # freed and allocated again each round
+def faults():
+    a = np.ones((32, 1024, 1024), np.float32)  # 128 MiB: the first round faults it in
     del a
-print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(3):
+        a = np.ones((32, 1024, 1024), np.float32)  # freed and allocated again each round
+        del a
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+at_import = faults()
+with keep_freed_memory() as tuned:
+    inside = faults()
+print(tuned, at_import, inside, faults())
 """
 
 
-def test_import_raised_the_thresholds_on_glibc():
-    assert _memory.ACTIVE == (
-        sys.platform.startswith("linux") and hasattr(__import__("ctypes").CDLL(None), "mallopt")
+def _run(keep: str | None) -> tuple[bool, int, int, int]:
+    env = {k: v for k, v in os.environ.items() if k != "GLASSNET_KEEP_FREED_MEMORY"}
+    if keep is not None:
+        env["GLASSNET_KEEP_FREED_MEMORY"] = keep
+    out = subprocess.run(
+        [sys.executable, "-c", ROUNDS], capture_output=True, text=True, env=env, check=True
     )
+    tuned, *faults = out.stdout.split()
+    return (tuned == "True", *map(int, faults))
 
 
-def test_a_freed_large_array_is_reused_without_page_faults():
-    if not _memory.ACTIVE:
-        return  # nothing is tuned off glibc; the opt-out test covers the switch
-    kept, default = _faults_of(LOOP, "1"), _faults_of(LOOP, "0")
-    # After the first round, malloc's defaults fault the whole array in again each round
-    # (4 KiB pages or transparent huge pages: count rounds, not pages); kept, it is reused.
-    assert default > 0 and kept * 10 < default, (kept, default)
+@pytest.mark.skipif(not GLIBC, reason="the tuning is glibc's mallopt; elsewhere nothing changes")
+def test_malloc_is_tuned_only_inside_the_block_not_at_import():
+    tuned, at_import, inside, after = _run(None)
+    # malloc's defaults fault the whole array in again each round (4 KiB pages or
+    # transparent huge pages: count rounds, not pages); inside the block it is reused.
+    assert tuned and at_import > 0 and inside * 10 < at_import, (at_import, inside)
+    assert after * 2 > at_import, (at_import, after)  # the defaults are back after the block
 
 
-def test_the_opt_out_leaves_malloc_alone(monkeypatch):
-    monkeypatch.setenv("GLASSNET_KEEP_FREED_MEMORY", "0")
-    assert _memory.keep_freed_memory() is False
-    assert gn.tensor(np.ones(3)).shape == (3,)
+@pytest.mark.skipif(not GLIBC, reason="the tuning is glibc's mallopt; elsewhere nothing changes")
+def test_the_opt_out_leaves_malloc_alone():
+    tuned, at_import, inside, _ = _run("0")
+    assert not tuned and inside * 2 > at_import, (at_import, inside)
+
+
+def test_blocks_nest_and_fit_enters_one(monkeypatch):
+    seen = []
+    monkeypatch.setattr(_fastpath, "_set_thresholds", lambda _, value: seen.append(value) or 1)
+    with _fastpath.keep_freed_memory(), _fastpath.keep_freed_memory():
+        assert _fastpath._active == 2 or not GLIBC
+    assert _fastpath._active == 0
+    model = gn.Sequential([gn.nn.Dense(2, 1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+    expected = [_fastpath.KEEP, _fastpath.GLIBC_DEFAULT] * 2 if GLIBC else []
+    assert seen == expected  # once around the nested blocks, once around fit
