@@ -150,9 +150,9 @@ class _Builder:
         if needs != needs1:
             raise NotReplayable(f"{fn2.name}'s inputs changed which gradients they need")
         out = self.remember(out2.data, self.new_slot())
-        cell: list = [None]  # the op of the current replay, from forward to backward
+        cell = self.new_slot()  # the op itself, from its forward to its backward
         self.fwd_of[id(fn2)] = (cell, out, inputs2)
-        self.steps.append(_forward_step(type(fn2), baked, linked, needs, srcs, out, cell))
+        self.steps.append((type(fn2), baked, linked, needs, srcs, out, cell))  # made in Program
 
     def source(self, e2: tuple, e1: tuple) -> None:
         _, kernel, owner, arrays2, out2 = e2
@@ -178,7 +178,7 @@ class _Builder:
         shapes = [t.data.shape for t in inputs]
         seed_like = (node2.data.shape, node2.data.dtype) if seed else None
         self.steps.append(_backward_step(cell, out, targets, shapes, seed_like))
-        self.backed.add(id(cell))
+        self.backed.add(cell)
 
     def result(self, r2, r1):
         """A template of the step's return value: ('slot', k), ('tensor', k) or a value."""
@@ -198,43 +198,45 @@ class _Builder:
 
 
 # ---- the closures a program is made of ---------------------------------------------------
-def _forward_step(op, baked: dict, linked: list, needs, srcs: list, out: int, cell: list):
+def _forward_step(op, baked: dict, linked: list, needs, srcs: list, out: int, cell):
     """A new ``op(**settings)`` (as Function.apply makes it), its forward on the slots
-    ``srcs`` into slot ``out``; the op waits in ``cell`` for its backward."""
-    if len(srcs) == 1 and not linked and needs is None:  # the common cases, unrolled
+    ``srcs`` into slot ``out``; the op waits in slot ``cell`` for its backward (slots
+    belong to one replay, so two threads may replay one program), or, with ``cell``
+    None, is dropped at once, with what it saved."""
+    if linked or needs is None or cell is None or len(srcs) > 2:
+        return _general_forward_step(op, baked, linked, needs, srcs, out, cell)
+    if len(srcs) == 1:  # the common cases, unrolled
         (a,) = srcs
 
         def run(v, pend):
-            cell[0] = fn = op(**baked)
-            v[out] = fn.forward(v[a])
-
-    elif len(srcs) == 1 and not linked:
-        (a,) = srcs
-
-        def run(v, pend):
-            cell[0] = fn = op(**baked)
+            v[cell] = fn = op(**baked)
             fn.needs_input_grad = needs
             v[out] = fn.forward(v[a])
 
-    elif len(srcs) == 2 and not linked:
+    else:
         a, b = srcs
 
         def run(v, pend):
-            cell[0] = fn = op(**baked)
-            if needs is not None:
-                fn.needs_input_grad = needs
+            v[cell] = fn = op(**baked)
+            fn.needs_input_grad = needs
             v[out] = fn.forward(v[a], v[b])
 
-    else:
+    return run
 
-        def run(v, pend):
+
+def _general_forward_step(op, baked: dict, linked: list, needs, srcs: list, out: int, cell):
+    def run(v, pend):
+        settings = baked
+        if linked:
             settings = dict(baked)
             for key, slot in linked:
                 settings[key] = v[slot]
-            cell[0] = fn = op(**settings)
-            if needs is not None:
-                fn.needs_input_grad = needs
-            v[out] = fn.forward(*[v[s] for s in srcs])
+        fn = op(**settings)
+        if needs is not None:
+            fn.needs_input_grad = needs
+        if cell is not None:
+            v[cell] = fn
+        v[out] = fn.forward(*[v[s] for s in srcs])
 
     return run
 
@@ -253,7 +255,7 @@ def _call_step(method):
     return run
 
 
-def _backward_step(cell: list, node: int, targets: list, shapes: list, seed_like):
+def _backward_step(cell: int, node: int, targets: list, shapes: list, seed_like):
     """The engine's ``_propagate`` for one op, with gradients routed by slot: a pending
     sum for an op's output (``pend``), ``.grad`` for a parameter. Same sums, same order,
     same copies as the engine; then the op and its saved arrays are let go, as the engine
@@ -266,7 +268,7 @@ def _backward_step(cell: list, node: int, targets: list, shapes: list, seed_like
         grad_y = pend.pop(node, None)
         if grad_y is None:
             return
-        grads = cell[0].backward(grad_y)
+        grads = v[cell].backward(grad_y)
         for index, (target, shape, g) in enumerate(zip(targets, shapes, grads)):
             if g is None or target is None:
                 continue
@@ -278,7 +280,7 @@ def _backward_step(cell: list, node: int, targets: list, shapes: list, seed_like
                 if target.grad is None and not _exclusive(g, grad_y, grads, index):
                     g = g.copy()
                 _accumulate(target, g, None)
-        cell[0] = None
+        v[cell] = None
 
     return run
 
@@ -292,10 +294,14 @@ class Program:
         self.live = builder.live
         self.flags = [t.requires_grad for _, t, _ in builder.live]
         self.casts = builder.casts
-        self.steps = builder.steps
+        self.steps = [  # an op no backward uses is not kept: it goes once forward is done
+            _forward_step(*step[:-1], step[-1] if step[-1] in builder.backed else None)
+            if type(step) is tuple
+            else step
+            for step in builder.steps
+        ]
         self.template = template
         self.modules = [(m, m.training) for m in modules]
-        self.cells = [c for c, _, _ in builder.fwd_of.values() if id(c) not in builder.backed]
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -323,8 +329,7 @@ class Program:
         pend: dict = {}
         for step in self.steps:
             step(v, pend)
-        for cell in self.cells:  # ops no backward used: let their saved arrays go
-            cell[0] = None
+
         return _fill(self.template, v)
 
 
