@@ -409,3 +409,19 @@ def test_capture_can_be_switched_off():
     for _ in range(4):
         step(np.ones((2, 3), np.float32))
     assert step.replays == 0 and step.recordings == 0
+
+
+def test_the_playground_replays_its_steps_bit_identically():
+    from glassnet.playground.protocol import validate_settings
+    from glassnet.playground.session import Session
+
+    settings = validate_settings({"seed": 3, "dropout": 0.2, "l2": 0.01, "batch_size": 16})
+    captured, eager = Session(settings), Session(settings)
+    eager._captured.enabled = False
+    for session in (captured, eager):
+        for _ in range(3):
+            session.step("epoch")
+    assert captured._captured.replays > 0 and eager._captured.replays == 0
+    assert captured.history == eager.history
+    for p, q in zip(captured.model.parameters(), eager.model.parameters(), strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
