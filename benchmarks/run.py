@@ -173,7 +173,7 @@ def peak_memory_mib(framework: str) -> float:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="brief smoke run, 1 repeat")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=None, help="default 5 (--quick: 1)")
     parser.add_argument("--only", nargs="*", default=list(SPECS), choices=list(SPECS))
     args = parser.parse_args(argv)
 
@@ -187,7 +187,7 @@ def main(argv=None) -> None:
     columns = ("workload", "framework", "samples/s", "s/epoch (60k)", "vs torch", "time vs numpy")
     for col in (*columns, "% GEMM peak"):
         table.add_column(col, justify="right")
-    repeats = 1 if args.quick else args.repeats
+    repeats = args.repeats or (1 if args.quick else 5)
     for name in args.only:
         rates = bench(name, args.quick, repeats)
         flops = training_flops(name)
