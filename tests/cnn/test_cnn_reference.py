@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch.nn.functional as F
+from optable import OpCase, cases_with_shapes, check_gradcheck, check_torch_parity
 
 import glassnet as gn
 from glassnet.ops import reference
@@ -84,3 +86,52 @@ def test_the_references_check_their_arguments_like_the_fast_ops():
         reference.conv2d_reference(np.ones((3, 5, 5)), np.ones((2, 3, 3, 3)))
     with pytest.raises(gn.ConfigError, match=r"max_pool2d: padding may be at most half"):
         reference.max_pool2d_reference(np.ones((1, 1, 4, 4)), 2, padding=2)
+
+
+# The references as rows of the op table: gradcheck and PyTorch parity, like every op.
+IMAGES = "images are 4-D (N, C, H, W); there is no scalar case"
+REFERENCE_OPS = [
+    OpCase(
+        "conv2d_reference s2 p1 d1",
+        "conv2d",
+        lambda x, w, b: reference.conv2d_reference(x, w, b, stride=2, padding=1),
+        lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1),
+        shapes=(((1, 2, 5, 4), (3, 2, 3, 2), (3,)),),
+        no_scalar=IMAGES,
+    ),
+    OpCase(
+        "conv2d_reference s1 p2 d2",
+        "conv2d",
+        lambda x, w, b: reference.conv2d_reference(x, w, b, padding=2, dilation=2),
+        lambda x, w, b: F.conv2d(x, w, b, padding=2, dilation=2),
+        shapes=(((2, 1, 4, 4), (2, 1, 2, 3), (2,)),),
+        no_scalar=IMAGES,
+    ),
+    OpCase(
+        "max_pool2d_reference k3 s2 p1",
+        "max_pool2d",
+        lambda x: reference.max_pool2d_reference(x, 3, 2, 1),
+        lambda x: F.max_pool2d(x, 3, 2, 1),
+        shapes=(((2, 2, 5, 6),),),
+        distinct=True,
+        no_scalar=IMAGES,
+    ),
+    OpCase(
+        "avg_pool2d_reference k(2, 3) s1 p1",
+        "avg_pool2d",
+        lambda x: reference.avg_pool2d_reference(x, (2, 3), 1, 1),
+        lambda x: F.avg_pool2d(x, (2, 3), 1, 1),
+        shapes=(((1, 2, 4, 5),),),
+        no_scalar=IMAGES,
+    ),
+]
+
+
+@pytest.mark.parametrize("case, shapes", cases_with_shapes(REFERENCE_OPS))
+def test_reference_gradcheck(case, shapes):
+    check_gradcheck(case, shapes)
+
+
+@pytest.mark.parametrize("case, shapes", cases_with_shapes(REFERENCE_OPS))
+def test_reference_matches_torch(case, shapes):
+    check_torch_parity(case, shapes)
