@@ -1,6 +1,6 @@
 """Side-by-side training speed: glassnet vs PyTorch eager vs hand-written NumPy.
 
-    python benchmarks/run.py            # full run: W1, W2, W3, memory, median of 3 repeats
+    python benchmarks/run.py            # full run: W1, W2, W3, memory, median of 5 repeats
     python benchmarks/run.py --quick    # every workload briefly (CI smoke test, no asserts)
 
 Workloads (synthetic float32 data of MNIST shape, fixed seed):
@@ -8,8 +8,11 @@ Workloads (synthetic float32 data of MNIST shape, fixed seed):
     W2  784-512-512-10 ReLU, cross-entropy, Adam 1e-3, batch 128
     W3  the Keras mnist_cnn network, cross-entropy, Adam 1e-3, batch 128
 
-Runs are interleaved in one process (glassnet, torch, numpy, glassnet, torch, ...) so that
-background load hits all three alike, and each number is the median of the repeats. torch
+glassnet runs twice per workload: with captured steps (the default, ``gn.capture`` replays
+the recorded kernels) and eagerly (``compile(capture=False)``), so the gain of capture alone
+is visible. Runs are interleaved in one process (glassnet, glassnet eager, torch, numpy,
+glassnet, ...) so that background load hits all alike, and each number is the median of
+the repeats. torch
 is pinned to the same thread count as NumPy's BLAS. Peak resident memory of W2 is measured
 in fresh subprocesses (one per framework), since a process's peak only ever grows.
 """
@@ -46,14 +49,16 @@ def synthetic(n: int, image: bool, seed: int = 0) -> tuple[np.ndarray, np.ndarra
     return x, rng.integers(0, 10, n)
 
 
-def glassnet_model(name: str):
+def glassnet_model(name: str, capture: bool = True):
     """The glassnet twin of each workload, built and compiled as a user would."""
     d, act = gn.nn, gn.nn
     if name == "W1":
         model = gn.Sequential(
             [d.Dense(784, 30, seed=0), act.Sigmoid(), d.Dense(30, 10, seed=1), act.Sigmoid()]
         )
-        model.compile(optimizer=gn.optim.SGD(lr=3.0), loss=gn.losses.QuadraticCost())
+        model.compile(
+            optimizer=gn.optim.SGD(lr=3.0), loss=gn.losses.QuadraticCost(), capture=capture
+        )
     elif name == "W2":
         model = gn.Sequential(
             [
@@ -64,7 +69,9 @@ def glassnet_model(name: str):
                 d.Dense(512, 10, seed=2),
             ]
         )
-        model.compile(optimizer=gn.optim.Adam(lr=1e-3), loss=gn.losses.CrossEntropy())
+        model.compile(
+            optimizer=gn.optim.Adam(lr=1e-3), loss=gn.losses.CrossEntropy(), capture=capture
+        )
     else:
         model = gn.Sequential(
             [
@@ -81,7 +88,9 @@ def glassnet_model(name: str):
                 d.Dense(128, 10, seed=5),
             ]
         )
-        model.compile(optimizer=gn.optim.Adam(lr=1e-3), loss=gn.losses.CrossEntropy())
+        model.compile(
+            optimizer=gn.optim.Adam(lr=1e-3), loss=gn.losses.CrossEntropy(), capture=capture
+        )
     return model
 
 
@@ -97,10 +106,13 @@ def runners(name: str, x: np.ndarray, y: np.ndarray):
 
     batch, _, _, _, onehot = SPECS[name]
     target = np.eye(10, dtype=np.float32)[y] if onehot else y
-    model = glassnet_model(name)
+    model, eager = glassnet_model(name), glassnet_model(name, capture=False)
     torch_parts = torch_side.build(name)
     result = {
         "glassnet": lambda: model.fit(
+            x, target, epochs=1, batch_size=batch, shuffle=False, verbose=0
+        ),
+        "glassnet eager": lambda: eager.fit(
             x, target, epochs=1, batch_size=batch, shuffle=False, verbose=0
         ),
         "torch": lambda: torch_side.epoch(torch_parts, x, y, batch, onehot),
@@ -161,7 +173,7 @@ def peak_memory_mib(framework: str) -> float:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="brief smoke run, 1 repeat")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=None, help="default 5 (--quick: 1)")
     parser.add_argument("--only", nargs="*", default=list(SPECS), choices=list(SPECS))
     args = parser.parse_args(argv)
 
@@ -172,9 +184,10 @@ def main(argv=None) -> None:
     torch.set_num_threads(THREADS)
     peak = reference.gemm_gflops(512 if args.quick else 1024)
     table = Table(title=f"training speed, {THREADS} threads, NumPy GEMM peak {peak:.0f} GFLOP/s")
-    for col in ("workload", "framework", "samples/s", "s/epoch (60k)", "vs torch", "% GEMM peak"):
+    columns = ("workload", "framework", "samples/s", "s/epoch (60k)", "vs torch", "time vs numpy")
+    for col in (*columns, "% GEMM peak"):
         table.add_column(col, justify="right")
-    repeats = 1 if args.quick else args.repeats
+    repeats = args.repeats or (1 if args.quick else 5)
     for name in args.only:
         rates = bench(name, args.quick, repeats)
         flops = training_flops(name)
@@ -185,8 +198,11 @@ def main(argv=None) -> None:
                 f"{rate:,.0f}",
                 f"{60_000 / rate:.2f}",
                 f"{rate / rates['torch']:.2f}×",
+                f"{rates['numpy'] / rate:.2f}×" if "numpy" in rates else "",
                 f"{100 * rate * flops / 1e9 / peak:.1f}%",
             )
+        gain = rates["glassnet"] / rates["glassnet eager"]
+        table.add_row(name, "capture gain", f"{gain:.2f}×", "", "", "", "", end_section=True)
     Console().print(table)
     if not args.quick:
         mem = {k: peak_memory_mib(k) for k in ("glassnet", "torch")}

@@ -23,6 +23,7 @@ from glassnet import (
 )
 from glassnet._config import enable_grad, no_grad
 from glassnet.autograd import Function
+from glassnet.captured import capture
 from glassnet.creation import arange, eye, full, ones, rand, randn, tensor, zeros
 from glassnet.errors import (
     ConfigError,
@@ -48,6 +49,7 @@ __all__ = [
     "arange",
     "as_tensor",
     "callbacks",
+    "capture",
     "check_gradients",
     "ConfigError",
     "data",

@@ -32,6 +32,7 @@ class _ThreadState(threading.local):
 
     grad_enabled: bool = True
     hook = None
+    recorder = None  # a glassnet.captured recorder while a captured step records its ops
 
 
 state = _ThreadState()

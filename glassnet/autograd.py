@@ -75,6 +75,8 @@ class Function:
         gradient is needed. The output tensor is made by the inputs' own constructor
         (``Tensor._from_op``), so this module never imports :mod:`glassnet.tensor`."""
         fn = cls(**settings)
+        if _config.state.recorder is not None:  # glassnet.captured notes the settings
+            _config.state.recorder.on_apply(cls, settings)
         try:
             y = fn.forward(*[t.data for t in inputs])
         except GlassnetError:

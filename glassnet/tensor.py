@@ -144,6 +144,7 @@ class Tensor:
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python number."""
+        _note_read(self, "item")
         if self.data.size != 1:
             raise ShapeError(
                 message(
@@ -157,6 +158,7 @@ class Tensor:
         return self.data.item()
 
     def tolist(self):
+        _note_read(self, "tolist")
         return self.data.tolist()
 
     def astype(self, dtype) -> Tensor:
@@ -214,6 +216,7 @@ class Tensor:
         return _notebook.tensor_html(self)
 
     def __bool__(self) -> bool:
+        _note_read(self, "bool")
         return bool(self.data)
 
     # Comparisons are elementwise, so hashing is by identity (the engine keys dicts by tensor).
@@ -358,6 +361,12 @@ class Tensor:
 
 
 # ---- conversion and seeds (the ops and layers use these) ------------------------------
+def _note_read(t: Tensor, how: str) -> None:
+    """Tell a recording captured step that a value left the graph for Python code."""
+    if _config.state.recorder is not None:
+        _config.state.recorder.on_read(t, how)
+
+
 def as_tensor(x, like: Tensor | None = None) -> Tensor:
     """Return ``x`` if it is a Tensor; otherwise wrap it, taking ``like``'s float dtype.
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from glassnet import ops
 from glassnet._validate import fraction, positive_int
+from glassnet.captured import source as captured_source
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.nn import init as initializers
 from glassnet.nn.module import Module, Parameter
@@ -193,8 +194,7 @@ class Dropout(Module):
         x = as_tensor(x)
         if not self.training or self.p == 0:
             return x
-        scale = (uniform_like(x.data, self.rng) >= self.p).astype(x.dtype)
-        scale *= 1 / (1 - self.p)  # m / (1 − p), built in x's dtype with no float64 copy
+        scale = captured_source(dropout_scale, self, x.data)  # a captured step redraws it
         return ops.mul(x, Tensor._from_op(scale, None))
 
     def get_config(self) -> dict:
@@ -202,6 +202,14 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+def dropout_scale(layer: Dropout, a: np.ndarray) -> np.ndarray:
+    """m / (1 − p) for one batch shaped like ``a``, drawn from ``layer.rng`` with ``layer.p``,
+    built in a's dtype with no float64 copy."""
+    scale = (uniform_like(a, layer.rng) >= layer.p).astype(a.dtype)
+    scale *= 1 / (1 - layer.p)
+    return scale
 
 
 def uniform_like(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from glassnet import _config
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.nn.graph import call_symbolic, is_symbolic
 from glassnet.tensor import Tensor
@@ -82,6 +83,8 @@ class Module:
     def __call__(self, x, *args, **kwargs):
         if is_symbolic(x):  # functional API: record the call (see glassnet.nn.graph)
             return call_symbolic(self, x)
+        if _config.state.recorder is not None:  # a captured step guards on its modules' modes
+            _config.state.recorder.on_module(self)
         return self.forward(x, *args, **kwargs)
 
     def forward(self, x):  # pragma: no cover - abstract
@@ -134,6 +137,8 @@ class Module:
 
     def zero_grad(self) -> None:
         """Forget accumulated gradients (set every parameter's ``grad`` to None)."""
+        if _config.state.recorder is not None:
+            _config.state.recorder.on_call(self, "zero_grad")
         for p in self.parameters():
             p.grad = None
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from glassnet import _config
 from glassnet._validate import non_negative_number, positive_number
 from glassnet.errors import ConfigError, DTypeError, ShapeError, fmt_shape, message
 from glassnet.tensor import Tensor
@@ -148,11 +149,15 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Forget the bound parameters' gradients (``grad = None``)."""
+        if _config.state.recorder is not None:  # a captured step calls it again on replay
+            _config.state.recorder.on_call(self, "zero_grad")
         for p in self.params:
             p.grad = None
 
     def step(self) -> None:
         """Apply one update to every bound parameter that is trainable and has a gradient."""
+        if _config.state.recorder is not None:  # a captured step calls it again on replay
+            _config.state.recorder.on_call(self, "step")
         if not self.params:
             raise ConfigError(
                 message(

@@ -102,6 +102,7 @@ class Session:
         self.lr, self.lr_log = s["lr"], []
         self.history: dict[str, list[float]] = {k: [] for k in ("loss", "val_loss")}
         self.recorded_epoch = 0
+        self._captured = gn.capture(self._update)  # replays the step after two recordings
 
     @property
     def batches_per_epoch(self) -> int:
@@ -115,10 +116,11 @@ class Session:
             return y
         return np.eye(self.data.classes, dtype=np.float32)[y]
 
-    def objective(self, prediction: gn.Tensor, target: np.ndarray) -> gn.Tensor:
-        """C = loss(prediction, target) + (λ/2)·Σ‖w‖² over the Dense weights."""
+    def objective(self, prediction: gn.Tensor, target: np.ndarray, l2=None) -> gn.Tensor:
+        """C = loss(prediction, target) + (λ/2)·Σ‖w‖² over the Dense weights (λ: ``l2``,
+        by default the session's setting)."""
         cost = self.loss(prediction, target)
-        l2 = self.settings["l2"]
+        l2 = self.settings["l2"] if l2 is None else l2
         if l2 > 0:
             cost = cost + sum((w * w).sum() for w in self.weights) * (l2 / 2)
         return cost
@@ -141,15 +143,21 @@ class Session:
             self.order = self.shuffle.permutation(n)
         rows = self.order[self.cursor : self.cursor + size]
         self.model.train()
-        cost = self.objective(self.model(self.data.x_train[rows]), self.targets[rows])
-        self.optimizer.zero_grad()
-        cost.backward()
-        self.optimizer.step()
+        cost = self._captured(self.data.x_train[rows], self.targets[rows], self.settings["l2"])
         self.steps += 1
         self.cursor += size
         if self.cursor >= n:
             self.cursor, self.epoch = 0, self.epoch + 1
         return float(cost.item())
+
+    def _update(self, x: np.ndarray, target: np.ndarray, l2: float) -> gn.Tensor:
+        """Forward, cost, backward, update: the step gn.capture records and replays (l2 is
+        an argument so that a new value is a new program, never a stale constant)."""
+        cost = self.objective(self.model(x), target, l2)
+        self.optimizer.zero_grad()
+        cost.backward()
+        self.optimizer.step()
+        return cost
 
     def step(self, unit: str) -> None:
         """One batch, or the batches up to the end of the current epoch."""

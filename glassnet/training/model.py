@@ -69,8 +69,10 @@ class Model(Module):
             return object.__new__(Functional)
         return object.__new__(cls)
 
+    _captured: dict = {}  # set by compile: the captured train and predict steps
+
     # ---- configuration ------------------------------------------------------------------
-    def compile(self, optimizer="adam", loss=None, metrics=()) -> Model:
+    def compile(self, optimizer="adam", loss=None, metrics=(), capture: bool = True) -> Model:
         """Choose how to train: the optimizer, the loss, and the metrics to report.
 
         ``optimizer``: a name (``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``,
@@ -78,7 +80,9 @@ class Model(Module):
         parameters. ``loss``: a name (``"mse"``, ``"quadratic"``, ``"mae"``,
         ``"binary_cross_entropy"``, ``"cross_entropy"``), a Loss, or a callable
         ``(prediction, target) -> scalar Tensor``. ``metrics``: names or callables (a
-        single one may be given without a list).
+        single one may be given without a list). ``capture``: replay recorded steps in
+        fit, predict and evaluate when it is safe (see :mod:`glassnet.captured`); False
+        runs every step eagerly.
         """
         if loss is None:
             raise ConfigError(
@@ -96,6 +100,7 @@ class Model(Module):
         self.metrics = tuple(
             metrics_lib.get(m, threshold=self.accuracy_threshold()) for m in metrics
         )
+        self._use_capture(capture)
         names = [m.name for m in self.metrics]
         if len(set(names)) != len(names) or "loss" in names:
             raise ConfigError(
@@ -232,17 +237,39 @@ class Model(Module):
         Returns the batch loss and the outputs. A non-finite loss skips the update (the
         NaN guard then stops training): a NaN or infinite loss never moves the weights.
         """
-        self.optimizer.zero_grad()  # the bound parameters: every trainable one
+        step = self._captured.get("train") or self._loss_and_gradients
         with np.errstate(over="ignore", invalid="ignore"):  # the NaN guard explains instead
-            output = self(x)
-            loss = self.loss(output, y)
-            loss.backward()
+            loss, output = step(x, y)
         value = float(loss.item())
         if self._distributed is not None:  # [distributed] one Allreduce: global grads and loss
             value = self._distributed.reduce(value, len(x))
         if math.isfinite(value):
             self.optimizer.step()
-        return value, output.data
+        return value, output
+
+    def _loss_and_gradients(self, x: np.ndarray, y: np.ndarray) -> tuple:
+        """Forward, loss and backward: the part of a step that ``capture`` replays."""
+        self.optimizer.zero_grad()  # the bound parameters: every trainable one
+        output = self(x)
+        loss = self.loss(output, y)
+        loss.backward()
+        return loss.data, output.data
+
+    def _outputs(self, x: np.ndarray) -> np.ndarray:
+        return self(x).data
+
+    def _use_capture(self, enabled: bool) -> None:
+        """Captured train and predict steps (one recording each per batch shape)."""
+        from glassnet.captured import CapturedStep
+
+        if not isinstance(enabled, bool):
+            raise ConfigError(
+                message("compile", "capture must be True or False", repr(enabled), "a bool")
+            )
+        self._captured = {
+            "train": CapturedStep(self._loss_and_gradients, enabled),
+            "predict": CapturedStep(self._outputs, enabled),
+        }
 
     @contextlib.contextmanager
     def _random_streams(self, rng: np.random.Generator | None):
@@ -292,7 +319,8 @@ class Model(Module):
         try:
             with no_grad():
                 starts = range(0, len(x), batch_size) if len(x) else [0]  # no rows: (0, outputs)
-                parts = [self(x[i : i + batch_size]).data for i in starts]
+                forward = self._captured.get("predict") or self._outputs
+                parts = [forward(x[i : i + batch_size]) for i in starts]
         finally:
             self.train(was_training)
         return np.concatenate(parts)
