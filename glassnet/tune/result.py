@@ -15,6 +15,7 @@ produced a finite value. Ranking: ``ok`` trials by ``best``, then ``diverged``, 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from collections.abc import Callable
