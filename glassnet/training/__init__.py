@@ -2,7 +2,7 @@
 ``History``, callbacks, metrics, and ``load_model``.
 """
 
-from glassnet.training import callbacks, metrics
+from glassnet.training import callbacks, functional, metrics
 from glassnet.training.history import History
 from glassnet.training.io import load_model, register_layer, save_model
 from glassnet.training.model import Model, Sequential
@@ -12,6 +12,7 @@ __all__ = [
     "Model",
     "Sequential",
     "callbacks",
+    "functional",
     "load_model",
     "metrics",
     "register_layer",

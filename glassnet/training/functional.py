@@ -23,6 +23,7 @@ from glassnet import ops
 from glassnet.errors import ConfigError, ShapeError, message
 from glassnet.nn.graph import check_input, plan
 from glassnet.tensor import Tensor, as_tensor
+from glassnet.training.io import register_layer
 from glassnet.training.model import Model
 
 __all__ = ["Functional"]
@@ -34,6 +35,8 @@ class Functional(Model):
     ``spec`` is the JSON replay plan (see :func:`glassnet.nn.graph.plan`); it and the
     layers are all a saved file needs to rebuild the model.
     """
+
+    graph = True
 
     functional = True
 
@@ -155,3 +158,7 @@ class Functional(Model):
         from glassnet.training.graph_summary import graph_summary
 
         return graph_summary(self)
+
+
+Model.graph_class = Functional  # gn.Model(inputs, outputs) builds one of these
+register_layer(Functional)  # a saved graph rebuilds through io's registry

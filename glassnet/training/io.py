@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,10 +37,11 @@ from glassnet._validate import positive_int
 from glassnet.errors import ConfigError, DataError, GlassnetError, message
 from glassnet.training import metrics as metrics_lib
 from glassnet.training.filespec import check_header, planned_arrays
-from glassnet.training.functional import Functional
-from glassnet.training.model import Model, Sequential
 from glassnet.training.modelfile import MAX_PARAMETERS, ModelFile
 from glassnet.training.preprocessing import Preprocessing
+
+if TYPE_CHECKING:  # io sits below model: Model and the containers register themselves here
+    from glassnet.training.model import Model
 
 __all__ = ["save_model", "load_model", "register_layer", "LAYERS"]
 
@@ -64,8 +66,6 @@ for _name in nn.__all__:
     _cls = getattr(nn, _name)
     if isinstance(_cls, type) and issubclass(_cls, nn.Module) and _cls is not nn.Module:
         register_layer(_cls)
-register_layer(Sequential)
-register_layer(Functional)
 
 
 # ---- architecture -------------------------------------------------------------------------
@@ -105,7 +105,7 @@ def architecture(module) -> dict:
         )
     if isinstance(module, nn.Sequential):
         return {"class": name, "layers": [architecture(layer) for layer in module]}
-    if isinstance(module, Functional):  # the replay plan and the distinct layers
+    if getattr(module, "graph", False):  # a functional model: its replay plan and its layers
         layers = [architecture(layer) for layer in module.layers]
         return {"class": name, "graph": module.spec, "layers": layers}
     return {"class": name, "config": _config(module)}
@@ -127,7 +127,7 @@ def build(spec: dict, prefix: str = ""):
     if issubclass(cls, nn.Sequential):
         names = (f"{prefix}.{i}" if prefix else str(i) for i in range(len(spec["layers"])))
         return cls([build(layer, name) for layer, name in zip(spec["layers"], names)])
-    if issubclass(cls, Functional):
+    if getattr(cls, "graph", False):
         names = (f"{prefix}.{i}" if prefix else str(i) for i in range(len(spec["layers"])))
         layers = [build(layer, name) for layer, name in zip(spec["layers"], names)]
         return cls(spec=spec["graph"], layers=layers)

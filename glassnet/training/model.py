@@ -31,7 +31,8 @@ from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
 from glassnet.notebook import model_html, print_once
 from glassnet.tensor import rng_from
-from glassnet.training import checks, parallel
+from glassnet.training import checks, parallel, weights_io
+from glassnet.training import io as model_io
 from glassnet.training import metrics as metrics_lib
 from glassnet.training.callbacks import CallbackList, NaNGuard
 from glassnet.training.history import History
@@ -64,11 +65,11 @@ class Model(Module):
         """``gn.Model(inputs, outputs)`` builds a functional model (a graph of layers, see
         :mod:`glassnet.training.functional`); ``Model()`` and subclasses are built as usual."""
         if cls is Model and (args or kwargs):
-            from glassnet.training.functional import Functional
-
-            return object.__new__(Functional)
+            return object.__new__(Model.graph_class)
         return object.__new__(cls)
 
+    graph = False  # True for functional models (saved as a replay plan and their layers)
+    graph_class: type | None = None  # what gn.Model(inputs, outputs) builds: set by functional
     _captured: dict = {}  # set by compile: the captured train and predict steps
 
     # ---- configuration ------------------------------------------------------------------
@@ -377,26 +378,20 @@ class Model(Module):
         In an MPI job (after ``gn.distributed.init()``) only rank 0 writes; the weights are
         the same on every rank.
         """
-        from glassnet.training.io import save_model
-
         if parallel.rank() != 0:  # [distributed] in an MPI job only rank 0 writes the file
             return
-        save_model(self, path)
+        model_io.save_model(self, path)
 
     def _repr_html_(self) -> str:  # Jupyter: the summary table
         return model_html(self)
 
     def save_weights(self, path) -> None:
         """Write the weights alone: ``.safetensors`` or ``.npz`` (see training.weights_io)."""
-        from glassnet.training.weights_io import save_weights
-
-        save_weights(self, path)
+        weights_io.save_weights(self, path)
 
     def load_weights(self, path) -> None:
         """Read weights written by ``save_weights``, checked name by name and shape by shape."""
-        from glassnet.training.weights_io import load_weights
-
-        load_weights(self, path)
+        weights_io.load_weights(self, path)
 
 
 class _EpochRun:
@@ -424,3 +419,6 @@ def _batch(x: np.ndarray, y: np.ndarray, order, start: int, size: int):
 
 class Sequential(nn.Sequential, Model):
     """Layers applied in order, with the training API: ``gn.Sequential([Dense(...), ...])``."""
+
+
+model_io.register_layer(Sequential)  # a saved Sequential rebuilds through io's registry
