@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import _config
-from glassnet.errors import DTypeError, ShapeError, fmt_shape, message
+from glassnet.errors import ConfigError, DTypeError, ShapeError, fmt_shape, message
 
 __all__ = [
     "Tensor",
@@ -371,9 +371,13 @@ def as_tensor(x, like: Tensor | None = None) -> Tensor:
 
 
 def rng_from(seed) -> np.random.Generator:
-    """A Generator from an int seed, a Generator (returned as is) or None (fresh entropy)."""
+    """A Generator from an int seed ≥ 0, a Generator (returned as is) or None (fresh entropy)."""
     if isinstance(seed, np.random.Generator):
         return seed
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed < 0:
+        raise ConfigError(
+            message("seed", "a seed must not be negative", repr(seed), "an int ≥ 0 or None")
+        )
     if seed is None or isinstance(seed, int | np.integer):
         return np.random.default_rng(seed)
     raise DTypeError(
