@@ -88,8 +88,8 @@ def _check_range(where: str, name: str, array: np.ndarray, dtype) -> None:
     if array.dtype.kind != "f" or dtype.kind != "f" or array.dtype.itemsize <= dtype.itemsize:
         return
     limit = float(np.finfo(dtype).max)
-    big = np.abs(array) > limit
-    if big.any():
+    if array.size and (array.max() > limit or array.min() < -limit):  # no temporary array
+        big = np.abs(array) > limit
         first = tuple(int(i) for i in np.argwhere(big)[0])
         raise DataError(
             message(
