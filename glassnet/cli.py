@@ -4,7 +4,9 @@ Each subcommand is one function ``add_<name>_parser(subparsers)`` that adds its 
 and sets ``run=<function(args) -> exit code>``; ``SUBCOMMANDS`` lists them in the order
 ``glassnet --help`` shows them. Adding a subcommand is writing such a function (in its own
 module, imported lazily in ``run`` so ``glassnet --help`` stays fast) and adding it to the
-tuple. Errors glassnet raises on purpose are printed as one message with exit code 2.
+tuple. Errors glassnet raises on purpose are printed as one message with exit code 2;
+anything else as one line that names it a bug (exit code 1); ``--debug`` adds the
+traceback (:mod:`glassnet.cli_errors`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ DEFAULTS = {  # per data set: hidden layers and epochs when the flags are not gi
     "hourly-wages": ("32,16", 200),
 }
 TABULAR_DEFAULTS = ("16,16", 100)
+DEBUG_HELP = "on an error, also print the Python traceback (for bug reports)"
 
 
 # ---- train --------------------------------------------------------------------------------
@@ -72,15 +75,16 @@ def run_train(args) -> int:
     from glassnet.training import recipes
     from glassnet.training.preprocessing import Preprocessing
 
+    _check_train_flags(args)
     worker = args.distributed and _join_mpi_job()
-    data = recipes.load_dataset(args.dataset, args.target, seed=args.seed, limit=args.limit)
     hidden_default, epochs_default = DEFAULTS.get(args.dataset, TABULAR_DEFAULTS)
-    model = _compiled_mlp(args, data, _sizes(args.layers or hidden_default))
+    hidden = _sizes(args.layers or hidden_default)
+    out = _output_folder(args.out)
+    data = recipes.load_dataset(args.dataset, args.target, seed=args.seed, limit=args.limit)
+    model = _compiled_mlp(args, data, hidden)
     history = _fit(model, data, args, epochs_default)
     if worker:  # ranks other than 0 trained their shares; rank 0 reports and saves
         return 0
-    out = Path(args.out or Path("runs") / datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    out.mkdir(parents=True, exist_ok=True)
     plot.history(history, out / "history.png", title=f"glassnet train: {data.name}")
     if history.diverged:
         print(f"{history.diverged}\nSaved {out / 'history.png'}; no model (it diverged).")
@@ -107,6 +111,39 @@ def _join_mpi_job() -> bool:
         return False
     sys.stdout = open(os.devnull, "w")  # for the rest of this process
     return True
+
+
+def _check_train_flags(args) -> None:
+    """The counts among train's flags, checked before any data is loaded."""
+    from glassnet._validate import int_at_least
+
+    for flag, value, low in (
+        ("--epochs", args.epochs, 1),
+        ("--batch-size", args.batch_size, 1),
+        ("--limit", args.limit, 1),
+        ("--seed", args.seed, 0),
+    ):
+        if value is not None:
+            int_at_least("train", flag, value, low)
+
+
+def _output_folder(text: str | None) -> Path:
+    """The --out folder, created now: a name taken by a file fails before training."""
+    from glassnet.errors import ConfigError, message
+
+    out = Path(text or Path("runs") / datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    if out.exists() and not out.is_dir():
+        raise ConfigError(
+            message(
+                "train",
+                "--out must name a folder",
+                f"{str(out)!r}, an existing file",
+                "a new or existing folder",
+                "train writes model.gn and history.png into --out: pick another name",
+            )
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    return out
 
 
 def _compiled_mlp(args, data, hidden: list[int]):
@@ -141,6 +178,7 @@ def _fit(model, data, args, epochs_default: int):
 
 def _sizes(text: str) -> list[int]:
     from glassnet.errors import ConfigError, message
+    from glassnet.training.recipes import MAX_UNITS
 
     try:
         sizes = [int(part) for part in text.split(",") if part.strip()]
@@ -149,6 +187,15 @@ def _sizes(text: str) -> list[int]:
     if any(s <= 0 for s in sizes):
         raise ConfigError(
             message("train", "--layers must list positive sizes", repr(text), "e.g. 128,64")
+        )
+    if any(s > MAX_UNITS for s in sizes):
+        raise ConfigError(
+            message(
+                "train",
+                f"--layers asks for a layer wider than {MAX_UNITS:,} units",
+                repr(text),
+                f"sizes from 1 to {MAX_UNITS:,}, e.g. 128,64",
+            )
         )
     return sizes
 
@@ -251,18 +298,21 @@ def build_parser() -> argparse.ArgumentParser:
         prog="glassnet", description="Deep learning from first principles you can see through."
     )
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in SUBCOMMANDS:
         add(subparsers)
+    for sub in subparsers.choices.values():  # also accepted after the subcommand
+        sub.add_argument("--debug", dest="debug_here", action="store_true", help=DEBUG_HELP)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 training diverged, 2 error).
-
-    A bare ``glassnet`` prints the help (exit 0) instead of a usage error.
-    """
-    from glassnet.errors import GlassnetError
+    """Run the command line; returns the exit code (0 ok, 1 training diverged or a bug in
+    glassnet, 2 an error in the input). Errors print as one message, never a traceback
+    unless --debug asks for it (see :mod:`glassnet.cli_errors`). A bare ``glassnet``
+    prints the help (exit 0) instead of a usage error."""
+    from glassnet import cli_errors
 
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -271,24 +321,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
-    except (GlassnetError, FileNotFoundError) as exc:
-        print(error_line(exc, args.command), file=sys.stderr)
-        return 2
-
-
-def error_line(exc: Exception, command: str) -> str:
-    """``glassnet COMMAND: message``, naming the command once: a message that starts with
-    the command already (``train: ...``, ``glassnet playground: ...``, ``glassnet plot
-    history: ...``) keeps its own, more precise prefix."""
-    if isinstance(exc, FileNotFoundError) and exc.filename is not None:
-        return f"glassnet {command}: no such file: {exc.filename!r}."
-    text = str(exc)
-    if text.startswith((f"glassnet {command}:", f"glassnet {command} ")):
-        return text
-    if text.startswith(f"{command}: "):
-        text = text[len(command) + 2 :]
-    return f"glassnet {command}: {text}"
+        with cli_errors.one_line_warnings(args.command):
+            return args.run(args)
+    except BaseException as exc:  # every outcome is reported, KeyboardInterrupt included
+        return cli_errors.report(exc, args.command, cli_errors.debug_requested(args))
 
 
 if __name__ == "__main__":

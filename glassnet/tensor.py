@@ -24,7 +24,7 @@ import numpy as np
 from glassnet import _config
 from glassnet import autograd as _autograd
 from glassnet import notebook as _notebook
-from glassnet.errors import DTypeError, ShapeError, fmt_shape, message
+from glassnet.errors import ConfigError, DTypeError, ShapeError, fmt_shape, message
 
 __all__ = ["Tensor", "as_tensor", "rng_from"]
 
@@ -389,9 +389,13 @@ def as_tensor(x, like: Tensor | None = None) -> Tensor:
 
 
 def rng_from(seed) -> np.random.Generator:
-    """A Generator from an int seed, a Generator (returned as is) or None (fresh entropy)."""
+    """A Generator from an int seed ≥ 0, a Generator (returned as is) or None (fresh entropy)."""
     if isinstance(seed, np.random.Generator):
         return seed
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed < 0:
+        raise ConfigError(
+            message("seed", "a seed must not be negative", repr(seed), "an int ≥ 0 or None")
+        )
     if seed is None or isinstance(seed, int | np.integer):
         return np.random.default_rng(seed)
     raise DTypeError(

@@ -50,11 +50,19 @@ def parse_input(text: str, where: str = "glassnet explain") -> tuple[np.ndarray,
         index = _integer(text[6:], len(images), where)
         return images[index].reshape(-1).astype(np.float32), int(labels[index])
     try:
-        return np.array([float(v) for v in text.split(",")], dtype=np.float32), None
+        values = np.array([float(v) for v in text.split(",")])
     except ValueError:
+        values = None
+    if values is None or not np.all(np.abs(values) <= np.finfo(np.float32).max):  # NaN too
         raise ConfigError(
-            message(where, "--input must be numbers or mnist:N", repr(text), "e.g. 2,3 or mnist:0")
-        ) from None
+            message(
+                where,
+                "--input must be finite numbers (within float32's range) or mnist:N",
+                repr(text),
+                "e.g. 2,3 or mnist:0",
+            )
+        )
+    return values.astype(np.float32), None
 
 
 def _integer(text: str, size: int, where: str) -> int:

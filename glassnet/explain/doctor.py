@@ -3,7 +3,8 @@ it measured and one fix.
 
 ``gn.doctor(history=..., model=..., x=..., y=...)`` reads whatever it is given:
 
-- from the loss curves (history): learning rate too high (NaN, rising or oscillating),
+- from the loss curves (history): learning rate too high (diverged as
+  :mod:`glassnet.training.divergence` defines it, rising or oscillating),
   learning rate too low (barely moving), overfitting onset (validation loss rising while
   the training loss falls; the epoch is named), underfitting (with y: the training loss
   stuck near that of the best constant prediction);
@@ -35,6 +36,7 @@ from glassnet.explain.forward import evaluation_mode
 from glassnet.explain.layers import layers_of
 from glassnet.explain.render import Document, Rendered, num
 from glassnet.training.callbacks import Callback
+from glassnet.training.divergence import divergence
 
 __all__ = ["doctor", "Doctor", "Diagnosis", "DoctorReport", "overfitting_onset"]
 
@@ -164,15 +166,16 @@ def _lr_too_high(curves, history, lr) -> Diagnosis | None:
     loss = curves["loss"]
     diverged = getattr(history, "diverged", None)
     fix = f"divide the learning rate by 10{_lr_text(lr)}, or scale the inputs"
-    if diverged or not np.all(np.isfinite(loss)):
-        return Diagnosis(
-            "lr_too_high",  # fit's own words, without its hint (the fix below says it)
-            diverged.split("\n")[0].removeprefix("fit: ")
-            if diverged
-            else f"the loss became NaN/inf: {loss.tolist()}",
-            fix,
-            {"loss": loss.tolist()},
-        )
+    batches = getattr(history, "batch_loss", None)
+    found = divergence(loss, batches[0] if batches else None)  # the one definition
+    if diverged or found is not None:
+        if diverged:  # fit's own words, without its hint (the fix below says it)
+            finding = diverged.split("\n")[0].removeprefix("fit: ")
+        elif found.rule == "non-finite":
+            finding = f"the loss became NaN/inf: {loss.tolist()}"
+        else:
+            finding = f"training diverged: {found.describe()}"
+        return Diagnosis("lr_too_high", finding, fix, {"loss": loss.tolist()})
     if len(loss) >= 2 and loss[-1] > loss[0]:
         return Diagnosis(
             "lr_too_high",

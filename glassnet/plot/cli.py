@@ -11,12 +11,14 @@ glassnet plot mnist --model runs/x/model.gn --out digits.png
 from __future__ import annotations
 
 import csv
+import math
 
-from glassnet.errors import ConfigError, message
+from glassnet.errors import ConfigError, DataError, message
 
 __all__ = ["add_plot_parser", "run_plot", "FIGURES"]
 
 FIGURES = ("activations", "surface", "history", "network", "boundary", "mnist")
+MAX_STEPS = 10_000  # gradient-descent steps drawn on the surface figure
 
 
 def add_plot_parser(subparsers) -> None:
@@ -52,6 +54,24 @@ def _need(args, name: str) -> str:
     return value
 
 
+def _point(text: str) -> tuple[float, float]:
+    """``"4,-3"`` → (4.0, -3.0); anything else is a ConfigError."""
+    try:
+        point = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        point = ()
+    if len(point) != 2 or not all(math.isfinite(v) for v in point):
+        raise ConfigError(
+            message(
+                "glassnet plot surface",
+                "--start must be two finite numbers x,y",
+                repr(text),
+                "e.g. 4,-3",
+            )
+        )
+    return point
+
+
 def read_history(path) -> dict[str, list[float]]:
     """A CSVLogger file as {column: values per epoch} (the epoch column dropped)."""
     with open(path, newline="") as f:
@@ -62,7 +82,17 @@ def read_history(path) -> dict[str, list[float]]:
                 "glassnet plot history", "the CSV file has no rows", str(path), "one row per epoch"
             )
         )
-    return {k: [float(r[k]) for r in rows] for k in rows[0] if k != "epoch"}
+    try:
+        return {k: [float(r[k]) for r in rows] for k in rows[0] if k != "epoch"}
+    except (TypeError, ValueError):  # a text cell, or a row shorter than the header
+        raise DataError(
+            message(
+                "glassnet plot history",
+                "the CSV file holds a cell that is not a number",
+                str(path),
+                "a file written by gn.callbacks.CSVLogger: numbers in every column",
+            )
+        ) from None
 
 
 def run_plot(args) -> int:
@@ -72,7 +102,16 @@ def run_plot(args) -> int:
     if kind == "activations":
         fig = plot.activations(args.out)
     elif kind == "surface":
-        start = tuple(float(v) for v in args.start.split(","))
+        if not 0 <= args.steps <= MAX_STEPS:
+            raise ConfigError(
+                message(
+                    "glassnet plot surface",
+                    "--steps is out of range",
+                    str(args.steps),
+                    f"0 … {MAX_STEPS:,}",
+                )
+            )
+        start = _point(args.start)
         fig = plot.surface_2d(path=args.out, start=start, lr=args.lr, steps=args.steps)
     elif kind == "history":
         fig = plot.history(read_history(_need(args, "csv")), args.out)

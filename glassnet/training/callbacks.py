@@ -32,6 +32,7 @@ from glassnet._validate import int_at_least
 from glassnet.errors import ConfigError, message
 from glassnet.monitor import Callback, Monitor
 from glassnet.optim.schedules import ReduceLROnPlateau
+from glassnet.training.divergence import divergence
 from glassnet.training.liveplot import LivePlot
 from glassnet.training.lr_callbacks import LearningRateScheduler
 
@@ -51,7 +52,7 @@ __all__ = [
 
 
 class DivergenceWarning(RuntimeWarning):
-    """Training stopped because the loss stopped being a finite number."""
+    """Training stopped because it diverged (see :mod:`glassnet.training.divergence`)."""
 
 
 class CallbackList(Callback):
@@ -216,36 +217,51 @@ class CSVLogger(Callback):
 
 
 class NaNGuard(Callback):
-    """Stop training at the first batch whose loss is NaN or ±inf, and say why.
+    """Stop training as soon as it has diverged, and say why.
 
-    ``Model.fit`` always installs one. A non-finite loss almost always means gradient
-    descent diverged: each step overshot the minimum by more than the last, so the
-    weights grew until the arithmetic overflowed. The usual cure is a smaller learning
-    rate. ``message`` keeps the explanation; it is also issued as a DivergenceWarning.
+    Diverged is defined once, in :mod:`glassnet.training.divergence`: a NaN or infinite
+    loss at any batch, or an epoch loss above 100× the starting loss (the first batch's)
+    for 2 epochs in a row. ``Model.fit`` always installs one. Either way gradient descent
+    overshot the minimum by more than the last step each time, so the weights grew until
+    the loss exploded; the usual cure is a smaller learning rate. ``message`` keeps the
+    explanation (it becomes ``history.diverged``); it is also issued as a
+    DivergenceWarning.
     """
 
     def __init__(self):
-        self.message, self.epoch = None, 0
+        self.message, self.epoch, self.start, self.losses = None, 0, None, []
 
     def on_train_begin(self, logs=None):
-        self.message = None
+        self.message, self.start, self.losses = None, None, []
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
     def on_batch_end(self, batch, logs=None):
         loss = logs["loss"]
-        if math.isfinite(loss):
+        if self.start is None:
+            self.start = loss  # before any update: the untrained model's cost
+        if not math.isfinite(loss):
+            where = f"{self.epoch + 1}, batch {batch + 1} of {self.params.get('steps', '?')}"
+            self._stop(f"the loss became {loss} at epoch {where}")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.message is not None or "loss" not in (logs or {}):
             return
+        self.losses.append(float(logs["loss"]))
+        found = divergence(self.losses, self.start)
+        if found is not None:
+            self._stop(found.describe())
+
+    def _stop(self, finding: str) -> None:
         lr = getattr(self.model.optimizer, "lr", None)
         advice = f"try lr={lr / 10:g}" if lr else "try a smaller learning rate"
         self.message = message(
             "fit",
-            f"training diverged: the loss became {loss} at epoch {self.epoch + 1}, "
-            f"batch {batch + 1} of {self.params.get('steps', '?')}, so training stopped",
+            f"training diverged: {finding}, so training stopped",
             hint=f"the learning rate (lr={lr}) is probably too large: each step overshoots "
             f"the minimum and the weights blow up; {advice}. Unscaled inputs (pixels "
             "0-255 instead of 0-1) have the same effect.",
         )
         self.model.stop_training = True
-        warnings.warn(self.message, DivergenceWarning, stacklevel=2)
+        warnings.warn(self.message, DivergenceWarning, stacklevel=3)

@@ -11,8 +11,17 @@ import math
 
 import numpy as np
 
+from glassnet._config import no_grad
 from glassnet._validate import fraction, int_at_least, is_int
-from glassnet.errors import ConfigError, DataError, DTypeError, ShapeError, fmt_shape, message
+from glassnet.errors import (
+    ConfigError,
+    DataError,
+    DTypeError,
+    GlassnetError,
+    ShapeError,
+    fmt_shape,
+    message,
+)
 from glassnet.tensor import Tensor
 
 __all__ = [
@@ -22,11 +31,25 @@ __all__ = [
     "check_fit_settings",
     "split_validation",
     "fit_arrays",
+    "check_targets",
 ]
+
+_TARGET_ROWS = 8192  # targets checked against the loss this many rows at a time
 
 
 def _array(where: str, name: str, data) -> np.ndarray:
-    array = np.asarray(data.data if isinstance(data, Tensor) else data)
+    try:
+        array = np.asarray(data.data if isinstance(data, Tensor) else data)
+    except ValueError:  # NumPy's "inhomogeneous shape": nested lists of unequal lengths
+        raise DataError(
+            message(
+                where,
+                f"{name} is a ragged list: its rows do not all have the same length",
+                type(data).__name__,
+                "a rectangular array: every row with the same number of values",
+                "pad or trim the rows, or build the array with np.array(rows) to see where",
+            )
+        ) from None
     if array.dtype.kind not in "biuf":
         raise DTypeError(
             message(
@@ -59,17 +82,42 @@ def _check_finite(where: str, name: str, array: np.ndarray) -> None:
         )
 
 
+def _check_range(where: str, name: str, array: np.ndarray, dtype) -> None:
+    """Finite values too large for ``dtype`` (1e39 in float32) would become ±inf there."""
+    dtype = np.dtype(dtype)
+    if array.dtype.kind != "f" or dtype.kind != "f" or array.dtype.itemsize <= dtype.itemsize:
+        return
+    limit = float(np.finfo(dtype).max)
+    if array.size and (array.max() > limit or array.min() < -limit):  # no temporary array
+        big = np.abs(array) > limit
+        first = tuple(int(i) for i in np.argwhere(big)[0])
+        raise DataError(
+            message(
+                where,
+                f"{name} holds {int(big.sum())} values that overflow {dtype} "
+                f"(the model computes in {dtype})",
+                f"{array[first]:g} at index {first}",
+                f"values within ±{limit:.7g}",
+                "rescale the data (e.g. gn.data.StandardScaler), or build the model in float64",
+            )
+        )
+
+
 def as_inputs(where: str, x, dtype) -> np.ndarray:
     """x as a finite array of the model's float dtype (uint8 images become floats)."""
     x = _array(where, "x", x)
     _check_finite(where, "x", x)
+    _check_range(where, "x", x, dtype)
     return x.astype(dtype, copy=False)
 
 
-def as_targets(where: str, y) -> np.ndarray:
-    """y as a finite array; integer labels stay integers (cross-entropy reads them so)."""
+def as_targets(where: str, y, dtype=None) -> np.ndarray:
+    """y as a finite array; integer labels stay integers (cross-entropy reads them so).
+    With ``dtype`` (the model's), float targets beyond its range are refused."""
     y = _array(where, "y", y)
     _check_finite(where, "y", y)
+    if dtype is not None:
+        _check_range(where, "y", y, dtype)
     return y
 
 
@@ -111,14 +159,65 @@ def fit_arrays(x, y, validation_split: float, validation_data, dtype):
     Explicit ``validation_data`` gets the same checks as x and y, reported as
     ``fit (validation_data)`` so the message points at the argument that is wrong.
     """
-    x, y = as_inputs("fit", x, dtype), as_targets("fit", y)
+    x, y = as_inputs("fit", x, dtype), as_targets("fit", y, dtype)
     check_pair("fit", x, y)
     x, y, validation = split_validation(x, y, validation_split, validation_data)
     if validation_data is not None:
         where = "fit (validation_data)"
-        validation = as_inputs(where, validation[0], dtype), as_targets(where, validation[1])
+        x_val, y_val = validation
+        validation = as_inputs(where, x_val, dtype), as_targets(where, y_val, dtype)
         check_pair(where, *validation)
     return x, y, validation
+
+
+def check_targets(where: str, model, x_first: np.ndarray, y: np.ndarray) -> None:
+    """Every target y checked against the model's output and loss before any update.
+
+    The output's shape comes from one forward pass on ``x_first`` (the first batch; eval
+    mode, no graph: Dropout draws nothing, BatchNorm keeps its statistics, and a wrong
+    input shape is reported as the first update would). The loss then reads every
+    target, a block of rows at a time, against a prediction of zeros of that shape: a
+    label outside the output's classes, a target of the wrong shape or a BCE target
+    outside [0, 1] anywhere in y stops ``fit`` before the first update, naming the row.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            shape = model(x_first).shape[1:]
+    finally:
+        model.train(was_training)
+    for start in range(0, len(y), _TARGET_ROWS):
+        error = _target_error(model, shape, y[start : start + _TARGET_ROWS])
+        if error is not None:
+            row = start + _first_bad_row(model, shape, y[start : start + _TARGET_ROWS])
+            raise type(error)(
+                f"{where}: target y[{row}] does not suit the model's output {fmt_shape(shape)} "
+                f"and its loss; nothing was trained.\n{error}"
+            ) from None
+
+
+def _target_error(model, shape: tuple, y: np.ndarray) -> GlassnetError | None:
+    """The loss's error for targets y against zero predictions of ``shape``, or None."""
+    prediction = Tensor(np.zeros((len(y), *shape), dtype=model.dtype))
+    try:
+        with no_grad(), np.errstate(all="ignore"):
+            model.loss(prediction, y)
+    except GlassnetError as exc:
+        return exc
+    return None
+
+
+def _first_bad_row(model, shape: tuple, y: np.ndarray) -> int:
+    """Bisection over prefixes: the first row whose target the loss refuses."""
+    low, high = 0, len(y)  # y[:high] fails; y[:low] passes
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _target_error(model, shape, y[:middle]) is None:
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def split_validation(x, y, validation_split: float, validation_data):

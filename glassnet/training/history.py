@@ -17,7 +17,8 @@ class History(Callback):
     - ``batch_loss``: the loss of every update in order, and ``batch_size`` the number of
       samples in each (the curves that tell full-batch GD, SGD and mini-batch apart);
     - ``params``: the run's settings (epochs, steps, samples, batch_size, verbose);
-    - ``diverged``: None, or the message that explains why the loss became NaN;
+    - ``diverged``: None, or the message that explains how training diverged (see
+      :mod:`glassnet.training.divergence`);
     - ``stopped_early``: True when a callback ended training before the last epoch.
     """
 

@@ -230,6 +230,9 @@ class Model(Module):
         checks.check_fit_settings(epochs, batch_size, validation_split, verbose)
         x, y, validation = checks.fit_arrays(x, y, validation_split, validation_data, self.dtype)
         size = len(x) if batch_size is None else min(batch_size, len(x))
+        checks.check_targets("fit", self, x[:size], y)  # all of them, before the first update
+        if validation is not None:
+            checks.check_targets("fit (validation)", self, validation[0][:size], validation[1])
         return x, y, validation, size
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -329,7 +332,8 @@ class Model(Module):
     def evaluate(self, x, y, batch_size: int = 1024) -> dict[str, float]:
         """``{"loss": ..., <metric>: ...}`` over all of (x, y), in eval mode."""
         self._require_compiled("evaluate")
-        x, y = checks.as_inputs("evaluate", x, self.dtype), checks.as_targets("evaluate", y)
+        x = checks.as_inputs("evaluate", x, self.dtype)
+        y = checks.as_targets("evaluate", y, self.dtype)
         checks.check_pair("evaluate", x, y)
         output = self.predict(x, batch_size)
         with no_grad():

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from glassnet import activations, nn
+from glassnet._validate import positive_int
 from glassnet.errors import ConfigError, message
 from glassnet.tensor import rng_from
 from glassnet.training.model import Sequential
@@ -22,6 +23,9 @@ from glassnet.training.preprocessing import Preprocessing
 __all__ = ["Dataset", "load_dataset", "preprocess", "build_mlp", "DATASETS"]
 
 SYNTHETIC = ("circles", "xor", "gaussians", "spiral")
+MAX_CLASSES = 20  # a CSV target of integers 0 … 19 is read as class labels
+MAX_UNITS = 100_000  # widest layer build_mlp makes: 64 rows of it are 25 MB of float32
+MAX_PARAMETERS = 100_000_000  # 400 MB of float32 weights, 1.2 GB with Adam's moments
 DATASETS = ("mnist", "hourly-wages", *SYNTHETIC)
 
 
@@ -51,10 +55,14 @@ def load_dataset(name: str, target: str | None = None, seed=0, limit: int | None
     ``gaussians``, ``spiral``) or CSV path (with ``target``, the column to predict).
 
     ``limit`` keeps the first ``limit`` training rows (quick runs). Tabular sets are split
-    80/20 with ``seed``. A CSV target holding at most 20 distinct integers is read as
-    class labels, anything else as a number to regress.
+    80/20 with ``seed``. A CSV target whose values are all integers from 0 to 19 is read
+    as class labels (as many classes as the largest label + 1), anything else as a
+    number to regress: a label of 10⁵ never builds a 100,001-way output.
     """
     from glassnet import data
+
+    if limit is not None:
+        positive_int("load_dataset", "limit", limit)
 
     if name == "mnist":
         (x, y), (x_test, y_test) = data.load_mnist()
@@ -79,7 +87,7 @@ def load_dataset(name: str, target: str | None = None, seed=0, limit: int | None
 
 
 def _csv(path: str, target: str | None, seed, limit) -> Dataset:
-    """A CSV file's rows; a target of at most 20 distinct integers ≥ 0 is class labels."""
+    """A CSV file's rows; a target of integers in [0, MAX_CLASSES) is class labels."""
     from glassnet import data
 
     if target is None:
@@ -92,7 +100,7 @@ def _csv(path: str, target: str | None, seed, limit) -> Dataset:
             )
         )
     x, y, features = data.load_csv(path, target=target)
-    labels = np.all(y == np.round(y)) and len(np.unique(y)) <= 20 and y.min() >= 0
+    labels = bool(np.all(y == np.round(y)) and y.min() >= 0 and y.max() < MAX_CLASSES)
     classes = int(y.max()) + 1 if labels else None
     y = y.astype(np.int64) if labels else y
     return _tabular(Path(path).stem, x, y, classes, seed, limit, features)
@@ -121,12 +129,34 @@ def build_mlp(
     """Dense(features → h₁), act, Dense(h₁ → h₂), act, ..., Dense(h_last → outputs).
 
     The output layer is linear: the losses take logits (cross-entropy) or raw values (MSE).
-    ``activation`` is any name of :func:`glassnet.activations.names`.
+    ``activation`` is any name of :func:`glassnet.activations.names`. The sizes are
+    checked before anything is allocated: each at most ``MAX_UNITS`` (100,000) and at
+    most ``MAX_PARAMETERS`` (10⁸) weights and biases in all.
     """
     spec = activations.get(activation, where="build_mlp")
-    rng, sizes, layers = rng_from(seed), [features, *hidden, outputs], []
+    sizes = _checked_sizes([features, *hidden, outputs])
+    rng, layers = rng_from(seed), []
     for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
         layers.append(nn.Dense(fan_in, fan_out, seed=rng))
         if i < len(hidden):
             layers.append(spec.make())
     return Sequential(layers)
+
+
+def _checked_sizes(sizes: list) -> list[int]:
+    """Layer sizes as ints, or a ConfigError before a too-large model is allocated."""
+    sizes = [positive_int("build_mlp", "every layer size", size) for size in sizes]
+    widest = max(sizes)
+    parameters = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
+    if widest > MAX_UNITS or parameters > MAX_PARAMETERS:
+        raise ConfigError(
+            message(
+                "build_mlp",
+                "the network is too large to build",
+                f"sizes {'-'.join(map(str, sizes))}: {parameters:,} parameters, "
+                f"widest layer {widest:,}",
+                f"at most {MAX_PARAMETERS:,} parameters and {MAX_UNITS:,} units per layer",
+                "use fewer or narrower hidden layers",
+            )
+        )
+    return sizes

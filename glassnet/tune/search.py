@@ -8,12 +8,14 @@ probability 1 − 0.9²⁰ ≈ 0.88, however many unimportant dimensions the spa
 Executors (where trials run; the results are the same in every case):
 
 - ``None``: in this process, one after another;
-- ``"processes"``: a local ``concurrent.futures.ProcessPoolExecutor``;
+- ``"processes"``: a local ``concurrent.futures.ProcessPoolExecutor`` whose workers end
+  when the driver does, even when it is killed (:mod:`glassnet.tune.workers`);
 - any ``concurrent.futures.Executor``, for example a Dask cluster's
   ``distributed.Client(address).get_executor()`` (``pip install glassnet[cluster]``).
 
-Faults: a trial whose build or fit raises is recorded as ``failed``, one whose loss becomes
-NaN/inf as ``diverged``, and the search goes on. With ``log_path`` every finished trial is
+Faults: a trial whose build or fit raises is recorded as ``failed``, one that diverges
+(its loss becomes NaN/inf, or stays above 100× its start: :mod:`glassnet.training.divergence`)
+as ``diverged``, and the search goes on. With ``log_path`` every finished trial is
 appended to a JSON-lines log at once (see :mod:`glassnet.tune.log`); ``resume=True`` reads
 the log (a missing one starts fresh) and runs only the trials missing from it, after
 checking that the seed, space, settings and data are those of the logged search; with
@@ -41,6 +43,7 @@ from glassnet.tune.distributions import Distribution, check_space
 from glassnet.tune.log import LogWriter, check_header, data_digest, dumps, read_log
 from glassnet.tune.result import SearchInterrupted, SearchResult
 from glassnet.tune.trial import SearchMisuse, Task, Trial, build_model, run_trial, sample_trials
+from glassnet.tune.workers import process_pool
 
 __all__ = ["random_search"]
 
@@ -271,7 +274,7 @@ def _execute(task: Task, trials: list[Trial], executor, collect) -> dict[int, st
             collect(run_trial(task, trial))
         return {}
     if executor == "processes":
-        with cf.ProcessPoolExecutor(max_workers=max(1, min(len(trials), _cpus()))) as pool:
+        with process_pool(max_workers=max(1, min(len(trials), _cpus()))) as pool:
             return _gather(pool, task, trials, collect)
     return _gather(executor, task, trials, collect)
 

@@ -164,8 +164,10 @@ def _record(trial: Trial, status, best, epochs, started, error) -> dict:
 def run_trial(task: Task, trial: Trial) -> Outcome:
     """Build, train and score one configuration; exceptions become a ``failed`` record.
 
-    ``status`` is ``ok``, ``diverged`` (the loss or the monitored value became NaN/inf;
-    training stopped there) or ``failed`` (build or fit raised; ``error`` has the text).
+    ``status`` is ``ok``, ``diverged`` (fit's guard found the run diverged as
+    :mod:`glassnet.training.divergence` defines it: a NaN/inf loss, or a loss above 100×
+    its start for 2 epochs; or the monitored value became NaN/inf; training stopped
+    there) or ``failed`` (build or fit raised; ``error`` has the text).
     Misuse of the search itself (build returns no compiled model, the monitored key is
     never logged) raises ConfigError instead, since every trial would fail the same way.
     """

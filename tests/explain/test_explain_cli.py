@@ -44,7 +44,8 @@ def test_explain_a_weight_needs_the_target(bank_model, capsys):
 
 def test_explain_rejects_a_bad_input(bank_model, capsys):
     assert main(["explain", bank_model, "--input", "two,three"]) == 2
-    assert "--input must be numbers or mnist:N" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--input must be finite numbers (within float32's range) or mnist:N" in err
 
 
 def test_explain_an_mnist_digit(tmp_path, capsys):

@@ -87,8 +87,8 @@ def test_predict_applies_the_mnist_scaling_and_writes_a_file(tmp_path):
     [
         (["--lr", "0"], "lr must be a positive number"),
         (["--lr", "-1"], "lr must be a positive number"),
-        (["--batch-size", "0"], "batch_size must be a positive int or None"),
-        (["--epochs", "-2"], "epochs must be an int ≥ 0"),
+        (["--batch-size", "0"], "--batch-size must be an int ≥ 1"),
+        (["--epochs", "-2"], "--epochs must be an int ≥ 1"),
         (["--layers", "8,x"], "--layers must list positive sizes"),
         (["--activation", "relu6"], "unknown activation 'relu6'"),
         (["--optimizer", "adamax"], "unknown optimizer 'adamax'"),

@@ -83,6 +83,20 @@ def build_killer(params: dict, seed: int):
     return build_mlp(params, seed)
 
 
+def build_stalled(params: dict, seed: int):
+    """build_mlp after a long pause: the worker is mid-trial whenever a test looks at it."""
+    time.sleep(60)
+    return build_mlp(params, seed)
+
+
+def drive_pool(n_trials: int) -> None:
+    """A driver whose process-pool workers are all busy for a minute (the orphan test)."""
+    x, y = wages()
+    gn.tune.random_search(
+        build_stalled, SPACE, n_trials, x, y, epochs=1, monitor="loss", executor="processes"
+    )
+
+
 def comparable(result) -> list[dict]:
     """Records without the wall-clock time, the only field that may differ between runs."""
     return [{k: v for k, v in r.items() if k != "seconds"} for r in result.records]
@@ -105,4 +119,7 @@ def drive(log_path: str, n_trials: int) -> None:
 
 
 if __name__ == "__main__":
-    drive(sys.argv[1], int(sys.argv[2]))
+    if sys.argv[1] == "--pool":
+        drive_pool(int(sys.argv[2]))
+    else:
+        drive(sys.argv[1], int(sys.argv[2]))
