@@ -7,6 +7,7 @@ Routes
     GET  /api/export/{sid}/script   the equivalent glassnet Python script
     GET  /api/export/{sid}/model    the trained model file
     WS   /ws                        messages of :mod:`glassnet.playground.protocol`
+    GET  /lessons, /lessons/{view}  the lessons' views; their JSON API in lesson_routes
 
 Each WebSocket is one session with its own model (:class:`~glassnet.playground.connection.
 Connection`): training runs in a worker thread, a time slice at a time, each followed by a
@@ -41,7 +42,7 @@ from starlette.websockets import WebSocket
 from threadpoolctl import threadpool_limits
 
 from glassnet.errors import GlassnetError, message
-from glassnet.playground import export
+from glassnet.playground import export, lesson_routes
 from glassnet.playground.connection import Connection, in_engine
 from glassnet.playground.datasets import load_upload
 
@@ -178,6 +179,7 @@ def create_app(allowed_hosts: list[str] | None = None) -> Starlette:
             Route("/api/export/{sid}/script", export_script),
             Route("/api/export/{sid}/model", export_model),
             WebSocketRoute("/ws", websocket_endpoint),
+            *lesson_routes.ROUTES,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
     )
