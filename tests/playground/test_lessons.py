@@ -90,3 +90,51 @@ def test_forward_view_hover_and_focus_show_glassnet_numbers(watched, live_server
     page.hover("[data-part=out]")
     assert abs(output_shown(page) - expected) < 1e-4
     screenshot(page, "lesson_forward")
+
+
+def set_range(page, selector: str, value: float):
+    page.eval_on_selector(
+        selector, "(e, v) => { e.value = v; e.dispatchEvent(new Event('input')); }", value
+    )
+
+
+def line_data(count=12, seed=0):
+    from glassnet.playground.lessons import line_points
+
+    return line_points(count, seed)
+
+
+def test_line_fitter_errors_best_fit_and_descent_match_glassnet(watched, live_server, screenshot):
+    page = watched
+    open_view(page, live_server, "line")
+    set_range(page, "#m", 0.5)
+    set_range(page, "#b", 0.25)
+    page.wait_for_function("window.lesson.last.m === 0.5 && window.lesson.last.b === 0.25")
+    x, y = line_data()
+    with no_grad():
+        mse = gn.losses.MSE()(gn.tensor(0.5 * x + 0.25), y).item()
+    assert abs(float(shown(page, "#mse")) - mse) < 1e-3
+    assert abs(float(shown(page, "#total")) - mse * len(x)) < 1e-2
+    page.check("#best")
+    slope, intercept = np.polyfit(x, y, 1)
+    best = floats(shown(page, "#best-info"))
+    assert abs(best[0] - slope) < 1e-3 and abs(best[1] - intercept) < 1e-3
+    # gradient descent from (0.5, 0.25), lr 0.1, 60 steps, by glassnet's SGD here
+    m = gn.tensor(np.array([0.5]), requires_grad=True, dtype=np.float64)
+    b = gn.tensor(np.array([0.25]), requires_grad=True, dtype=np.float64)
+    optimizer = gn.optim.SGD([m, b], lr=0.1)
+    for _ in range(60):
+        optimizer.zero_grad()
+        gn.losses.MSE()(gn.tensor(x) * m + b, y).backward()
+        optimizer.step()
+    page.click("#descend")
+    page.wait_for_function("window.lesson.ready && window.lesson.path", timeout=TIMEOUT_MS)
+    info = floats(shown(page, "#descent-info"))
+    assert info[0] == 60
+    assert abs(info[1] - m.data[0]) < 1e-3 and abs(info[2] - b.data[0]) < 1e-3
+    screenshot(page, "lesson_line")
+    page.fill("#lr", "1.2")  # too large: every step overshoots further
+    page.evaluate("window.lesson.path = null")
+    page.click("#descend")
+    page.wait_for_function("window.lesson.ready && window.lesson.path", timeout=TIMEOUT_MS)
+    assert "diverged" in shown(page, "#descent-info")
