@@ -138,3 +138,39 @@ def test_line_fitter_errors_best_fit_and_descent_match_glassnet(watched, live_se
     page.click("#descend")
     page.wait_for_function("window.lesson.ready && window.lesson.path", timeout=TIMEOUT_MS)
     assert "diverged" in shown(page, "#descent-info")
+
+
+def table_values(page, selector: str) -> np.ndarray:
+    rows = page.eval_on_selector_all(
+        f"{selector} tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText))"
+    )
+    return np.array([[float(v.replace("−", "-")) for v in row] for row in rows])
+
+
+def test_matrix_stepper_shows_glassnet_products_sums_and_results(watched, live_server, screenshot):
+    page = watched
+    open_view(page, live_server, "matrix")
+    page.fill("[data-cell=a-0-1] input", "-2.5")
+    page.dispatch_event("[data-cell=a-0-1] input", "change")
+    page.wait_for_function("window.lesson.last.result[0][0] === 17.5", timeout=TIMEOUT_MS)
+    a = np.array([[1, -2.5, 3], [4, 5, 6]])
+    b = np.array([[7, 8], [9, 10], [11, 12]])
+    product = (gn.tensor(a) @ gn.tensor(b)).data
+    for _ in range(4):  # c[1,1], c[1,2], c[2,1], then c[2,2]
+        page.click("#step")
+    text = shown(page, "#step-text")
+    assert text.startswith("c[2,2] = row 2 of A · column 2 of B")
+    terms = (gn.tensor(a[1]) * gn.tensor(b[:, 1])).data
+    assert " + ".join(f"{t:g}" for t in terms) in text
+    assert text.endswith(f"= {product[1, 1]:g}")
+    assert page.get_attribute("[data-cell=c-1-1]", "class") == "hot"
+    np.testing.assert_allclose(table_values(page, "#result"), product)
+    screenshot(page, "lesson_matrix")
+    page.select_option("#op", "transpose")
+    page.wait_for_function("window.lesson.last.op === 'transpose'", timeout=TIMEOUT_MS)
+    np.testing.assert_allclose(table_values(page, "#result"), gn.tensor(a).T.data)
+    page.select_option("#op", "scalar")
+    page.fill("#k", "-3")
+    page.dispatch_event("#k", "change")
+    page.wait_for_function("window.lesson.last.k === -3", timeout=TIMEOUT_MS)
+    np.testing.assert_allclose(table_values(page, "#result"), (gn.tensor(a) * -3.0).data)
