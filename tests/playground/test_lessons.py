@@ -174,3 +174,51 @@ def test_matrix_stepper_shows_glassnet_products_sums_and_results(watched, live_s
     page.dispatch_event("#k", "change")
     page.wait_for_function("window.lesson.last.k === -3", timeout=TIMEOUT_MS)
     np.testing.assert_allclose(table_values(page, "#result"), (gn.tensor(a) * -3.0).data)
+
+
+def xor_iterations(count: int, lr: float = 1.0, seed: int = 1) -> list[dict]:
+    """The lessons' 3 → 4 → 1 sigmoid network on its XOR data, in glassnet, from scratch."""
+    rng = np.random.default_rng(seed)
+    w1 = gn.tensor(rng.uniform(-1, 1, (3, 4)), requires_grad=True, dtype=np.float64)
+    w2 = gn.tensor(rng.uniform(-1, 1, (4, 1)), requires_grad=True, dtype=np.float64)
+    x, y = (gn.tensor(a, dtype=np.float64) for a in gn.data.load_three_layer_toy())
+    optimizer, records = gn.optim.SGD([w1, w2], lr=lr), []
+    for _ in range(count):
+        optimizer.zero_grad()
+        z1 = x @ w1
+        z2 = z1.sigmoid() @ w2
+        z1.retain_grad()
+        z2.retain_grad()
+        loss = ((z2.sigmoid() - y) ** 2).sum() * 0.5
+        loss.backward()
+        optimizer.step()
+        records.append(
+            {"loss": loss.item(), "delta2": z2.grad, "delta1": z1.grad, "grad1": w1.grad.copy()}
+        )
+    records[-1].update(w1=w1.data.copy(), w2=w2.data.copy())
+    return records
+
+
+def test_backprop_view_deltas_slopes_updates_and_falling_error(watched, live_server, screenshot):
+    page = watched
+    open_view(page, live_server, "backprop")
+    assert shown(page, "#phase") == "forward"
+    for phase in ("output", "hidden", "update"):
+        page.click("#step")
+        page.wait_for_function(f"document.querySelector('#phase').innerText === '{phase}'")
+    first = xor_iterations(1)[0]
+    np.testing.assert_allclose(table_values(page, "#delta2"), first["delta2"], atol=1e-4)
+    np.testing.assert_allclose(table_values(page, "#delta1"), first["delta1"], atol=1e-4)
+    np.testing.assert_allclose(table_values(page, "#grad1"), first["grad1"], atol=1e-4)
+    np.testing.assert_allclose(table_values(page, "#w1"), first["w1"], atol=1e-4)
+    page.check("#fast")
+    page.click("#play")
+    page.wait_for_function("Number(document.querySelector('#iteration').innerText) > 400")
+    page.click("#play")
+    page.wait_for_function("!window.lesson.playing")
+    page.wait_for_timeout(700)  # a request already on its way lands
+    iterations = int(shown(page, "#iteration"))
+    records = xor_iterations(iterations)
+    assert abs(float(shown(page, "#loss")) - records[-1]["loss"]) < 1e-4
+    assert records[-1]["loss"] < 0.5 * records[0]["loss"]
+    screenshot(page, "lesson_backprop")
