@@ -222,3 +222,43 @@ def test_backprop_view_deltas_slopes_updates_and_falling_error(watched, live_ser
     assert abs(float(shown(page, "#loss")) - records[-1]["loss"]) < 1e-4
     assert records[-1]["loss"] < 0.5 * records[0]["loss"]
     screenshot(page, "lesson_backprop")
+
+
+def test_race_curves_equal_glassnet_optimizers_and_rate_is_measured(
+    watched, live_server, screenshot, screenshots_dir
+):
+    from glassnet.playground.lesson_race import Race, race_data, race_model
+
+    page = watched
+    open_view(page, live_server, "race")
+    lr = float(shown(page, "#lr-out"))
+    page.click("#play")
+    page.wait_for_function("window.lesson.race.updates >= 30", timeout=TIMEOUT_MS)
+    rate = page.evaluate(
+        """async () => { const R = window.lesson.race, u0 = R.updates, t0 = performance.now();
+        await new Promise((done) => setTimeout(done, 2500));
+        return (R.updates - u0) / ((performance.now() - t0) / 1000); }"""
+    )
+    page.click("#play")
+    page.wait_for_function("!window.lesson.playing", timeout=TIMEOUT_MS)
+    updates = page.evaluate("window.lesson.race.updates")
+    race = Race(lr)
+    expected = race.step(lr, updates)["losses"]
+    for name, losses in expected.items():
+        text = shown(page, f"[data-loss='{name}']")
+        assert abs(float(text) - losses[-1]) <= 1e-4 * max(1, abs(losses[-1])), (name, text)
+    x, y = race_data()  # GD, independently: full-batch SGD from the same initial weights
+    model = race_model()
+    optimizer = gn.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(updates):
+        optimizer.zero_grad()
+        gn.losses.MSE()(model(x), y).backward()
+        optimizer.step()
+    with no_grad():
+        gd = gn.losses.MSE()(model(x), y).item()
+    assert abs(float(shown(page, "[data-loss='GD']")) - gd) < 1e-4
+    screenshot(page, "lesson_race")
+    line = f"race, five optimizers, one update each per round: {rate:.1f} rounds/s\n"
+    (screenshots_dir / "race_rate.txt").write_text(line)
+    print("\n" + line)
+    assert rate > 0
