@@ -25,7 +25,7 @@ from glassnet import nn
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, GlassnetError, message
 from glassnet.ops.conv import resolve_padding
-from glassnet.playground.views import encode_unit
+from glassnet.playground.views import encode_bytes, encode_unit
 from glassnet.vision import mnist_to_images
 
 __all__ = ["ModelStore", "cnn_view", "pixel_view", "test_image"]
@@ -145,7 +145,7 @@ def cnn_view(store: ModelStore, request: dict) -> dict:
     with no_grad():
         probabilities = gn.tensor(outputs[-1][None]).softmax(axis=-1).data[0]
     return {
-        "image": encode_unit(image)[0],
+        "image": encode_bytes(np.rint(image * 255)),  # 0 … 255, row by row
         "label": label,
         "layers": layers,
         "probabilities": probabilities.tolist(),

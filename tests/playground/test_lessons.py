@@ -262,3 +262,58 @@ def test_race_curves_equal_glassnet_optimizers_and_rate_is_measured(
     (screenshots_dir / "race_rate.txt").write_text(line)
     print("\n" + line)
     assert rate > 0
+
+
+def probabilities_shown(page) -> np.ndarray:
+    return np.array([float(shown(page, f"[data-class='{k}']")) for k in range(10)])
+
+
+def test_cnn_explainer_maps_probabilities_and_one_convolution(watched, live_server, screenshot):
+    from glassnet.vision import mnist_to_images
+
+    page = watched
+    open_view(page, live_server, "cnn")
+    page.fill("#test-index", "3")
+    page.click("#load")
+    page.wait_for_function("window.lesson.last.label !== undefined && window.lesson.ready")
+    page.wait_for_function("document.querySelector('#label').innerText.includes('test label')")
+    (_, _), (x_test, y_test) = gn.data.load_mnist()
+    image = mnist_to_images(x_test[3:4])
+    model = gn.pretrained.load("mnist-cnn")
+    model.eval()
+    with no_grad():
+        conv = model[0](image).data
+        expected = model(image).softmax(axis=-1).data[0]
+    np.testing.assert_allclose(probabilities_shown(page), expected, atol=1e-4)
+    assert int(shown(page, "#prediction")) == int(expected.argmax())
+    assert f"test label {y_test[3]}" in shown(page, "#label")
+    canvas = page.locator("canvas[data-layer='0'][data-channel='5']")
+    width, height = canvas.evaluate("c => [c.clientWidth, c.clientHeight]")  # inside the border
+    i, j = 14, 9  # click the middle of feature-map pixel (14, 9)
+    canvas.click(position={"x": (j + 0.5) * width / 28, "y": (i + 0.5) * height / 28})
+    page.wait_for_function("window.lesson.pixel && window.lesson.ready")
+    text = shown(page, "#conv-sum")
+    assert f"= {round(float(conv[0, 5, i, j]), 4):g} (glassnet" in text
+    patch = np.pad(image[0, 0], 1)[i : i + 3, j : j + 3]
+    np.testing.assert_allclose(
+        table_values(page, "#pixel .row div:nth-child(1)"), patch, atol=1e-4
+    )
+    weights = model[0].w.data[5, 0]
+    np.testing.assert_allclose(
+        table_values(page, "#pixel .row div:nth-child(2)"), weights, atol=1e-4
+    )
+    with no_grad():
+        relu = model[2](model[1](model[0](image))).data[0, 5, i, j]
+    assert abs(float(shown(page, "[data-after=ReLU]")) - relu) < 1e-4
+    screenshot(page, "lesson_cnn")
+    page.click("#clear")  # draw a stroke: the page sends its 784 pixels, glassnet classifies
+    pad = page.locator("#draw").bounding_box()
+    page.mouse.move(pad["x"] + 140, pad["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(pad["x"] + 140, pad["y"] + 240, steps=12)
+    page.mouse.up()
+    page.wait_for_function("window.lesson.last.label === null && window.lesson.ready")
+    pixels = np.array(page.evaluate("window.lesson.cnn.source.pixels"), dtype=np.float32)
+    with no_grad():
+        drawn = model(pixels.reshape(1, 1, 28, 28)).softmax(axis=-1).data[0]
+    np.testing.assert_allclose(probabilities_shown(page), drawn, atol=1e-4)
