@@ -23,7 +23,8 @@ const $ = (id) => document.getElementById(id);
 const app = {
   settings: readUrl(), topology: null, state: null, curves: newCurves(), sample: 0, point: null,
   explain: null, pinned: false, lastExplain: 0, updates: 0, received: 0, frame: 0, doctor: null, times: [], renderMs: 0, socket: null,
-  session: null, upload: null, network: null, playing: false, toPlane: null,
+  session: null, upload: null, network: null, playing: false, toPlane: null, connected: false,
+  reconnects: 0,
 };
 window.playground = app;
 const explain = explainer(app, send);
@@ -45,7 +46,7 @@ function readUrl() {
     else s[key] = text;
   }
   // A hand-edited URL gets sensible values here; the server still checks every one.
-  for (const key of NUMBERS) if (!Number.isFinite(s[key])) s[key] = DEFAULTS[key];
+  for (const key of NUMBERS) if (!Number.isFinite(s[key]) || !inRange(key, s[key])) s[key] = DEFAULTS[key];
   s.hidden = s.hidden.filter(Number.isFinite).slice(0, MAX_LAYERS)
     .map((n) => Math.min(MAX_NEURONS, Math.max(1, Math.round(n))));
   if (!s.features.length) s.features = [...DEFAULTS.features];
@@ -79,11 +80,22 @@ function configure() {
 }
 
 // ---- the socket ------------------------------------------------------------------------
+// A lost connection keeps its notice up, shows Play as stopped, and retries every second;
+// once back, the settings (from the URL) are sent again, so the page picks up where it was.
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  app.socket = new WebSocket(`${scheme}://${location.host}/ws`);
-  app.socket.onmessage = (event) => receive(JSON.parse(event.data));
-  app.socket.onclose = () => showError("Disconnected from the glassnet server: reload the page.");
+  const socket = new WebSocket(`${scheme}://${location.host}/ws`);
+  app.socket = socket;
+  socket.onmessage = (event) => receive(JSON.parse(event.data));
+  socket.onopen = () => { app.connected = true; $("disconnected").hidden = true; };
+  socket.onclose = () => {
+    if (app.socket !== socket) return;
+    app.connected = false;
+    setPlaying(false);
+    $("disconnected").hidden = false;
+    app.reconnects += 1;
+    setTimeout(connect, 1000);
+  };
 }
 
 function send(message) {
@@ -123,16 +135,40 @@ function syncControls() {
   document.querySelectorAll("#datasets button").forEach((b) => b.classList.toggle("on", b.dataset.dataset === s.dataset));
   $("csv-box").hidden = s.dataset !== "csv";
   $("classes-box").hidden = s.dataset !== "spiral";
+  $("noise-box").hidden = !PLANE.includes(s.dataset);  // MNIST and CSVs have no noise knob
   $("features").hidden = !PLANE.includes(s.dataset);
   $("features").querySelectorAll("input").forEach((box) => { box.checked = s.features.includes(box.value); });
   $("layer-count").textContent = `${s.hidden.length} hidden layer${s.hidden.length === 1 ? "" : "s"}`;
 }
 
+// A number outside its control's min … max is refused here, before it reaches the URL.
+function inRange(key, value) {
+  const input = $(key);
+  if (!input || input.type === "checkbox" || !NUMBERS.includes(key)) return true;
+  const low = Number(input.min), high = Number(input.max);
+  return Number.isFinite(value) && (input.min === "" || value >= low) && (input.max === "" || value <= high);
+}
+
 function change(key, value) {
+  if (!inRange(key, value)) {
+    showError(`${key}: ${value} is out of range; expected ${$(key).min} … ${$(key).max}.`);
+    $(key).value = app.settings[key];
+    return;
+  }
+  const previous = app.settings.dataset;
   app.settings[key] = value;
-  if (key === "dataset" && REGRESSION.includes(value)) app.settings.loss = "squared_error";
-  if (key === "dataset" && value === "mnist" && app.settings.samples < 1000) app.settings.samples = 1000;
+  if (key === "dataset") carryOver(previous, value);
   configure();
+}
+
+// Switching data sets: the loss follows the task, and MNIST's sample count does not leak.
+function carryOver(previous, dataset) {
+  const s = app.settings;
+  if (REGRESSION.includes(dataset)) s.loss = "squared_error";
+  else if (dataset !== "csv") s.loss = "cross_entropy";
+  if (dataset === "mnist" && s.samples < 1000) s.samples = 1000;
+  if (previous === "mnist" && dataset !== "mnist") s.samples = DEFAULTS.samples;
+  if (dataset === "csv") app.pickLoss = true;  // decided when the server says regression or not
 }
 
 function bindControls() {
@@ -240,6 +276,11 @@ function exportAll() {
 // ---- views ----------------------------------------------------------------------------------
 function onReady(topology) {
   app.topology = topology;
+  if (app.pickLoss) {
+    app.pickLoss = false;
+    const loss = topology.classes ? "cross_entropy" : "squared_error";
+    if (app.settings.loss !== loss) { change("loss", loss); return; }
+  }
   app.settings = { ...app.settings, ...topology.settings };
   delete app.settings.upload;
   if (topology.settings.target === null) app.settings.target = null;

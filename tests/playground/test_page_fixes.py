@@ -1,0 +1,153 @@
+"""The playground page as a learner meets it: lost connections, phones, switching data sets,
+and the lessons menu. Real server, Debian's chromium; no mocks.
+"""
+
+import threading
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.playground.conftest import _free_port
+
+pytestmark = pytest.mark.slow
+TIMEOUT_MS = 20_000
+VIEWS = ["forward", "line", "matrix", "backprop", "race", "cnn"]
+
+
+def start_server(port: int):
+    """A playground server on ``port`` in a thread; returns (server, thread) once it listens."""
+    import uvicorn
+
+    from glassnet.playground.server import LOOPBACK_NAMES, create_app
+
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(LOOPBACK_NAMES), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    return server, thread
+
+
+def stop_server(server, thread):
+    server.should_exit = True
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def ready(page):
+    page.wait_for_function(
+        "window.playground && window.playground.updates > 0", timeout=TIMEOUT_MS
+    )
+
+
+def test_the_page_reconnects_after_a_server_restart_and_keeps_its_settings(page):
+    port = _free_port()
+    server, thread = start_server(port)
+    try:
+        page.goto(f"http://127.0.0.1:{port}/?dataset=xor&hidden=3&lr=0.01&seed=7")
+        ready(page)
+        page.click("#play")
+        page.wait_for_function("window.playground.playing", timeout=TIMEOUT_MS)
+        first_session = page.evaluate("window.playground.session")
+    finally:
+        stop_server(server, thread)
+    page.wait_for_function("!window.playground.connected", timeout=TIMEOUT_MS)
+    assert page.is_visible("#disconnected")
+    assert page.inner_text("#play") == "▶ Play"  # the button shows that nothing is training
+    page.wait_for_timeout(2500)  # the notice stays while the server is away
+    assert page.is_visible("#disconnected")
+    server, thread = start_server(port)
+    try:
+        page.wait_for_function(
+            "window.playground.connected && window.playground.session !== "
+            f"'{first_session}' && window.playground.topology",
+            timeout=TIMEOUT_MS,
+        )
+        page.wait_for_function("window.playground.state", timeout=TIMEOUT_MS)
+        assert not page.is_visible("#disconnected")
+        settings = page.evaluate("window.playground.topology.settings")
+        assert settings["dataset"] == "xor" and settings["hidden"] == [3]
+        assert settings["lr"] == 0.01 and settings["seed"] == 7
+    finally:
+        stop_server(server, thread)
+
+
+def query(page) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def test_switching_data_sets_picks_the_loss_and_resets_mnist_samples(page, live_server):
+    page.goto(f"{live_server}/?dataset=circles")
+    ready(page)
+    page.click("[data-dataset=regression_plane]")
+    page.wait_for_function("window.playground.topology.settings.dataset === 'regression_plane'")
+    assert query(page)["loss"] == "squared_error"
+    assert page.is_hidden("#classes-box")
+    page.click("[data-dataset=spiral]")
+    page.wait_for_function("window.playground.topology.settings.dataset === 'spiral'")
+    assert query(page)["loss"] == "cross_entropy"
+    page.click("[data-dataset=mnist]")
+    page.wait_for_function("window.playground.topology.settings.dataset === 'mnist'")
+    assert int(query(page)["samples"]) >= 1000
+    assert page.is_hidden("#noise-box") and page.is_hidden("#features")
+    page.click("[data-dataset=xor]")
+    page.wait_for_function("window.playground.topology.settings.dataset === 'xor'")
+    assert query(page)["samples"] == "400"
+
+
+def test_out_of_range_numbers_never_reach_the_url(page, live_server):
+    page.goto(f"{live_server}/?dataset=circles&lr=100&samples=999999")
+    ready(page)  # a model is built: the bad URL values fell back to the defaults
+    assert query(page)["lr"] == "0.03" and query(page)["samples"] == "400"
+    page.fill("#samples", "7")
+    page.dispatch_event("#samples", "change")
+    assert page.is_visible("#error")
+    assert "samples: 7 is out of range; expected 20 … 5000." in page.inner_text("#error")
+    assert query(page)["samples"] == "400" and page.input_value("#samples") == "400"
+
+
+def overflow(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def test_390_px_wide_pages_do_not_scroll_sideways(browser, live_server, screenshots_dir):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/")
+        ready(page)
+        assert overflow(page) <= 0
+        page.screenshot(path=str(screenshots_dir / "phone_playground.png"), full_page=True)
+        for view in VIEWS:
+            page.goto(f"{live_server}/lessons/{view}")
+            page.wait_for_function("window.lesson && window.lesson.ready", timeout=TIMEOUT_MS)
+            assert overflow(page) <= 0, view
+            page.screenshot(path=str(screenshots_dir / f"phone_lesson_{view}.png"))
+        page.goto(f"{live_server}/lessons/forward")
+        page.wait_for_function("window.lesson && window.lesson.ready", timeout=TIMEOUT_MS)
+        page.tap("[data-part=h1]")  # touch explains like hover does
+        assert "hidden node h2" in page.inner_text("#explain")
+    finally:
+        context.close()
+
+
+def test_every_view_is_one_click_from_the_menu_and_keyboard_reachable(page, live_server):
+    page.goto(f"{live_server}/")
+    ready(page)
+    page.click("text=Lessons ▸")
+    page.wait_for_function("window.lesson && window.lesson.ready", timeout=TIMEOUT_MS)
+    links = page.eval_on_selector_all("nav a", "as => as.map(a => a.getAttribute('href'))")
+    assert [f"/lessons/{v}" for v in VIEWS] == [h for h in links if h.startswith("/lessons/")]
+    page.click("nav >> text=Forward pass")
+    page.wait_for_function("window.lesson && window.lesson.ready", timeout=TIMEOUT_MS)
+    for _ in range(30):  # Tab through the page until a network part has the focus
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.part === 'x0'"):
+            break
+    assert page.evaluate("document.activeElement.dataset.part") == "x0"
+    assert page.inner_text("#explain").startswith("input x1 = 2")
