@@ -222,7 +222,7 @@ class Session:
             state["filters"] = views.weight_images(dense[0].w.data)
             state["predictions"] = self.predict(self.data.x_test[:MAX_DIGITS]).tolist()
         if with_doctor:
-            state["doctor"] = run_doctor(self)
+            state["doctor"] = run_doctor(self, state)
         return state
 
     def predict(self, x: np.ndarray) -> np.ndarray:
