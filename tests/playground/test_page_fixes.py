@@ -151,3 +151,67 @@ def test_every_view_is_one_click_from_the_menu_and_keyboard_reachable(page, live
             break
     assert page.evaluate("document.activeElement.dataset.part") == "x0"
     assert page.inner_text("#explain").startswith("input x1 = 2")
+
+
+def inside_window(page, selector: str) -> bool:
+    return page.evaluate(
+        """(s) => { const b = document.querySelector(s).getBoundingClientRect();
+        return b.left >= 0 && b.top >= 0 && b.right <= innerWidth && b.bottom <= innerHeight; }""",
+        selector,
+    )
+
+
+def test_diagram_popups_plain_names_keyboard_and_chart_controls(browser, live_server):
+    for width in (1400, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        try:
+            page.goto(f"{live_server}/?dataset=circles&hidden=4&optimizer=sgd&lr=0.1")
+            ready(page)
+            page.hover(".node[data-layer='0'][data-unit='2']")
+            page.wait_for_selector("#popup:not([hidden])", timeout=TIMEOUT_MS)
+            text = page.inner_text("#popup")
+            assert text.startswith("h1₃ at ") and "z = Σᵢ aᵢ·wᵢ2 + b2" in text
+            assert inside_window(page, "#popup")
+            last = page.locator(".node[data-layer='1'][data-unit='1']")  # out₂, at the right
+            last.scroll_into_view_if_needed()
+            last.focus()  # keyboard focus explains like hover
+            page.wait_for_function(
+                "document.querySelector('#popup').innerText.startsWith('out₂')",
+                timeout=TIMEOUT_MS,
+            )
+            assert inside_window(page, "#popup")
+            last.press("Enter")  # and Enter pins the full explanation below the diagram
+            page.wait_for_selector("#ex-z", timeout=TIMEOUT_MS)
+            assert page.inner_text("#explain-title").startswith("neuron out₂ (glassnet:")
+        finally:
+            context.close()
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/?dataset=circles&hidden=4&optimizer=sgd&lr=0.1")
+        ready(page)
+        page.click("#step-epoch")
+        page.wait_for_function("window.playground.state.epoch === 1", timeout=TIMEOUT_MS)
+        point = page.evaluate("window.playground.network.edgePoint(0, 1, 2, 0.3)")
+        page.mouse.move(*point)
+        page.wait_for_selector("#ex-gradient", timeout=TIMEOUT_MS)
+        assert page.inner_text("#explain-title").startswith(
+            "weight x₂ → h1₃ (glassnet: 0.w[1, 2])"
+        )
+        page.focus(".node[data-layer='0'][data-unit='0'] .bias")  # biases too, by keyboard
+        page.wait_for_function(
+            "document.querySelector('#explain-title').innerText"
+            ".startsWith('bias of h1₁ (glassnet: 0.b[0])')",
+            timeout=TIMEOUT_MS,
+        )
+        chart = page.locator("#loss-chart")
+        linear = chart.screenshot()
+        page.uncheck("#log-loss")
+        assert chart.screenshot() != linear  # the scale switch redraws the chart
+        plane = page.locator("#plane")
+        smooth = plane.screenshot()
+        page.check("#discretize")
+        assert plane.screenshot() != smooth
+    finally:
+        context.close()

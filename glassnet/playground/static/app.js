@@ -203,6 +203,8 @@ function bindControls() {
   $("csv-file").addEventListener("change", uploadCsv);
   $("target").addEventListener("change", () => change("target", $("target").value));
   $("show-test").addEventListener("change", () => app.state && drawPlaneView());
+  $("discretize").addEventListener("change", () => app.state && drawPlaneView());
+  $("log-loss").addEventListener("change", () => app.state && drawCurves());
   $("plane").addEventListener("click", choosePoint);
   $("sample").addEventListener("change", () => {
     app.sample = Math.max(0, Math.min(app.topology.train_size - 1, Number($("sample").value) || 0));
@@ -289,7 +291,10 @@ function onReady(topology) {
   app.curves = newCurves();
   app.sample = 0;
   app.point = topology.points ? topology.points.train[0] : null;
-  app.network = buildNetwork($("network"), topology, { onWeight: explain.askWeight, onNeuron: explain.askNeuron });
+  app.network = buildNetwork($("network"), topology, {
+    onWeight: explain.askWeight, onNeuron: explain.askNeuron,
+    onNeuronHover: explain.hoverNeuron, onHoverEnd: explain.hidePopup,
+  });
   neuronButtons($("network"));
   $("plane-box").hidden = !topology.points;
   $("sample-box").hidden = Boolean(topology.points);
@@ -371,7 +376,7 @@ function drawCurves() {
   const c = app.curves;
   drawChart($("loss-chart"), [
     { values: c.train_loss, colour: train }, { values: c.test_loss, colour: test, dashed: true },
-  ]);
+  ], null, $("log-loss").checked);
   drawChart($("accuracy-chart"), [
     { values: c.train_accuracy, colour: train }, { values: c.test_accuracy, colour: test, dashed: true },
   ], 1);
@@ -383,7 +388,7 @@ function drawPlaneView() {
   app.toPlane = drawPlane($("plane"), {
     extent: t.extent, grid: app.state.plane.grid, boundary: app.state.plane.boundary,
     points: t.points, classes: t.classes, showTest: $("show-test").checked, chosen: app.point,
-    yRange: Math.max(1e-9, ...ys),
+    yRange: Math.max(1e-9, ...ys), discrete: $("discretize").checked,
   });
 }
 
