@@ -179,10 +179,10 @@ def pixel_view(store: ModelStore, request: dict) -> dict:
         _int(request.get("i"), h, "i"),
         _int(request.get("j"), w, "j"),
     )
-    conv = layer
+    conv, inputs = layer, [image[None], *outputs]  # inputs[k]: what layer k reads
     while not isinstance(model.layers[conv], nn.Conv2D):
         if isinstance(model.layers[conv], nn.MaxPool2D | nn.AvgPool2D):
-            i, j = _window_winner(model.layers[conv], outputs[conv - 1], channel, i, j)
+            i, j = _window_winner(model.layers[conv], inputs[conv], channel, i, j)
         conv -= 1
         if conv < 0 or outputs[conv].ndim != 3:
             raise ConfigError(
@@ -195,7 +195,7 @@ def pixel_view(store: ModelStore, request: dict) -> dict:
             )
     detail = _convolution(
         model.layers[conv],
-        image[None] if conv == 0 else outputs[conv - 1],
+        inputs[conv],
         outputs[conv],
         channel,
         i,
