@@ -122,11 +122,13 @@ class Session:
         return np.eye(self.data.classes, dtype=np.float32)[y]
 
     def objective(self, prediction: gn.Tensor, target: np.ndarray) -> gn.Tensor:
-        """C = loss(prediction, target) + (λ/2)·Σ‖w‖² over the Dense weights."""
+        """C = loss(prediction, target) + (λ/2)·Σ‖w‖² + λ₁·Σ|w| over the Dense weights."""
         cost = self.loss(prediction, target)
-        l2 = self.settings["l2"]
+        l2, l1 = self.settings["l2"], self.settings.get("l1", 0.0)
         if l2 > 0:
             cost = cost + sum((w * w).sum() for w in self.weights) * (l2 / 2)
+        if l1 > 0:
+            cost = cost + sum(w.abs().sum() for w in self.weights) * l1
         return cost
 
     def set_lr(self, lr: float) -> None:

@@ -200,6 +200,7 @@ def test_export_script_replays_the_run_and_the_model_file_loads(client, tmp_path
         "features": ["x1", "x2", "sin(x1)"],
         "dropout": 0.1,
         "l2": 0.001,
+        "l1": 0.002,
         "optimizer": "momentum",
         "lr": 0.05,
     }
@@ -216,6 +217,7 @@ def test_export_script_replays_the_run_and_the_model_file_loads(client, tmp_path
         expected = s.predict(s.data.x_test)
     assert "attachment" in script.headers["content-disposition"]
     assert "LR_CHANGES = {" in script.text and ": 0.02}" in script.text
+    assert "* 0.002  # L1: λ₁·Σ|w|" in script.text
     (tmp_path / "run.py").write_text(script.text)
     run = subprocess.run(
         [sys.executable, "run.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60

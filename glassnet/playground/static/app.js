@@ -13,9 +13,9 @@ const REGRESSION = ["regression_plane", "multi_gaussian"];
 const DEFAULTS = {
   dataset: "circles", samples: 400, noise: 0.1, classes: 2, test_size: 0.5, features: ["x1", "x2"],
   hidden: [4, 4], activation: "tanh", loss: "cross_entropy", optimizer: "adam", lr: 0.03,
-  batch_size: 16, l2: 0, dropout: 0, seed: 0, target: null,
+  batch_size: 16, l2: 0, l1: 0, dropout: 0, seed: 0, target: null,
 };
-const NUMBERS = ["samples", "noise", "classes", "test_size", "lr", "batch_size", "l2", "dropout", "seed"];
+const NUMBERS = ["samples", "noise", "classes", "test_size", "lr", "batch_size", "l2", "l1", "dropout", "seed"];
 const CHOICES = ["activation", "loss", "optimizer"];
 const MAX_LAYERS = 8, MAX_NEURONS = 64, MAX_CURVE = 2000;
 const $ = (id) => document.getElementById(id);
