@@ -215,3 +215,21 @@ def test_diagram_popups_plain_names_keyboard_and_chart_controls(browser, live_se
         assert plane.screenshot() != smooth
     finally:
         context.close()
+
+
+def test_canvases_are_sharp_on_a_high_dpi_screen(browser, live_server):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, device_scale_factor=2)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/?dataset=circles")
+        ready(page)
+        sizes = page.evaluate(
+            """() => ['plane', 'loss-chart'].map((id) => {
+                const c = document.getElementById(id);
+                return [c.width, c.clientWidth];
+            })"""
+        )
+        for width, client in sizes:
+            assert width == round(2 * client), sizes  # two device pixels per CSS pixel
+    finally:
+        context.close()

@@ -90,8 +90,10 @@ export function boundaryColours(boundary, discrete = false) {
 // The plane: background map scaled up, then the points (train filled, test outlined).
 export function drawPlane(canvas, view) {
   const { extent, grid, boundary, points, classes, showTest, chosen, yRange, discrete } = view;
+  const ratio = window.devicePixelRatio || 1, css = canvas.clientWidth || 300;  // sharp on high DPI
+  if (canvas.width !== Math.round(css * ratio)) canvas.width = canvas.height = Math.round(css * ratio);
   const ctx = canvas.getContext("2d");
-  const size = canvas.width;
+  const size = canvas.width, k = size / 300;
   const off = document.createElement("canvas");
   paintCells(off, grid, boundaryColours(boundary, discrete));
   ctx.imageSmoothingEnabled = !discrete;
@@ -101,10 +103,10 @@ export function drawPlane(canvas, view) {
   const dot = (p, y, test) => {
     const [x, yy] = toPx(p);
     ctx.beginPath();
-    ctx.arc(x, yy, 3.2, 0, 2 * Math.PI);
+    ctx.arc(x, yy, 3.2 * k, 0, 2 * Math.PI);
     ctx.fillStyle = test ? "white" : rgb(colour(y));
     ctx.strokeStyle = test ? rgb(colour(y)) : "white";
-    ctx.lineWidth = test ? 2 : 1;
+    ctx.lineWidth = (test ? 2 : 1) * k;
     ctx.fill();
     ctx.stroke();
   };
@@ -113,9 +115,9 @@ export function drawPlane(canvas, view) {
   if (chosen) {
     const [x, y] = toPx(chosen);
     ctx.beginPath();
-    ctx.arc(x, y, 7, 0, 2 * Math.PI);
+    ctx.arc(x, y, 7 * k, 0, 2 * Math.PI);
     ctx.strokeStyle = "black";
-    ctx.lineWidth = 2;
+    ctx.lineWidth = 2 * k;
     ctx.stroke();
   }
   return (px, py) => [(px / size) * 2 * extent - extent, extent - (py / size) * 2 * extent];
