@@ -233,3 +233,37 @@ def test_canvases_are_sharp_on_a_high_dpi_screen(browser, live_server):
             assert width == round(2 * client), sizes  # two device pixels per CSS pixel
     finally:
         context.close()
+
+
+def contrast(a, b) -> float:
+    """WCAG contrast ratio of two sRGB colours (0…255 each)."""
+
+    def luminance(c):
+        linear = [
+            (v / 255 / 12.92) if v / 255 <= 0.03928 else ((v / 255 + 0.055) / 1.055) ** 2.4
+            for v in c
+        ]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_and_points_meet_wcag_aa_contrast(page, live_server):
+    page.goto(f"{live_server}/?dataset=spiral&classes=6")
+    ready(page)
+    points = page.evaluate(
+        """async () => { const d = await import('/static/draw.js');
+        return d.CLASS_COLOURS.slice(0, 6).map((c) => d.pointColour(c)); }"""
+    )
+    white = (255, 255, 255)
+    for colour in points:  # graphics: at least 3:1 against white and the lightest shading
+        assert contrast(colour, white) >= 3, colour
+    texts = page.evaluate(
+        """() => ['.muted', 'h2', '.legend .test', 'label'].map((s) => {
+            const e = document.querySelector(s);
+            return getComputedStyle(e).color.match(/\\d+/g).slice(0, 3).map(Number);
+        })"""
+    )
+    for colour in texts:  # text: at least 4.5:1 on the white panels
+        assert contrast(colour, white) >= 4.5, colour
