@@ -44,7 +44,7 @@ from threadpoolctl import threadpool_limits
 from glassnet.errors import GlassnetError, message
 from glassnet.playground import export, lesson_routes
 from glassnet.playground.connection import Connection, in_engine
-from glassnet.playground.datasets import load_upload
+from glassnet.playground.datasets import is_classification, load_upload
 
 __all__ = ["create_app", "serve", "MAX_UPLOAD_BYTES", "LOOPBACK_NAMES"]
 
@@ -106,7 +106,7 @@ async def upload(request: Request) -> JSONResponse:
         return JSONResponse({"error": text}, status_code=400)
     columns = [c.strip() for c in next(csv.reader([header]), [""])]
     try:
-        x, _, _ = await in_engine(load_upload, bytes(content), columns[-1], name)
+        x, y, _ = await in_engine(load_upload, bytes(content), columns[-1], name)
     except GlassnetError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
     token = secrets.token_urlsafe(12)
@@ -114,7 +114,9 @@ async def upload(request: Request) -> JSONResponse:
     uploads[token] = bytes(content)
     while len(uploads) > MAX_UPLOADS:
         uploads.popitem(last=False)
-    return JSONResponse({"token": token, "columns": columns, "rows": len(x), "name": name})
+    reply = {"token": token, "columns": columns, "rows": len(x), "name": name}
+    reply["classification"] = is_classification(y)  # of the last column: the page picks the loss
+    return JSONResponse(reply)
 
 
 def _upload_error(got: str, status: int) -> JSONResponse:

@@ -267,3 +267,20 @@ def test_text_and_points_meet_wcag_aa_contrast(page, live_server):
     )
     for colour in texts:  # text: at least 4.5:1 on the white panels
         assert contrast(colour, white) >= 4.5, colour
+
+
+def test_a_regression_csv_picks_squared_error(page, live_server, tmp_path):
+    rows = "\n".join(f"{i},{(i * 7) % 5},{i * 0.37 + 1:.2f}" for i in range(60))
+    csv = tmp_path / "prices.csv"
+    csv.write_text(f"a,b,price\n{rows}\n")
+    page.goto(f"{live_server}/?dataset=circles")
+    ready(page)
+    assert query(page)["loss"] == "cross_entropy"
+    page.click("[data-dataset=csv]")
+    page.set_input_files("#csv-file", str(csv))
+    page.wait_for_function(
+        "window.playground.topology && window.playground.topology.settings.dataset === 'csv'"
+        " && window.playground.topology.settings.loss === 'squared_error'",
+        timeout=TIMEOUT_MS,
+    )
+    assert query(page)["loss"] == "squared_error" and page.is_hidden("#noise-box")

@@ -168,6 +168,7 @@ def test_csv_upload_is_checked_then_trains_on_the_chosen_target(client):
     body = reply.json()
     assert reply.status_code == 200, body
     assert body["columns"] == ["a", "b", "noise", "label"] and body["rows"] == 120
+    assert body["classification"] is True  # integer labels: the page picks cross-entropy
     settings = {"dataset": "csv", "upload": body["token"], "target": "label", "hidden": [4]}
     with session(client, **settings) as (ws, _, ready, _):
         assert ready["sizes"] == [3, 4, 2] and ready["features"] == ["a", "b", "noise"]
@@ -186,7 +187,7 @@ def test_bad_uploads_are_refused_with_the_data_modules_message(client):
     assert reply.status_code == 400
     assert reply.json()["error"].startswith("upload: the file is not UTF-8 text")
     quoted = client.post("/api/upload", content=b'"x, cm",y\n1,2\n3,4\n').json()
-    assert quoted["columns"] == ["x, cm", "y"]
+    assert quoted["columns"] == ["x, cm", "y"] and quoted["classification"] is True
     big = b"a,b\n" + b"1,2\n" * (MAX_UPLOAD_BYTES // 4 + 1)
     reply = client.post("/api/upload", content=big)
     assert reply.status_code == 413

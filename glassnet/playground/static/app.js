@@ -168,7 +168,6 @@ function carryOver(previous, dataset) {
   else if (dataset !== "csv") s.loss = "cross_entropy";
   if (dataset === "mnist" && s.samples < 1000) s.samples = 1000;
   if (previous === "mnist" && dataset !== "mnist") s.samples = DEFAULTS.samples;
-  if (dataset === "csv") app.pickLoss = true;  // decided when the server says regression or not
 }
 
 function bindControls() {
@@ -256,6 +255,9 @@ async function uploadCsv() {
   $("target").value = target;
   $("csv-info").textContent = `${file.name}: ${body.rows} rows, ${body.columns.length} columns`;
   app.settings.dataset = "csv";
+  if (target === body.columns.at(-1)) {  // the server judged the last column: pick its loss
+    app.settings.loss = body.classification ? "cross_entropy" : "squared_error";
+  }
   change("target", target);
 }
 
@@ -278,11 +280,6 @@ function exportAll() {
 // ---- views ----------------------------------------------------------------------------------
 function onReady(topology) {
   app.topology = topology;
-  if (app.pickLoss) {
-    app.pickLoss = false;
-    const loss = topology.classes ? "cross_entropy" : "squared_error";
-    if (app.settings.loss !== loss) { change("loss", loss); return; }
-  }
   app.settings = { ...app.settings, ...topology.settings };
   delete app.settings.upload;
   if (topology.settings.target === null) app.settings.target = null;
