@@ -5,19 +5,12 @@
 import { drawChart, drawPlane, paintGrey, paintUnit } from "./draw.js";
 import { explainer } from "./explain.js";
 import { buildNetwork } from "./network.js";
+import {
+  CHOICES, FEATURE_LABELS, FEATURES, MAX_LAYERS, MAX_NEURONS, NUMBERS, PLANE, carryOver, inRange,
+  readUrl, writeSettings,
+} from "./settings.js";
 
-const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
-const FEATURE_LABELS = ["x₁", "x₂", "x₁²", "x₂²", "x₁·x₂", "sin x₁", "sin x₂"];
-const PLANE = ["circles", "xor", "gaussians", "spiral", "regression_plane", "multi_gaussian"];
-const REGRESSION = ["regression_plane", "multi_gaussian"];
-const DEFAULTS = {
-  dataset: "circles", samples: 400, noise: 0.1, classes: 2, test_size: 0.5, features: ["x1", "x2"],
-  hidden: [4, 4], activation: "tanh", loss: "cross_entropy", optimizer: "adam", lr: 0.03,
-  batch_size: 16, l2: 0, l1: 0, dropout: 0, seed: 0, target: null,
-};
-const NUMBERS = ["samples", "noise", "classes", "test_size", "lr", "batch_size", "l2", "l1", "dropout", "seed"];
-const CHOICES = ["activation", "loss", "optimizer"];
-const MAX_LAYERS = 8, MAX_NEURONS = 64, MAX_CURVE = 2000;
+const MAX_CURVE = 2000;
 const $ = (id) => document.getElementById(id);
 
 const app = {
@@ -33,34 +26,8 @@ function newCurves() {
   return { train_loss: [], test_loss: [], train_accuracy: [], test_accuracy: [] };
 }
 
-// ---- settings and the URL ----------------------------------------------------------------
-function readUrl() {
-  const query = new URLSearchParams(location.search);
-  const s = structuredClone(DEFAULTS);
-  for (const key of Object.keys(DEFAULTS)) {
-    if (!query.has(key)) continue;
-    const text = query.get(key);
-    if (NUMBERS.includes(key)) s[key] = Number(text);
-    else if (key === "features") s[key] = text.split(",").filter((f) => FEATURES.includes(f));
-    else if (key === "hidden") s[key] = text.split(",").filter(Boolean).map(Number);
-    else s[key] = text;
-  }
-  // A hand-edited URL gets sensible values here; the server still checks every one.
-  for (const key of NUMBERS) if (!Number.isFinite(s[key]) || !inRange(key, s[key])) s[key] = DEFAULTS[key];
-  s.hidden = s.hidden.filter(Number.isFinite).slice(0, MAX_LAYERS)
-    .map((n) => Math.min(MAX_NEURONS, Math.max(1, Math.round(n))));
-  if (!s.features.length) s.features = [...DEFAULTS.features];
-  return s;
-}
-
-function writeUrl() {
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(app.settings)) {
-    if (value === null) continue;
-    query.set(key, Array.isArray(value) ? value.join(",") : String(value));
-  }
-  history.replaceState(null, "", `?${query}`);
-}
+// ---- settings and the URL (rules in settings.js) ------------------------------------------
+const writeUrl = () => writeSettings(app.settings);
 
 function serverSettings() {
   const s = structuredClone(app.settings);
@@ -141,14 +108,6 @@ function syncControls() {
   $("layer-count").textContent = `${s.hidden.length} hidden layer${s.hidden.length === 1 ? "" : "s"}`;
 }
 
-// A number outside its control's min … max is refused here, before it reaches the URL.
-function inRange(key, value) {
-  const input = $(key);
-  if (!input || input.type === "checkbox" || !NUMBERS.includes(key)) return true;
-  const low = Number(input.min), high = Number(input.max);
-  return Number.isFinite(value) && (input.min === "" || value >= low) && (input.max === "" || value <= high);
-}
-
 function change(key, value) {
   if (!inRange(key, value)) {
     showError(`${key}: ${value} is out of range; expected ${$(key).min} … ${$(key).max}.`);
@@ -157,17 +116,8 @@ function change(key, value) {
   }
   const previous = app.settings.dataset;
   app.settings[key] = value;
-  if (key === "dataset") carryOver(previous, value);
+  if (key === "dataset") carryOver(app.settings, previous, value);
   configure();
-}
-
-// Switching data sets: the loss follows the task, and MNIST's sample count does not leak.
-function carryOver(previous, dataset) {
-  const s = app.settings;
-  if (REGRESSION.includes(dataset)) s.loss = "squared_error";
-  else if (dataset !== "csv") s.loss = "cross_entropy";
-  if (dataset === "mnist" && s.samples < 1000) s.samples = 1000;
-  if (previous === "mnist" && dataset !== "mnist") s.samples = DEFAULTS.samples;
 }
 
 function bindControls() {
