@@ -179,12 +179,23 @@ def pixel_view(store: ModelStore, request: dict) -> dict:
         _int(request.get("i"), h, "i"),
         _int(request.get("j"), w, "j"),
     )
-    conv, inputs = layer, [image[None], *outputs]  # inputs[k]: what layer k reads
+    inputs = [image[None], *outputs]  # inputs[k]: what layer k reads
+    conv, i, j = _convolution_behind(model, inputs, layer, channel, i, j)
+    detail = _convolution(model.layers[conv], inputs[conv], outputs[conv], channel, i, j)
+    detail["layer"] = conv
+    detail["after"] = _following(model, outputs, conv, channel, i, j)
+    return detail
+
+
+def _convolution_behind(model, inputs, layer: int, channel: int, i: int, j: int):
+    """(conv layer, i, j): walk back to the Conv2D that made the pixel; through a pool, to
+    the position of its window's winner."""
+    conv = layer
     while not isinstance(model.layers[conv], nn.Conv2D):
         if isinstance(model.layers[conv], nn.MaxPool2D | nn.AvgPool2D):
             i, j = _window_winner(model.layers[conv], inputs[conv], channel, i, j)
         conv -= 1
-        if conv < 0 or outputs[conv].ndim != 3:
+        if conv < 0 or inputs[conv + 1].ndim != 3:
             raise ConfigError(
                 message(
                     "lessons.cnn",
@@ -193,17 +204,7 @@ def pixel_view(store: ModelStore, request: dict) -> dict:
                     "a layer after a Conv2D",
                 )
             )
-    detail = _convolution(
-        model.layers[conv],
-        inputs[conv],
-        outputs[conv],
-        channel,
-        i,
-        j,
-    )
-    detail["layer"] = conv
-    detail["after"] = _following(model, outputs, conv, channel, i, j)
-    return detail
+    return conv, i, j
 
 
 def _window(pool, source: np.ndarray, channel: int, i: int, j: int):
