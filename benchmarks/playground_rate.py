@@ -10,6 +10,10 @@ server paces itself to at most 25 updates per second (MIN_UPDATE_S); a page that
 slower skips states rather than falling behind. Also reported: the server's own time per
 update (one training slice + snapshot + JSON), measured without a browser. Printed, never
 asserted; the issue's target is 10 updates per second for a small net on circles.
+
+The lessons' gradient-descent race (/lessons/race) is measured the same way: rounds per
+second the page receives and draws, one round being one update of each of the five
+optimizers (GD, SGD, mini-batch, momentum, Adam); its goal is 15 rounds/s on 2 cores.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import uvicorn
 from playwright.sync_api import sync_playwright
 
 from glassnet.playground.connection import TRAIN_SLICE_S
+from glassnet.playground.lesson_race import RaceStore
 from glassnet.playground.protocol import validate_settings
 from glassnet.playground.server import LOOPBACK_NAMES, create_app, one_blas_thread
 from glassnet.playground.session import Session
@@ -84,6 +89,36 @@ def page_rates(browser, base: str, settings: dict, windows: int, seconds: float)
     return statistics.median(drawn), statistics.median(received)
 
 
+RACE_JS = """async (seconds) => {
+    const R = window.lesson.race, u0 = R.updates, t0 = performance.now();
+    await new Promise((done) => setTimeout(done, 1000 * seconds));
+    return (R.updates - u0) / ((performance.now() - t0) / 1000);
+}"""
+
+
+def race_server_ms(rounds: int = 50) -> float:
+    """Median milliseconds of one race round on the server (five updates + five losses)."""
+    store = RaceStore()
+    token, times = store.handle({"lr": 0.05})["token"], []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        json.dumps(store.handle({"token": token, "lr": 0.05}))
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def race_rate(browser, base: str, windows: int, seconds: float) -> float:
+    """Median rounds per second the race page receives and draws while racing."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{base}/lessons/race")
+    page.wait_for_function("window.lesson && window.lesson.ready", timeout=30_000)
+    page.click("#play")
+    page.wait_for_function("window.lesson.race.updates > 3", timeout=30_000)
+    rates = [page.evaluate(RACE_JS, seconds) for _ in range(windows)]
+    page.close()
+    return statistics.median(rates)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one short window per network")
@@ -93,6 +128,7 @@ def main() -> None:
     # Server-only timings first: the engine's no_grad switch is process-wide, so they must
     # not overlap the server's own training threads.
     timings = {label: server_ms(settings) for label, settings in NETWORKS.items()}
+    race_ms = race_server_ms()
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(LOOPBACK_NAMES),
@@ -115,6 +151,8 @@ def main() -> None:
                 browser, "http://127.0.0.1:8791", settings, windows, seconds
             )
             print(f"{label:36} {drawn:8.1f} {received:11.1f} {timings[label]:17.1f}")
+        rounds = race_rate(browser, "http://127.0.0.1:8791", windows, seconds)
+        print(f"{'race, 5 optimizers (rounds/s)':36} {rounds:8.1f} {rounds:11.1f} {race_ms:17.1f}")
         browser.close()
     server.should_exit = True
 

@@ -2,23 +2,35 @@
 
     python examples/make_pretrained_mnist_cnn.py            # both models, writes the files
     python examples/make_pretrained_mnist_cnn.py --dry-run  # train and report, write nothing
+    python examples/make_pretrained_mnist_cnn.py --only mnist-cnn --resume FILE --stage 3
+                                            # go on from a file saved at the end of stage 2
 
 Both share the architecture described in ``glassnet/pretrained/__init__.py``. Training:
-Adam (lr 1e-3), cross-entropy, batch 128, seed 0, on the bundled MNIST training images
-scaled to [0, 1]:
+Adam, cross-entropy, batch 128, seed 0, on the bundled MNIST training images scaled to
+[0, 1]:
 
-- ``mnist-cnn``: all 60,000 training images, all ten digits, 4 epochs;
-- ``mnist-cnn-digits0-4``: the 30,596 training images of digits 0–4, 2 epochs (its head still has
-  10 outputs; 5–9 are simply never the answer). ``examples/transfer_learning.py`` reuses
-  its convolutional base for digits 5–9, which it has never seen.
+- ``mnist-cnn``: all 60,000 training images, all ten digits, in four stages (25 epochs):
+  1. 12 epochs, lr cosine-annealed from 1e-3 (η_e = η₀·½(1 + cos(π e / 12)));
+  2. 6 epochs on images shifted by up to ±2 pixels (a fresh random shift of every image
+     each epoch), a fresh Adam, lr cosine-annealed from 3e-4;
+  3. 4 epochs likewise with shifts of up to ±1 pixel, lr from 1e-4;
+  4. 3 epochs on the unshifted images, lr from 5e-5.
+  Test accuracy after each stage: 99.09%, 99.19%, 99.23%, 99.28%.
+- ``mnist-cnn-digits0-4``: the 30,596 training images of digits 0–4, 2 epochs at lr 1e-3
+  (its head still has 10 outputs; 5–9 are simply never the answer).
+  ``examples/transfer_learning.py`` reuses its convolutional base for digits 5–9, which it
+  has never seen.
 
 Each model is saved uncompiled (weights and BatchNorm running statistics, no optimizer
-state) and ``glassnet/pretrained/README.md`` is rewritten with the test accuracies.
+state) and ``glassnet/pretrained/README.md`` is rewritten with the test accuracies (rows of
+models not retrained are kept). Every stage starts a fresh Adam, so a run resumed from a
+stage's file (``--resume``/``--stage``) trains exactly as one uninterrupted run.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
@@ -29,7 +41,16 @@ from glassnet.vision import mnist_to_images
 
 TARGET = Path(__file__).resolve().parent.parent / "glassnet" / "pretrained"
 SEED = 0
-EPOCHS = {"mnist-cnn": 4, "mnist-cnn-digits0-4": 2}
+EPOCHS = {"mnist-cnn": 12, "mnist-cnn-digits0-4": 2}
+#: stages 2, 3, … (mnist-cnn only): (epochs, starting rate, largest shift in pixels) of
+#: fine-tuning on randomly shifted images, each with a fresh Adam
+SHIFT_STAGES = {"mnist-cnn": [(6, 3e-4, 2), (4, 1e-4, 1), (3, 5e-5, 0)]}
+LR = 1e-3
+
+
+def cosine(epochs: int):
+    """Cosine-annealed learning rate: η_e = η₀ · ½(1 + cos(π e / E)), epochs e = 0 … E−1."""
+    return lambda epoch: LR * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
 
 
 def build(seed: int = SEED, classes: int = 10) -> gn.Sequential:
@@ -54,21 +75,56 @@ def build(seed: int = SEED, classes: int = 10) -> gn.Sequential:
     )
 
 
-def train(name: str, digits: range) -> tuple[dict, gn.Sequential]:
-    """Train one model on the given digits; return its record for the README."""
+def shifted(x: np.ndarray, rng: np.random.Generator, most: int) -> np.ndarray:
+    """Each image moved by its own random (dy, dx) ∈ [−most, most]², zeros shifted in."""
+    n, side = len(x), x.shape[-1]
+    padded = np.pad(x, ((0, 0), (0, 0), (most, most), (most, most)))
+    dy, dx = rng.integers(0, 2 * most + 1, (2, n))
+    out = np.empty_like(x)
+    for oy in range(2 * most + 1):
+        for ox in range(2 * most + 1):
+            rows = np.flatnonzero((dy == oy) & (dx == ox))
+            out[rows] = padded[rows, :, oy : oy + side, ox : ox + side]
+    return out
+
+
+def shift_stage(model, x: np.ndarray, y: np.ndarray, stage: int, plan: tuple) -> None:
+    """Stage ``stage`` (2, 3, …): fine-tune on freshly shifted images every epoch with a
+    fresh Adam, lr cosine-annealed from the plan's rate: η_e = η₀ · ½(1 + cos(π e / E))."""
+    epochs, lr, most = plan
+    model.compile(optimizer=gn.optim.Adam(lr=lr), loss="cross_entropy", metrics=["accuracy"])
+    rng = np.random.default_rng(SEED + stage - 1)
+    for epoch in range(epochs):
+        model.optimizer.lr = lr * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
+        seed = SEED + 10 * (stage - 2) + epoch
+        model.fit(shifted(x, rng, most), y, epochs=1, batch_size=128, verbose=1, seed=seed)
+
+
+def train(name: str, digits: range, resume=None, stage: int = 1) -> tuple[dict, gn.Sequential]:
+    """Train one model on the given digits; return its record for the README.
+
+    ``resume``: a model file saved at the end of stage ``stage − 1`` to go on from.
+    """
     (x_train, y_train), (x_test, y_test) = gn.data.load_mnist()
     keep, keep_test = np.isin(y_train, digits), np.isin(y_test, digits)
     x, y = mnist_to_images(x_train[keep]), y_train[keep]
-    model = build()
-    model.compile(optimizer=gn.optim.Adam(lr=1e-3), loss="cross_entropy", metrics=["accuracy"])
+    model = gn.load_model(resume) if resume else build()
+    model.compile(optimizer=gn.optim.Adam(lr=LR), loss="cross_entropy", metrics=["accuracy"])
+    epochs = EPOCHS[name]
+    schedule = [gn.callbacks.LearningRateScheduler(cosine(epochs))] if epochs > 2 else []
     start = time.perf_counter()
-    model.fit(x, y, epochs=EPOCHS[name], batch_size=128, verbose=1, seed=SEED)
+    if stage <= 1:
+        model.fit(x, y, epochs=epochs, batch_size=128, verbose=1, seed=SEED, callbacks=schedule)
+    for k, plan in enumerate(SHIFT_STAGES.get(name, []), start=2):
+        if k >= stage:
+            print(f"stage {k - 1} test accuracy:", model.evaluate(mnist_to_images(x_test), y_test))
+            shift_stage(model, x, y, k, plan)
     seconds = time.perf_counter() - start
     scores = model.evaluate(mnist_to_images(x_test[keep_test]), y_test[keep_test])
     record = {
         "name": name,
         "digits": f"{digits.start}–{digits.stop - 1}",
-        "epochs": EPOCHS[name],
+        "epochs": EPOCHS[name] + sum(plan[0] for plan in SHIFT_STAGES.get(name, [])),
         "images": len(x),
         "accuracy": scores["accuracy"],
         "test_images": int(keep_test.sum()),
@@ -81,10 +137,12 @@ def train(name: str, digits: range) -> tuple[dict, gn.Sequential]:
 
 README = """# Pretrained models
 
-Made by `examples/make_pretrained_mnist_cnn.py` (seed {seed}, Adam lr 1e-3, batch 128,
-cross-entropy, bundled MNIST scaled to [0, 1]). Load with
-`gn.pretrained.load(name)`; the architecture ({params:,} parameters) is described in
-`__init__.py`.
+Made by `examples/make_pretrained_mnist_cnn.py` (seed {seed}, Adam, batch 128,
+cross-entropy, bundled MNIST scaled to [0, 1]; `mnist-cnn` in four stages: 12 epochs with
+a cosine-annealed rate from 1e-3, then 6 epochs on images shifted by up to ±2 pixels from
+3e-4, 4 epochs shifted by up to ±1 pixel from 1e-4, and 3 unshifted from 5e-5; the
+script's docstring has the details). Load with `gn.pretrained.load(name)`; the
+architecture ({params:,} parameters) is described in `__init__.py`.
 
 | name | trained on | training images | epochs | test accuracy | test images | wall time* |
 | --- | --- | ---: | ---: | ---: | ---: | ---: |
@@ -98,23 +156,34 @@ with other jobs at the time), so only a rough guide.
 def main() -> None:
     parser = argparse.ArgumentParser(description="re-create glassnet's pretrained models")
     parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--only", choices=list(EPOCHS), help="train just this model")
+    parser.add_argument("--resume", help="go on with mnist-cnn from this model file, …")
+    parser.add_argument("--stage", type=int, default=1, help="… saved before this stage")
     args = parser.parse_args()
-    records = []
+    rows = dict(existing_rows())
+    params = None
     for name, digits in (("mnist-cnn", range(10)), ("mnist-cnn-digits0-4", range(5))):
-        record, model = train(name, digits)
-        records.append(record)
+        if args.only and name != args.only:
+            continue
+        resume = name == "mnist-cnn" and args.resume
+        r, model = train(name, digits, args.resume, args.stage) if resume else train(name, digits)
+        params = r["params"]
+        rows[name] = (
+            f"| `{r['name']}` | digits {r['digits']} | {r['images']:,} | {r['epochs']} "
+            f"| {r['accuracy']:.2%} | {r['test_images']:,} | {r['seconds']:.0f} s |"
+        )
         if not args.dry_run:
             model.save(gn.pretrained.path(name))
-    rows = "\n".join(
-        f"| `{r['name']}` | digits {r['digits']} | {r['images']:,} | {r['epochs']} "
-        f"| {r['accuracy']:.2%} "
-        f"| {r['test_images']:,} | {r['seconds']:.0f} s |"
-        for r in records
-    )
-    text = README.format(seed=SEED, params=records[0]["params"], rows=rows)
+    text = README.format(seed=SEED, params=params, rows="\n".join(rows[n] for n in EPOCHS))
     print(text)
     if not args.dry_run:
         (TARGET / "README.md").write_text(text, encoding="utf-8")
+
+
+def existing_rows() -> list[tuple[str, str]]:
+    """The README's current table rows by model name (kept for models not retrained)."""
+    lines = (TARGET / "README.md").read_text(encoding="utf-8").splitlines()
+    return [(n, line) for line in lines for n in EPOCHS if line.startswith(f"| `{n}` |")]
 
 
 if __name__ == "__main__":

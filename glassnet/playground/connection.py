@@ -20,6 +20,7 @@ from collections import OrderedDict
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from glassnet.errors import ConfigError, GlassnetError, message
+from glassnet.playground.explainers import run_doctor
 from glassnet.playground.protocol import parse_message
 from glassnet.playground.session import Session
 
@@ -29,6 +30,9 @@ TRAIN_SLICE_S = 0.04  # training time per update, at most
 MIN_UPDATE_S = 0.04  # at most 25 updates per second, so a small net does not flood the page
 DOCTOR_EVERY = 10
 MAX_IN_FLIGHT = 2
+DIVERGED = (
+    "Training paused: the loss diverged (NaN). Lower the Learning rate box, then press ⟲ Reset."
+)
 log = logging.getLogger("glassnet.playground")
 
 
@@ -57,7 +61,7 @@ class Connection:
         self.id = secrets.token_urlsafe(16)
         self.websocket, self.uploads = websocket, uploads
         self.session: Session | None = None
-        self.playing, self.trainer = False, None
+        self.playing, self.trainer, self.diverged = False, None, False
         self.lock, self.send_lock = asyncio.Lock(), asyncio.Lock()
         self.acking, self.in_flight, self.acked = False, 0, asyncio.Event()
 
@@ -144,6 +148,10 @@ class Connection:
                 await self.send(state)
                 self.in_flight += 1
                 count += 1
+                if self.diverged:  # nothing more to learn from NaNs: pause and say why
+                    self.playing = False
+                    await self.send({"type": "playing", "playing": False})
+                    await self.send({"type": "error", "message": DIVERGED})
                 await asyncio.sleep(max(0.0, MIN_UPDATE_S - (loop.time() - started)))
         except WebSocketDisconnect:  # the tab closed while its state was on the way
             self.playing = False
@@ -171,6 +179,9 @@ class Connection:
         """Train one slice and encode the state (in the worker thread, off the event loop)."""
         self.session.train_for(TRAIN_SLICE_S)
         state = self.session.snapshot(with_doctor=count % DOCTOR_EVERY == 0)
+        self.diverged = bool(state["diverged"])
+        if self.diverged and "doctor" not in state:
+            state["doctor"] = run_doctor(self.session, state)
         return json.dumps(state, allow_nan=False)
 
     async def stop(self) -> None:

@@ -18,6 +18,7 @@ from glassnet import activations, nn
 from glassnet.errors import ConfigError, message
 from glassnet.explain.render import num
 from glassnet.playground.datasets import feature_matrix
+from glassnet.playground.page_doctor import page_findings
 from glassnet.playground.views import layer_outputs
 
 __all__ = ["explain_weight", "explain_neuron", "run_doctor", "dense_positions"]
@@ -141,7 +142,7 @@ def _activation_name(model, position: int) -> str:
     return spec.symbol if spec is not None else type(layer).__name__
 
 
-def run_doctor(session) -> list[dict]:
+def run_doctor(session, state: dict | None = None) -> list[dict]:
     """The training doctor's diagnoses of the live run: its per-epoch losses, the model,
     and up to 256 training rows. Each is ``{"kind", "finding", "fix"}``."""
     d = session.data
@@ -152,4 +153,4 @@ def run_doctor(session) -> list[dict]:
         y=session.targets[:256],
         loss=session.loss,
     )
-    return [{"kind": e.kind, "finding": e.finding, "fix": e.fix} for e in report]
+    return page_findings(report, session, state or {})

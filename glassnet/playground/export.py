@@ -122,20 +122,23 @@ def _optimizer_code(s: dict) -> str:
     return f"gn.optim.SGD(model.parameters(), lr={s['lr']!r}, momentum={momentum!r})"
 
 
-def _penalty_code(l2: float) -> str:
-    """The line adding the L2 term to the cost, or nothing when l2 = 0."""
+def _penalty_code(l2: float, l1: float = 0.0) -> str:
+    """The lines adding the L2 and L1 terms to the cost (none when they are 0)."""
+    code = ""
     if l2 > 0:
-        return (
+        code += (
             f"\n    cost = cost + sum((w * w).sum() for w in weights) * ({l2!r} / 2)"
             "  # L2: (λ/2)·Σ‖w‖²"
         )
-    return ""
+    if l1 > 0:
+        code += f"\n    cost = cost + sum(w.abs().sum() for w in weights) * {l1!r}  # L1: λ₁·Σ|w|"
+    return code
 
 
 def _training(s: dict, session) -> str:
     """The training loop: the page's loss, optimizer, L2 term, batches and lr changes."""
     loss, target = _loss_code(s, session.data.classes)
-    opt, penalty = _optimizer_code(s), _penalty_code(s["l2"])
+    opt, penalty = _optimizer_code(s), _penalty_code(s["l2"], s.get("l1", 0.0))
     return f"""\
 loss = {loss}
 optimizer = {opt}

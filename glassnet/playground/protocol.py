@@ -22,6 +22,7 @@ Settings (the page's controls; the URL query string holds the same keys):
     lr           learning rate, 1e-6 … 10
     batch_size   1 … 1024
     l2           strength λ of the penalty (λ/2)·Σw², 0 … 1
+    l1           strength λ₁ of the penalty λ₁·Σ|w|, 0 … 1 (pushes weights to exactly 0)
     dropout      drop probability after each hidden layer, 0 … 0.9
     seed         0 … 2³¹ − 1: data, initial weights, shuffling and dropout
     upload       the token of an uploaded CSV (dataset csv)
@@ -90,6 +91,7 @@ DEFAULTS: dict = {
     "lr": 0.03,
     "batch_size": 16,
     "l2": 0.0,
+    "l1": 0.0,
     "dropout": 0.0,
     "seed": 0,
     "upload": None,
@@ -102,6 +104,7 @@ _FLOATS = {
     "test_size": (0.1, 0.9),
     "lr": (1e-6, 10.0),
     "l2": (0.0, 1.0),
+    "l1": (0.0, 1.0),
     "dropout": (0.0, 0.9),
 }
 _INTS = {"classes": (2, 6), "samples": (20, 5000), "batch_size": (1, 1024), "seed": (0, 2**31 - 1)}

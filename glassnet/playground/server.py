@@ -8,6 +8,7 @@ Routes
     GET  /api/export/{sid}/script   the equivalent glassnet Python script
     GET  /api/export/{sid}/model    the trained model file
     WS   /ws                        messages of :mod:`glassnet.playground.protocol`
+    GET  /lessons, /lessons/{view}  the lessons' views; their JSON API in lesson_routes
 
 Each WebSocket is one session with its own model (:class:`~glassnet.playground.connection.
 Connection`): training runs in a worker thread, a time slice at a time, each followed by a
@@ -44,9 +45,9 @@ from threadpoolctl import threadpool_limits
 
 from glassnet import activations
 from glassnet.errors import GlassnetError, message
-from glassnet.playground import export
+from glassnet.playground import export, lesson_routes
 from glassnet.playground.connection import Connection, in_engine
-from glassnet.playground.datasets import load_upload
+from glassnet.playground.datasets import is_classification, load_upload
 
 __all__ = ["create_app", "serve", "MAX_UPLOAD_BYTES", "LOOPBACK_NAMES"]
 
@@ -108,7 +109,7 @@ async def upload(request: Request) -> JSONResponse:
         return JSONResponse({"error": text}, status_code=400)
     columns = [c.strip() for c in next(csv.reader([header]), [""])]
     try:
-        x, _, _ = await in_engine(load_upload, bytes(content), columns[-1], name)
+        x, y, _ = await in_engine(load_upload, bytes(content), columns[-1], name)
     except GlassnetError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
     token = secrets.token_urlsafe(12)
@@ -116,7 +117,9 @@ async def upload(request: Request) -> JSONResponse:
     uploads[token] = bytes(content)
     while len(uploads) > MAX_UPLOADS:
         uploads.popitem(last=False)
-    return JSONResponse({"token": token, "columns": columns, "rows": len(x), "name": name})
+    reply = {"token": token, "columns": columns, "rows": len(x), "name": name}
+    reply["classification"] = is_classification(y)  # of the last column: the page picks the loss
+    return JSONResponse(reply)
 
 
 def _upload_error(got: str, status: int) -> JSONResponse:
@@ -195,6 +198,7 @@ def create_app(allowed_hosts: list[str] | None = None) -> Starlette:
             Route("/api/export/{sid}/script", export_script),
             Route("/api/export/{sid}/model", export_model),
             WebSocketRoute("/ws", websocket_endpoint),
+            *lesson_routes.ROUTES,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
     )

@@ -116,13 +116,16 @@ class Session:
             return y
         return np.eye(self.data.classes, dtype=np.float32)[y]
 
-    def objective(self, prediction: gn.Tensor, target: np.ndarray, l2=None) -> gn.Tensor:
-        """C = loss(prediction, target) + (λ/2)·Σ‖w‖² over the Dense weights (λ: ``l2``,
-        by default the session's setting)."""
+    def objective(self, prediction: gn.Tensor, target: np.ndarray, l2=None, l1=None) -> gn.Tensor:
+        """C = loss(prediction, target) + (λ/2)·Σ‖w‖² + λ₁·Σ|w| over the Dense weights
+        (λ: ``l2``, λ₁: ``l1``, by default the session's settings)."""
         cost = self.loss(prediction, target)
         l2 = self.settings["l2"] if l2 is None else l2
+        l1 = self.settings.get("l1", 0.0) if l1 is None else l1
         if l2 > 0:
             cost = cost + sum((w * w).sum() for w in self.weights) * (l2 / 2)
+        if l1 > 0:
+            cost = cost + sum(w.abs().sum() for w in self.weights) * l1
         return cost
 
     def set_lr(self, lr: float) -> None:
@@ -143,17 +146,18 @@ class Session:
             self.order = self.shuffle.permutation(n)
         rows = self.order[self.cursor : self.cursor + size]
         self.model.train()
-        cost = self._captured(self.data.x_train[rows], self.targets[rows], self.settings["l2"])
+        l1 = self.settings.get("l1", 0.0)
+        cost = self._captured(self.data.x_train[rows], self.targets[rows], self.settings["l2"], l1)
         self.steps += 1
         self.cursor += size
         if self.cursor >= n:
             self.cursor, self.epoch = 0, self.epoch + 1
         return float(cost.item())
 
-    def _update(self, x: np.ndarray, target: np.ndarray, l2: float) -> gn.Tensor:
-        """Forward, cost, backward, update: the step gn.capture records and replays (l2 is
-        an argument so that a new value is a new program, never a stale constant)."""
-        cost = self.objective(self.model(x), target, l2)
+    def _update(self, x: np.ndarray, target: np.ndarray, l2: float, l1: float) -> gn.Tensor:
+        """Forward, cost, backward, update: the step gn.capture records and replays (l2 and
+        l1 are arguments so that a new value is a new program, never a stale constant)."""
+        cost = self.objective(self.model(x), target, l2, l1)
         self.optimizer.zero_grad()
         cost.backward()
         self.optimizer.step()
@@ -224,7 +228,7 @@ class Session:
             state["filters"] = views.weight_images(dense[0].w.data)
             state["predictions"] = self.predict(self.data.x_test[:MAX_DIGITS]).tolist()
         if with_doctor:
-            state["doctor"] = run_doctor(self)
+            state["doctor"] = run_doctor(self, state)
         return state
 
     def predict(self, x: np.ndarray) -> np.ndarray:

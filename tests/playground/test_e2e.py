@@ -48,7 +48,7 @@ def url_settings(page) -> dict:
     raw = {k: v[0] for k, v in query.items()}
     for key in ("samples", "classes", "batch_size", "seed"):
         raw[key] = int(raw[key])
-    for key in ("noise", "test_size", "lr", "l2", "dropout"):
+    for key in ("noise", "test_size", "lr", "l2", "l1", "dropout"):
         raw[key] = float(raw[key])
     raw["features"] = raw["features"].split(",")
     raw["hidden"] = [int(n) for n in raw.get("hidden", "").split(",") if n]

@@ -63,7 +63,7 @@ def test_page_and_assets_are_served_from_the_package_without_a_cdn(client):
     for name in ("app.js", "draw.js", "explain.js", "network.js", "style.css"):
         reply = client.get(f"/static/{name}")
         assert reply.status_code == 200 and len(reply.text) > 500
-    texts = [html] + [p.read_text() for p in STATIC.iterdir()]
+    texts = [html] + [p.read_text() for p in STATIC.rglob("*") if p.is_file()]  # lessons too
     for text in texts:
         assert not re.search(r"""(src|href|from|import)\s*=?\s*["'](https?:)?//""", text)
 
@@ -168,6 +168,7 @@ def test_csv_upload_is_checked_then_trains_on_the_chosen_target(client):
     body = reply.json()
     assert reply.status_code == 200, body
     assert body["columns"] == ["a", "b", "noise", "label"] and body["rows"] == 120
+    assert body["classification"] is True  # integer labels: the page picks cross-entropy
     settings = {"dataset": "csv", "upload": body["token"], "target": "label", "hidden": [4]}
     with session(client, **settings) as (ws, _, ready, _):
         assert ready["sizes"] == [3, 4, 2] and ready["features"] == ["a", "b", "noise"]
@@ -186,7 +187,7 @@ def test_bad_uploads_are_refused_with_the_data_modules_message(client):
     assert reply.status_code == 400
     assert reply.json()["error"].startswith("upload: the file is not UTF-8 text")
     quoted = client.post("/api/upload", content=b'"x, cm",y\n1,2\n3,4\n').json()
-    assert quoted["columns"] == ["x, cm", "y"]
+    assert quoted["columns"] == ["x, cm", "y"] and quoted["classification"] is True
     big = b"a,b\n" + b"1,2\n" * (MAX_UPLOAD_BYTES // 4 + 1)
     reply = client.post("/api/upload", content=big)
     assert reply.status_code == 413
@@ -200,6 +201,7 @@ def test_export_script_replays_the_run_and_the_model_file_loads(client, tmp_path
         "features": ["x1", "x2", "sin(x1)"],
         "dropout": 0.1,
         "l2": 0.001,
+        "l1": 0.002,
         "optimizer": "momentum",
         "lr": 0.05,
     }
@@ -216,6 +218,7 @@ def test_export_script_replays_the_run_and_the_model_file_loads(client, tmp_path
         expected = s.predict(s.data.x_test)
     assert "attachment" in script.headers["content-disposition"]
     assert "LR_CHANGES = {" in script.text and ": 0.02}" in script.text
+    assert "* 0.002  # L1: λ₁·Σ|w|" in script.text
     (tmp_path / "run.py").write_text(script.text)
     run = subprocess.run(
         [sys.executable, "run.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60

@@ -65,6 +65,18 @@ def test_l2_adds_half_lambda_times_the_squared_weights():
     assert s.objective(s.model(x), t).item() == pytest.approx(plain + 0.05 * squares, rel=1e-5)
 
 
+def test_l1_adds_lambda_times_the_absolute_weights_and_zeroes_some():
+    s = make(l1=0.01, l2=0.1)
+    x, t = s.data.x_train[:8], s.targets[:8]
+    plain = s.loss(s.model(x), t).item()
+    weights = [w.data.astype(np.float64) for w in s.weights]
+    squares, absolute = (sum(float(f(w).sum()) for w in weights) for f in (np.square, np.abs))
+    expected = plain + 0.05 * squares + 0.01 * absolute
+    assert s.objective(s.model(x), t).item() == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ConfigError, match=r"settings.l1: is out of range. Got 2"):
+        make(l1=2)
+
+
 @pytest.mark.parametrize("dataset", ["regression_plane", "multi_gaussian"])
 def test_regressions_show_a_surface_and_have_no_accuracy(dataset):
     s = make(dataset=dataset, loss="squared_error", hidden=[3])

@@ -5,25 +5,19 @@
 import { drawChart, drawPlane, paintGrey, paintUnit } from "./draw.js";
 import { explainer } from "./explain.js";
 import { buildNetwork } from "./network.js";
+import {
+  CHOICES, FEATURE_LABELS, FEATURES, MAX_LAYERS, MAX_NEURONS, NUMBERS, PLANE, carryOver, inRange,
+  readUrl, writeSettings,
+} from "./settings.js";
 
-const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
-const FEATURE_LABELS = ["x₁", "x₂", "x₁²", "x₂²", "x₁·x₂", "sin x₁", "sin x₂"];
-const PLANE = ["circles", "xor", "gaussians", "spiral", "regression_plane", "multi_gaussian"];
-const REGRESSION = ["regression_plane", "multi_gaussian"];
-const DEFAULTS = {
-  dataset: "circles", samples: 400, noise: 0.1, classes: 2, test_size: 0.5, features: ["x1", "x2"],
-  hidden: [4, 4], activation: "tanh", loss: "cross_entropy", optimizer: "adam", lr: 0.03,
-  batch_size: 16, l2: 0, dropout: 0, seed: 0, target: null,
-};
-const NUMBERS = ["samples", "noise", "classes", "test_size", "lr", "batch_size", "l2", "dropout", "seed"];
-const CHOICES = ["activation", "loss", "optimizer"];
-const MAX_LAYERS = 8, MAX_NEURONS = 64, MAX_CURVE = 2000;
+const MAX_CURVE = 2000;
 const $ = (id) => document.getElementById(id);
 
 const app = {
   settings: readUrl(), topology: null, state: null, curves: newCurves(), sample: 0, point: null,
   explain: null, pinned: false, lastExplain: 0, updates: 0, received: 0, frame: 0, doctor: null, times: [], renderMs: 0, socket: null,
-  session: null, upload: null, network: null, playing: false, toPlane: null,
+  session: null, upload: null, network: null, playing: false, toPlane: null, connected: false,
+  reconnects: 0,
 };
 window.playground = app;
 const explain = explainer(app, send);
@@ -32,34 +26,8 @@ function newCurves() {
   return { train_loss: [], test_loss: [], train_accuracy: [], test_accuracy: [] };
 }
 
-// ---- settings and the URL ----------------------------------------------------------------
-function readUrl() {
-  const query = new URLSearchParams(location.search);
-  const s = structuredClone(DEFAULTS);
-  for (const key of Object.keys(DEFAULTS)) {
-    if (!query.has(key)) continue;
-    const text = query.get(key);
-    if (NUMBERS.includes(key)) s[key] = Number(text);
-    else if (key === "features") s[key] = text.split(",").filter((f) => FEATURES.includes(f));
-    else if (key === "hidden") s[key] = text.split(",").filter(Boolean).map(Number);
-    else s[key] = text;
-  }
-  // A hand-edited URL gets sensible values here; the server still checks every one.
-  for (const key of NUMBERS) if (!Number.isFinite(s[key])) s[key] = DEFAULTS[key];
-  s.hidden = s.hidden.filter(Number.isFinite).slice(0, MAX_LAYERS)
-    .map((n) => Math.min(MAX_NEURONS, Math.max(1, Math.round(n))));
-  if (!s.features.length) s.features = [...DEFAULTS.features];
-  return s;
-}
-
-function writeUrl() {
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(app.settings)) {
-    if (value === null) continue;
-    query.set(key, Array.isArray(value) ? value.join(",") : String(value));
-  }
-  history.replaceState(null, "", `?${query}`);
-}
+// ---- settings and the URL (rules in settings.js) ------------------------------------------
+const writeUrl = () => writeSettings(app.settings);
 
 function serverSettings() {
   const s = structuredClone(app.settings);
@@ -79,11 +47,22 @@ function configure() {
 }
 
 // ---- the socket ------------------------------------------------------------------------
+// A lost connection keeps its notice up, shows Play as stopped, and retries every second;
+// once back, the settings (from the URL) are sent again, so the page picks up where it was.
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  app.socket = new WebSocket(`${scheme}://${location.host}/ws`);
-  app.socket.onmessage = (event) => receive(JSON.parse(event.data));
-  app.socket.onclose = () => showError("Disconnected from the glassnet server: reload the page.");
+  const socket = new WebSocket(`${scheme}://${location.host}/ws`);
+  app.socket = socket;
+  socket.onmessage = (event) => receive(JSON.parse(event.data));
+  socket.onopen = () => { app.connected = true; $("disconnected").hidden = true; };
+  socket.onclose = () => {
+    if (app.socket !== socket) return;
+    app.connected = false;
+    setPlaying(false);
+    $("disconnected").hidden = false;
+    app.reconnects += 1;
+    setTimeout(connect, 1000);
+  };
 }
 
 function send(message) {
@@ -123,15 +102,21 @@ function syncControls() {
   document.querySelectorAll("#datasets button").forEach((b) => b.classList.toggle("on", b.dataset.dataset === s.dataset));
   $("csv-box").hidden = s.dataset !== "csv";
   $("classes-box").hidden = s.dataset !== "spiral";
+  $("noise-box").hidden = !PLANE.includes(s.dataset);  // MNIST and CSVs have no noise knob
   $("features").hidden = !PLANE.includes(s.dataset);
   $("features").querySelectorAll("input").forEach((box) => { box.checked = s.features.includes(box.value); });
   $("layer-count").textContent = `${s.hidden.length} hidden layer${s.hidden.length === 1 ? "" : "s"}`;
 }
 
 function change(key, value) {
+  if (!inRange(key, value)) {
+    showError(`${key}: ${value} is out of range; expected ${$(key).min} … ${$(key).max}.`);
+    $(key).value = app.settings[key];
+    return;
+  }
+  const previous = app.settings.dataset;
   app.settings[key] = value;
-  if (key === "dataset" && REGRESSION.includes(value)) app.settings.loss = "squared_error";
-  if (key === "dataset" && value === "mnist" && app.settings.samples < 1000) app.settings.samples = 1000;
+  if (key === "dataset") carryOver(app.settings, previous, value);
   configure();
 }
 
@@ -167,6 +152,8 @@ function bindControls() {
   $("csv-file").addEventListener("change", uploadCsv);
   $("target").addEventListener("change", () => change("target", $("target").value));
   $("show-test").addEventListener("change", () => app.state && drawPlaneView());
+  $("discretize").addEventListener("change", () => app.state && drawPlaneView());
+  $("log-loss").addEventListener("change", () => app.state && drawCurves());
   $("plane").addEventListener("click", choosePoint);
   $("sample").addEventListener("change", () => {
     app.sample = Math.max(0, Math.min(app.topology.train_size - 1, Number($("sample").value) || 0));
@@ -218,6 +205,9 @@ async function uploadCsv() {
   $("target").value = target;
   $("csv-info").textContent = `${file.name}: ${body.rows} rows, ${body.columns.length} columns`;
   app.settings.dataset = "csv";
+  if (target === body.columns.at(-1)) {  // the server judged the last column: pick its loss
+    app.settings.loss = body.classification ? "cross_entropy" : "squared_error";
+  }
   change("target", target);
 }
 
@@ -248,7 +238,10 @@ function onReady(topology) {
   app.curves = newCurves();
   app.sample = 0;
   app.point = topology.points ? topology.points.train[0] : null;
-  app.network = buildNetwork($("network"), topology, { onWeight: explain.askWeight, onNeuron: explain.askNeuron });
+  app.network = buildNetwork($("network"), topology, {
+    onWeight: explain.askWeight, onNeuron: explain.askNeuron,
+    onNeuronHover: explain.hoverNeuron, onHoverEnd: explain.hidePopup,
+  });
   neuronButtons($("network"));
   $("plane-box").hidden = !topology.points;
   $("sample-box").hidden = Boolean(topology.points);
@@ -330,7 +323,7 @@ function drawCurves() {
   const c = app.curves;
   drawChart($("loss-chart"), [
     { values: c.train_loss, colour: train }, { values: c.test_loss, colour: test, dashed: true },
-  ]);
+  ], null, $("log-loss").checked);
   drawChart($("accuracy-chart"), [
     { values: c.train_accuracy, colour: train }, { values: c.test_accuracy, colour: test, dashed: true },
   ], 1);
@@ -342,7 +335,7 @@ function drawPlaneView() {
   app.toPlane = drawPlane($("plane"), {
     extent: t.extent, grid: app.state.plane.grid, boundary: app.state.plane.boundary,
     points: t.points, classes: t.classes, showTest: $("show-test").checked, chosen: app.point,
-    yRange: Math.max(1e-9, ...ys),
+    yRange: Math.max(1e-9, ...ys), discrete: $("discretize").checked,
   });
 }
 

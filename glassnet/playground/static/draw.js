@@ -27,6 +27,12 @@ export function classColour(k) {
   return CLASS_COLOURS[k % CLASS_COLOURS.length];
 }
 
+// A point's colour: its class colour darkened by a quarter, so that every point stands out
+// from white and from the light shading under it at ≥ 3:1 (WCAG AA for graphics).
+export function pointColour(c) {
+  return mix(c, [0, 0, 0], 0.25);
+}
+
 export function rgb(c, alpha = 1) {
   return `rgba(${c[0] | 0}, ${c[1] | 0}, ${c[2] | 0}, ${alpha})`;
 }
@@ -74,34 +80,39 @@ export function paintGrey(canvas, size, text) {
 }
 
 // The decision boundary (class + confidence bytes) or a regression surface, as cell colours.
-export function boundaryColours(boundary) {
+// "Discretize" (as in TF Playground): one flat colour per predicted class, or per sign of ŷ.
+export function boundaryColours(boundary, discrete = false) {
   if (boundary.surface) {
     const bytes = decode(boundary.surface[0]);
+    if (discrete) return (i) => mix(WHITE, diverging(bytes[i] >= 128 ? 1 : -1), 0.6);
     return (i) => mix(WHITE, diverging(bytes[i] / 127.5 - 1), 0.8);
   }
   const cls = decode(boundary.classes);
   const conf = decode(boundary.confidence);
+  if (discrete) return (i) => mix(WHITE, classColour(cls[i]), 0.6);
   return (i) => mix(WHITE, classColour(cls[i]), 0.15 + 0.6 * (conf[i] / 255));
 }
 
 // The plane: background map scaled up, then the points (train filled, test outlined).
 export function drawPlane(canvas, view) {
-  const { extent, grid, boundary, points, classes, showTest, chosen, yRange } = view;
+  const { extent, grid, boundary, points, classes, showTest, chosen, yRange, discrete } = view;
+  const ratio = window.devicePixelRatio || 1, css = canvas.clientWidth || 300;  // sharp on high DPI
+  if (canvas.width !== Math.round(css * ratio)) canvas.width = canvas.height = Math.round(css * ratio);
   const ctx = canvas.getContext("2d");
-  const size = canvas.width;
+  const size = canvas.width, k = size / 300;
   const off = document.createElement("canvas");
-  paintCells(off, grid, boundaryColours(boundary));
-  ctx.imageSmoothingEnabled = true;
+  paintCells(off, grid, boundaryColours(boundary, discrete));
+  ctx.imageSmoothingEnabled = !discrete;
   ctx.drawImage(off, 0, 0, size, size);
   const toPx = (p) => [((p[0] + extent) / (2 * extent)) * size, ((extent - p[1]) / (2 * extent)) * size];
-  const colour = (y) => (classes ? classColour(y) : diverging(Math.max(-1, Math.min(1, y / yRange))));
+  const colour = (y) => pointColour(classes ? classColour(y) : diverging(Math.max(-1, Math.min(1, y / yRange))));
   const dot = (p, y, test) => {
     const [x, yy] = toPx(p);
     ctx.beginPath();
-    ctx.arc(x, yy, 3.2, 0, 2 * Math.PI);
+    ctx.arc(x, yy, 3.2 * k, 0, 2 * Math.PI);
     ctx.fillStyle = test ? "white" : rgb(colour(y));
     ctx.strokeStyle = test ? rgb(colour(y)) : "white";
-    ctx.lineWidth = test ? 2 : 1;
+    ctx.lineWidth = (test ? 2 : 1) * k;
     ctx.fill();
     ctx.stroke();
   };
@@ -110,36 +121,55 @@ export function drawPlane(canvas, view) {
   if (chosen) {
     const [x, y] = toPx(chosen);
     ctx.beginPath();
-    ctx.arc(x, y, 7, 0, 2 * Math.PI);
+    ctx.arc(x, y, 7 * k, 0, 2 * Math.PI);
     ctx.strokeStyle = "black";
-    ctx.lineWidth = 2;
+    ctx.lineWidth = 2 * k;
     ctx.stroke();
   }
   return (px, py) => [(px / size) * 2 * extent - extent, extent - (py / size) * 2 * extent];
 }
 
-// Line chart of series [{values: [[x, y], ...], dashed, colour}], y from 0 (or min) to max.
-export function drawChart(canvas, series, fixedMax = null) {
+// Line chart of series [{values: [[x, y], ...], dashed, colour}] with axis ticks; y from 0
+// (or the minimum) to the maximum, or on a log scale (``log``: positive values only). The
+// canvas is sized to its CSS width × devicePixelRatio, so lines stay sharp on high-DPI screens.
+export function drawChart(canvas, series, fixedMax = null, log = false) {
+  const ratio = window.devicePixelRatio || 1;
+  const w = canvas.clientWidth || 300, h = canvas.clientHeight || canvas.height;
+  if (canvas.width !== Math.round(w * ratio)) { canvas.width = Math.round(w * ratio); canvas.height = Math.round(h * ratio); }
   const ctx = canvas.getContext("2d");
-  const w = canvas.width, h = canvas.height, pad = 4;
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, w, h);
-  const all = series.flatMap((s) => s.values).filter((p) => Number.isFinite(p[1]));
+  const ok = (p) => Number.isFinite(p[1]) && (!log || p[1] > 0);
+  const all = series.flatMap((s) => s.values).filter(ok);
   if (all.length < 2) return;
-  const xMax = Math.max(...all.map((p) => p[0])) || 1;
-  const xMin = Math.min(...all.map((p) => p[0]));
-  const yMax = fixedMax ?? Math.max(...all.map((p) => p[1]));
-  const yMin = fixedMax === null ? Math.min(0, ...all.map((p) => p[1])) : 0;
-  const px = (x) => pad + ((x - xMin) / (xMax - xMin || 1)) * (w - 2 * pad);
-  const py = (y) => h - pad - ((y - yMin) / (yMax - yMin || 1)) * (h - 2 * pad);
-  ctx.font = "10px sans-serif";
-  ctx.fillStyle = "#777";
-  ctx.fillText(yMax.toPrecision(3), pad + 2, 12);
+  const f = log ? Math.log10 : (v) => v;
+  const xMax = Math.max(...all.map((p) => p[0])) || 1, xMin = Math.min(...all.map((p) => p[0]));
+  let yMax = f(fixedMax ?? Math.max(...all.map((p) => p[1])));
+  let yMin = log ? f(Math.min(...all.map((p) => p[1]))) : fixedMax === null ? Math.min(0, ...all.map((p) => p[1])) : 0;
+  if (yMax - yMin < 1e-9) { yMax += 0.5; yMin -= 0.5; }
+  const left = 40, bottom = 16, top = 6, right = 6;
+  const px = (x) => left + ((x - xMin) / (xMax - xMin || 1)) * (w - left - right);
+  const py = (y) => h - bottom - ((f(y) - yMin) / (yMax - yMin)) * (h - top - bottom);
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.fillStyle = "#444";
+  ctx.strokeStyle = "#e2e2e2";
+  ctx.lineWidth = 1;
+  for (let t = 0; t <= 3; t++) {  // y ticks
+    const v = yMin + (t / 3) * (yMax - yMin), y = h - bottom - (t / 3) * (h - top - bottom);
+    const label = log ? (10 ** v).toPrecision(2) : Number(v.toPrecision(3)).toString();
+    ctx.beginPath(); ctx.moveTo(left, y); ctx.lineTo(w - right, y); ctx.stroke();
+    ctx.fillText(label, 2, y + 4);
+  }
+  for (let t = 0; t <= 4; t++) {  // x ticks: epochs
+    const v = xMin + (t / 4) * (xMax - xMin), x = px(v);
+    ctx.fillText(Number(v.toPrecision(3)).toString(), Math.min(x - 6, w - 24), h - 3);
+  }
   for (const s of series) {
     ctx.beginPath();
     ctx.setLineDash(s.dashed ? [4, 3] : []);
     ctx.strokeStyle = s.colour;
     ctx.lineWidth = 1.5;
-    s.values.forEach((p, i) => (i ? ctx.lineTo(px(p[0]), py(p[1])) : ctx.moveTo(px(p[0]), py(p[1]))));
+    s.values.filter(ok).forEach((p, i) => (i ? ctx.lineTo(px(p[0]), py(p[1])) : ctx.moveTo(px(p[0]), py(p[1]))));
     ctx.stroke();
   }
   ctx.setLineDash([]);

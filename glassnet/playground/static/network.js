@@ -17,6 +17,14 @@ const HIT_PX = 4;
 const LEVELS = 10; // edges are stroked in 2·LEVELS + 1 buckets of colour and width
 const DENSE_EDGES = 2000, DENSE_FLOOR = 0.3;
 
+const SUB = "₀₁₂₃₄₅₆₇₈₉";
+const sub = (n) => String(n).split("").map((d) => SUB[Number(d)]).join("");
+
+// Plain names, counted from 1: hidden neuron 3 of layer 2 is h2₃, output 1 is out₁.
+export function plainNeuron(sizes, k, i) {
+  return k === sizes.length - 1 ? `out${sub(i + 1)}` : `h${k}${sub(i + 1)}`;
+}
+
 function nodeSize(n) {
   return n <= 8 ? 34 : Math.max(8, Math.floor(300 / n));
 }
@@ -77,16 +85,27 @@ function makeNode(container, geometry, topology, k, i, handlers) {
     node.append(label);
     if (geometry.collapsed) Object.assign(node.style, { width: "60px", left: `${x - s / 2 - 20}px` });
   } else {
-    Object.assign(node.dataset, { layer: k - 1, unit: i });
-    node.title = `neuron ${i} of layer ${k}: click for its weighted sum`;
-    node.addEventListener("click", () => handlers.onNeuron({ layer: k - 1, unit: i }));
+    const id = { layer: k - 1, unit: i };
+    Object.assign(node.dataset, id);
+    node.tabIndex = 0;  // neurons are reachable by keyboard: Tab to focus, Enter to pin
+    node.setAttribute("role", "button");
+    node.setAttribute("aria-label", `neuron ${plainNeuron(geometry.sizes, k, i)}: its weighted sum`);
+    node.addEventListener("click", () => handlers.onNeuron(id));
+    node.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); handlers.onNeuron(id); } });
+    for (const kind of ["mouseenter", "focus"]) node.addEventListener(kind, () => handlers.onNeuronHover?.(id, node));
+    for (const kind of ["mouseleave", "blur"]) node.addEventListener(kind, () => handlers.onHoverEnd?.());
     const bias = document.createElement("div");
     bias.className = "bias";
     bias.title = "bias";
-    const id = { layer: k - 1, row: -1, col: i };
-    Object.assign(bias.dataset, id);
-    bias.addEventListener("mouseenter", () => handlers.onWeight(id, false));
-    bias.addEventListener("click", (e) => { e.stopPropagation(); handlers.onWeight(id, true); });
+    const biasId = { layer: k - 1, row: -1, col: i };
+    Object.assign(bias.dataset, biasId);
+    bias.tabIndex = 0;
+    bias.setAttribute("role", "button");
+    bias.setAttribute("aria-label", `bias of ${plainNeuron(geometry.sizes, k, i)}`);
+    bias.addEventListener("focus", () => handlers.onWeight(biasId, false));
+    bias.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.stopPropagation(); handlers.onWeight(biasId, true); } });
+    bias.addEventListener("mouseenter", () => handlers.onWeight(biasId, false));
+    bias.addEventListener("click", (e) => { e.stopPropagation(); handlers.onWeight(biasId, true); });
     node.append(bias);
   }
   container.append(node);
