@@ -376,9 +376,12 @@ def as_tensor(x, like: Tensor | None = None) -> Tensor:
 
 
 def rng_from(seed) -> np.random.Generator:
-    """A Generator from an int seed, a Generator (returned as is) or None (fresh entropy)."""
+    """A Generator from an int seed, a Generator (returned as is) or None (fresh entropy,
+    or the shared Generator that ``gn.manual_seed`` set)."""
     if isinstance(seed, np.random.Generator):
         return seed
+    if seed is None and _config.default_generator is not None:
+        return _config.default_generator
     if seed is None or isinstance(seed, int | np.integer):
         return np.random.default_rng(seed)
     raise DTypeError(

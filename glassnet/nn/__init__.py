@@ -1,6 +1,7 @@
 """Layers and modules: ``gn.nn.Dense(784, 128)``, ``gn.nn.ReLU()``, ..."""
 
 from glassnet.nn import init
+from glassnet.nn.containers import ModuleDict, ModuleList
 from glassnet.nn.conv import AvgPool2D, BatchNorm, Conv2D, GlobalAvgPool2D, MaxPool2D, Reshape
 from glassnet.nn.layers import (
     Dense,
@@ -31,6 +32,8 @@ __all__ = [
     "Identity",
     "LeakyReLU",
     "Module",
+    "ModuleDict",
+    "ModuleList",
     "Parameter",
     "Perceptron",
     "ReLU",

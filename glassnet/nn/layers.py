@@ -215,11 +215,17 @@ def uniform_like(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 class Sequential(Module):
-    """Layers applied one after another; the i-th layer is registered under the name ``i``."""
+    """Layers applied one after another; the i-th layer is registered under the name ``i``.
 
-    def __init__(self, layers=()):
+    Both spellings build the same stack: ``Sequential([a, b, c])`` (Keras) and
+    ``Sequential(a, b, c)`` (PyTorch).
+    """
+
+    def __init__(self, *layers):
         super().__init__()
         object.__setattr__(self, "layers", [])
+        if len(layers) == 1 and not isinstance(layers[0], Module):
+            layers = layers[0]  # one list, tuple or iterable of layers
         for layer in layers:
             self.add(layer)
 
