@@ -319,8 +319,8 @@ class Tensor:
     def broadcast_to(self, shape):
         return _ops.broadcast_to(self, shape)
 
-    def flatten(self, start_axis=0):
-        return _ops.flatten(self, start_axis)
+    def flatten(self, start_axis=0, end_axis=-1):
+        return _ops.flatten(self, start_axis, end_axis)
 
     def exp(self):
         return _ops.exp(self)

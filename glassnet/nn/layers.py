@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import ops
-from glassnet._validate import fraction, positive_int
+from glassnet._validate import fraction, positive_int, positive_number
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.nn import init as initializers
 from glassnet.nn.module import Module, Parameter
@@ -130,10 +130,18 @@ class Tanh(_Activation):
     fn = staticmethod(ops.tanh)
 
 
-class Softplus(_Activation):
-    """y = ln(1 + eˣ)."""
+class Softplus(Module):
+    """y = (1/β) ln(1 + e^(βx)) (β = 1 by default, as in PyTorch)."""
 
-    fn = staticmethod(ops.softplus)
+    def __init__(self, beta: float = 1.0):
+        super().__init__()
+        self.beta = positive_number("Softplus", "beta", beta)
+
+    def forward(self, x) -> Tensor:
+        return ops.softplus(as_tensor(x), self.beta)
+
+    def extra_repr(self) -> str:
+        return "" if self.beta == 1 else f"beta={self.beta}"
 
 
 class LeakyReLU(Module):
@@ -166,13 +174,20 @@ class Softmax(Module):
 
 
 class Flatten(Module):
-    """Merge every axis after the batch axis: (N, C, H, W) → (N, C·H·W)."""
+    """Merge the axes ``start_axis`` … ``end_axis`` into one; by default every axis after
+    the batch axis: (N, C, H, W) → (N, C·H·W) (PyTorch's ``nn.Flatten(start_dim, end_dim)``)."""
+
+    def __init__(self, start_axis: int = 1, end_axis: int = -1):
+        super().__init__()
+        self.start_axis, self.end_axis = start_axis, end_axis
 
     def forward(self, x) -> Tensor:
-        return ops.flatten(as_tensor(x), 1)
+        return ops.flatten(as_tensor(x), self.start_axis, self.end_axis)
 
     def get_config(self) -> dict:
-        return {}
+        if (self.start_axis, self.end_axis) == (1, -1):
+            return {}  # the file format of every model saved before these settings
+        return {"start_axis": self.start_axis, "end_axis": self.end_axis}
 
 
 class Dropout(Module):

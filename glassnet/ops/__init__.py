@@ -12,15 +12,16 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import _config
+from glassnet._validate import positive_number
 from glassnet.errors import ConfigError, DTypeError, ShapeError, check_axis, fmt_shape, message
 from glassnet.ops import activation, arithmetic, linalg, reduce
+from glassnet.ops.padding import pad
 from glassnet.ops.shape import (
     broadcast_to,
     concatenate,
     expand_dims,
     flatten,
     getitem,
-    pad,
     permute,
     reshape,
     squeeze,
@@ -312,9 +313,10 @@ def tanh(x) -> Tensor:
     return activation.Tanh.apply(as_tensor(x))
 
 
-def softplus(x) -> Tensor:
-    """ln(1 + eˣ), overflow-free."""
-    return activation.Softplus.apply(as_tensor(x))
+def softplus(x, beta: float = 1.0) -> Tensor:
+    """(1/β) ln(1 + e^(βx)), overflow-free; ``beta`` > 0 (PyTorch's ``beta``)."""
+    beta = positive_number("softplus", "beta", beta)
+    return activation.Softplus.apply(as_tensor(x), beta=beta)
 
 
 def softmax(x, axis: int = -1) -> Tensor:
