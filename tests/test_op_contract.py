@@ -29,7 +29,7 @@ def test_no_backward_reads_the_input_tensors(cls):
         (reduce.Var, ["axis", "keepdims", "ddof"]),
         (arithmetic.PowScalar, ["p"]),
         (arithmetic.Clip, ["low", "high"]),
-        (conv.Conv2D, ["stride", "pad", "dilation"]),
+        (conv.Conv2D, ["stride", "pad", "dilation", "groups"]),
         (gn.ops.pool.MaxPool2D, ["kernel", "stride", "pad", "out"]),
     ],
 )

@@ -3,6 +3,7 @@
 from glassnet.nn import init
 from glassnet.nn.containers import ModuleDict, ModuleList
 from glassnet.nn.conv import AvgPool2D, BatchNorm, Conv2D, GlobalAvgPool2D, MaxPool2D, Reshape
+from glassnet.nn.conv_transpose import Conv2DTranspose
 from glassnet.nn.layers import (
     Dense,
     Dropout,
@@ -23,6 +24,7 @@ __all__ = [
     "AvgPool2D",
     "BatchNorm",
     "Conv2D",
+    "Conv2DTranspose",
     "GlobalAvgPool2D",
     "MaxPool2D",
     "Reshape",

@@ -39,7 +39,9 @@ class Conv2D(Module):
     """2-D convolution layer: every output channel is one kernel slid over the image.
 
     Forward:   y = conv2d(x, w, stride, padding, dilation) + b   (see ops.conv.Conv2D)
-    Shapes:    x (N, C_in, H, W) → y (N, C_out, Ho, Wo);  w (C_out, C_in, KH, KW),  b (C_out,)
+    Shapes:    x (N, C_in, H, W) → y (N, C_out, Ho, Wo);  w (C_out, C_in/G, KH, KW),  b (C_out,)
+    Groups:    ``groups`` G > 1 splits the channels into G independent convolutions;
+               G = C_in (and C_out = k·C_in) is a depthwise convolution.
     Notes:     w is PyTorch's layout; initialised by ``init`` (Glorot uniform, Keras'
                default: a = √(6 / (fan_in + fan_out)), fan_in = C_in·KH·KW,
                fan_out = C_out·KH·KW); b starts at zero.
@@ -57,10 +59,12 @@ class Conv2D(Module):
         init="glorot_uniform",
         seed=None,
         dtype=np.float32,
+        groups: int = 1,
     ):
         super().__init__()
         self.in_channels = positive_int("Conv2D", "in_channels", in_channels)
         self.out_channels = positive_int("Conv2D", "out_channels", out_channels)
+        self.groups = ops.conv.check_groups(in_channels, out_channels, groups, "Conv2D")
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2D")
         self.stride = pair(stride, "stride", "Conv2D")
         self.dilation = pair(dilation, "dilation", "Conv2D")
@@ -69,7 +73,7 @@ class Conv2D(Module):
         )  # validates the spelling now, not at the first call
         self.padding = padding if isinstance(padding, str | int) else tuple(padding)
         self.use_bias, self.init = bool(use_bias), init if isinstance(init, str) else "custom"
-        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         self.w = Parameter(initializers.get(init)(shape, seed=rng_from(seed), dtype=dtype))
         if use_bias:
             self.b = Parameter(np.zeros(self.out_channels, dtype))
@@ -80,10 +84,12 @@ class Conv2D(Module):
         if x.shape[1] != self.in_channels:
             raise _channel_error(self, x, self.in_channels)
         b = self.b if self.use_bias else None
-        return ops.conv2d(x, self.w, b, self.stride, self.padding, self.dilation)
+        return ops.conv2d(x, self.w, b, self.stride, self.padding, self.dilation, self.groups)
 
     def get_config(self) -> dict:
+        groups = {} if self.groups == 1 else {"groups": self.groups}  # older files unchanged
         return {
+            **groups,
             "in_channels": self.in_channels,
             "out_channels": self.out_channels,
             "kernel_size": list(self.kernel_size),

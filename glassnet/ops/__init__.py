@@ -333,6 +333,7 @@ def log_softmax(x, axis: int = -1) -> Tensor:
 
 # ---- convolution, pooling, normalisation (NCHW; defined beside their ops) ---------------
 from glassnet.ops.conv import conv2d  # noqa: E402
+from glassnet.ops.conv_transpose import conv_transpose2d  # noqa: E402
 from glassnet.ops.norm import batch_norm  # noqa: E402
 from glassnet.ops.pool import avg_pool2d, global_avg_pool2d, max_pool2d  # noqa: E402
 from glassnet.ops.reference import (  # noqa: E402
@@ -341,5 +342,12 @@ from glassnet.ops.reference import (  # noqa: E402
     max_pool2d_reference,
 )
 
-__all__ += ["conv2d", "max_pool2d", "avg_pool2d", "global_avg_pool2d", "batch_norm"]
+__all__ += [
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "global_avg_pool2d",
+    "batch_norm",
+]
 __all__ += ["conv2d_reference", "max_pool2d_reference", "avg_pool2d_reference"]
