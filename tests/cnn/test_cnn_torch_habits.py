@@ -167,3 +167,55 @@ def test_setting_errors():
         gn.ops.conv_transpose2d(gn.zeros((1, 4, 1, 1)), gn.zeros((4, 2, 1, 1)), padding=1)
     with pytest.raises(ShapeError, match="one value per output channel"):
         gn.ops.conv_transpose2d(x, gn.zeros((4, 2, 3, 3)), gn.zeros(3))
+
+
+def _pool_case(kind, shapes=(((2, 3, 7, 6),), ((1, 2, 5, 5),)), **settings) -> OpCase:
+    gn_op = {"max": gn.ops.max_pool2d, "avg": gn.ops.avg_pool2d}[kind]
+    torch_op = {"max": F.max_pool2d, "avg": F.avg_pool2d}[kind]
+    return OpCase(
+        f"{kind}_pool2d " + " ".join(f"{k}={v}" for k, v in settings.items()),
+        f"{kind}_pool2d",
+        lambda x: gn_op(x, **settings),
+        lambda x: torch_op(x, **settings),
+        shapes=shapes,
+        distinct=kind == "max",
+        no_scalar=IMAGES,
+    )
+
+
+POOL_OPS = [
+    _pool_case("max", kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    _pool_case("max", kernel_size=2, ceil_mode=True),
+    _pool_case("max", kernel_size=2, dilation=2),
+    _pool_case("max", kernel_size=(3, 2), stride=1, padding=1, dilation=(2, 1), ceil_mode=True),
+    _pool_case("avg", kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    _pool_case("avg", kernel_size=2, ceil_mode=True),
+    _pool_case("avg", kernel_size=3, stride=2, padding=1, count_include_pad=False),
+    _pool_case("avg", kernel_size=(3, 2), stride=2, padding=1, ceil_mode=True,
+               count_include_pad=False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case, shapes", cases_with_shapes(POOL_OPS))
+def test_pool_setting_matches_torch(case, shapes):
+    check_torch_parity(case, shapes)
+
+
+@pytest.mark.parametrize("case, shapes", cases_with_shapes(POOL_OPS))
+def test_pool_setting_gradcheck(case, shapes):
+    check_gradcheck(case, shapes)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+     {"kernel_size": 2, "dilation": 2, "stride": 1}],
+)  # fmt: skip
+def test_max_pool_return_indices_match_torch(settings):
+    # integers: many ties, which must pick the same (first) element as torch
+    x = np.random.default_rng(0).integers(0, 3, (2, 3, 7, 6)).astype(np.float64)
+    y, index = gn.ops.max_pool2d(x, **settings, return_indices=True)
+    ty, tindex = F.max_pool2d(torch.from_numpy(x), **settings, return_indices=True)
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    assert index.dtype == np.int64 and not index.requires_grad
+    np.testing.assert_array_equal(index.numpy(), tindex.numpy())
