@@ -116,23 +116,41 @@ class _Pool(Module):
     """Shared settings of MaxPool2D and AvgPool2D (stride defaults to the kernel size)."""
 
     op = None  # the Function class
+    defaults: dict = {}  # PyTorch's options beyond the window, with their defaults
 
-    def __init__(self, kernel_size=2, stride=None, padding=0):
+    def __init__(self, kernel_size=2, stride=None, padding=0, **options):
         super().__init__()
         name = type(self).__name__
         self.config = pool_config(kernel_size, stride, padding, name)
         self.kernel_size, self.stride = self.config["kernel"], self.config["stride"]
         self.padding = tuple(side[0] for side in self.config["pad"])
+        unknown = set(options) - set(self.defaults)
+        if unknown:
+            raise ConfigError(
+                message(name, "unknown option", ", ".join(sorted(unknown)), str(self.defaults))
+            )
+        self.options = {**self.defaults, **options}
+        if "dilation" in options:
+            self.options["dilation"] = pair(options["dilation"], "dilation", name)
 
     def forward(self, x) -> Tensor:
         x = as_tensor(x)
-        return type(self).op.apply(x, **pool_settings(x, self.config, str(self)))
+        if self.options == self.defaults:
+            return type(self).op.apply(x, **pool_settings(x, self.config, str(self)))
+        check_image_batch(x, str(self))
+        return self._pool(x)
+
+    def _pool(self, x: Tensor) -> Tensor:
+        fn = ops.max_pool2d if isinstance(self, MaxPool2D) else ops.avg_pool2d
+        return fn(x, self.kernel_size, self.stride, self.padding, **self.options)
 
     def get_config(self) -> dict:
+        changed = {k: v for k, v in self.options.items() if v != self.defaults[k]}
         return {
             "kernel_size": list(self.kernel_size),
             "stride": list(self.stride),
             "padding": list(self.padding),
+            **{k: list(v) if isinstance(v, tuple) else v for k, v in changed.items()},
         }
 
     def __str__(self) -> str:
@@ -145,19 +163,24 @@ class _Pool(Module):
 class MaxPool2D(_Pool):
     """Max pooling: y = the maximum of each window (ties: gradient to the first maximum).
 
-    Shapes:    x (N, C, H, W) → y (N, C, ⌊(H + 2p − k) / s⌋ + 1, ⌊(W + 2p − k) / s⌋ + 1)
+    Shapes:    x (N, C, H, W) → y (N, C, ⌊(H + 2p − d·(k − 1) − 1) / s⌋ + 1, ...)
+    Options:   ``dilation`` d, ``ceil_mode`` (round the output size up), as in PyTorch.
     """
 
     op = ops.pool.MaxPool2D
+    defaults = {"dilation": (1, 1), "ceil_mode": False}
 
 
 class AvgPool2D(_Pool):
     """Average pooling: y = the mean of each window (padded zeros count).
 
     Shapes:    x (N, C, H, W) → y (N, C, ⌊(H + 2p − k) / s⌋ + 1, ⌊(W + 2p − k) / s⌋ + 1)
+    Options:   ``ceil_mode``, ``count_include_pad`` (False: the mean counts the input's
+               elements only), as in PyTorch.
     """
 
     op = ops.pool.AvgPool2D
+    defaults = {"ceil_mode": False, "count_include_pad": True}
 
 
 class GlobalAvgPool2D(Module):

@@ -219,3 +219,18 @@ def test_max_pool_return_indices_match_torch(settings):
     np.testing.assert_array_equal(y.numpy(), ty.numpy())
     assert index.dtype == np.int64 and not index.requires_grad
     np.testing.assert_array_equal(index.numpy(), tindex.numpy())
+
+
+def test_pool_layers_take_the_options_like_torch():
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 6))
+    pairs = [
+        (gn.nn.MaxPool2D(3, 2, 1, dilation=1, ceil_mode=True),
+         torch.nn.MaxPool2d(3, 2, 1, ceil_mode=True)),
+        (gn.nn.MaxPool2D(2, 1, dilation=2), torch.nn.MaxPool2d(2, 1, dilation=2)),
+        (gn.nn.AvgPool2D(3, 2, 1, ceil_mode=True, count_include_pad=False),
+         torch.nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False)),
+    ]  # fmt: skip
+    for mine, theirs in pairs:
+        np.testing.assert_allclose(mine(x).numpy(), theirs(torch.from_numpy(x)).numpy())
+    with pytest.raises(ConfigError, match=r"AvgPool2D: unknown option\. Got dilation"):
+        gn.nn.AvgPool2D(2, dilation=2)

@@ -27,6 +27,8 @@ LAYERS = [
     nn.Conv2DTranspose(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2),
     nn.MaxPool2D(3, stride=1, padding=1),
     nn.AvgPool2D(2),
+    nn.AvgPool2D(3, 2, 1, ceil_mode=True, count_include_pad=False),
+    nn.MaxPool2D(2, dilation=2, ceil_mode=True),
     nn.GlobalAvgPool2D(),
     nn.BatchNorm(3, momentum=0.2, eps=1e-3),
     nn.Reshape((1, 2, -1)),
