@@ -135,8 +135,8 @@ def test_manual_seed_sets_the_default_generator(restore_default_generator):
         gn.manual_seed(-1)
 
 
-def test_without_manual_seed_draws_differ():
-    assert _config.default_generator is None
+def test_without_manual_seed_draws_differ(restore_default_generator):
+    _config.default_generator = None  # as in a fresh process (another test may have seeded)
     assert not np.array_equal(gn.nn.Dense(8, 8).w.numpy(), gn.nn.Dense(8, 8).w.numpy())
 
 
