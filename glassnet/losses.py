@@ -179,6 +179,8 @@ class MSE(Loss):
         return kernels.SquaredError.apply(prediction, target=target, scale=1.0 / target.size)
 
     def slope(self, a, y):
+        if self.reduction != "mean" or self.options_set():  # the formula below is the default's
+            return autograd_slope(self, a, y)
         return 2 * (a - y.reshape(a.shape)) / a.size
 
     def constant_baseline(self, y):
@@ -209,6 +211,8 @@ class QuadraticCost(Loss):
         return kernels.SquaredError.apply(prediction, target=target, scale=0.5 / n)
 
     def slope(self, a, y):
+        if self.reduction != "mean" or self.options_set():  # the formula below is the default's
+            return autograd_slope(self, a, y)
         return (a - y.reshape(a.shape)) / a.shape[0]
 
     def constant_baseline(self, y):
@@ -244,6 +248,8 @@ class MAE(Loss):
         return kernels.AbsoluteError.apply(prediction, target=target, scale=1.0 / target.size)
 
     def slope(self, a, y):
+        if self.reduction != "mean" or self.options_set():  # the formula below is the default's
+            return autograd_slope(self, a, y)
         return np.sign(a - y.reshape(a.shape)) / a.size
 
     def constant_baseline(self, y):
@@ -296,6 +302,8 @@ class BinaryCrossEntropy(Loss):
         return "(prediction − actual) / (prediction·(1 − prediction)) / m"
 
     def slope(self, a, y):
+        if self.reduction != "mean" or self.options_set():  # the formula below is the default's
+            return autograd_slope(self, a, y)
         if self.from_logits:
             return (0.5 * (1 + np.tanh(0.5 * a)) - y.reshape(a.shape)) / a.size  # σ(z) − y
         return (a - y.reshape(a.shape)) / (a * (1 - a)) / a.size
@@ -388,6 +396,8 @@ class CrossEntropy(Loss):
         return "−one_hot(actual) / prediction / N"
 
     def slope(self, a, y):
+        if self.reduction != "mean" or self.options_set():  # the formula below is the default's
+            return autograd_slope(self, a, y)
         t = _class_rows(y, a.shape)
         return (_softmax(a) - t) / a.shape[0] if self.from_logits else -t / a / a.shape[0]
 

@@ -165,3 +165,27 @@ def test_segmentation_cross_entropy_trains_in_fit():
     model.compile(gn.optim.Adam(lr=0.1), gn.losses.CrossEntropy())
     history = model.fit(x, y, epochs=20, batch_size=32, verbose=0, seed=0)
     assert history.history["loss"][-1] < 0.3 * history.history["loss"][0]
+
+
+def test_slope_follows_the_options():
+    """The explanations' dC/da is autograd's whenever an option changes the formula."""
+    rng = np.random.default_rng(0)
+    z, labels = rng.standard_normal((4, 3)), np.array([0, 2, 1, 2])
+    for loss in (
+        gn.losses.CrossEntropy(label_smoothing=0.2),
+        gn.losses.CrossEntropy(reduction="sum"),
+        gn.losses.BinaryCrossEntropy(from_logits=True, pos_weight=2.0),
+        gn.losses.MSE(reduction="sum"),
+    ):
+        y = labels if isinstance(loss, gn.losses.CrossEntropy) else rng.uniform(0, 1, (4, 3))
+        zt = torch.tensor(z, requires_grad=True)
+        if isinstance(loss, gn.losses.CrossEntropy):
+            F.cross_entropy(zt, torch.from_numpy(y), reduction=loss.reduction,
+                            label_smoothing=loss.label_smoothing).backward()  # fmt: skip
+        elif isinstance(loss, gn.losses.MSE):
+            F.mse_loss(zt, torch.from_numpy(y), reduction="sum").backward()
+        else:
+            F.binary_cross_entropy_with_logits(
+                zt, torch.from_numpy(y), pos_weight=torch.tensor(2.0)
+            ).backward()
+        np.testing.assert_allclose(loss.slope(z, y), zt.grad.numpy(), rtol=1e-10)
