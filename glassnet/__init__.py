@@ -21,7 +21,7 @@ from glassnet import (
     tune,
     vision,
 )
-from glassnet._config import enable_grad, no_grad
+from glassnet._config import enable_grad, manual_seed, no_grad
 from glassnet.autograd import Function
 from glassnet.captured import capture
 from glassnet.creation import arange, eye, full, ones, rand, randn, tensor, zeros
@@ -64,6 +64,7 @@ __all__ = [
     "full",
     "Function",
     "GlassnetError",
+    "manual_seed",
     "gradcheck",
     "GradientCheckError",
     "Input",

@@ -243,9 +243,9 @@ register(
         "softplus",
         nn.Softplus,
         activation.Softplus,
-        forward="a = ln(1 + eᶻ)",
-        slope_formula="σ(z)",
-        slope=lambda z, a, m: _stable_sigmoid(z),
+        forward="a = (1/β) ln(1 + e^(βz))",
+        slope_formula="σ(βz)",
+        slope=lambda z, a, m: _stable_sigmoid(getattr(m, "beta", 1.0) * z).astype(z.dtype),
         output_range=(0.0, INF),
     )
 )

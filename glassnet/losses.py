@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import loss_options as options
+from glassnet import ops
 from glassnet._targets import class_target, same_shape
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.ops import loss as kernels
@@ -57,6 +59,10 @@ class Loss:
     - ``takes``: what the prediction must be, "values", "probabilities" or "logits";
       ``fused_activation``: the activation a logits loss applies itself ("softmax").
     - ``class_labels``: True when a target may be one class number per row.
+
+    PyTorch's options (``reduction``, ``label_smoothing``, ``ignore_index``, ``pos_weight``)
+    and a target tensor that requires a gradient take :meth:`general`, the loss written
+    with ops (:mod:`glassnet.loss_options`); the default case runs the fused kernel.
     """
 
     name = "loss"
@@ -67,12 +73,32 @@ class Loss:
     class_labels = False
     slope_formula = "dL/dprediction from autograd (no written formula for this loss)"
     slope_template: str | None = None
+    reduction = "mean"
 
     def __call__(self, prediction, target) -> Tensor:
         prediction = as_tensor(prediction)
         if prediction.dtype.kind != "f":
             prediction = prediction.astype(np.float32)
+        wants_grad = isinstance(target, Tensor) and target.requires_grad
+        if wants_grad or self.reduction != "mean" or self.options_set():
+            return self.general(prediction, target)
         return self.forward(prediction, _array(target))
+
+    def options_set(self) -> bool:
+        """True when a setting beyond the fused kernel's is in use (see :meth:`general`)."""
+        return False
+
+    def general(self, prediction: Tensor, target) -> Tensor:
+        """The loss built from ops, for the options and for a target that needs a gradient."""
+        raise ConfigError(
+            message(
+                type(self).__name__,
+                "this loss takes its target as data, so the target cannot receive a gradient",
+                "a target with requires_grad=True",
+                "a plain array, or target.detach()",
+                "define general(prediction, target) with ops to differentiate the target",
+            )
+        )
 
     def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:  # pragma: no cover
         raise NotImplementedError(f"{type(self).__name__} must define forward")
@@ -130,6 +156,7 @@ class MSE(Loss):
     Slope:    dC/da = 2·(a − y) / m
     Baseline: the mean of y, costing the variance of y
     Twin:     torch.nn.functional.mse_loss (reduction="mean"); Keras "mse".
+    Options:  ``reduction`` "mean" | "sum" | "none" (the elements (aᵢ − yᵢ)² themselves).
     """
 
     name = "mse"
@@ -137,11 +164,23 @@ class MSE(Loss):
     slope_template = "2·({prediction} − {actual}) / {m}"
     slope_formula = slope_template.format(prediction="prediction", actual="actual", m="m")
 
+    def __init__(self, reduction: str = "mean"):
+        self.reduction = options.check_options("MSE", reduction)[0]
+
+    def general(self, prediction, target):
+        y = options.elementwise_target("MSE", prediction, target)
+        return options.reduce((prediction - y) ** 2, self.reduction)
+
+    def get_config(self) -> dict:
+        return options.changed(self)
+
     def forward(self, prediction, target):
         target = same_shape("MSE", prediction, target)
         return kernels.SquaredError.apply(prediction, target=target, scale=1.0 / target.size)
 
     def slope(self, a, y):
+        if self.reduction != "mean" or self.options_set():  # the formula below is the default's
+            return autograd_slope(self, a, y)
         return 2 * (a - y.reshape(a.shape)) / a.size
 
     def constant_baseline(self, y):
@@ -161,12 +200,19 @@ class QuadraticCost(Loss):
     name = "quadratic"
     slope_formula = "(prediction − actual) / N"
 
+    def general(self, prediction, target):
+        y = options.elementwise_target("QuadraticCost", prediction, target)
+        n = prediction.shape[0] if prediction.ndim else 1
+        return options.reduce((prediction - y) ** 2 * 0.5, "mean", count=n)
+
     def forward(self, prediction, target):
         target = same_shape("QuadraticCost", prediction, target)
         n = target.shape[0] if target.ndim else 1
         return kernels.SquaredError.apply(prediction, target=target, scale=0.5 / n)
 
     def slope(self, a, y):
+        if self.reduction != "mean" or self.options_set():  # the formula below is the default's
+            return autograd_slope(self, a, y)
         return (a - y.reshape(a.shape)) / a.shape[0]
 
     def constant_baseline(self, y):
@@ -180,17 +226,30 @@ class MAE(Loss):
     Slope:    dC/da = sign(a − y) / m
     Baseline: the median of y
     Twin:     torch.nn.functional.l1_loss; Keras "mae".
+    Options:  ``reduction`` "mean" | "sum" | "none" (the elements |aᵢ − yᵢ| themselves).
     """
 
     name = "mae"
     aliases = ("mean_absolute_error",)
     slope_formula = "sign(prediction − actual) / m"
 
+    def __init__(self, reduction: str = "mean"):
+        self.reduction = options.check_options("MAE", reduction)[0]
+
+    def general(self, prediction, target):
+        y = options.elementwise_target("MAE", prediction, target)
+        return options.reduce(ops.abs(prediction - y), self.reduction)
+
+    def get_config(self) -> dict:
+        return options.changed(self)
+
     def forward(self, prediction, target):
         target = same_shape("MAE", prediction, target)
         return kernels.AbsoluteError.apply(prediction, target=target, scale=1.0 / target.size)
 
     def slope(self, a, y):
+        if self.reduction != "mean" or self.options_set():  # the formula below is the default's
+            return autograd_slope(self, a, y)
         return np.sign(a - y.reshape(a.shape)) / a.size
 
     def constant_baseline(self, y):
@@ -206,17 +265,32 @@ class BinaryCrossEntropy(Loss):
     Slope:    dC/da = (a − y) / (a·(1 − a)) / m;  from logits: dC/dz = (σ(z) − y) / m
     Baseline: the frequency p of each output's 1s: −(1/k) Σ [p ln p + (1 − p) ln(1 − p)]
     Twins:    torch.nn.functional.binary_cross_entropy / binary_cross_entropy_with_logits.
+    Options:  ``reduction`` "mean" | "sum" | "none"; ``pos_weight`` w (from logits, one
+              number or one per output) weighs the positive term:
+              ℓ = −[w·y ln σ(z) + (1 − y) ln(1 − σ(z))].
     """
 
     name = "binary_cross_entropy"
     aliases = ("bce",)
 
-    def __init__(self, from_logits: bool = False, eps: float = 1e-7):
+    def __init__(
+        self, from_logits: bool = False, eps: float = 1e-7, reduction="mean", pos_weight=None
+    ):
         if not 0 < eps < 0.5:
             raise ConfigError(
                 message("BinaryCrossEntropy", "eps must be in (0, 0.5)", repr(eps), "e.g. 1e-7")
             )
         self.from_logits, self.eps = bool(from_logits), float(eps)
+        self.reduction = options.check_options("BinaryCrossEntropy", reduction)[0]
+        self.pos_weight = options.check_pos_weight(pos_weight, self.from_logits)
+
+    def options_set(self) -> bool:
+        return self.pos_weight is not None
+
+    def general(self, prediction, target):
+        self._check_targets(_array(target))
+        terms = options.binary_cross_entropy_terms(self, prediction, target)
+        return options.reduce(terms, self.reduction)
 
     takes = property(lambda self: "logits" if self.from_logits else "probabilities")
     fused_activation = property(lambda self: "sigmoid" if self.from_logits else None)
@@ -228,6 +302,8 @@ class BinaryCrossEntropy(Loss):
         return "(prediction − actual) / (prediction·(1 − prediction)) / m"
 
     def slope(self, a, y):
+        if self.reduction != "mean" or self.options_set():  # the formula below is the default's
+            return autograd_slope(self, a, y)
         if self.from_logits:
             return (0.5 * (1 + np.tanh(0.5 * a)) - y.reshape(a.shape)) / a.size  # σ(z) − y
         return (a - y.reshape(a.shape)) / (a * (1 - a)) / a.size
@@ -238,6 +314,12 @@ class BinaryCrossEntropy(Loss):
 
     def forward(self, prediction, target):
         target = same_shape("BinaryCrossEntropy", prediction, target)
+        self._check_targets(target)
+        if self.from_logits:
+            return kernels.SigmoidBinaryCrossEntropy.apply(prediction, target=target)
+        return kernels.BinaryCrossEntropy.apply(prediction, target=target, eps=self.eps)
+
+    def _check_targets(self, target: np.ndarray) -> None:
         if target.size and (target.min() < 0 or target.max() > 1):
             raise ShapeError(
                 message(
@@ -248,12 +330,10 @@ class BinaryCrossEntropy(Loss):
                     "for more than two classes use CrossEntropy with integer labels",
                 )
             )
-        if self.from_logits:
-            return kernels.SigmoidBinaryCrossEntropy.apply(prediction, target=target)
-        return kernels.BinaryCrossEntropy.apply(prediction, target=target, eps=self.eps)
 
     def get_config(self) -> dict:
-        return {"from_logits": self.from_logits, "eps": self.eps}
+        extra = options.changed(self, pos_weight=None)
+        return {"from_logits": self.from_logits, "eps": self.eps, **extra}
 
 
 class CrossEntropy(Loss):
@@ -268,18 +348,43 @@ class CrossEntropy(Loss):
     Slope:    dC/dz = (softmax(z) − t) / N from logits;  dC/dp = −t / p / N
     Baseline: the class frequencies f: −Σ꜀ f꜀ ln f꜀ (the entropy of the labels)
     Twin:     torch.nn.functional.cross_entropy (logits) / nll_loss(log p) (probabilities).
+    Options:  (PyTorch's) ``reduction`` "mean" | "sum" | "none"; ``label_smoothing`` ε:
+              t′ = (1 − ε)·t + ε/C; ``ignore_index``: labels equal to it add nothing and
+              are not counted by the mean; z of shape (N, C, d1, ...) with labels
+              (N, d1, ...) classifies every position (segmentation).
     """
 
     name = "cross_entropy"
     aliases = ("categorical_cross_entropy",)
     class_labels = True
 
-    def __init__(self, from_logits: bool = True, eps: float = 1e-7):
+    def __init__(
+        self,
+        from_logits: bool = True,
+        eps: float = 1e-7,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+        ignore_index: int | None = None,
+    ):
         if not 0 < eps < 0.5:
             raise ConfigError(
                 message("CrossEntropy", "eps must be in (0, 0.5)", repr(eps), "e.g. 1e-7")
             )
         self.from_logits, self.eps = bool(from_logits), float(eps)
+        checked = options.check_options("CrossEntropy", reduction, label_smoothing)
+        self.reduction, self.label_smoothing = checked
+        if ignore_index is not None and not isinstance(ignore_index, int | np.integer):
+            raise ConfigError(
+                message("CrossEntropy", "ignore_index must be an int", repr(ignore_index), "-100")
+            )
+        self.ignore_index = ignore_index
+
+    def options_set(self) -> bool:
+        return bool(self.label_smoothing) or self.ignore_index is not None
+
+    def general(self, prediction, target):
+        terms, count = options.cross_entropy_terms(self, prediction, target)
+        return options.reduce(terms, self.reduction, count)
 
     takes = property(lambda self: "logits" if self.from_logits else "probabilities")
     fused_activation = property(lambda self: "softmax" if self.from_logits else None)
@@ -291,6 +396,8 @@ class CrossEntropy(Loss):
         return "−one_hot(actual) / prediction / N"
 
     def slope(self, a, y):
+        if self.reduction != "mean" or self.options_set():  # the formula below is the default's
+            return autograd_slope(self, a, y)
         t = _class_rows(y, a.shape)
         return (_softmax(a) - t) / a.shape[0] if self.from_logits else -t / a / a.shape[0]
 
@@ -300,21 +407,21 @@ class CrossEntropy(Loss):
         return float(-(freq * np.log(freq)).sum())
 
     def forward(self, prediction, target):
+        if prediction.ndim > 2:  # (N, C, d1, ...): per-pixel classes, as in PyTorch
+            return self.general(prediction, target)
         if prediction.ndim != 2:
             raise ShapeError(
                 message(
                     "CrossEntropy",
                     "the prediction must be a batch of class scores",
                     f"prediction.shape={fmt_shape(prediction.shape)}",
-                    "(N, C)",
+                    "(N, C) or (N, C, d1, ...)",
                     "for one yes/no output use BinaryCrossEntropy",
                 )
             )
         target = class_target(prediction.shape, target, prediction.dtype)
         if self.from_logits:
             return kernels.SoftmaxCrossEntropy.apply(prediction, target=target)
-        from glassnet import ops
-
         log_p = ops.log(ops.clip(prediction, self.eps, None))
         n = prediction.shape[0]
         if target.ndim == 1:
@@ -323,7 +430,8 @@ class CrossEntropy(Loss):
         return ops.sum(log_p * target) * (-1.0 / n)
 
     def get_config(self) -> dict:
-        return {"from_logits": self.from_logits, "eps": self.eps}
+        extra = options.changed(self, label_smoothing=0.0, ignore_index=None)
+        return {"from_logits": self.from_logits, "eps": self.eps, **extra}
 
 
 LOSSES = (MSE, QuadraticCost, MAE, BinaryCrossEntropy, CrossEntropy)

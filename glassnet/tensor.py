@@ -326,8 +326,8 @@ class Tensor:
     def broadcast_to(self, shape):
         return _ops.broadcast_to(self, shape)
 
-    def flatten(self, start_axis=0):
-        return _ops.flatten(self, start_axis)
+    def flatten(self, start_axis=0, end_axis=-1):
+        return _ops.flatten(self, start_axis, end_axis)
 
     def exp(self):
         return _ops.exp(self)
@@ -389,9 +389,12 @@ def as_tensor(x, like: Tensor | None = None) -> Tensor:
 
 
 def rng_from(seed) -> np.random.Generator:
-    """A Generator from an int seed ≥ 0, a Generator (returned as is) or None (fresh entropy)."""
+    """A Generator from an int seed ≥ 0, a Generator (returned as is) or None (fresh entropy,
+    or the shared Generator that ``gn.manual_seed`` set)."""
     if isinstance(seed, np.random.Generator):
         return seed
+    if seed is None and _config.default_generator is not None:
+        return _config.default_generator
     if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed < 0:
         raise ConfigError(
             message("seed", "a seed must not be negative", repr(seed), "an int ≥ 0 or None")

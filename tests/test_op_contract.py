@@ -29,8 +29,8 @@ def test_no_backward_reads_the_input_tensors(cls):
         (reduce.Var, ["axis", "keepdims", "ddof"]),
         (arithmetic.PowScalar, ["p"]),
         (arithmetic.Clip, ["low", "high"]),
-        (conv.Conv2D, ["stride", "pad", "dilation"]),
-        (gn.ops.pool.MaxPool2D, ["kernel", "stride", "pad", "out"]),
+        (conv.Conv2D, ["stride", "pad", "dilation", "groups"]),
+        (gn.ops.pool.MaxPool2D, ["kernel", "stride", "pad", "out", "dilation"]),
     ],
 )
 def test_settings_are_the_parameters_of_init(cls, settings):

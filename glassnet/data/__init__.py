@@ -10,6 +10,7 @@ Everything here returns plain NumPy arrays; models take them directly.
     for xb, yb in gn.data.DataLoader(scaler.transform(x_tr), y_tr, batch_size=32, seed=0): ...
 """
 
+from glassnet.data.datasets import Dataset, TensorDataset, collate
 from glassnet.data.download import default_cache_dir, download, sha256_of
 from glassnet.data.generators import (
     make_circles,
@@ -35,6 +36,9 @@ from glassnet.data.toy import (
 __all__ = [
     "BankTransactions",
     "DataLoader",
+    "Dataset",
+    "TensorDataset",
+    "collate",
     "IDX_TYPES",
     "MNIST_SHA256",
     "MinMaxScaler",

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from glassnet._validate import positive_int
 from glassnet.data._arrays import as_array, check_same_length
+from glassnet.data.datasets import TensorDataset, collate, is_map_dataset
 from glassnet.errors import ConfigError, message
 from glassnet.tensor import rng_from
 
@@ -31,15 +32,22 @@ class DataLoader:
     order (do not modify them in place). The last batch holds the N mod B leftover
     samples unless ``drop_last=True``.
 
+    ``x`` may instead be a map-style dataset (PyTorch's habit: ``__len__`` and
+    ``__getitem__(i)`` returning ``(x, y)``, e.g. a :class:`~glassnet.data.Dataset`);
+    then each batch gathers B samples and ``collate_fn`` (default
+    :func:`~glassnet.data.collate`) stacks them into arrays. A TensorDataset of two
+    arrays is batched by slicing, like arrays.
+
     Args:
         x: samples along the first axis: an ndarray, a glassnet Tensor or anything with
-            ``__array__`` (a pandas DataFrame). dtype is kept.
+            ``__array__`` (a pandas DataFrame), or a map-style dataset. dtype is kept.
         y: targets with the same first-axis length, or None; then iteration yields
             ``x_batch`` alone.
         batch_size: None (full batch), or an integer ≥ 1.
         shuffle: draw a new permutation each epoch.
         seed: int, np.random.Generator or None.
         drop_last: skip the final batch when it is smaller than ``batch_size``.
+        collate_fn: turns a list of dataset samples into a batch (datasets only).
 
     >>> import numpy as np
     >>> loader = DataLoader(np.arange(10), np.arange(10) * 2, batch_size=4, shuffle=False)
@@ -55,12 +63,19 @@ class DataLoader:
         shuffle: bool = True,
         seed=None,
         drop_last: bool = False,
+        collate_fn=collate,
     ) -> None:
-        self.x = as_array(x, "DataLoader", "x")
-        self.y = None if y is None else as_array(y, "DataLoader", "y")
-        if self.y is not None:
-            check_same_length(self.x, self.y, "DataLoader")
-        n = len(self.x)
+        self.dataset, self.collate_fn = None, collate_fn
+        if isinstance(x, TensorDataset) and len(x.arrays) == 2 and y is None:
+            x, y = x.arrays  # batched by slicing, no Python loop over samples
+        if is_map_dataset(x):
+            self._take_dataset(x, y)
+        else:
+            self.x = as_array(x, "DataLoader", "x")
+            self.y = None if y is None else as_array(y, "DataLoader", "y")
+            if self.y is not None:
+                check_same_length(self.x, self.y, "DataLoader")
+        n = self.num_samples
         if n == 0:
             raise ConfigError(message("DataLoader", "x holds no samples", "len(x)=0", "≥ 1"))
         self.batch_size = (
@@ -80,10 +95,23 @@ class DataLoader:
                 )
             )
 
+    def _take_dataset(self, dataset, y) -> None:
+        if y is not None:
+            raise ConfigError(
+                message(
+                    "DataLoader",
+                    "a dataset already holds its targets, so y must be None",
+                    f"y of type {type(y).__name__}",
+                    "DataLoader(dataset, batch_size=...)",
+                    "return (x, y) from the dataset's __getitem__",
+                )
+            )
+        self.dataset, self.x, self.y = dataset, None, None
+
     @property
     def num_samples(self) -> int:
         """N, the number of samples."""
-        return len(self.x)
+        return len(self.x) if self.dataset is None else len(self.dataset)
 
     def __len__(self) -> int:
         """Batches per epoch: ⌊N / B⌋ with drop_last, else ⌈N / B⌉."""
@@ -98,6 +126,10 @@ class DataLoader:
                 rows = slice(start, start + b)
             else:
                 rows = order[start : start + b]
+            if self.dataset is not None:
+                indices = range(start, min(start + b, n)) if order is None else rows
+                yield self.collate_fn([self.dataset[int(i)] for i in indices])
+                continue
             xb = self.x[rows]
             yield xb if self.y is None else (xb, self.y[rows])
 

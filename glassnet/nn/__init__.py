@@ -1,7 +1,9 @@
 """Layers and modules: ``gn.nn.Dense(784, 128)``, ``gn.nn.ReLU()``, ..."""
 
 from glassnet.nn import init
+from glassnet.nn.containers import ModuleDict, ModuleList
 from glassnet.nn.conv import AvgPool2D, BatchNorm, Conv2D, GlobalAvgPool2D, MaxPool2D, Reshape
+from glassnet.nn.conv_transpose import Conv2DTranspose
 from glassnet.nn.graph import Input
 from glassnet.nn.layers import (
     Dense,
@@ -28,6 +30,7 @@ __all__ = [
     "AvgPool2D",
     "BatchNorm",
     "Conv2D",
+    "Conv2DTranspose",
     "GlobalAvgPool2D",
     "MaxPool2D",
     "Reshape",
@@ -37,6 +40,8 @@ __all__ = [
     "Identity",
     "LeakyReLU",
     "Module",
+    "ModuleDict",
+    "ModuleList",
     "Parameter",
     "Perceptron",
     "ReLU",

@@ -39,7 +39,9 @@ class Conv2D(Module):
     """2-D convolution layer: every output channel is one kernel slid over the image.
 
     Forward:   y = conv2d(x, w, stride, padding, dilation) + b   (see ops.conv.Conv2D)
-    Shapes:    x (N, C_in, H, W) → y (N, C_out, Ho, Wo);  w (C_out, C_in, KH, KW),  b (C_out,)
+    Shapes:    x (N, C_in, H, W) → y (N, C_out, Ho, Wo);  w (C_out, C_in/G, KH, KW),  b (C_out,)
+    Groups:    ``groups`` G > 1 splits the channels into G independent convolutions;
+               G = C_in (and C_out = k·C_in) is a depthwise convolution.
     Notes:     w is PyTorch's layout; initialised by ``init`` (Glorot uniform, Keras'
                default: a = √(6 / (fan_in + fan_out)), fan_in = C_in·KH·KW,
                fan_out = C_out·KH·KW); b starts at zero.
@@ -57,10 +59,12 @@ class Conv2D(Module):
         init="glorot_uniform",
         seed=None,
         dtype=np.float32,
+        groups: int = 1,
     ):
         super().__init__()
         self.in_channels = positive_int("Conv2D", "in_channels", in_channels)
         self.out_channels = positive_int("Conv2D", "out_channels", out_channels)
+        self.groups = ops.conv.check_groups(in_channels, out_channels, groups, "Conv2D")
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2D")
         self.stride = pair(stride, "stride", "Conv2D")
         self.dilation = pair(dilation, "dilation", "Conv2D")
@@ -69,7 +73,7 @@ class Conv2D(Module):
         )  # validates the spelling now, not at the first call
         self.padding = padding if isinstance(padding, str | int) else tuple(padding)
         self.use_bias, self.init = bool(use_bias), init if isinstance(init, str) else "custom"
-        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         self.w = Parameter(initializers.get(init)(shape, seed=rng_from(seed), dtype=dtype))
         if use_bias:
             self.b = Parameter(np.zeros(self.out_channels, dtype))
@@ -80,10 +84,12 @@ class Conv2D(Module):
         if x.shape[1] != self.in_channels:
             raise _channel_error(self, x, self.in_channels)
         b = self.b if self.use_bias else None
-        return ops.conv2d(x, self.w, b, self.stride, self.padding, self.dilation)
+        return ops.conv2d(x, self.w, b, self.stride, self.padding, self.dilation, self.groups)
 
     def get_config(self) -> dict:
+        groups = {} if self.groups == 1 else {"groups": self.groups}  # older files unchanged
         return {
+            **groups,
             "in_channels": self.in_channels,
             "out_channels": self.out_channels,
             "kernel_size": list(self.kernel_size),
@@ -110,23 +116,41 @@ class _Pool(Module):
     """Shared settings of MaxPool2D and AvgPool2D (stride defaults to the kernel size)."""
 
     op = None  # the Function class
+    defaults: dict = {}  # PyTorch's options beyond the window, with their defaults
 
-    def __init__(self, kernel_size=2, stride=None, padding=0):
+    def __init__(self, kernel_size=2, stride=None, padding=0, **options):
         super().__init__()
         name = type(self).__name__
         self.config = pool_config(kernel_size, stride, padding, name)
         self.kernel_size, self.stride = self.config["kernel"], self.config["stride"]
         self.padding = tuple(side[0] for side in self.config["pad"])
+        unknown = set(options) - set(self.defaults)
+        if unknown:
+            raise ConfigError(
+                message(name, "unknown option", ", ".join(sorted(unknown)), str(self.defaults))
+            )
+        self.options = {**self.defaults, **options}
+        if "dilation" in options:
+            self.options["dilation"] = pair(options["dilation"], "dilation", name)
 
     def forward(self, x) -> Tensor:
         x = as_tensor(x)
-        return type(self).op.apply(x, **pool_settings(x, self.config, str(self)))
+        if self.options == self.defaults:
+            return type(self).op.apply(x, **pool_settings(x, self.config, str(self)))
+        check_image_batch(x, str(self))
+        return self._pool(x)
+
+    def _pool(self, x: Tensor) -> Tensor:
+        fn = ops.max_pool2d if isinstance(self, MaxPool2D) else ops.avg_pool2d
+        return fn(x, self.kernel_size, self.stride, self.padding, **self.options)
 
     def get_config(self) -> dict:
+        changed = {k: v for k, v in self.options.items() if v != self.defaults[k]}
         return {
             "kernel_size": list(self.kernel_size),
             "stride": list(self.stride),
             "padding": list(self.padding),
+            **{k: list(v) if isinstance(v, tuple) else v for k, v in changed.items()},
         }
 
     def __str__(self) -> str:
@@ -139,19 +163,24 @@ class _Pool(Module):
 class MaxPool2D(_Pool):
     """Max pooling: y = the maximum of each window (ties: gradient to the first maximum).
 
-    Shapes:    x (N, C, H, W) → y (N, C, ⌊(H + 2p − k) / s⌋ + 1, ⌊(W + 2p − k) / s⌋ + 1)
+    Shapes:    x (N, C, H, W) → y (N, C, ⌊(H + 2p − d·(k − 1) − 1) / s⌋ + 1, ...)
+    Options:   ``dilation`` d, ``ceil_mode`` (round the output size up), as in PyTorch.
     """
 
     op = ops.pool.MaxPool2D
+    defaults = {"dilation": (1, 1), "ceil_mode": False}
 
 
 class AvgPool2D(_Pool):
     """Average pooling: y = the mean of each window (padded zeros count).
 
     Shapes:    x (N, C, H, W) → y (N, C, ⌊(H + 2p − k) / s⌋ + 1, ⌊(W + 2p − k) / s⌋ + 1)
+    Options:   ``ceil_mode``, ``count_include_pad`` (False: the mean counts the input's
+               elements only), as in PyTorch.
     """
 
     op = ops.pool.AvgPool2D
+    defaults = {"ceil_mode": False, "count_include_pad": True}
 
 
 class GlobalAvgPool2D(Module):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import ops
-from glassnet._validate import fraction, positive_int
+from glassnet._validate import fraction, positive_int, positive_number
 from glassnet.captured import source as captured_source
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.nn import init as initializers
@@ -131,10 +131,18 @@ class Tanh(_Activation):
     fn = staticmethod(ops.tanh)
 
 
-class Softplus(_Activation):
-    """y = ln(1 + eˣ)."""
+class Softplus(Module):
+    """y = (1/β) ln(1 + e^(βx)) (β = 1 by default, as in PyTorch)."""
 
-    fn = staticmethod(ops.softplus)
+    def __init__(self, beta: float = 1.0):
+        super().__init__()
+        self.beta = positive_number("Softplus", "beta", beta)
+
+    def forward(self, x) -> Tensor:
+        return ops.softplus(as_tensor(x), self.beta)
+
+    def extra_repr(self) -> str:
+        return "" if self.beta == 1 else f"beta={self.beta}"
 
 
 class LeakyReLU(Module):
@@ -167,13 +175,20 @@ class Softmax(Module):
 
 
 class Flatten(Module):
-    """Merge every axis after the batch axis: (N, C, H, W) → (N, C·H·W)."""
+    """Merge the axes ``start_axis`` … ``end_axis`` into one; by default every axis after
+    the batch axis: (N, C, H, W) → (N, C·H·W) (PyTorch's ``nn.Flatten(start_dim, end_dim)``)."""
+
+    def __init__(self, start_axis: int = 1, end_axis: int = -1):
+        super().__init__()
+        self.start_axis, self.end_axis = start_axis, end_axis
 
     def forward(self, x) -> Tensor:
-        return ops.flatten(as_tensor(x), 1)
+        return ops.flatten(as_tensor(x), self.start_axis, self.end_axis)
 
     def get_config(self) -> dict:
-        return {}
+        if (self.start_axis, self.end_axis) == (1, -1):
+            return {}  # the file format of every model saved before these settings
+        return {"start_axis": self.start_axis, "end_axis": self.end_axis}
 
 
 class Dropout(Module):
@@ -223,11 +238,17 @@ def uniform_like(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 class Sequential(Module):
-    """Layers applied one after another; the i-th layer is registered under the name ``i``."""
+    """Layers applied one after another; the i-th layer is registered under the name ``i``.
 
-    def __init__(self, layers=()):
+    Both spellings build the same stack: ``Sequential([a, b, c])`` (Keras) and
+    ``Sequential(a, b, c)`` (PyTorch).
+    """
+
+    def __init__(self, *layers):
         super().__init__()
         object.__setattr__(self, "layers", [])
+        if len(layers) == 1 and not isinstance(layers[0], Module):
+            layers = layers[0]  # one list, tuple or iterable of layers
         for layer in layers:
             self.add(layer)
 

@@ -8,6 +8,7 @@ Those names are used in traces, state dicts, summaries and error messages.
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Iterator
 
 import numpy as np
@@ -17,7 +18,7 @@ from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.nn.graph import call_symbolic, is_symbolic
 from glassnet.tensor import Tensor
 
-__all__ = ["Module", "Parameter"]
+__all__ = ["Module", "Parameter", "UnregisteredModulesWarning"]
 
 
 class Parameter(Tensor):
@@ -73,6 +74,8 @@ class Module:
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._modules[name] = value
+        else:
+            _warn_unregistered(self, name, value)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
@@ -259,6 +262,33 @@ class Module:
             return f"{type(self).__name__}({self.extra_repr()})"
         lines = [f"  ({n}): {m!r}".replace("\n", "\n  ") for n, m in self._modules.items()]
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
+
+
+class UnregisteredModulesWarning(UserWarning):
+    """Layers were assigned inside a plain list or dict: their parameters are not registered."""
+
+
+def _warn_unregistered(owner: Module, name: str, value) -> None:
+    """Warn when a plain list/tuple/dict of layers is assigned: PyTorch's ModuleList habit."""
+    if isinstance(value, list | tuple):
+        entries, container = value, "ModuleList"
+    elif isinstance(value, dict):
+        entries, container = value.values(), "ModuleDict"
+    else:
+        return
+    if any(isinstance(entry, Module) for entry in entries):
+        warnings.warn(
+            message(
+                f"{type(owner).__name__}.{name}",
+                f"a plain {type(value).__name__} of layers registers none of their "
+                "parameters (parameters() misses them and nothing in them trains)",
+                type(value).__name__,
+                f"gn.nn.{container}",
+                f"write self.{name} = gn.nn.{container}(...)",
+            ),
+            UnregisteredModulesWarning,
+            stacklevel=3,
+        )
 
 
 def _checked(name: str, current: np.ndarray, value) -> np.ndarray:

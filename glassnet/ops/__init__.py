@@ -12,15 +12,16 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import _config
+from glassnet._validate import positive_number
 from glassnet.errors import ConfigError, DTypeError, ShapeError, check_axis, fmt_shape, message
 from glassnet.ops import activation, arithmetic, linalg, reduce
+from glassnet.ops.padding import pad
 from glassnet.ops.shape import (
     broadcast_to,
     concatenate,
     expand_dims,
     flatten,
     getitem,
-    pad,
     permute,
     reshape,
     squeeze,
@@ -312,9 +313,10 @@ def tanh(x) -> Tensor:
     return activation.Tanh.apply(as_tensor(x))
 
 
-def softplus(x) -> Tensor:
-    """ln(1 + eˣ), overflow-free."""
-    return activation.Softplus.apply(as_tensor(x))
+def softplus(x, beta: float = 1.0) -> Tensor:
+    """(1/β) ln(1 + e^(βx)), overflow-free; ``beta`` > 0 (PyTorch's ``beta``)."""
+    beta = positive_number("softplus", "beta", beta)
+    return activation.Softplus.apply(as_tensor(x), beta=beta)
 
 
 def softmax(x, axis: int = -1) -> Tensor:
@@ -331,6 +333,7 @@ def log_softmax(x, axis: int = -1) -> Tensor:
 
 # ---- convolution, pooling, normalisation (NCHW; defined beside their ops) ---------------
 from glassnet.ops.conv import conv2d  # noqa: E402
+from glassnet.ops.conv_transpose import conv_transpose2d  # noqa: E402
 from glassnet.ops.norm import batch_norm  # noqa: E402
 from glassnet.ops.pool import avg_pool2d, global_avg_pool2d, max_pool2d  # noqa: E402
 from glassnet.ops.reference import (  # noqa: E402
@@ -339,5 +342,12 @@ from glassnet.ops.reference import (  # noqa: E402
     max_pool2d_reference,
 )
 
-__all__ += ["conv2d", "max_pool2d", "avg_pool2d", "global_avg_pool2d", "batch_norm"]
+__all__ += [
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "global_avg_pool2d",
+    "batch_norm",
+]
 __all__ += ["conv2d_reference", "max_pool2d_reference", "avg_pool2d_reference"]

@@ -106,18 +106,25 @@ class Tanh(Function):
 
 
 class Softplus(Function):
-    """Softplus, a smooth ReLU.
+    """Softplus, a smooth ReLU; β sharpens the bend (β → ∞ gives ReLU).
 
-    Forward:   y = ln(1 + eˣ) = max(x, 0) + ln(1 + e^(−|x|))
-    Backward:  dL/dx = dL/dy ⊙ σ(x)
+    Forward:   y = (1/β) ln(1 + e^(βx)) = max(x, 0) + (1/β) ln(1 + e^(−β|x|))
+    Backward:  dL/dx = dL/dy ⊙ σ(βx)
     Shapes:    x (*) → y (*)
-    Notes:     the right-hand form never overflows.
+    Notes:     setting ``beta`` (> 0, default 1). The right-hand form never overflows
+               (PyTorch switches to y = x above βx > 20 instead; the two differ by
+               less than e^(−20)/β).
     """
 
+    def __init__(self, beta: float = 1.0):
+        self.beta = beta
+
     def forward(self, x):
-        e = np.exp(-np.abs(x))
-        self.slope = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-        return np.maximum(x, 0) + np.log1p(e)
+        bx = x * x.dtype.type(self.beta) if self.beta != 1 else x
+        e = np.exp(-np.abs(bx))
+        self.slope = np.where(bx >= 0, 1 / (1 + e), e / (1 + e))
+        soft = np.log1p(e) if self.beta == 1 else np.log1p(e) / x.dtype.type(self.beta)
+        return np.maximum(x, 0) + soft
 
     def backward(self, grad_y):
         return (grad_y * self.slope,)

@@ -27,7 +27,16 @@ from glassnet.autograd import Function
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.tensor import Tensor, as_tensor
 
-__all__ = ["Conv2D", "conv2d", "conv_settings", "output_size", "pair", "resolve_padding"]
+__all__ = [
+    "Conv2D",
+    "check_groups",
+    "conv2d",
+    "conv_settings",
+    "crop_negative",
+    "output_size",
+    "pair",
+    "resolve_padding",
+]
 
 
 def pair(value, name: str, where: str, minimum: int = 1) -> tuple[int, int]:
@@ -55,7 +64,9 @@ def resolve_padding(padding, size, kernel, stride, dilation, where: str) -> tupl
     ``'valid'``: no padding.  ``'same'``: Ho = ⌈H / s⌉; the total padding
     max((Ho − 1)·s + d·(k − 1) + 1 − H, 0) is split with the odd pixel at the bottom/right
     (PyTorch's and TensorFlow's rule; with s = 1 the total is d·(k − 1)).
-    An int p pads p on every side; a pair (ph, pw) pads ph rows and pw columns per side.
+    An int p pads p on every side; a pair (ph, pw) pads ph rows and pw columns per side;
+    four ints (left, right, top, bottom) pad each side on its own (``F.pad``'s order).
+    Negative widths crop that side (:func:`crop_negative` applies them).
     """
     if isinstance(padding, str):
         if padding == "valid":
@@ -74,8 +85,30 @@ def resolve_padding(padding, size, kernel, stride, dilation, where: str) -> tupl
                 "'valid', 'same', an int or an (int, int) pair",
             )
         )
-    ph, pw = pair(padding, "padding", where, minimum=0)
-    return (ph, ph), (pw, pw)
+    sides = (padding,) * 2 if isinstance(padding, int | np.integer) else tuple(padding)
+    if len(sides) not in (2, 4) or not all(isinstance(v, int | np.integer) for v in sides):
+        raise ConfigError(
+            message(
+                where,
+                "padding must be 'valid', 'same', an int, a pair or four ints",
+                repr(padding),
+                "e.g. padding=1, (1, 2) or (left, right, top, bottom)",
+            )
+        )
+    if len(sides) == 2:
+        return (int(sides[0]),) * 2, (int(sides[1]),) * 2
+    left, right, top, bottom = map(int, sides)
+    return (top, bottom), (left, right)
+
+
+def crop_negative(x: Tensor, pad: tuple) -> tuple[Tensor, tuple]:
+    """Negative padding crops: x without the cropped rows/columns, and the padding ≥ 0 left."""
+    if min(min(side) for side in pad) >= 0:
+        return x, pad
+    (t, b), (left, r) = pad
+    H, W = x.shape[2:]
+    x = x[:, :, max(-t, 0) : H - max(-b, 0), max(-left, 0) : W - max(-r, 0)]
+    return x, tuple((max(u, 0), max(v, 0)) for u, v in pad)
 
 
 def output_size(n: int, k: int, s: int, pad: tuple[int, int], d: int) -> int:
@@ -93,7 +126,9 @@ class Conv2D(Function):
                dL/dcols = w₂ᵀ @ grad_y₂,   dL/dx = col2im(dL/dcols): for each kernel position
                (p, q), add dL/dcols[(·, p, q), ·] into the input pixels it was read from
                (grad_y₂ = dL/dy laid out as (O, N·Ho·Wo))
-    Shapes:    x (N, C, H, W), w (O, C, KH, KW), b (O,) → y (N, O, Ho, Wo),
+    Groups:    with ``groups`` G, output channel o of group g = ⌊o / (O/G)⌋ sums only over
+               the C/G input channels of group g: y₂[g] = w₂[g] @ cols[g] (batched GEMM)
+    Shapes:    x (N, C, H, W), w (O, C/G, KH, KW), b (O,) → y (N, O, Ho, Wo),
                Ho = ⌊(H + p_top + p_bottom − dh·(KH − 1) − 1) / sh⌋ + 1 (same for Wo)
     Notes:     settings ``stride`` (sh, sw), ``pad`` ((top, bottom), (left, right)),
                ``dilation`` (dh, dw). dL/dx is skipped when x needs no gradient (the first
@@ -110,11 +145,12 @@ class Conv2D(Function):
         stride: tuple[int, int] = (1, 1),
         pad: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0)),
         dilation: tuple[int, int] = (1, 1),
+        groups: int = 1,
     ):
-        self.stride, self.pad, self.dilation = stride, pad, dilation
+        self.stride, self.pad, self.dilation, self.groups = stride, pad, dilation, groups
 
     def forward(self, x, w, *b):
-        O, C, KH, KW = w.shape
+        O, C, KH, KW = w.shape  # C: channels per group
         self.x_shape, self.kernel = x.shape, (KH, KW)
         self.out = tuple(
             output_size(n, k, s, p, d)
@@ -122,6 +158,8 @@ class Conv2D(Function):
                 x.shape[2:], self.kernel, self.stride, self.pad, self.dilation
             )
         )
+        if self.groups > 1:
+            return self._forward_groups(x, w, *b)
         self.cols = im2col(x, self.kernel, self.stride, self.pad, self.dilation, self.out, bool(b))
         self.w2 = w.reshape(O, C * KH * KW)
         if b:  # the bias as the weight of the constant input 1 (the last row of cols)
@@ -129,6 +167,8 @@ class Conv2D(Function):
         return image_from_columns(self.w2 @ self.cols, self.out)
 
     def backward(self, grad_y):
+        if self.groups > 1:
+            return self._backward_groups(grad_y)
         K = self.x_shape[1] * self.kernel[0] * self.kernel[1]  # rows of cols from x
         grad_y2 = columns_from_image(grad_y)
         grad_w2 = grad_y2 @ self.cols.T  # its last column, against the row of ones, is Σ dL/dy
@@ -140,6 +180,33 @@ class Conv2D(Function):
             grad_x = col2im(grad_cols, self.x_shape, *args)
         if len(self.needs_input_grad) == 3:  # a bias was given
             return grad_x, grad_w, grad_w2[:, K]
+        return grad_x, grad_w
+
+    def _forward_groups(self, x, w, *b):
+        """G groups: the rows of cols for the channels of group g meet only its kernels,
+        y₂[g] = w₂[g] @ cols[g], one batched GEMM (G, O/G, C/G·KH·KW) @ (G, C/G·KH·KW, M)."""
+        G = self.groups
+        cols = im2col(x, self.kernel, self.stride, self.pad, self.dilation, self.out, False)
+        self.cols = cols.reshape(G, -1, cols.shape[1])
+        self.w2 = w.reshape(G, w.shape[0] // G, -1)
+        y2 = np.matmul(self.w2, self.cols).reshape(w.shape[0], -1)
+        if b:
+            y2 += b[0][:, None]
+        return image_from_columns(y2, self.out)
+
+    def _backward_groups(self, grad_y):
+        G = self.groups
+        grad_y2 = columns_from_image(grad_y)  # (O, M)
+        grad_yg = grad_y2.reshape(G, -1, grad_y2.shape[1])
+        grad_w = np.matmul(grad_yg, self.cols.transpose(0, 2, 1))
+        grad_w = grad_w.reshape(-1, self.x_shape[1] // G, *self.kernel)
+        grad_x = None
+        if self.needs_input_grad[0]:
+            grad_cols = np.matmul(self.w2.transpose(0, 2, 1), grad_yg)
+            args = (self.kernel, self.stride, self.pad, self.dilation, self.out)
+            grad_x = col2im(grad_cols.reshape(-1, grad_y2.shape[1]), self.x_shape, *args)
+        if len(self.needs_input_grad) == 3:
+            return grad_x, grad_w, grad_y2.sum(axis=1)
         return grad_x, grad_w
 
 
@@ -157,23 +224,27 @@ def check_image_batch(x: Tensor, where: str, what: str = "x") -> None:
         )
 
 
-def conv2d(x, w, b=None, stride=1, padding=0, dilation=1) -> Tensor:
-    """2-D convolution of an image batch x (N, C, H, W) with kernels w (O, C, KH, KW).
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """2-D convolution of an image batch x (N, C, H, W) with kernels w (O, C/groups, KH, KW).
 
     ``padding``: ``'valid'`` (none), ``'same'`` (output ⌈H / stride⌉), an int or an
-    (int, int) pair per side. See :class:`Conv2D` for the formulas.
+    (int, int) pair per side, or (left, right, top, bottom); negative widths crop.
+    ``groups`` G splits the channels into G groups convolved separately (G = C with
+    O = k·C is a depthwise convolution). See :class:`Conv2D` for the formulas.
     """
     w = as_tensor(w)
     x = as_tensor(x, w)
     check_image_batch(x, "conv2d")
     check_image_batch(w, "conv2d", "w")
-    if x.shape[1] != w.shape[1]:
+    groups = check_groups(x.shape[1], w.shape[0], groups, "conv2d")
+    if x.shape[1] != w.shape[1] * groups:
         raise ShapeError(
             message(
                 "conv2d",
-                f"x has {x.shape[1]} channels but the kernels expect {w.shape[1]}",
+                f"x has {x.shape[1]} channels but the kernels expect {w.shape[1] * groups}"
+                + (f" ({groups} groups of {w.shape[1]})" if groups > 1 else ""),
                 f"x.shape={fmt_shape(x.shape)}, w.shape={fmt_shape(w.shape)}",
-                "x.shape[1] == w.shape[1]",
+                "x.shape[1] == w.shape[1] · groups",
             )
         )
     inputs = (x, w) if b is None else (x, w, as_tensor(b, w))
@@ -187,7 +258,23 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1) -> Tensor:
             )
         )
     settings = conv_settings(x.shape, w.shape[2:], stride, padding, dilation, "conv2d")
-    return Conv2D.apply(*inputs, **settings)
+    x, settings["pad"] = crop_negative(x, settings["pad"])
+    return Conv2D.apply(x, *inputs[1:], **settings, groups=groups)
+
+
+def check_groups(channels: int, out_channels: int, groups, where: str) -> int:
+    """``groups`` ≥ 1 dividing both the input and the output channels."""
+    ok = isinstance(groups, int | np.integer) and not isinstance(groups, bool) and groups >= 1
+    if not ok or channels % groups or out_channels % groups:
+        raise ConfigError(
+            message(
+                where,
+                "groups must divide both the input and the output channels",
+                f"groups={groups!r} for {channels} in, {out_channels} out",
+                "a common divisor, e.g. groups=in_channels for a depthwise convolution",
+            )
+        )
+    return int(groups)
 
 
 def conv_settings(x_shape, kernel, stride, padding, dilation, where: str) -> dict:

@@ -55,8 +55,10 @@ class MaxPool2D(_Window, Function):
     Forward:   y[n, c, i, j] = max_{p,q} x̃[n, c, i·sh + p, j·sw + q]   (x̃ = x padded with −∞)
     Backward:  dL/dx̃[n, c, i·sh + p*, j·sw + q*] += dL/dy[n, c, i, j], where (p*, q*) is the
                window's argmax; every other element of the window gets 0
-    Shapes:    x (N, C, H, W) → y (N, C, Ho, Wo),  Ho = ⌊(H + 2·ph − KH) / sh⌋ + 1
-    Notes:     ties: the gradient goes to the FIRST maximal element in row-major window
+    Shapes:    x (N, C, H, W) → y (N, C, Ho, Wo),  Ho = ⌊(H + 2·ph − dh·(KH − 1) − 1) / sh⌋ + 1
+               (⌈·⌉ with ceil_mode: the extra bottom/right rows are −∞ padding)
+    Notes:     ``dilation`` (dh, dw) spaces the window's elements: x̃[i·sh + p·dh, j·sw + q·dw].
+               Ties: the gradient goes to the FIRST maximal element in row-major window
                order, exactly as PyTorch's CPU kernel routes it (it keeps the running
                maximum and replaces it only on a strict >). After a ReLU whole windows are
                often 0, so ties are common, not a corner case. Overlapping windows
@@ -65,14 +67,27 @@ class MaxPool2D(_Window, Function):
                readable version is ops.reference.max_pool2d_reference.
     """
 
+    def __init__(self, kernel, stride, pad, out, dilation=(1, 1)):
+        super().__init__(kernel, stride, pad, out)
+        self.dilation = dilation
+
     def forward(self, x):
         self.x_shape = x.shape
         self.xp = pad_batch_last(x, self.pad, -np.inf)
-        self.y = window_max(self.xp, self.kernel, self.stride, self.out)
+        if self.dilation == (1, 1):
+            self.y = window_max(self.xp, self.kernel, self.stride, self.out)
+            return self.y
+        slices = [kernel_slice(p, q, self.stride, self.dilation, self.out) for p, q in
+                  _positions(self.kernel)]  # fmt: skip
+        self.y = self.xp[slices[0]].copy()
+        for where in slices[1:]:
+            np.maximum(self.y, self.xp[where], out=self.y)
         return self.y
 
     def backward(self, grad_y):
-        fresh = windows_tile(self.xp.shape, self.kernel, self.stride, self.out)
+        fresh = self.dilation == (1, 1) and windows_tile(
+            self.xp.shape, self.kernel, self.stride, self.out
+        )
         grad_xp = (empty_padded if fresh else zeros_padded)(self.x_shape, self.pad, grad_y.dtype)
         grad_y = batch_last(grad_y)  # the layout of x and y (after a Flatten it is not)
         for where, first in self._first_maxima():
@@ -85,7 +100,7 @@ class MaxPool2D(_Window, Function):
         by an earlier position")."""
         positions, unclaimed = _positions(self.kernel), None
         for index, (p, q) in enumerate(positions):
-            where = kernel_slice(p, q, self.stride, (1, 1), self.out)
+            where = kernel_slice(p, q, self.stride, self.dilation, self.out)
             first = np.equal(self.xp[where], self.y)
             if unclaimed is None:
                 unclaimed = ~first
@@ -102,6 +117,9 @@ class AvgPool2D(_Window, Function):
     Forward:   y[n, c, i, j] = (1 / (KH·KW)) Σ_{p,q} x̃[n, c, i·sh + p, j·sw + q]   (x̃ zero-padded)
     Backward:  dL/dx̃[n, c, i·sh + p, j·sw + q] += dL/dy[n, c, i, j] / (KH·KW)
     Shapes:    x (N, C, H, W) → y (N, C, Ho, Wo),  Ho = ⌊(H + 2·ph − KH) / sh⌋ + 1
+               with setting ``divisor`` (Ho, Wo): y = Σ / divisor instead of KH·KW, where
+               count_include_pad=False counts only the input's elements of each window
+               and ceil_mode's extra windows count no padding beyond the declared one
     Notes:     padded zeros count in the mean (PyTorch's count_include_pad=True). When the
                stride equals the kernel and there is no padding the windows tile the image,
                so forward is a reshape to (N, C, Ho, KH, Wo, KW) and a mean over the KH
@@ -109,8 +127,17 @@ class AvgPool2D(_Window, Function):
                version is ops.reference.avg_pool2d_reference.
     """
 
+    def __init__(self, kernel, stride, pad, out, divisor=None):
+        super().__init__(kernel, stride, pad, out)
+        self.divisor = divisor
+
     def forward(self, x):
         self.x_shape = x.shape
+        if self.divisor is not None:
+            xp = pad_batch_last(x, self.pad)
+            y = sum(xp[kernel_slice(p, q, self.stride, (1, 1), self.out)]
+                    for p, q in _positions(self.kernel))  # fmt: skip
+            return y / self.divisor.astype(x.dtype)
         self.tiles = self.stride == self.kernel and self.pad == ((0, 0), (0, 0))
         if self.tiles:
             (Ho, Wo), (KH, KW) = self.out, self.kernel
@@ -123,8 +150,11 @@ class AvgPool2D(_Window, Function):
         return y / x.dtype.type(self.kernel[0] * self.kernel[1])
 
     def backward(self, grad_y):
-        share = grad_y / grad_y.dtype.type(self.kernel[0] * self.kernel[1])
-        if self.tiles:
+        if self.divisor is not None:
+            share = grad_y / self.divisor.astype(grad_y.dtype)
+        else:
+            share = grad_y / grad_y.dtype.type(self.kernel[0] * self.kernel[1])
+        if self.divisor is None and self.tiles:
             return (self._tile_backward(share),)
         grad_xp = zeros_padded(self.x_shape, self.pad, grad_y.dtype)
         for p, q in _positions(self.kernel):
@@ -176,11 +206,26 @@ def pool_config(kernel_size, stride, padding, where: str) -> dict:
     return {"kernel": kernel, "stride": stride, "pad": ((ph, ph), (pw, pw))}
 
 
-def pool_settings(x: Tensor, config: dict, where: str) -> dict:
-    """``config`` plus the output size for the image batch x, which the window must fit."""
+def _ceil_size(n: int, k: int, s: int, pad: tuple, d: int) -> int:
+    """PyTorch's ceil_mode: Ho = ⌈(H + 2p − d·(k − 1) − 1) / s⌉ + 1, less one when the last
+    window would start beyond the input and its left padding."""
+    out = -(-(n + pad[0] + pad[1] - d * (k - 1) - 1) // s) + 1
+    return out - 1 if (out - 1) * s >= n + pad[0] else out
+
+
+def pool_settings(x: Tensor, config: dict, where: str, dilation=(1, 1), ceil_mode=False) -> dict:
+    """``config`` plus the output size for the image batch x, which the window must fit.
+    With ``ceil_mode`` the padding grows at the bottom/right to hold the last window."""
     check_image_batch(x, where)
     kernel, stride, pad = config["kernel"], config["stride"], config["pad"]
-    out = tuple(output_size(n, k, s, p, 1) for n, k, s, p in zip(x.shape[2:], kernel, stride, pad))
+    size = _ceil_size if ceil_mode else output_size
+    sizes = zip(x.shape[2:], kernel, stride, pad, dilation)
+    out = tuple(size(n, k, s, p, d) for n, k, s, p, d in sizes)
+    if ceil_mode:
+        reach = [
+            (o - 1) * s + d * (k - 1) + 1 for o, s, d, k in zip(out, stride, dilation, kernel)
+        ]
+        pad = tuple((p[0], max(r - n - p[0], p[1])) for r, n, p in zip(reach, x.shape[2:], pad))
     if min(out) < 1:
         raise ShapeError(
             message(
@@ -192,26 +237,69 @@ def pool_settings(x: Tensor, config: dict, where: str) -> dict:
                 "use a smaller kernel_size or pool fewer times",
             )
         )
-    return {**config, "out": out}
+    return {**config, "pad": pad, "out": out}
 
 
-def _pool(op: type, x, kernel_size, stride, padding, where: str) -> Tensor:
-    x = as_tensor(x)
-    config = pool_config(kernel_size, stride, padding, where)
-    return op.apply(x, **pool_settings(x, config, where))
+def avg_divisor(x_shape, settings: dict, declared: tuple, count_include_pad: bool):
+    """How many elements each window's mean counts, (Ho, Wo): per axis, the window positions
+    inside [0, H + 2p) (padding counted) or [p, p + H) (the input only); ceil_mode's extra
+    padding never counts. Separable: the product of the two axes' counts."""
+    counts = []
+    for n, k, s, o, p in zip(x_shape[2:], settings["kernel"], settings["stride"],
+                             settings["out"], declared):  # fmt: skip
+        lo, hi = (0, n + 2 * p) if count_include_pad else (p, p + n)
+        starts = np.arange(o)[:, None] * s + np.arange(k)[None, :]
+        counts.append(((starts >= lo) & (starts < hi)).sum(axis=1))
+    return np.outer(*counts).astype(np.float64)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
+def max_pool2d(
+    x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     """Max pooling of x (N, C, H, W); ``stride`` defaults to ``kernel_size``.
 
     Ties route the gradient to the first maximal element, as in PyTorch (see MaxPool2D).
+    ``ceil_mode`` rounds the output size up (a last, partial window); ``return_indices``
+    also returns each maximum's flat index i·W + j into its (H, W) input plane (int64),
+    as PyTorch does.
     """
-    return _pool(MaxPool2D, x, kernel_size, stride, padding, "max_pool2d")
+    x, where = as_tensor(x), "max_pool2d"
+    config = pool_config(kernel_size, stride, padding, where)
+    dilation = pair(dilation, "dilation", where)
+    settings = pool_settings(x, config, where, dilation, ceil_mode)
+    y = MaxPool2D.apply(x, **settings, dilation=dilation)
+    if not return_indices:
+        return y
+    return y, Tensor(_argmax_indices(x.data, y.data, settings, dilation))
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
-    """Average pooling of x (N, C, H, W); ``stride`` defaults to ``kernel_size``."""
-    return _pool(AvgPool2D, x, kernel_size, stride, padding, "avg_pool2d")
+def _argmax_indices(x: np.ndarray, y: np.ndarray, settings: dict, dilation) -> np.ndarray:
+    """The flat (H, W) index of the first element of each window equal to its maximum."""
+    (pt, _), (pl, _) = settings["pad"]
+    index = np.full(y.shape, -1, np.int64)
+    xp = pad_batch_last(x, settings["pad"], -np.inf)
+    for p, q in _positions(settings["kernel"]):
+        where = kernel_slice(p, q, settings["stride"], dilation, settings["out"])
+        rows = np.arange(y.shape[2]) * settings["stride"][0] + p * dilation[0] - pt
+        cols = np.arange(y.shape[3]) * settings["stride"][1] + q * dilation[1] - pl
+        flat = rows[:, None] * x.shape[3] + cols[None, :]
+        index = np.where((index < 0) & (xp[where] == y), flat, index)
+    return index
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Average pooling of x (N, C, H, W); ``stride`` defaults to ``kernel_size``.
+
+    ``count_include_pad=False`` divides each window's sum by its input elements only;
+    ``ceil_mode`` rounds the output size up (PyTorch's arguments and divisors).
+    """
+    x, where = as_tensor(x), "avg_pool2d"
+    config = pool_config(kernel_size, stride, padding, where)
+    settings = pool_settings(x, config, where, (1, 1), ceil_mode)
+    if settings["pad"] != config["pad"] or not count_include_pad:
+        declared = tuple(side[0] for side in config["pad"])
+        settings["divisor"] = avg_divisor(x.shape, settings, declared, count_include_pad)
+    return AvgPool2D.apply(x, **settings)
 
 
 def global_avg_pool2d(x) -> Tensor:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.ops.arithmetic import Where
-from glassnet.ops.conv import check_image_batch, conv_settings, output_size
+from glassnet.ops.conv import check_groups, check_image_batch, conv_settings, output_size
+from glassnet.ops.padding import pad
 from glassnet.ops.pool import pool_config, pool_settings
-from glassnet.ops.shape import pad
+from glassnet.ops.shape import concatenate
 from glassnet.tensor import Tensor, as_tensor
 
 __all__ = ["conv2d_reference", "max_pool2d_reference", "avg_pool2d_reference"]
@@ -29,20 +30,33 @@ def _window(xp: Tensor, p: int, q: int, stride, dilation, out) -> Tensor:
     return xp[:, :, rows, cols]
 
 
-def conv2d_reference(x, w, b=None, stride=1, padding=0, dilation=1) -> Tensor:
+def conv2d_reference(x, w, b=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     """2-D convolution, one kernel position at a time (same arguments as ``conv2d``).
 
     y[n, o, i, j] = b[o] + Σ_p Σ_q Σ_c w[o, c, p, q] · x̃[n, c, i·sh + p·dh, j·sw + q·dw]
+
+    With G groups: group g's kernels see only group g's channels, one convolution each,
+    the outputs joined along the channel axis.
     """
     w = as_tensor(w)
     x = as_tensor(x, w)
     check_image_batch(x, "conv2d_reference")
     check_image_batch(w, "conv2d_reference", "w")
+    G = check_groups(x.shape[1], w.shape[0], groups, "conv2d_reference")
+    if G > 1:
+        Cg, Og = x.shape[1] // G, w.shape[0] // G
+        parts = [
+            conv2d_reference(x[:, g * Cg : (g + 1) * Cg], w[g * Og : (g + 1) * Og], None,
+                             stride, padding, dilation)
+            for g in range(G)
+        ]  # fmt: skip
+        y = concatenate(parts, axis=1)
+        return y if b is None else y + as_tensor(b, w).reshape(1, -1, 1, 1)
     O, C, KH, KW = w.shape
     s = conv_settings(x.shape, (KH, KW), stride, padding, dilation, "conv2d_reference")
     sizes = zip(x.shape[2:], (KH, KW), s["stride"], s["pad"], s["dilation"])
     out = [output_size(*size) for size in sizes]  # (Ho, Wo)
-    xp = pad(x, ((0, 0), (0, 0), *s["pad"]))  # x̃: x zero-padded
+    xp = pad(x, ((0, 0), (0, 0), *s["pad"]))  # x̃: x zero-padded (negative widths crop)
     y = 0
     for p in range(KH):
         for q in range(KW):

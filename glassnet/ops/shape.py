@@ -280,15 +280,25 @@ def _broadcastable(source: tuple, target: tuple) -> bool:
     return all(s in (1, t) for s, t in zip(source[::-1], target[::-1]))
 
 
-def flatten(x, start_axis: int = 0) -> Tensor:
-    """Merge the axes from ``start_axis`` on into one (start_axis=1 keeps the batch axis)."""
+def flatten(x, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+    """Merge the axes ``start_axis`` … ``end_axis`` (inclusive) into one (PyTorch's
+    ``flatten(start_dim, end_dim)``; start_axis=1 keeps the batch axis)."""
     x = as_tensor(x)
-    if x.ndim:
-        start_axis = check_axis(start_axis, x.ndim, "flatten")
-    merged = math.prod(
-        x.shape[start_axis:]
-    )  # not -1: an empty batch (0, C, H, W) has no size to infer
-    return shape_op(x, x.shape[:start_axis] + (merged,))
+    if not x.ndim:
+        return shape_op(x, (1,))
+    start = check_axis(start_axis, x.ndim, "flatten")
+    end = check_axis(end_axis, x.ndim, "flatten")
+    if end < start:
+        raise ShapeError(
+            message(
+                "flatten",
+                "end_axis comes before start_axis",
+                f"start_axis={start_axis}, end_axis={end_axis} for x.shape={fmt_shape(x.shape)}",
+                "start_axis ≤ end_axis",
+            )
+        )
+    merged = math.prod(x.shape[start : end + 1])  # not -1: an empty batch has no size to infer
+    return shape_op(x, x.shape[:start] + (merged,) + x.shape[end + 1 :])
 
 
 def _is_advanced(index) -> bool:

@@ -23,8 +23,12 @@ LAYERS = [
     nn.LeakyReLU(0.2),
     nn.Softmax(axis=1),
     nn.Conv2D(2, 3, (3, 1), stride=2, padding="same", dilation=1),
+    nn.Conv2D(4, 6, 3, padding=(1, 0, 2, 1), groups=2),
+    nn.Conv2DTranspose(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2),
     nn.MaxPool2D(3, stride=1, padding=1),
     nn.AvgPool2D(2),
+    nn.AvgPool2D(3, 2, 1, ceil_mode=True, count_include_pad=False),
+    nn.MaxPool2D(2, dilation=2, ceil_mode=True),
     nn.GlobalAvgPool2D(),
     nn.BatchNorm(3, momentum=0.2, eps=1e-3),
     nn.Reshape((1, 2, -1)),
@@ -38,7 +42,12 @@ LAYERS = [
 
 def test_every_built_in_layer_class_is_covered_here():
     covered = {type(layer) for layer in LAYERS}
-    containers = (nn.Sequential, gn.training.functional.Functional)  # models of layers
+    containers = (
+        nn.Sequential,
+        nn.ModuleList,
+        nn.ModuleDict,
+        gn.training.functional.Functional,
+    )  # models or lists of layers, saved as their parts
     registered = {cls for cls in model_io.LAYERS.values() if not issubclass(cls, containers)}
     activations = {nn.Identity, nn.Sigmoid, nn.Tanh, nn.Softplus}  # no arguments, like ReLU
     assert registered - activations <= covered
