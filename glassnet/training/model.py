@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from glassnet import losses, nn, optim
+from glassnet import nn, optim
 from glassnet._config import no_grad
 from glassnet._fastpath import keep_freed_memory
 from glassnet._validate import positive_int
@@ -31,7 +31,7 @@ from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
 from glassnet.notebook import model_html, print_once
 from glassnet.tensor import rng_from
-from glassnet.training import checks
+from glassnet.training import checks, habits
 from glassnet.training import metrics as metrics_lib
 from glassnet.training.callbacks import CallbackList, NaNGuard
 from glassnet.training.history import History
@@ -62,8 +62,11 @@ class Model(Module):
 
         ``optimizer``: a name (``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``,
         ``"adagrad"``, default settings) or an optimizer, bound here to this model's
-        parameters. ``loss``: a name (``"mse"``, ``"quadratic"``, ``"mae"``,
-        ``"binary_cross_entropy"``, ``"cross_entropy"``), a Loss, or a callable
+        parameters. ``loss``: a name (for cross-entropy, ``from_logits`` follows the last
+        layer: probabilities after Softmax/Sigmoid; a Loss taking logits there is an error)
+        or (``"mse"``, ``"quadratic"``, ``"mae"``,
+        ``"binary_cross_entropy"``, ``"cross_entropy"``, or Keras's spellings), a Loss, or a
+        callable
         ``(prediction, target) -> scalar Tensor``. ``metrics``: names or callables (a
         single one may be given without a list).
         """
@@ -77,7 +80,7 @@ class Model(Module):
                     "e.g. loss='cross_entropy' for classes, loss='mse' for numbers",
                 )
             )
-        self.loss = losses.get(loss)
+        self.loss = habits.loss_for(self, loss)
         self.optimizer = self._bound(optim.get(optimizer))
         metrics = [metrics] if isinstance(metrics, str) or callable(metrics) else metrics
         self.metrics = tuple(
@@ -212,6 +215,8 @@ class Model(Module):
         self._require_compiled("fit")
         checks.check_fit_settings(epochs, batch_size, validation_split, verbose)
         x, y, validation = checks.fit_arrays(x, y, validation_split, validation_data, self.dtype)
+        if habits.build(self, x):  # Keras-form layers now have weights: the optimizer gets them
+            self.optimizer.bind(self.parameters())
         size = len(x) if batch_size is None else min(batch_size, len(x))
         return x, y, validation, size
 
@@ -370,4 +375,14 @@ def _batch(x: np.ndarray, y: np.ndarray, order, start: int, size: int):
 
 
 class Sequential(nn.Sequential, Model):
-    """Layers applied in order, with the training API: ``gn.Sequential([Dense(...), ...])``."""
+    """Layers applied in order, with the training API: ``gn.Sequential([Dense(...), ...])``.
+
+    When the first layer was given ``input_shape=`` (Keras form), every layer is built here,
+    by one forward pass on a zero sample.
+    """
+
+    def __init__(self, layers=()):
+        super().__init__(layers)
+        shape = getattr(self.layers[0], "sample_shape", None) if self.layers else None
+        if shape is not None:
+            habits.build(self, np.zeros((1, *shape), self.dtype))
