@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from glassnet._validate import fraction, int_at_least, is_int
+from glassnet.data._arrays import reject_text_columns
 from glassnet.errors import ConfigError, DataError, DTypeError, ShapeError, fmt_shape, message
 from glassnet.tensor import Tensor
 
@@ -26,6 +27,7 @@ __all__ = [
 
 
 def _array(where: str, name: str, data) -> np.ndarray:
+    reject_text_columns(data, where)  # a DataFrame's text column is named, not dumped
     array = np.asarray(data.data if isinstance(data, Tensor) else data)
     if array.dtype.kind not in "biuf":
         raise DTypeError(

@@ -84,3 +84,40 @@ def loss_for(model, loss):
             )
         )
     return built
+
+
+def validation_arrays(validation_data, dtype):
+    """``validation_data`` as fit checks it: a pair stays; a loader becomes its arrays."""
+    pair_or_array = isinstance(validation_data, tuple | list) or hasattr(validation_data, "shape")
+    if validation_data is None or pair_or_array or not hasattr(validation_data, "__iter__"):
+        return validation_data  # split_validation checks it
+    from glassnet.training.batches import as_arrays
+
+    return as_arrays(validation_data, dtype, "fit (validation_data)")
+
+
+def check_no_split(validation_split: float) -> None:
+    if validation_split:
+        raise ConfigError(
+            message(
+                "fit",
+                "validation_split needs arrays; a loader's rows cannot be held out",
+                f"validation_split={validation_split}",
+                "validation_split=0.0 with a loader",
+                "pass validation_data=(x_val, y_val) or a validation loader",
+            )
+        )
+
+
+def check_loader_alone(session, batches) -> None:
+    """[distributed] a distributed fit shards arrays; it does not take a loader."""
+    if session is not None and not hasattr(batches, "x"):
+        raise ConfigError(
+            message(
+                "fit",
+                "a distributed fit needs arrays",
+                type(batches.source).__name__,
+                "fit(x, y) in an MPI job",
+                "each rank takes its share of the rows; pass the arrays",
+            )
+        )
