@@ -98,9 +98,10 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    """``gn.plot`` is imported on first use, so ``import glassnet`` never loads matplotlib."""
-    if name == "plot":
+    """``gn.plot`` and ``gn.sklearn`` are imported on first use, so ``import glassnet`` never
+    loads matplotlib or scikit-learn (the ``sklearn`` extra)."""
+    if name in ("plot", "sklearn"):
         import importlib
 
-        return importlib.import_module("glassnet.plot")
+        return importlib.import_module(f"glassnet.{name}")
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")

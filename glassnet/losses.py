@@ -436,6 +436,13 @@ class CrossEntropy(Loss):
 
 LOSSES = (MSE, QuadraticCost, MAE, BinaryCrossEntropy, CrossEntropy)
 _BY_NAME = {n: cls for cls in LOSSES for n in (cls.name, *cls.aliases)}
+# Keras's spellings: these expect probabilities unless told from_logits=True, as in Keras
+# (Model.compile then matches from_logits to the model's last layer)
+_KERAS_NAMES = {
+    "sparse_categorical_crossentropy": CrossEntropy,
+    "categorical_crossentropy": CrossEntropy,
+    "binary_crossentropy": BinaryCrossEntropy,
+}
 
 
 def get(loss, **config) -> Loss:
@@ -448,13 +455,15 @@ def get(loss, **config) -> Loss:
     """
     if isinstance(loss, str):
         key = loss.lower()
+        if key in _KERAS_NAMES:
+            return _KERAS_NAMES[key](**{"from_logits": False, **config})
         if key not in _BY_NAME:
             raise ConfigError(
                 message(
                     "losses.get",
                     f"unknown loss {loss!r}",
                     repr(loss),
-                    "one of " + ", ".join(sorted(_BY_NAME)),
+                    "one of " + ", ".join(sorted([*_BY_NAME, *_KERAS_NAMES])),
                 )
             )
         return _BY_NAME[key](**config)

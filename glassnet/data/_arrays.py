@@ -8,9 +8,31 @@ from glassnet.errors import ConfigError, DTypeError, ShapeError, message
 from glassnet.tensor import Tensor
 
 
+def reject_text_columns(data, where: str) -> None:
+    """A pandas DataFrame (read by duck typing: pandas is never imported here) with a text
+    or categorical column gets a DTypeError naming the column and suggesting one-hot
+    encoding, instead of NumPy's object array."""
+    dtypes = getattr(data, "dtypes", None)
+    if dtypes is None or not hasattr(data, "columns") or not hasattr(dtypes, "items"):
+        return
+    for column, dtype in dtypes.items():
+        if getattr(dtype, "kind", "O") not in "biuf":
+            raise DTypeError(
+                message(
+                    where,
+                    f"column {column!r} holds text or categories, not numbers",
+                    f"dtype {dtype}",
+                    "numeric columns",
+                    f"one-hot encode it: pd.get_dummies(df, columns=[{column!r}]) or "
+                    "sklearn.preprocessing.OneHotEncoder in a Pipeline",
+                )
+            )
+
+
 def as_array(data, where: str, name: str = "x") -> np.ndarray:
     """An ndarray view of ``data``: a glassnet Tensor's ``.data``, anything with
     ``__array__`` (pandas DataFrames), or nested lists. At least one axis; numeric."""
+    reject_text_columns(data, where)
     try:
         array = data.data if isinstance(data, Tensor) else np.asarray(data)
     except ValueError as exc:  # ragged nested lists

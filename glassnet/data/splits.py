@@ -104,6 +104,33 @@ def _stratified_holdout(labels: np.ndarray, count: int, rng) -> np.ndarray:
     return np.concatenate(held)
 
 
+def _strata(stratify, y, n: int, shuffle: bool, where: str) -> np.ndarray | None:
+    """The labels to stratify by: y's for ``stratify=True``, or the array given (as
+    scikit-learn's ``stratify=y``); None when not stratifying."""
+    if stratify is None or stratify is False:
+        return None
+    if stratify is True:
+        if y is None or not shuffle:
+            raise ConfigError(
+                message(where, "stratify=True needs labels y and shuffle=True", hint="pass y")
+            )
+        labels = y
+    else:  # scikit-learn's form: the labels themselves
+        labels = as_array(stratify, where, "stratify")
+        if len(labels) != n or not shuffle:
+            raise ConfigError(
+                message(
+                    where,
+                    "stratify=labels needs one label per sample and shuffle=True",
+                    f"{len(labels)} labels, shuffle={shuffle}",
+                    f"{n} labels, shuffle=True",
+                )
+            )
+    if labels.ndim == 2 and labels.shape[1] > 1:
+        return labels.argmax(axis=1)  # one-hot rows
+    return labels.reshape(n, -1)[:, 0]
+
+
 def _split(x, y, size, seed, stratify: bool, shuffle: bool, where: str, name: str):
     x = as_array(x, where, "x")
     y = None if y is None else as_array(y, where, "y")
@@ -112,12 +139,8 @@ def _split(x, y, size, seed, stratify: bool, shuffle: bool, where: str, name: st
     n = len(x)
     count = _holdout_count(size, n, where, name)
     rng = rng_from(seed)
-    if stratify:
-        if y is None or not shuffle:
-            raise ConfigError(
-                message(where, "stratify=True needs labels y and shuffle=True", hint="pass y")
-            )
-        labels = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(n, -1)[:, 0]
+    labels = _strata(stratify, y, n, shuffle, where)
+    if labels is not None:
         held = _stratified_holdout(labels, count, rng)
         mask = np.ones(n, dtype=bool)
         mask[held] = False
@@ -140,7 +163,8 @@ def train_test_split(x, y=None, test_size=0.2, seed=0, stratify: bool = False, s
     ``x_train, x_test`` when ``y`` is None. ``test_size``: a fraction in (0, 1), giving
     ⌈test_size·N⌉ test samples, or a count. ``seed``: int or Generator for the shuffle.
     ``stratify=True`` keeps each class's share of the samples (within one sample) in both
-    parts; y may be labels or one-hot rows. ``shuffle=False`` takes the last samples.
+    parts; y may be labels or one-hot rows. ``stratify=labels`` (scikit-learn's form,
+    e.g. ``stratify=y``) stratifies by the array given. ``shuffle=False`` takes the last samples.
 
     >>> x_tr, x_te = train_test_split(np.arange(10), test_size=0.3, seed=0)
     >>> len(x_tr), len(x_te), sorted(x_tr.tolist() + x_te.tolist()) == list(range(10))

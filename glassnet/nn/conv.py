@@ -14,6 +14,7 @@ from glassnet import ops
 from glassnet._validate import positive_int, positive_number, unit_interval
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.nn import init as initializers
+from glassnet.nn._keras import KerasForm, input_size
 from glassnet.nn.module import Module, Parameter
 from glassnet.ops.conv import check_image_batch, pair
 from glassnet.ops.pool import pool_config, pool_settings
@@ -35,7 +36,7 @@ def _channel_error(layer: Module, x: Tensor, channels: int) -> ShapeError:
     )
 
 
-class Conv2D(Module):
+class Conv2D(KerasForm, Module):
     """2-D convolution layer: every output channel is one kernel slid over the image.
 
     Forward:   y = conv2d(x, w, stride, padding, dilation) + b   (see ops.conv.Conv2D)
@@ -44,14 +45,16 @@ class Conv2D(Module):
                G = C_in (and C_out = k·C_in) is a depthwise convolution.
     Notes:     w is PyTorch's layout; initialised by ``init`` (Glorot uniform, Keras'
                default: a = √(6 / (fan_in + fan_out)), fan_in = C_in·KH·KW,
-               fan_out = C_out·KH·KW); b starts at zero.
+               fan_out = C_out·KH·KW); b starts at zero. ``Conv2D(1, 32, 3)`` is the
+               explicit form; the Keras form ``Conv2D(32, 3, activation="relu")`` reads
+               C_in from the first batch (or ``input_shape=(C, H, W)``).
     """
 
     def __init__(
         self,
-        in_channels: int,
+        in_channels: int | None,
         out_channels: int,
-        kernel_size,
+        kernel_size=None,
         stride=1,
         padding=0,
         dilation=1,
@@ -60,11 +63,18 @@ class Conv2D(Module):
         seed=None,
         dtype=np.float32,
         groups: int = 1,
+        activation=None,
+        input_shape=None,
     ):
         super().__init__()
-        self.in_channels = positive_int("Conv2D", "in_channels", in_channels)
+        if kernel_size is None:  # the Keras form Conv2D(filters, kernel_size)
+            in_channels, out_channels, kernel_size = None, in_channels, out_channels
+        if input_shape is not None:
+            object.__setattr__(self, "sample_shape", tuple(input_shape))
+            in_channels = input_size("Conv2D", input_shape, -3)
         self.out_channels = positive_int("Conv2D", "out_channels", out_channels)
-        self.groups = ops.conv.check_groups(in_channels, out_channels, groups, "Conv2D")
+        self.groups = positive_int("Conv2D", "groups", groups)
+        self.in_channels = None
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2D")
         self.stride = pair(stride, "stride", "Conv2D")
         self.dilation = pair(dilation, "dilation", "Conv2D")
@@ -73,22 +83,38 @@ class Conv2D(Module):
         )  # validates the spelling now, not at the first call
         self.padding = padding if isinstance(padding, str | int) else tuple(padding)
         self.use_bias, self.init = bool(use_bias), init if isinstance(init, str) else "custom"
-        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
-        self.w = Parameter(initializers.get(init)(shape, seed=rng_from(seed), dtype=dtype))
-        if use_bias:
+        self._set_activation(activation, "Conv2D")
+        object.__setattr__(self, "_draw", (initializers.get(init), rng_from(seed), dtype))
+        if in_channels is not None:
+            self.build(positive_int("Conv2D", "in_channels", in_channels))
+
+    def build(self, in_channels: int) -> None:
+        """Draw w (C_out, C_in/G, KH, KW) and set b = 0 for ``in_channels`` input channels."""
+        draw, rng, dtype = self._draw
+        self.groups = ops.conv.check_groups(in_channels, self.out_channels, self.groups, "Conv2D")
+        self.in_channels = in_channels
+        shape = (self.out_channels, in_channels // self.groups, *self.kernel_size)
+        self.w = Parameter(draw(shape, seed=rng, dtype=dtype))
+        if self.use_bias:
             self.b = Parameter(np.zeros(self.out_channels, dtype))
 
     def forward(self, x) -> Tensor:
+        if self.in_channels is None:
+            check_image_batch(as_tensor(x), str(self))
+            self.build(as_tensor(x).shape[1])
         x = as_tensor(x, self.w)
         check_image_batch(x, str(self))
         if x.shape[1] != self.in_channels:
             raise _channel_error(self, x, self.in_channels)
         b = self.b if self.use_bias else None
-        return ops.conv2d(x, self.w, b, self.stride, self.padding, self.dilation, self.groups)
+        y = ops.conv2d(x, self.w, b, self.stride, self.padding, self.dilation, self.groups)
+        return self._activate(y)
 
     def get_config(self) -> dict:
+        if self.in_channels is None:
+            raise self.not_built_error("save")
         groups = {} if self.groups == 1 else {"groups": self.groups}  # older files unchanged
-        return {
+        config = {
             **groups,
             "in_channels": self.in_channels,
             "out_channels": self.out_channels,
@@ -98,10 +124,12 @@ class Conv2D(Module):
             "dilation": list(self.dilation),
             "use_bias": self.use_bias,
         }
+        return config if self.activation is None else {**config, "activation": self.activation}
 
     def __str__(self) -> str:
         return (
-            f"Conv2D({self.in_channels} → {self.out_channels}, "
+            f"Conv2D({'?' if self.in_channels is None else self.in_channels} → "
+            f"{self.out_channels}, "
             f"{self.kernel_size[0]}×{self.kernel_size[1]})"
         )
 

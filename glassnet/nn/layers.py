@@ -11,6 +11,7 @@ from glassnet._validate import fraction, positive_int, positive_number
 from glassnet.captured import source as captured_source
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.nn import init as initializers
+from glassnet.nn._keras import KerasForm, input_size
 from glassnet.nn.module import Module, Parameter
 from glassnet.ops.linalg import Linear
 from glassnet.tensor import Tensor, as_tensor, rng_from
@@ -30,45 +31,66 @@ __all__ = [
 ]
 
 
-class Dense(Module):
+class Dense(KerasForm, Module):
     """Fully connected layer: every output is a weighted sum of every input plus a bias.
 
-    Forward:   z = x·w + b
+    Forward:   z = x·w + b   (then a = f(z) when ``activation`` names f)
     Backward:  dL/dx = dL/dz·wᵀ,  dL/dw = xᵀ·dL/dz,  dL/db = Σₙ dL/dz   (the Linear op)
     Shapes:    x (N, in) → z (N, out);  w (in, out),  b (out,)
     Init:      w by ``init``, by default Glorot uniform: w ~ U(−a, a), a = √(6 / (in + out));
                b = 0. ``seed`` (int or Generator) makes the draw reproducible.
-    Notes:     frozen (``trainable = False``) weights get no gradient and no update; the
+    Notes:     ``Dense(784, 128)`` is the explicit form. The Keras form ``Dense(128,
+               activation="relu")`` reads ``in`` from the first batch (or from
+               ``input_shape=``) and draws w then; see :mod:`glassnet.nn._keras`.
+               Frozen (``trainable = False``) weights get no gradient and no update; the
                gradient still flows through to the layers before.
     """
 
     def __init__(
         self,
-        in_features: int,
-        out_features: int,
+        in_features: int | None,
+        out_features: int | None = None,
         use_bias: bool = True,
         init="glorot_uniform",
         seed=None,
         dtype=np.float32,
+        activation=None,
+        input_shape=None,
     ):
         super().__init__()
-        self.in_features = positive_int("Dense", "in_features", in_features)
+        if out_features is None:  # the Keras form Dense(units): the input size comes later
+            in_features, out_features = None, in_features
+        if input_shape is not None:
+            object.__setattr__(self, "sample_shape", tuple(input_shape))
+            in_features = input_size("Dense", input_shape, -1)
         self.out_features = positive_int("Dense", "out_features", out_features)
+        self.in_features = None
         self.use_bias, self.init = use_bias, init if isinstance(init, str) else "custom"
-        rng = rng_from(seed)
-        self.w = Parameter(
-            initializers.get(init)((in_features, out_features), seed=rng, dtype=dtype)
-        )
-        if use_bias:
-            self.b = Parameter(np.zeros(out_features, dtype))
+        self._set_activation(activation, "Dense")
+        object.__setattr__(self, "_draw", (initializers.get(init), rng_from(seed), dtype))
+        if in_features is not None:
+            self.build(positive_int("Dense", "in_features", in_features))
+
+    def build(self, in_features: int) -> None:
+        """Draw w (in, out) and set b = 0 for ``in_features`` inputs."""
+        draw, rng, dtype = self._draw
+        self.in_features = in_features
+        self.w = Parameter(draw((in_features, self.out_features), seed=rng, dtype=dtype))
+        if self.use_bias:
+            self.b = Parameter(np.zeros(self.out_features, dtype))
 
     def forward(self, x) -> Tensor:
+        if self.in_features is None:
+            x = as_tensor(x)
+            if x.ndim == 0:
+                raise ShapeError(self._feature_error(x))
+            self.build(x.shape[-1])
         x = as_tensor(x, self.w)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ShapeError(self._feature_error(x))
         if self.use_bias:  # shapes were checked just above: apply the fused op directly
-            return Linear.apply(x, self.w, self.b)
-        return ops.matmul(x, self.w)
+            return self._activate(Linear.apply(x, self.w, self.b))
+        return self._activate(ops.matmul(x, self.w))
 
     def _feature_error(self, x: Tensor) -> str:
         got = x.shape[-1] if x.ndim else 0
@@ -86,17 +108,24 @@ class Dense(Module):
         )
 
     def get_config(self) -> dict:
-        return {
+        if self.in_features is None:
+            raise self.not_built_error("save")
+        config = {
             "in_features": self.in_features,
             "out_features": self.out_features,
             "use_bias": self.use_bias,
             "init": self.init,
         }
+        return config if self.activation is None else {**config, "activation": self.activation}
 
     def __str__(self) -> str:
-        return f"Dense({self.in_features} → {self.out_features})"
+        return (
+            f"Dense({'?' if self.in_features is None else self.in_features} → {self.out_features})"
+        )
 
     def extra_repr(self) -> str:
+        if self.in_features is None:
+            return f"{self.out_features}"
         return f"{self.in_features}, {self.out_features}"
 
 
@@ -263,8 +292,11 @@ class Sequential(Module):
                     "write gn.nn.ReLU() (an instance), not gn.nn.ReLU",
                 )
             )
+        activation = layer.split_activation() if isinstance(layer, KerasForm) else None
         setattr(self, str(len(self.layers)), layer)
         self.layers.append(layer)
+        if activation is not None:  # Dense(64, activation="relu"): the ReLU is the next layer
+            self.add(activation)
 
     def forward(self, x) -> Tensor:
         for layer in self.layers:

@@ -212,6 +212,30 @@ class Module:
             if name in state:
                 module.set_buffer(attr, _checked(name, module.buffers()[attr], state[name]))
 
+    def get_weights(self) -> list[np.ndarray]:
+        """Keras's form of :meth:`state_dict`: copies of every parameter and buffer, as a
+        list in state-dict order (named_parameters, then buffers)."""
+        return list(self.state_dict().values())
+
+    def set_weights(self, weights) -> None:
+        """Keras's form of :meth:`load_state_dict`: a list in :meth:`get_weights` order.
+        Every count and shape is checked before any weight changes."""
+        names = list(self.state_dict())
+        weights = list(weights)
+        if len(weights) != len(names):
+            raise ConfigError(
+                message(
+                    "set_weights",
+                    "the number of arrays does not match the model",
+                    f"{len(weights)} arrays",
+                    f"{len(names)} ({', '.join(names) or 'none: is the model built yet?'})",
+                )
+            )
+        state = self.state_dict()
+        for name, value in zip(names, weights, strict=True):
+            _checked(name, state[name], value)
+        self.load_state_dict(dict(zip(names, weights, strict=True)))
+
     def set_buffer(self, name: str, value: np.ndarray) -> None:
         object.__setattr__(self, name, value)
 

@@ -43,12 +43,13 @@ class Adagrad(Optimizer):
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
         clipnorm: float | None = None,
+        learning_rate: float | None = None,
     ):
         super().__init__(
             params,
             weight_decay,
             clipnorm,
-            lr=lr,
+            lr=lr if learning_rate is None else learning_rate,
             lr_decay=lr_decay,
             initial_accumulator_value=initial_accumulator_value,
             eps=eps,

@@ -46,8 +46,17 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float | None = None,
         clipnorm: float | None = None,
+        learning_rate: float | None = None,
     ):
-        super().__init__(params, weight_decay, clipnorm, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+        super().__init__(
+            params,
+            weight_decay,
+            clipnorm,
+            lr=lr if learning_rate is None else learning_rate,
+            beta1=beta1,
+            beta2=beta2,
+            eps=eps,
+        )
 
     def update(self, i: int, w: np.ndarray, g: np.ndarray, t: int) -> None:
         """Lines 2–5 of the update rule, in place, using scratch 1 only."""

@@ -95,6 +95,15 @@ class Optimizer:
     def _current_settings(self) -> dict:
         return {k: getattr(self, k) for k in (*self.settings, "weight_decay") if hasattr(self, k)}
 
+    @property
+    def learning_rate(self) -> float:
+        """Keras's name for ``lr`` (every optimizer also takes ``learning_rate=``)."""
+        return self.lr
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self.configure(lr=value)
+
     def check_settings(self, settings: dict) -> None:
         """Rules that tie settings together (SGD: nesterov needs momentum); none by default."""
 

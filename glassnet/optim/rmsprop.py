@@ -49,12 +49,13 @@ class RMSprop(Optimizer):
         centered: bool = False,
         weight_decay: float = 0.0,
         clipnorm: float | None = None,
+        learning_rate: float | None = None,
     ):
         super().__init__(
             params,
             weight_decay,
             clipnorm,
-            lr=lr,
+            lr=lr if learning_rate is None else learning_rate,
             rho=rho,
             eps=eps,
             momentum=momentum,

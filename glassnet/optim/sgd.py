@@ -44,9 +44,15 @@ class SGD(Optimizer):
         nesterov: bool = False,
         weight_decay: float = 0.0,
         clipnorm: float | None = None,
+        learning_rate: float | None = None,
     ):
         super().__init__(
-            params, weight_decay, clipnorm, lr=lr, momentum=momentum, nesterov=nesterov
+            params,
+            weight_decay,
+            clipnorm,
+            lr=lr if learning_rate is None else learning_rate,
+            momentum=momentum,
+            nesterov=nesterov,
         )
 
     def check_settings(self, settings: dict) -> None:

@@ -46,6 +46,7 @@ __all__ = [
     "LearningRateScheduler",
     "ReduceLROnPlateau",
     "NaNGuard",
+    "TerminateOnNaN",
     "DivergenceWarning",
     "LivePlot",
 ]
@@ -108,6 +109,9 @@ class EarlyStopping(Monitor):
     monitored loss or metric (see :class:`glassnet.monitor.Monitor`).
     As in Keras, ``patience=0`` and ``patience=1`` both stop at the first epoch that
     does not improve; ``patience=k`` stops at the k-th such epoch in a row.
+    ``baseline`` (Keras): an epoch resets the count only when it also beats the baseline,
+    so a run that never reaches it stops after ``patience`` epochs. ``start_from_epoch``:
+    the first epochs (a warm-up) are not watched at all.
     With ``restore_best_weights`` the weights of the best epoch are put back when
     training ends, whether it stopped early or ran all its epochs.
     """
@@ -119,10 +123,19 @@ class EarlyStopping(Monitor):
         min_delta: float = 0.0,
         mode: str = "auto",
         restore_best_weights: bool = False,
+        baseline: float | None = None,
+        start_from_epoch: int = 0,
     ):
         self.patience = int_at_least("EarlyStopping", "patience", patience, 0)
+        self.start_from_epoch = int_at_least(
+            "EarlyStopping", "start_from_epoch", start_from_epoch, 0
+        )
+        if baseline is not None and not isinstance(baseline, int | float):
+            raise ConfigError(
+                message("EarlyStopping", "baseline must be a number", repr(baseline), "a float")
+            )
         super().__init__(monitor, mode, min_delta)
-        self.restore_best_weights = restore_best_weights
+        self.restore_best_weights, self.baseline = restore_best_weights, baseline
 
     def on_train_begin(self, logs=None):
         self.reset()
@@ -130,16 +143,26 @@ class EarlyStopping(Monitor):
         self.stopped_epoch, self.best_weights = None, None
 
     def on_epoch_end(self, epoch, logs=None):
+        if epoch < self.start_from_epoch:
+            return
         current = self.value(logs)
         if self.improves(current):
-            self.best, self.best_epoch, self.wait = current, epoch, 0
+            self.best, self.best_epoch = current, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.state_dict()
-            return
+            if self._beats_baseline(current):
+                self.wait = 0
+                return
         self.wait += 1
         if self.wait >= self.patience:
             self.stopped_epoch = epoch
             self.model.stop_training = True
+
+    def _beats_baseline(self, current: float) -> bool:
+        if self.baseline is None:
+            return True
+        sign = -1 if self.higher_is_better() else 1
+        return current * sign < self.baseline * sign
 
     def on_train_end(self, logs=None):
         if self.restore_best_weights and self.best_weights is not None:
@@ -150,9 +173,12 @@ class ModelCheckpoint(Monitor):
     """Save the model after each epoch (``save_best_only``: only when ``monitor`` improves).
 
     ``path`` may contain ``{epoch}`` and log keys, e.g. ``"ckpt-{epoch:02d}-{val_loss:.3f}.gn"``.
-    Weights holding NaN or inf are never written: a good checkpoint is never replaced by
-    a diverged model (a ``DivergenceWarning`` says so instead). The best value is kept
-    across ``fit`` calls, as in Keras.
+    ``save_weights_only``: write only the weights, as a ``.npz`` of ``model.state_dict()``
+    (read back with ``model.load_state_dict(dict(np.load(path)))``). ``save_freq``:
+    ``"epoch"``, or a number of batches k: save every k batches (counted across epochs),
+    judged on the batch's logs. Weights holding NaN or inf are never written: a good
+    checkpoint is never replaced by a diverged model (a ``DivergenceWarning`` says so
+    instead). The best value is kept across ``fit`` calls, as in Keras.
     """
 
     def __init__(
@@ -161,11 +187,29 @@ class ModelCheckpoint(Monitor):
         monitor: str = "val_loss",
         save_best_only: bool = False,
         mode: str = "auto",
+        save_weights_only: bool = False,
+        save_freq="epoch",
     ):
+        if save_freq != "epoch":
+            save_freq = int_at_least("ModelCheckpoint", "save_freq", save_freq, 1)
         super().__init__(monitor, mode, 0.0)
         self.path, self.save_best_only = str(path), save_best_only
+        self.save_weights_only, self.save_freq = bool(save_weights_only), save_freq
+        self._epoch, self._batches = 0, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_batch_end(self, batch, logs=None):
+        self._batches += 1
+        if self.save_freq != "epoch" and self._batches % self.save_freq == 0:
+            self._save(self._epoch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            self._save(epoch, logs)
+
+    def _save(self, epoch: int, logs) -> None:
         logs = logs or {}
         if self.save_best_only:
             current = self.value(logs)
@@ -176,12 +220,17 @@ class ModelCheckpoint(Monitor):
                 f"ModelCheckpoint: epoch {epoch + 1} has non-finite weights or loss; "
                 f"the file {self.path!r} was not overwritten.",
                 DivergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
             return
         if self.save_best_only:
             self.best = current
-        self.model.save(self.path.format(epoch=epoch + 1, **logs))
+        path = self.path.format(epoch=epoch + 1, **logs)
+        if self.save_weights_only:
+            with open(path, "wb") as file:  # np.savez would append ".npz" to a bare name
+                np.savez(file, **self.model.state_dict())
+        else:
+            self.model.save(path)
 
 
 class CSVLogger(Callback):
@@ -265,3 +314,11 @@ class NaNGuard(Callback):
         )
         self.model.stop_training = True
         warnings.warn(self.message, DivergenceWarning, stacklevel=3)
+
+
+class TerminateOnNaN(NaNGuard):
+    """Keras's name for the NaN guard: stop at the first batch whose loss is NaN or ±inf.
+
+    ``fit`` always installs a :class:`NaNGuard`, so passing this one changes nothing but
+    states the intent, as Keras code does.
+    """

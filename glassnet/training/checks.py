@@ -13,6 +13,7 @@ import numpy as np
 
 from glassnet._config import no_grad
 from glassnet._validate import fraction, int_at_least, is_int
+from glassnet.data._arrays import reject_text_columns
 from glassnet.errors import (
     ConfigError,
     DataError,
@@ -38,6 +39,7 @@ _TARGET_ROWS = 8192  # targets checked against the loss this many rows at a time
 
 
 def _array(where: str, name: str, data) -> np.ndarray:
+    reject_text_columns(data, where)  # a DataFrame's text column is named, not dumped
     try:
         array = np.asarray(data.data if isinstance(data, Tensor) else data)
     except ValueError:  # NumPy's "inhomogeneous shape": nested lists of unequal lengths

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 
 import numpy as np
 
-from glassnet import losses, nn, optim
+from glassnet import nn, optim
 from glassnet._config import no_grad
 from glassnet._fastpath import keep_freed_memory
 from glassnet._validate import positive_int
@@ -31,9 +32,10 @@ from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
 from glassnet.notebook import model_html, print_once
 from glassnet.tensor import rng_from
-from glassnet.training import checks, parallel, weights_io
+from glassnet.training import checks, habits, parallel, weights_io
 from glassnet.training import io as model_io
 from glassnet.training import metrics as metrics_lib
+from glassnet.training.batches import ArrayBatches, EpochRun, IterableBatches
 from glassnet.training.callbacks import CallbackList, NaNGuard
 from glassnet.training.history import History
 from glassnet.training.progress import ProgressBar
@@ -78,8 +80,11 @@ class Model(Module):
 
         ``optimizer``: a name (``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``,
         ``"adagrad"``, default settings) or an optimizer, bound here to this model's
-        parameters. ``loss``: a name (``"mse"``, ``"quadratic"``, ``"mae"``,
-        ``"binary_cross_entropy"``, ``"cross_entropy"``), a Loss, or a callable
+        parameters. ``loss``: a name (for cross-entropy, ``from_logits`` follows the last
+        layer: probabilities after Softmax/Sigmoid; a Loss taking logits there is an error)
+        or (``"mse"``, ``"quadratic"``, ``"mae"``,
+        ``"binary_cross_entropy"``, ``"cross_entropy"``, or Keras's spellings), a Loss, or a
+        callable
         ``(prediction, target) -> scalar Tensor``. ``metrics``: names or callables (a
         single one may be given without a list). ``capture``: replay recorded steps in
         fit, predict and evaluate when it is safe (see :mod:`glassnet.captured`); False
@@ -95,7 +100,7 @@ class Model(Module):
                     "e.g. loss='cross_entropy' for classes, loss='mse' for numbers",
                 )
             )
-        self.loss = losses.get(loss)
+        self.loss = habits.loss_for(self, loss)
         self.optimizer = self._bound(optim.get(optimizer))
         metrics = [metrics] if isinstance(metrics, str) or callable(metrics) else metrics
         self.metrics = tuple(
@@ -157,7 +162,7 @@ class Model(Module):
     def fit(
         self,
         x,
-        y,
+        y=None,
         epochs: int = 1,
         batch_size: int | None = 32,
         validation_split: float = 0.0,
@@ -169,6 +174,9 @@ class Model(Module):
         distributed: bool | None = None,
     ) -> History:
         """Train for ``epochs`` passes over (x, y); return the :class:`History`.
+
+        ``fit(loader)`` (y omitted) trains on a DataLoader or any re-iterable of (x, y)
+        batches, with its own batching and shuffling; ``validation_data`` may be one too.
 
         ``batch_size``: None = full batch, 1 = SGD, k = mini-batches of k rows (the last
         may be smaller). ``validation_split`` holds out the last fraction of the rows;
@@ -184,56 +192,72 @@ class Model(Module):
         ``distributed``: train across the ranks of an MPI job (None: when
         ``gn.distributed.init()`` ran under mpirun); see :mod:`glassnet.distributed`.
         """
-        x, y, validation, size = self._fit_arguments(
+        batches, validation = self._fit_arguments(
             x, y, epochs, batch_size, validation_split, validation_data, verbose
         )
         session = parallel.session(self, distributed, seed)  # [distributed] None when alone
+        habits.check_loader_alone(session, batches)  # [distributed] arrays only
         seed = session.seed if session else seed  # [distributed] one seed on every rank
-        rng, n = rng_from(seed), len(x)
-        steps = session.steps(n, size) if session else math.ceil(n / size)  # [distributed]
+        rng, n, size = rng_from(seed), batches.samples, getattr(batches, "size", None)
+        steps = session.steps(n, size) if session else batches.steps  # [distributed]
         history, guard = History(), NaNGuard()
         run = dict(epochs=epochs, steps=steps, samples=n, batch_size=size, verbose=verbose)
         hooks = [guard, *callbacks, ProgressBar(verbose), history]
         hooks = session.callbacks(hooks) if session else hooks  # [distributed] rank 0 writes
         hooks = CallbackList(hooks, self, run)
-        self.history, self.stop_training, self.input_shape = history, False, x.shape[1:]
+        self.history, self.stop_training = history, False
+        self.input_shape = batches.first().shape[1:]
         with self._random_streams(rng if seed is not None else None):
             hooks.on_train_begin()
             for epoch in range(epochs):
                 hooks.on_epoch_begin(epoch)
                 self.train()
-                order = rng.permutation(n) if shuffle else None
+                order = rng.permutation(n) if shuffle and size else None  # a loader shuffles
                 if session is not None:  # [distributed] this rank's share of each batch
+                    x, y = batches.x, batches.y
                     logs, seen = session.train_epoch(x, y, order, size, hooks, validation)
                 else:
-                    epoch_run = _EpochRun()
-                    for step, start in enumerate(range(0, n, size)):
-                        xb, yb = _batch(x, y, order, start, size)
+                    epoch_run = EpochRun()
+                    for step, (xb, yb) in enumerate(batches.epoch(order)):
                         loss, output = self.train_step(xb, yb)
-                        epoch_run.add(loss, output)
+                        epoch_run.add(loss, output, yb)
                         hooks.on_batch_end(step, {"loss": loss, "size": len(output)})
                         if self.stop_training:
                             break
-                    logs = self._epoch_logs(epoch_run, y, order, validation)
+                    logs = self._epoch_logs(epoch_run, validation)
                     seen = epoch_run.seen
                 hooks.on_epoch_end(epoch, logs)
                 if self.stop_training:
-                    history.stopped_early = epoch + 1 < epochs or seen < n
+                    history.stopped_early = epoch + 1 < epochs or seen < (n or seen)
                     break
             history.diverged = guard.message
             hooks.on_train_end()
         return history
 
     def _fit_arguments(self, x, y, epochs, batch_size, validation_split, validation_data, verbose):
-        """Check fit's settings and arrays: (x, y, validation pair or None, rows per step)."""
+        """Check fit's settings and data: (the batch source, validation pair or None)."""
         self._require_compiled("fit")
         checks.check_fit_settings(epochs, batch_size, validation_split, verbose)
-        x, y, validation = checks.fit_arrays(x, y, validation_split, validation_data, self.dtype)
-        size = len(x) if batch_size is None else min(batch_size, len(x))
-        checks.check_targets("fit", self, x[:size], y)  # all of them, before the first update
-        if validation is not None:
-            checks.check_targets("fit (validation)", self, validation[0][:size], validation[1])
-        return x, y, validation, size
+        validation_data = habits.validation_arrays(validation_data, self.dtype)
+        if y is None:  # fit(loader): a DataLoader or any iterable of (x, y) batches
+            habits.check_no_split(validation_split)
+            batches = IterableBatches(x, self.dtype)
+            validation = validation_data
+            if validation is not None:
+                validation = checks.fit_arrays(*validation, 0.0, None, self.dtype)[:2]
+        else:
+            x, y, validation = checks.fit_arrays(
+                x, y, validation_split, validation_data, self.dtype
+            )
+            size = len(x) if batch_size is None else min(batch_size, len(x))
+            batches = ArrayBatches(x, y, size)
+        if habits.build(self, batches.first()):  # Keras-form layers got weights: bind them
+            self.optimizer.bind(self.parameters())
+        if y is not None:  # every target against the model's output, before the first update
+            checks.check_targets("fit", self, x[:size], y)
+            if validation is not None:
+                checks.check_targets("fit (validation)", self, validation[0][:size], validation[1])
+        return batches, validation
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """One update on one batch: forward, loss, backward, optimizer step.
@@ -298,9 +322,9 @@ class Model(Module):
     def _scores(self, y: np.ndarray, output: np.ndarray) -> dict[str, float]:
         return {metric.name: float(metric(y, output)) for metric in self.metrics}
 
-    def _epoch_logs(self, run: _EpochRun, y: np.ndarray, order, validation) -> dict:
+    def _epoch_logs(self, run: EpochRun, validation) -> dict:
         """The epoch's loss and metrics on the rows it trained on, then ``val_*`` scores."""
-        trained = y[: run.seen] if order is None else y[order[: run.seen]]
+        trained = run.trained()
         logs = {"loss": run.loss_sum / run.seen, **self._scores(trained, run.outputs())}
         if validation is not None:
             scores = self.evaluate(*validation)
@@ -308,13 +332,18 @@ class Model(Module):
         return logs
 
     # ---- inference ----------------------------------------------------------------------
-    def predict(self, x, batch_size: int = 1024) -> np.ndarray:
+    def predict(self, x, batch_size: int = 1024, verbose: int = 0) -> np.ndarray:
         """The outputs for x as an array, computed in batches in eval mode with no graph.
 
         Works before ``compile``. Dropout is off; the previous mode is restored after.
         A model with ``preprocessing`` applies it to x first (x holds raw rows).
+        ``verbose=1`` prints one line: rows, batches and seconds.
         """
         positive_int("predict", "batch_size", batch_size)
+        if verbose not in (0, 1, 2):
+            raise ConfigError(
+                message("predict", "verbose must be 0, 1 or 2", repr(verbose), "0, 1 or 2")
+            )
         x = checks.as_inputs("predict", x, self.dtype)
         if self.preprocessing is not None:
             x = self.preprocessing.transform(x).astype(self.dtype, copy=False)
@@ -323,10 +352,14 @@ class Model(Module):
         try:
             with no_grad():
                 starts = range(0, len(x), batch_size) if len(x) else [0]  # no rows: (0, outputs)
+                began = time.perf_counter()
                 forward = self._captured.get("predict") or self._outputs
                 parts = [forward(x[i : i + batch_size]) for i in starts]
         finally:
             self.train(was_training)
+        if verbose:
+            seconds = time.perf_counter() - began
+            print(f"predict: {len(x)} rows in {len(parts)} batches, {seconds:.2f}s")
         return np.concatenate(parts)
 
     def evaluate(self, x, y, batch_size: int = 1024) -> dict[str, float]:
@@ -398,31 +431,19 @@ class Model(Module):
         weights_io.load_weights(self, path)
 
 
-class _EpochRun:
-    """What one epoch has trained on so far: summed loss, rows seen, outputs per batch."""
-
-    def __init__(self):
-        self.loss_sum, self.seen, self.parts = 0.0, 0, []
-
-    def add(self, loss: float, output: np.ndarray) -> None:
-        self.parts.append(output)
-        self.seen += len(output)
-        self.loss_sum += loss * len(output)
-
-    def outputs(self) -> np.ndarray:
-        return np.concatenate(self.parts)
-
-
-def _batch(x: np.ndarray, y: np.ndarray, order, start: int, size: int):
-    """Rows start … start + size of the epoch: in stored order (views) or in ``order``."""
-    if order is None:
-        return x[start : start + size], y[start : start + size]
-    rows = order[start : start + size]
-    return x.take(rows, axis=0), y.take(rows, axis=0)
-
-
 class Sequential(nn.Sequential, Model):
-    """Layers applied in order, with the training API: ``gn.Sequential([Dense(...), ...])``."""
+    """Layers applied in order, with the training API: ``gn.Sequential([Dense(...), ...])``
+    or ``gn.Sequential(layer1, layer2, ...)``.
+
+    When the first layer was given ``input_shape=`` (Keras form), every layer is built here,
+    by one forward pass on a zero sample.
+    """
+
+    def __init__(self, *layers):
+        super().__init__(*layers)
+        shape = getattr(self.layers[0], "sample_shape", None) if self.layers else None
+        if shape is not None:
+            habits.build(self, np.zeros((1, *shape), self.dtype))
 
 
 model_io.register_layer(Sequential)  # a saved Sequential rebuilds through io's registry

@@ -7,6 +7,7 @@ import numpy as np
 from glassnet import nn
 from glassnet._config import no_grad
 from glassnet.errors import GlassnetError
+from glassnet.nn._keras import KerasForm
 
 __all__ = ["summary_table"]
 
@@ -16,7 +17,9 @@ def _output_shapes(model, input_shape) -> list[str]:
     layers = list(model.children())
     if not isinstance(model, nn.Sequential):
         return ["?"] * len(layers)
-    if input_shape is None and layers and isinstance(layers[0], nn.Dense):
+    if input_shape is None and layers:
+        input_shape = getattr(layers[0], "sample_shape", None)
+    if input_shape is None and layers and getattr(layers[0], "in_features", None):
         input_shape = (layers[0].in_features,)
     if input_shape is None:
         return ["?"] * len(layers)
@@ -82,5 +85,22 @@ def summary_table(model, input_shape=None) -> str:
             f"Total params: {total:,}",
             f"Trainable params: {trainable:,}",
             f"Frozen params: {total - trainable:,}",
+            *_unbuilt_note(model),
         ]
     )
+
+
+def _unbuilt_note(model) -> list[str]:
+    """A closing line naming the layers whose input size is not known yet (Keras form)."""
+    unbuilt = [
+        f"{name} {module}"
+        for name, module in model.named_modules()
+        if isinstance(module, KerasForm) and not module.built
+    ]
+    if not unbuilt:
+        return []
+    return [
+        "Not built yet: " + ", ".join(unbuilt),
+        "  (their input sizes come from the first batch: fit, predict, or "
+        "summary(input_shape=...))",
+    ]
