@@ -11,15 +11,20 @@ glassnet plot mnist --model runs/x/model.gn --out digits.png
 from __future__ import annotations
 
 import csv
+from typing import TYPE_CHECKING
 
 from glassnet.errors import ConfigError, message
+
+if TYPE_CHECKING:
+    import argparse
+    import os
 
 __all__ = ["add_plot_parser", "run_plot", "FIGURES"]
 
 FIGURES = ("activations", "surface", "history", "network", "boundary", "mnist")
 
 
-def add_plot_parser(subparsers) -> None:
+def add_plot_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "plot",
         help="draw a figure as PNG: " + ", ".join(FIGURES),
@@ -52,7 +57,7 @@ def _need(args, name: str) -> str:
     return value
 
 
-def read_history(path) -> dict[str, list[float]]:
+def read_history(path: str | os.PathLike) -> dict[str, list[float]]:
     """A CSVLogger file as {column: values per epoch} (the epoch column dropped)."""
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
@@ -65,7 +70,7 @@ def read_history(path) -> dict[str, list[float]]:
     return {k: [float(r[k]) for r in rows] for k in rows[0] if k != "epoch"}
 
 
-def run_plot(args) -> int:
+def run_plot(args: argparse.Namespace) -> int:
     from glassnet import plot
 
     kind = args.figure
