@@ -331,10 +331,10 @@ class Tensor:
     ) -> Tensor:
         return _ops.var(self, axis, keepdims, ddof)
 
-    def argmax(self, axis: int | None = None) -> np.ndarray:
+    def argmax(self, axis: int | None = None) -> Tensor:
         return Tensor(np.argmax(self.data, axis=axis))
 
-    def argmin(self, axis: int | None = None) -> np.ndarray:
+    def argmin(self, axis: int | None = None) -> Tensor:
         return Tensor(np.argmin(self.data, axis=axis))
 
     def reshape(self, *shape) -> Tensor:

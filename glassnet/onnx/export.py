@@ -27,7 +27,8 @@ from glassnet.ops.conv import resolve_padding
 
 if TYPE_CHECKING:
     import os
-    from typing import Any
+
+    import onnx
 
     from glassnet.nn.module import Module
 
@@ -235,7 +236,7 @@ def export(
     path: str | os.PathLike | None = None,
     input_shape: tuple[int, ...] | None = None,
     opset: int = OPSET,
-) -> Any:
+) -> onnx.ModelProto:
     """Write ``model`` as an ONNX file at ``path`` (opset ≥ 17) and return the ModelProto.
 
     ``input_shape`` is one sample's shape (not needed for functional models, or when the

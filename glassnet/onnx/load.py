@@ -34,7 +34,8 @@ from glassnet.onnx.reader import SUPPORTED, Reader, float_dtype
 
 if TYPE_CHECKING:
     import os
-    from typing import Any
+
+    import onnx
 
     from glassnet.nn.module import Module
 
@@ -251,7 +252,7 @@ def _inputs(r: Reader, graph) -> list[SymbolicTensor]:
     return inputs
 
 
-def load(source: str | os.PathLike | Any) -> Module:
+def load(source: str | os.PathLike | onnx.ModelProto) -> Module:
     """Build a trainable glassnet model (a functional ``gn.Model``) from an ONNX file.
 
     ``source`` is a path or an ``onnx.ModelProto``. Raises DataError for a node whose op or

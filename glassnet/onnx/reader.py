@@ -11,7 +11,9 @@ from glassnet.nn.graph import SymbolicTensor
 
 if TYPE_CHECKING:
     from types import ModuleType
-    from typing import Any, NoReturn
+    from typing import NoReturn
+
+    import onnx
 
 __all__ = ["Reader", "SUPPORTED", "float_dtype"]
 
@@ -25,7 +27,7 @@ SUPPORTED = (
 class Reader:
     """The values by name (symbolic tensors or constant arrays) while nodes are read."""
 
-    def __init__(self, onnx: ModuleType, proto: Any) -> None:
+    def __init__(self, onnx: ModuleType, proto: onnx.ModelProto) -> None:
         self.onnx, self.values, self.skip, self.node = onnx, {}, set(), None
         self.opset = next(
             (o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), 1

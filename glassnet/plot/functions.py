@@ -25,7 +25,7 @@ __all__ = ["activations", "line_fitter", "matrices"]
 def activations(
     path: str | os.PathLike | None = None,
     names: Sequence[str] | None = None,
-    span: tuple[float, float] = 6.0,
+    span: float = 6.0,
 ) -> Figure:
     """Each activation f(z) (left) and its slope f′(z) (right) on [−span, span].
 

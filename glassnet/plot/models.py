@@ -45,7 +45,7 @@ def decision_boundary(
     y: ArrayLike,
     path: str | os.PathLike | None = None,
     resolution: int = 150,
-    title: str | None = "Decision boundary",
+    title: str = "Decision boundary",
 ) -> Figure:
     """The class the model predicts at every point of the plane (background) and the data
     points coloured by their true class. The class grid is the image's array."""

@@ -68,7 +68,7 @@ class Functional(Model):
         outputs: SymbolicTensor | Sequence[SymbolicTensor] | None = None,
         *,
         spec: dict | None = None,
-        layers: Sequence[Module] | None = (),
+        layers: Sequence[Module] = (),
     ) -> None:
         super().__init__()
         if spec is None:
