@@ -34,9 +34,13 @@ import ctypes
 import os
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
 
 NO_PAD = ((0, 0), (0, 0))
 
@@ -68,13 +72,13 @@ def _padded(make, x_shape, pad, dtype) -> np.ndarray:
     return make((C, H + top + bottom, W + left + right, N), dtype).transpose(3, 0, 1, 2)
 
 
-def zeros_padded(x_shape, pad, dtype) -> np.ndarray:
+def zeros_padded(x_shape, pad, dtype: DTypeLike) -> np.ndarray:
     """Zeros shaped like an (N, C, H, W) batch after padding, stored batch-last: where
     col2im and the pools' backward add gradients (``pad=NO_PAD``: an unpadded batch)."""
     return _padded(np.zeros, x_shape, pad, dtype)
 
 
-def empty_padded(x_shape, pad, dtype) -> np.ndarray:
+def empty_padded(x_shape, pad, dtype: DTypeLike) -> np.ndarray:
     """Like :func:`zeros_padded` but UNINITIALISED: only for a caller that writes every
     element before reading any (windows that tile the image)."""
     return _padded(np.empty, x_shape, pad, dtype)
@@ -212,7 +216,7 @@ def _references(spare: list, index: int) -> int:
 _UNUSED = _references([np.empty(0)], 0)
 
 
-def recycled(shape: tuple, dtype) -> np.ndarray:
+def recycled(shape: tuple, dtype: DTypeLike) -> np.ndarray:
     """An uninitialised array, reusing one of an earlier call's once nothing refers to it.
 
     im2col's column matrix and its gradient are the largest arrays of a step (85 MB each

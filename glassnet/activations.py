@@ -178,7 +178,7 @@ def get(name: str, where: str = "activations.get") -> ActivationSpec:
     )
 
 
-def of(module, elementwise: bool = False) -> ActivationSpec | None:
+def of(module: object, elementwise: bool = False) -> ActivationSpec | None:
     """The spec of an activation module (by its exact class), else None; with
     ``elementwise=True`` only an activation applied node by node (not softmax)."""
     spec = next((s for s in _REGISTRY.values() if type(module) is s.module), None)

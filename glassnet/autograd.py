@@ -25,6 +25,8 @@ from glassnet.errors import (
 )
 
 if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
     from glassnet.tensor import Tensor
 
 __all__ = ["Function", "backward", "unbroadcast"]
@@ -70,7 +72,7 @@ class Function:
     needs_input_grad: tuple[bool, ...] = ()
 
     @classmethod
-    def apply(cls, *inputs, **settings):
+    def apply(cls, *inputs, **settings) -> Tensor:
         """Run ``cls(**settings).forward`` on the inputs' arrays; record the op when a
         gradient is needed. The output tensor is made by the inputs' own constructor
         (``Tensor._from_op``), so this module never imports :mod:`glassnet.tensor`."""
@@ -223,7 +225,7 @@ def _seed_gradient(root: Tensor, grad) -> np.ndarray:
     return grad.astype(root.dtype, copy=False)
 
 
-def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
+def backward(root: Tensor, grad: ArrayLike | None = None, retain_graph: bool = False) -> None:
     """Backpropagate from ``root``: accumulate dL/dleaf into every leaf's ``.grad``.
 
     ``grad`` is dL/droot (defaults to 1 for a scalar). Gradients are summed out of place

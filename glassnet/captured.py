@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -57,13 +58,19 @@ from glassnet._capture_record import Recorder
 from glassnet.errors import ConfigError, message
 from glassnet.tensor import Tensor
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
 __all__ = ["CapturedStep", "capture", "source"]
 
 _MAX_KEYS = 8  # programs kept per captured step (a fit needs 2: full and last batch)
 _MAX_DEFERRALS = 4  # recordings with equal arguments before giving up on a key
 
 
-def capture(fn=None, *, enabled: bool = True):
+def capture(
+    fn: Callable | None = None, *, enabled: bool = True
+) -> CapturedStep | Callable[[Callable], CapturedStep]:
     """Wrap ``fn`` so that its calls are recorded twice, then replayed (see the module notes).
 
     Use as ``step = gn.capture(train_step)`` or as the decorator ``@gn.capture``.
@@ -92,7 +99,7 @@ def capture(fn=None, *, enabled: bool = True):
     return CapturedStep(fn, enabled)
 
 
-def source(kernel, owner, *arrays: np.ndarray) -> np.ndarray:
+def source(kernel: Callable[..., np.ndarray], owner: object, *arrays: np.ndarray) -> np.ndarray:
     """``kernel(owner, *arrays)``: an array made outside the ops that a replay must make
     again (Dropout's mask). ``kernel`` reads its settings from ``owner`` when it runs."""
     out = kernel(owner, *arrays)
@@ -109,7 +116,7 @@ class CapturedStep:
     sentence saying why a key is not replayed (None when all are).
     """
 
-    def __init__(self, fn, enabled: bool = True):
+    def __init__(self, fn: Callable, enabled: bool = True) -> None:
         self.fn, self.enabled = fn, bool(enabled)
         self.programs: dict = {}  # key -> Program | str (why not) | Recorder (first call)
         self.deferrals: dict = {}
@@ -117,7 +124,7 @@ class CapturedStep:
         self.reason: str | None = None
         functools.update_wrapper(self, fn)
 
-    def __call__(self, *args):
+    def __call__(self, *args) -> Any:
         state = _config.state
         if not self.enabled or state.hook is not None or state.recorder is not None:
             return self.fn(*args)

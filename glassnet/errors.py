@@ -12,6 +12,10 @@ Every message follows one template so that users learn to read it once:
 from __future__ import annotations
 
 import operator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = [
     "GlassnetError",
@@ -61,7 +65,7 @@ class GradientCheckError(GlassnetError, AssertionError):
     """Analytical and numerical gradients disagree (raised by gradcheck and check_gradients)."""
 
 
-def fmt_shape(shape) -> str:
+def fmt_shape(shape: Iterable[int]) -> str:
     """Format a shape the way NumPy prints it: ``(32, 28)``, ``(5,)``, ``()``."""
     return str(tuple(int(s) for s in shape))
 

@@ -17,12 +17,18 @@ returns NumPy arrays (wrap them with ``torch.from_numpy`` to load them into torc
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from glassnet import nn
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from glassnet.nn.module import Module
 
 __all__ = ["load_torch_state_dict", "torch_state_dict", "LoadResult"]
 
@@ -80,7 +86,9 @@ def _array(value) -> np.ndarray:
     return np.asarray(value)
 
 
-def load_torch_state_dict(model, state_dict, strict: bool = True) -> LoadResult:
+def load_torch_state_dict(
+    model: Module, state_dict: Mapping[str, Any], strict: bool = True
+) -> LoadResult:
     """Copy a PyTorch ``state_dict`` into ``model`` (same structure, same names).
 
     Linear weights are transposed into Dense's (in, out); every shape is checked before
@@ -137,7 +145,7 @@ def _current(module, attr: str) -> np.ndarray:
     return module._parameters[attr].data if attr in module._parameters else module.buffers()[attr]
 
 
-def torch_state_dict(model) -> dict[str, np.ndarray]:
+def torch_state_dict(model: Module) -> dict[str, np.ndarray]:
     """The model's weights under PyTorch's names and layouts, as NumPy arrays (copies).
 
     ``torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})`` loads

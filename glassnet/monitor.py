@@ -17,9 +17,13 @@ build on it (``ReduceLROnPlateau`` is a schedule and a callback); it imports nei
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from glassnet._validate import choice, non_negative_number
 from glassnet.errors import ConfigError, message
+
+if TYPE_CHECKING:
+    from glassnet.nn.module import Module
 
 __all__ = ["Callback", "Monitor", "higher_is_better"]
 
@@ -34,7 +38,7 @@ class Callback:
     model = None
     params: dict = {}
 
-    def set_model(self, model) -> None:
+    def set_model(self, model: Module) -> None:
         self.model = model
 
     def set_params(self, params: dict) -> None:
@@ -56,7 +60,7 @@ class Callback:
         """Called once after the last epoch, also when training stopped early."""
 
 
-def higher_is_better(monitor: str, model=None) -> bool | None:
+def higher_is_better(monitor: str, model: Module | None = None) -> bool | None:
     """Whether a larger value of the logged quantity ``monitor`` is better, as declared by
     the model's loss (``"loss"``) or the compiled metric of that name (``val_`` stripped);
     None when nothing declares it."""
@@ -80,7 +84,9 @@ class Monitor(Callback):
     ``best`` starts at +∞ ("min") or −∞ ("max"): the first value always improves.
     """
 
-    def __init__(self, monitor: str, mode: str, min_delta: float, threshold_mode: str = "abs"):
+    def __init__(
+        self, monitor: str, mode: str, min_delta: float, threshold_mode: str = "abs"
+    ) -> None:
         where = type(self).__name__
         if not isinstance(monitor, str) or not monitor:
             raise ConfigError(
@@ -94,7 +100,7 @@ class Monitor(Callback):
         self._higher: bool | None = None
         self.best: float | None = None
 
-    def set_model(self, model) -> None:
+    def set_model(self, model: Module) -> None:
         super().set_model(model)
         self._higher = None  # read the direction from this model's loss and metrics
 

@@ -8,12 +8,16 @@ see :mod:`glassnet.explain.modelcheck`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet import _config
 from glassnet.errors import GradientCheckError, fmt_shape, message
 from glassnet.tensor import Tensor, rng_from
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["GradcheckReport", "gradcheck"]
 
@@ -41,12 +45,12 @@ class GradcheckReport:
 
 
 def gradcheck(
-    fn,
+    fn: Callable[..., Tensor],
     *inputs,
     eps: float = 1e-6,
     atol: float = 1e-6,
     rtol: float = 1e-4,
-    seed=0,
+    seed: int | np.random.Generator | None = 0,
     raise_on_error: bool = True,
 ) -> GradcheckReport:
     """Compare autograd's gradients of ``fn`` with central differences, in float64.

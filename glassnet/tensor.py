@@ -19,12 +19,17 @@ bottom of this module, after Tensor exists, and only used inside methods.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from glassnet import _config
 from glassnet import autograd as _autograd
 from glassnet import notebook as _notebook
 from glassnet.errors import ConfigError, DTypeError, ShapeError, fmt_shape, message
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
 
 __all__ = ["Tensor", "as_tensor", "rng_from"]
 
@@ -97,7 +102,13 @@ class Tensor:
     __slots__ = ("data", "grad", "requires_grad", "creator", "name", "retains_grad", "__weakref__")
     __array_priority__ = 1000  # so ndarray + Tensor calls Tensor.__radd__
 
-    def __init__(self, data, dtype=None, requires_grad: bool = False, name: str | None = None):
+    def __init__(
+        self,
+        data: ArrayLike | Tensor,
+        dtype: DTypeLike | None = None,
+        requires_grad: bool = False,
+        name: str | None = None,
+    ) -> None:
         self.data = _to_array(data, dtype, "tensor")
         if requires_grad and self.data.dtype.kind != "f":
             raise DTypeError(_int_grad_message(self.data.dtype))
@@ -122,11 +133,30 @@ class Tensor:
         return t
 
     # ---- array-like properties -------------------------------------------------------
-    shape = property(lambda self: self.data.shape, doc="Tuple of axis sizes.")
-    ndim = property(lambda self: self.data.ndim, doc="Number of axes.")
-    size = property(lambda self: self.data.size, doc="Number of elements.")
-    dtype = property(lambda self: self.data.dtype, doc="The NumPy dtype.")
-    is_leaf = property(lambda self: self.creator is None, doc="True when no op made it.")
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Tuple of axis sizes."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        """Number of axes."""
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype."""
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True when no op made it."""
+        return self.creator is None
 
     def __len__(self) -> int:
         return len(self.data)
@@ -157,11 +187,11 @@ class Tensor:
             )
         return self.data.item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         _note_read(self, "tolist")
         return self.data.tolist()
 
-    def astype(self, dtype) -> Tensor:
+    def astype(self, dtype: DTypeLike) -> Tensor:
         """A copy with another dtype. To a float dtype gradients flow back (converted to
         this tensor's dtype); an int or bool copy is a constant, as in PyTorch."""
         dtype = np.dtype(dtype)
@@ -192,7 +222,7 @@ class Tensor:
     def zero_grad(self) -> None:
         self.grad = None
 
-    def backward(self, grad=None, retain_graph: bool = False) -> None:
+    def backward(self, grad: ArrayLike | None = None, retain_graph: bool = False) -> None:
         """Backpropagate: fill ``.grad`` of every leaf this tensor depends on.
 
         ``grad`` is dL/dself; it may be left out when the tensor is a scalar (then 1).
@@ -284,79 +314,81 @@ class Tensor:
     def T(self) -> Tensor:
         return _ops.transpose(self)
 
-    def sum(self, axis=None, keepdims=False):
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         return _ops.sum(self, axis, keepdims)
 
-    def mean(self, axis=None, keepdims=False):
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         return _ops.mean(self, axis, keepdims)
 
-    def max(self, axis=None, keepdims=False):
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         return _ops.max(self, axis, keepdims)
 
-    def min(self, axis=None, keepdims=False):
+    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         return _ops.min(self, axis, keepdims)
 
-    def var(self, axis=None, keepdims=False, ddof=0):
+    def var(
+        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, ddof: int = 0
+    ) -> Tensor:
         return _ops.var(self, axis, keepdims, ddof)
 
-    def argmax(self, axis=None):
+    def argmax(self, axis: int | None = None) -> Tensor:
         return Tensor(np.argmax(self.data, axis=axis))
 
-    def argmin(self, axis=None):
+    def argmin(self, axis: int | None = None) -> Tensor:
         return Tensor(np.argmin(self.data, axis=axis))
 
-    def reshape(self, *shape):
+    def reshape(self, *shape) -> Tensor:
         return _ops.reshape(self, *shape)
 
-    def transpose(self, *axes):
+    def transpose(self, *axes) -> Tensor:
         return _ops.transpose(self, *axes)
 
-    def permute(self, *axes):
+    def permute(self, *axes) -> Tensor:
         return _ops.permute(self, *axes)
 
-    def swapaxes(self, a, b):
+    def swapaxes(self, a: int, b: int) -> Tensor:
         return _ops.swapaxes(self, a, b)
 
-    def expand_dims(self, axis):
+    def expand_dims(self, axis: int) -> Tensor:
         return _ops.expand_dims(self, axis)
 
-    def squeeze(self, axis=None):
+    def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
         return _ops.squeeze(self, axis)
 
-    def broadcast_to(self, shape):
+    def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
         return _ops.broadcast_to(self, shape)
 
-    def flatten(self, start_axis=0, end_axis=-1):
+    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
         return _ops.flatten(self, start_axis, end_axis)
 
-    def exp(self):
+    def exp(self) -> Tensor:
         return _ops.exp(self)
 
-    def log(self):
+    def log(self) -> Tensor:
         return _ops.log(self)
 
-    def sqrt(self):
+    def sqrt(self) -> Tensor:
         return _ops.sqrt(self)
 
-    def abs(self):
+    def abs(self) -> Tensor:
         return _ops.abs(self)
 
-    def clip(self, low=None, high=None):
+    def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
         return _ops.clip(self, low, high)
 
-    def relu(self):
+    def relu(self) -> Tensor:
         return _ops.relu(self)
 
-    def sigmoid(self):
+    def sigmoid(self) -> Tensor:
         return _ops.sigmoid(self)
 
-    def tanh(self):
+    def tanh(self) -> Tensor:
         return _ops.tanh(self)
 
-    def softmax(self, axis=-1):
+    def softmax(self, axis: int = -1) -> Tensor:
         return _ops.softmax(self, axis)
 
-    def log_softmax(self, axis=-1):
+    def log_softmax(self, axis: int = -1) -> Tensor:
         return _ops.log_softmax(self, axis)
 
 
@@ -367,7 +399,7 @@ def _note_read(t: Tensor, how: str) -> None:
         _config.state.recorder.on_read(t, how)
 
 
-def as_tensor(x, like: Tensor | None = None) -> Tensor:
+def as_tensor(x: ArrayLike | Tensor, like: Tensor | None = None) -> Tensor:
     """Return ``x`` if it is a Tensor; otherwise wrap it, taking ``like``'s float dtype.
 
     A Python int meeting an integer tensor takes that tensor's dtype, as in PyTorch
@@ -388,7 +420,7 @@ def as_tensor(x, like: Tensor | None = None) -> Tensor:
     return Tensor(x)
 
 
-def rng_from(seed) -> np.random.Generator:
+def rng_from(seed: int | np.random.Generator | None) -> np.random.Generator:
     """A Generator from an int seed ≥ 0, a Generator (returned as is) or None (fresh entropy,
     or the shared Generator that ``gn.manual_seed`` set)."""
     if isinstance(seed, np.random.Generator):

@@ -6,14 +6,19 @@ NumPy's uint8 pixels (N, 28, 28) become float32 images (N, 1, 28, 28) in [0, 1].
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet.errors import DTypeError, ShapeError, fmt_shape, message
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 __all__ = ["mnist_to_images"]
 
 
-def mnist_to_images(x_uint8) -> np.ndarray:
+def mnist_to_images(x_uint8: ArrayLike) -> np.ndarray:
     """MNIST pixels as a float32 NCHW batch: x (N, H, W) uint8 → x / 255 as (N, 1, H, W).
 
     One channel axis is inserted (grey images have one channel) and the 0…255 intensities

@@ -42,7 +42,9 @@ def _shuffled(x: np.ndarray, y: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray
     return x[order].astype(np.float32), y[order]
 
 
-def make_circles(n: int = 200, noise: float = 0.0, seed=0):
+def make_circles(
+    n: int = 200, noise: float = 0.0, seed: int | np.random.Generator | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """A disc of class 1 inside a ring of class 0 (radius R = 5).
 
     Class 1: r ~ U(0, R/2); class 0: r ~ U(0.7·R, R); angle θ ~ U(0, 2π);
@@ -62,7 +64,9 @@ def make_circles(n: int = 200, noise: float = 0.0, seed=0):
     return _shuffled(x, y, rng)
 
 
-def make_xor(n: int = 200, noise: float = 0.0, seed=0):
+def make_xor(
+    n: int = 200, noise: float = 0.0, seed: int | np.random.Generator | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Four quadrants: class 1 where both coordinates share a sign (x₁·x₂ ≥ 0).
 
     Each coordinate is v ~ U(−5, 5), pushed 0.3 away from 0 (v ± 0.3); then
@@ -76,7 +80,9 @@ def make_xor(n: int = 200, noise: float = 0.0, seed=0):
     return _shuffled(x, y, rng)
 
 
-def make_gaussians(n: int = 200, noise: float = 0.0, seed=0):
+def make_gaussians(
+    n: int = 200, noise: float = 0.0, seed: int | np.random.Generator | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Two Gaussian blobs: class 1 centred at (2, 2), class 0 at (−2, −2).
 
     x ~ N(centre, σ²·I) with variance σ² = 0.5 + 7·noise (Playground's 0.5 at noise 0 to
@@ -91,7 +97,12 @@ def make_gaussians(n: int = 200, noise: float = 0.0, seed=0):
     return _shuffled(x, y, rng)
 
 
-def make_spiral(n: int = 200, noise: float = 0.0, seed=0, n_classes: int = 2):
+def make_spiral(
+    n: int = 200,
+    noise: float = 0.0,
+    seed: int | np.random.Generator | None = 0,
+    n_classes: int = 2,
+) -> tuple[np.ndarray, np.ndarray]:
     """Interleaved spiral arms, one per class (Playground's two-arm spiral by default).
 
     Sample i of m in arm k: r = 5·i/m, θ = 1.75·2π·i/m + 2π·k/K;
@@ -109,7 +120,9 @@ def make_spiral(n: int = 200, noise: float = 0.0, seed=0, n_classes: int = 2):
     return _shuffled(x, y, rng)
 
 
-def make_regression_plane(n: int = 200, noise: float = 0.0, seed=0):
+def make_regression_plane(
+    n: int = 200, noise: float = 0.0, seed: int | np.random.Generator | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """A tilted plane: y = (x₁ + x₂)/10 on x ~ U(−6, 6)², clipped to [−1, 1].
 
     The target is computed on the noisy point p + noise·6·u, and x is the clean point p,
@@ -128,7 +141,9 @@ _BUMPS = np.array(
 )
 
 
-def make_multi_gaussian(n: int = 200, noise: float = 0.0, seed=0):
+def make_multi_gaussian(
+    n: int = 200, noise: float = 0.0, seed: int | np.random.Generator | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Six signed bumps on a 3 × 2 grid (centres (±4 or 0, ±2.5), alternating signs s).
 
     Bump j contributes s_j · max(0, 1 − ‖q − c_j‖/2); the target is the contribution of

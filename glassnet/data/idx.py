@@ -21,11 +21,15 @@ import gzip
 import os
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet._files import write_bytes
 from glassnet.errors import DataError, message
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["IDX_TYPES", "encode_idx", "load_idx", "parse_idx", "save_idx"]
 
@@ -190,7 +194,7 @@ def load_idx(path: str | os.PathLike) -> np.ndarray:
         ) from None
 
 
-def encode_idx(array, where: str = "encode_idx") -> bytes:
+def encode_idx(array: ArrayLike, where: str = "encode_idx") -> bytes:
     """The raw (uncompressed) IDX bytes of ``array``: magic, sizes, big-endian elements.
     Supported dtypes: uint8, int8, int16, int32, float32, float64; 1 ≤ ndim ≤ 255 and
     every size < 2³².
@@ -213,7 +217,7 @@ def encode_idx(array, where: str = "encode_idx") -> bytes:
     return header + np.ascontiguousarray(array, IDX_TYPES[code]).tobytes()
 
 
-def save_idx(path: str | os.PathLike, array, compress: bool | None = None) -> Path:
+def save_idx(path: str | os.PathLike, array: ArrayLike, compress: bool | None = None) -> Path:
     """Write ``array`` as an IDX file (see :func:`encode_idx`); gzip-compressed when
     ``compress`` is true, or by default when the name ends in ``.gz``.
 

@@ -8,10 +8,15 @@ trained with (:func:`scaler_from_dict` rebuilds either kind).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet.data._arrays import as_array
 from glassnet.errors import ConfigError, DataError, ShapeError, message
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["MinMaxScaler", "StandardScaler", "scaler_from_dict"]
 
@@ -204,7 +209,7 @@ class MinMaxScaler(_Scaler):
         spread = _safe_range(data_max - data_min, np.maximum(abs(data_min), abs(data_max)))
         self.shift, self.scale, self.offset = data_min, (hi - lo) / spread, lo
 
-    def fit(self, x) -> MinMaxScaler:
+    def fit(self, x: ArrayLike) -> MinMaxScaler:
         """Learn each feature's min and max from training data ``x`` (N, *features)."""
         x = self._check_fit_input(x)
         self._set_stats(x.min(axis=0), x.max(axis=0))
@@ -234,7 +239,7 @@ class StandardScaler(_Scaler):
         self.mean, self.std = mean, std
         self.shift, self.scale = mean, 1.0 / _safe_range(std, abs(mean))
 
-    def fit(self, x) -> StandardScaler:
+    def fit(self, x: ArrayLike) -> StandardScaler:
         """Learn each feature's mean μ and standard deviation σ from training data ``x``."""
         x = self._check_fit_input(x)
         self._set_stats(x.mean(axis=0), x.std(axis=0))

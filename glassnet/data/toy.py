@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet.data.mnist import bundled_path, verified_bytes
 from glassnet.data.tabular import load_csv
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
 
 __all__ = [
     "BankTransactions",
@@ -20,7 +24,7 @@ __all__ = [
 HOURLY_WAGES_SHA256 = "1d893b26c3d356f14c2f9d5cecf750e51edb340394c1a06ca161696f824f557a"
 
 
-def load_hourly_wages(dtype=np.float32) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def load_hourly_wages(dtype: DTypeLike = np.float32) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The 534 workers of the May 1985 US Current Population Survey (regression).
 
     Returns ``(x, y, feature_names)``: x (534, 9) with the columns union, education_yrs,
@@ -57,7 +61,7 @@ class BankTransactions:
     hidden: np.ndarray
 
 
-def load_bank_transactions(dtype=np.float32) -> BankTransactions:
+def load_bank_transactions(dtype: DTypeLike = np.float32) -> BankTransactions:
     """The lesson's bank example: predict a customer's number of transactions from the
     number of children and of existing accounts with a 2 → 2 → 1 network, no biases and
     identity activations:
@@ -83,7 +87,7 @@ def load_bank_transactions(dtype=np.float32) -> BankTransactions:
     )
 
 
-def load_three_layer_toy(dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+def load_three_layer_toy(dtype: DTypeLike = np.float32) -> tuple[np.ndarray, np.ndarray]:
     """The 4 × 3 binary inputs and 4 × 1 binary outputs of the lesson's three-layer network.
 
     Returns ``(x, y)``:

@@ -8,6 +8,8 @@ process with BatchNorm over P·B rows (ChainerMN's MultiNodeBatchNormalization).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet.autograd import Function
@@ -16,6 +18,9 @@ from glassnet.errors import ShapeError, fmt_shape, message
 from glassnet.nn.conv import BatchNorm
 from glassnet.ops.norm import _check_batch_norm_shapes
 from glassnet.tensor import Tensor, as_tensor
+
+if TYPE_CHECKING:
+    from glassnet.nn.module import Module
 
 __all__ = ["SyncBatchNorm", "SyncBatchNormOp", "convert_sync_batchnorm", "set_share"]
 
@@ -54,11 +59,11 @@ class SyncBatchNormOp(Function):
 
     def __init__(
         self, running_mean: np.ndarray, running_var: np.ndarray, momentum: float, eps: float
-    ):
+    ) -> None:
         self.running_mean, self.running_var = running_mean, running_var
         self.momentum, self.eps = momentum, eps
 
-    def forward(self, x, gamma, beta):
+    def forward(self, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarray:
         axes = (0,) if x.ndim == 2 else (0, 2, 3)
         shape = (1, -1) + (1,) * (x.ndim - 2)
         self.axes, self.shape = axes, shape
@@ -92,7 +97,7 @@ class SyncBatchNormOp(Function):
         self.running_var *= 1 - k
         self.running_var += k * var * (m / (m - 1))
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         axes, shape, m = self.axes, self.shape, self.m
         grad_beta = grad_y.sum(axis=axes)
         grad_gamma = np.sum(grad_y * self.x_hat, axis=axes)
@@ -119,7 +124,7 @@ class SyncBatchNorm(BatchNorm):
                SyncBatchNorm.
     """
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor) -> Tensor:
         if not (self.training and self.trainable and runtime.size() > 1):
             return super().forward(x)
         x = as_tensor(x, self.gamma)
@@ -140,7 +145,7 @@ class SyncBatchNorm(BatchNorm):
         return f"SyncBatchNorm({self.num_features})"
 
 
-def convert_sync_batchnorm(model) -> int:
+def convert_sync_batchnorm(model: Module) -> int:
     """Turn every BatchNorm in ``model`` into a SyncBatchNorm in place; returns how many.
 
     The new layers share the old ones' γ, β and running statistics (PyTorch's

@@ -13,11 +13,18 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet.distributed import runtime
 from glassnet.errors import ConfigError, message
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from glassnet.nn.module import Module, Parameter
+    from glassnet.optim.base import Optimizer
 
 __all__ = [
     "GradientReducer",
@@ -45,7 +52,7 @@ class GradientReducer:
     up the time spent inside the Allreduce (the benchmark reports its share).
     """
 
-    def __init__(self, params):
+    def __init__(self, params: Sequence[Parameter]) -> None:
         self.params = list(params)
         dtype = np.result_type(*[p.data.dtype for p in self.params]) if self.params else "f8"
         sizes = [p.data.size for p in self.params]
@@ -101,12 +108,12 @@ def _flat_bcast(arrays: list[np.ndarray]) -> None:
             start += a.size
 
 
-def structure(model) -> list[tuple]:
+def structure(model: Module) -> list[tuple]:
     """(name, shape, dtype) of every parameter and buffer, in the model's order."""
     return [(name, tuple(v.shape), str(v.dtype)) for name, v in model.state_dict().items()]
 
 
-def check_same_structure(model, where: str = "distributed") -> None:
+def check_same_structure(model: Module, where: str = "distributed") -> None:
     """Raise the same ConfigError on every rank when any rank's model differs from rank 0's."""
     everyone = runtime.comm().allgather(structure(model))
     reference = everyone[0]
@@ -133,7 +140,7 @@ def _entry(item) -> str:
     return "nothing" if item is None else f"{item[0]} {item[1]} {item[2]}"
 
 
-def broadcast_parameters(model, where: str = "broadcast_parameters") -> None:
+def broadcast_parameters(model: Module, where: str = "broadcast_parameters") -> None:
     """Check the structure, then give every rank rank 0's parameters and buffers."""
     check_same_structure(model, where)
     arrays = [p.data for p in model.parameters()]
@@ -148,7 +155,7 @@ def broadcast_parameters(model, where: str = "broadcast_parameters") -> None:
         model.load_state_dict({**model.state_dict(), **state})
 
 
-def broadcast_optimizer_state(optimizer) -> None:
+def broadcast_optimizer_state(optimizer: Optimizer) -> None:
     """Give every rank rank 0's optimizer state: settings, step counters, moment buffers."""
     state = runtime.comm().bcast(optimizer.state_dict() if runtime.rank() == 0 else None, root=0)
     optimizer.load_state_dict(state)
@@ -159,7 +166,7 @@ def agree(flag: bool) -> bool:
     return bool(runtime.comm().bcast(bool(flag), root=0))
 
 
-def common_seed(seed):
+def common_seed(seed: int | np.random.Generator | None) -> int:
     """One seed for the whole job: rank 0's int, or a fresh one drawn on rank 0."""
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**63) if runtime.rank() == 0 else None

@@ -20,6 +20,7 @@ the end of the epoch), so every rank logs the numbers one process would.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,12 +30,19 @@ from glassnet.errors import ConfigError, message
 from glassnet.training.callbacks import Callback, CSVLogger, ModelCheckpoint
 from glassnet.training.progress import ProgressBar
 
+if TYPE_CHECKING:
+    from typing import Any
+
+    from glassnet.nn.module import Module
+
 __all__ = ["Session", "session_for", "RANK_ZERO_ONLY"]
 
 RANK_ZERO_ONLY = (ProgressBar, CSVLogger, ModelCheckpoint)  # they print or write files
 
 
-def session_for(model, distributed, seed):
+def session_for(
+    model: Module, distributed: bool | None, seed: int | np.random.Generator | None
+) -> Session | None:
     """None when this fit runs alone; else a started :class:`Session`.
 
     ``distributed``: True, False, or None (True when ``gn.distributed.init()`` ran in a
@@ -63,7 +71,7 @@ def session_for(model, distributed, seed):
 class Session:
     """One distributed ``fit`` call: the reducer, the common seed, the rank's settings."""
 
-    def __init__(self, model, seed):
+    def __init__(self, model: Module, seed: int | np.random.Generator | None) -> None:
         if runtime.sync_batchnorm_enabled():
             batchnorm.convert_sync_batchnorm(model)
         collectives.broadcast_parameters(model, "fit (distributed)")
@@ -88,7 +96,15 @@ class Session:
         value, _ = self.reducer.reduce(loss, count)
         return value
 
-    def train_epoch(self, x, y, order, size: int, hooks, validation) -> tuple[dict, int]:
+    def train_epoch(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        order: np.ndarray | None,
+        size: int,
+        hooks: Any,
+        validation: tuple | None,
+    ) -> tuple[dict, int]:
         """One epoch on this rank's share of every global batch; returns (logs, rows seen)."""
         model = self.model
         order = np.arange(len(x)) if order is None else order
@@ -130,7 +146,9 @@ class Session:
             object.__setattr__(module, "rng", np.random.default_rng([self.seed, self.rank, k]))
         self.streams_split = True
 
-    def epoch_logs(self, loss: float, y, mine: list, outputs: list, validation) -> dict:
+    def epoch_logs(
+        self, loss: float, y: np.ndarray, mine: list, outputs: list, validation: tuple | None
+    ) -> dict:
         """The epoch's loss, metrics on the rows of every rank, and validation scores."""
         y_all, output = collectives.gather_rows(
             y.take(np.concatenate(mine), axis=0), np.concatenate(outputs)
@@ -141,7 +159,7 @@ class Session:
             logs.update({f"val_{key}": value for key, value in scores.items()})
         return logs
 
-    def evaluate(self, x, y) -> dict[str, float]:
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
         """Model.evaluate with each rank predicting its share of the rows."""
         rows = sampler.shard_rows(len(x), self.rank, self.size)
         (output,) = collectives.gather_rows(self.model.predict(x[rows]))

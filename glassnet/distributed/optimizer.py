@@ -17,8 +17,14 @@ Horovod's ``hvd.DistributedOptimizer`` with ``broadcast_parameters`` and
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from glassnet.distributed import collectives
 from glassnet.errors import ConfigError, message
+
+if TYPE_CHECKING:
+    from glassnet.nn.module import Module
+    from glassnet.optim.base import Optimizer
 
 __all__ = ["DistributedOptimizer"]
 
@@ -37,7 +43,7 @@ class DistributedOptimizer:
     attribute (``lr``, ``state_dict``, ...) is the wrapped optimizer's.
     """
 
-    def __init__(self, optimizer, model=None):
+    def __init__(self, optimizer: Optimizer, model: Module | None = None) -> None:
         if not hasattr(optimizer, "step") or not getattr(optimizer, "params", None):
             raise ConfigError(
                 message(

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import sys
 import traceback
+from typing import TYPE_CHECKING
 
 from glassnet.errors import ConfigError, message
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["init", "rank", "size", "is_initialized", "comm", "sync_batchnorm_enabled"]
 
@@ -29,7 +33,7 @@ class _Job:
 _job = _Job()
 
 
-def init(comm=None, sync_batchnorm: bool = False, except_hook: bool = True):
+def init(comm: Any = None, sync_batchnorm: bool = False, except_hook: bool = True) -> Any:
     """Join the MPI job (``MPI_Init`` through mpi4py) and return its communicator.
 
     ``comm``: the mpi4py communicator to train over (default ``MPI.COMM_WORLD``).
@@ -82,7 +86,7 @@ def size() -> int:
     return 1 if _job.comm is None else _job.comm.Get_size()
 
 
-def comm():
+def comm() -> Any:
     """The job's mpi4py communicator; a ConfigError before :func:`init`."""
     if _job.comm is None:
         raise ConfigError(

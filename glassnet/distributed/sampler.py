@@ -10,12 +10,19 @@ split unevenly (sizes differ by at most one row; a rank may get none).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["global_batches", "shard_rows"]
 
 
-def global_batches(order: np.ndarray, batch_size: int, rank: int, size: int):
+def global_batches(
+    order: np.ndarray, batch_size: int, rank: int, size: int
+) -> Iterator[tuple[np.ndarray, int]]:
     """Yield (this rank's rows, rows in the global batch) for every step of one epoch.
 
     ``batch_size`` is the per-rank batch B; every rank yields the same number of steps,

@@ -13,15 +13,19 @@ update are printed as well; ``--trace`` adds every op of the forward and backwar
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet.errors import ConfigError, message
 
+if TYPE_CHECKING:
+    import argparse
+
 __all__ = ["add_explain_parser", "run_explain", "parse_input"]
 
 
-def add_explain_parser(subparsers) -> None:
+def add_explain_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "explain",
         help="walk one input through a saved model with numbers (and one weight's chain rule)",
@@ -95,7 +99,7 @@ def _prepared(args, model) -> tuple[np.ndarray, object]:
     return x, (values[0].item() if values.size == 1 else values)
 
 
-def run_explain(args) -> int:
+def run_explain(args: argparse.Namespace) -> int:
     from glassnet import explain
     from glassnet.training import load_model
 

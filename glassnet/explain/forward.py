@@ -13,6 +13,7 @@ values.
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,12 +25,19 @@ from glassnet.explain.render import Document, Rendered, excerpt, factor, num
 from glassnet.ops.conv import conv_settings
 from glassnet.tensor import Tensor
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from numpy.typing import ArrayLike
+
+    from glassnet.nn.module import Module
+
 __all__ = ["forward", "ForwardExplanation", "one_point", "evaluation_mode"]
 
 SMALL = 8  # layers with at most this many inputs and outputs show every value
 
 
-def one_point(model, x) -> np.ndarray:
+def one_point(model: Module, x: ArrayLike) -> np.ndarray:
     """``x`` as a batch of one: (in,) → (1, in) for a Dense-first model, (C, H, W) →
     (1, C, H, W) for a Conv2D-first one; a batch of one (1, …) is kept. For a model that
     starts with another layer (Flatten), a leading axis of size 1 is read as the batch."""
@@ -56,7 +64,7 @@ def one_point(model, x) -> np.ndarray:
 
 
 @contextlib.contextmanager
-def evaluation_mode(model):
+def evaluation_mode(model: Module) -> Iterator[None]:
     """Switch a model to eval mode (Dropout passes through) for the block, then restore it."""
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
@@ -74,7 +82,7 @@ class ForwardExplanation(Rendered):
     dropped). ``print(e)`` shows the text; ``e.markdown()`` the Markdown.
     """
 
-    def __init__(self, steps: list[dict], document: Document):
+    def __init__(self, steps: list[dict], document: Document) -> None:
         self.steps, self.document = steps, document
         self.output = steps[-1]["output"] if steps else None
 
@@ -82,7 +90,7 @@ class ForwardExplanation(Rendered):
         return f"ForwardExplanation({len(self.steps)} layers, output={excerpt(self.output)})"
 
 
-def forward(model, x) -> ForwardExplanation:
+def forward(model: Module, x: ArrayLike) -> ForwardExplanation:
     """Walk one data point ``x`` through ``model`` and explain every layer with numbers.
 
     >>> import glassnet as gn, numpy as np

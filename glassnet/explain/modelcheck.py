@@ -20,6 +20,7 @@ chain-rule view of it (:func:`glassnet.explain.weight`) for the first data point
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,6 +33,12 @@ from glassnet.explain.render import Document, Rendered, index_text, num
 from glassnet.explain.slopes import float64_copy, resolve_loss
 from glassnet.notebook import print_shown
 from glassnet.tensor import Tensor, rng_from
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from glassnet.losses import Loss
+    from glassnet.nn.module import Module
 
 __all__ = ["check_gradients", "GradientReport"]
 
@@ -93,14 +100,14 @@ class GradientReport(Rendered):
 
 
 def check_gradients(
-    model,
-    x,
-    y,
-    loss=None,
+    model: Module,
+    x: ArrayLike,
+    y: ArrayLike,
+    loss: str | Loss | None = None,
     eps: float = 1e-6,
     tol: float = 1e-4,
     max_checks: int = 64,
-    seed=0,
+    seed: int | np.random.Generator | None = 0,
     verbose: bool = True,
 ) -> GradientReport:
     """Check every trainable parameter of ``model`` on the batch ``(x, y)`` and print the table.

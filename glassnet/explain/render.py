@@ -8,6 +8,8 @@ renderings print exactly the same digits.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from rich import box
 from rich.table import Table
@@ -16,12 +18,15 @@ from rich.text import Text
 from glassnet.errors import ConfigError, message
 from glassnet.notebook import display_once, text_console
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 __all__ = ["Document", "Rendered", "num", "factor", "excerpt", "index_text"]
 
 _FORMATS = ("text", "markdown")
 
 
-def num(value, digits: int = 6) -> str:
+def num(value: float, digits: int = 6) -> str:
     """A number with up to ``digits`` significant digits and no trailing noise: 2.24, −24."""
     value = float(value)
     if np.isnan(value) or np.isinf(value):
@@ -32,13 +37,13 @@ def num(value, digits: int = 6) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def factor(value, digits: int = 6) -> str:
+def factor(value: float, digits: int = 6) -> str:
     """A number as a factor of a product: negatives in parentheses, ``2·(-1)``."""
     text = num(value, digits)
     return f"({text})" if text.startswith("-") else text
 
 
-def excerpt(array, limit: int = 6, digits: int = 4) -> str:
+def excerpt(array: ArrayLike, limit: int = 6, digits: int = 4) -> str:
     """Every value of a small array, or its first ``limit`` values and ``…`` for a large one."""
     flat = np.asarray(array).ravel()
     shown = ", ".join(num(v, digits) for v in flat[:limit])
@@ -59,7 +64,7 @@ class Document:
     and ``table(columns, rows)``.
     """
 
-    def __init__(self, title: str):
+    def __init__(self, title: str) -> None:
         self.title = title
         self.blocks: list[tuple] = []
 

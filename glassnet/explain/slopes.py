@@ -7,6 +7,7 @@ Everything here works on float64 NumPy arrays of one small batch (usually one da
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,10 +15,14 @@ from glassnet import activations, losses, nn
 from glassnet.explain.render import factor, num
 from glassnet.tensor import Tensor
 
+if TYPE_CHECKING:
+    from glassnet.losses import Loss
+    from glassnet.nn.module import Module
+
 __all__ = ["float64_copy", "loss_slope", "layer_backward"]
 
 
-def float64_copy(model):
+def float64_copy(model: Module) -> Module:
     """A deep copy of ``model`` whose parameters and float buffers are float64.
 
     Gradients are cleared on the copy; the original model is not touched.
@@ -34,7 +39,7 @@ def float64_copy(model):
     return twin
 
 
-def loss_slope(loss, a: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, str]:
+def loss_slope(loss: Loss, a: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, str]:
     """dL/da at the prediction a (a logit when the loss takes logits) and its formula, as
     the loss states them (:meth:`glassnet.losses.Loss.slope`).
 
@@ -46,12 +51,14 @@ def loss_slope(loss, a: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, str]:
     return losses.autograd_slope(loss, a, y), losses.Loss.slope_formula
 
 
-def resolve_loss(loss):
+def resolve_loss(loss: str | Loss) -> Loss:
     """A Loss object from a name, class or instance (``losses.get``)."""
     return losses.get(loss)
 
 
-def layer_backward(layer, x: np.ndarray, out: np.ndarray, grad_y: np.ndarray) -> np.ndarray:
+def layer_backward(
+    layer: Module, x: np.ndarray, out: np.ndarray, grad_y: np.ndarray
+) -> np.ndarray:
     """dL/d(layer input) from dL/d(layer output): one step of backpropagation.
 
     Dense: dL/dx = dL/dz·wᵀ (each input node sums the slopes of the paths leaving it);
@@ -68,7 +75,7 @@ def layer_backward(layer, x: np.ndarray, out: np.ndarray, grad_y: np.ndarray) ->
     return xt.grad if xt.grad is not None else np.zeros_like(x)
 
 
-def path_sum(layer, grad_next: np.ndarray, j: int) -> list[str]:
+def path_sum(layer: Module, grad_next: np.ndarray, j: int) -> list[str]:
     """The sum over paths for node j feeding a Dense layer: dL/da[j] = Σₘ dL/dz′[m]·w′[j, m]."""
     w = layer.w.data
     g = grad_next[0]

@@ -12,16 +12,23 @@ and the weight's gradient is the sum of the products.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import nn
 from glassnet.errors import ConfigError, message
 from glassnet.ops.conv import conv_settings
 
+if TYPE_CHECKING:
+    from glassnet.nn.module import Module
+
 __all__ = ["terms"]
 
 
-def terms(layer, attr: str, index: tuple, x: np.ndarray, slope, dL_da) -> list[tuple]:
+def terms(
+    layer: Module, attr: str, index: tuple, x: np.ndarray, slope: np.ndarray, dL_da: np.ndarray
+) -> list[tuple]:
     """The chain-rule terms of ``layer.<attr>[index]`` given the layer input ``x``."""
     if isinstance(layer, nn.Dense):
         j = index[-1]

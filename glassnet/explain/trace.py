@@ -16,11 +16,21 @@ are recorded, so later in-place updates (an optimizer step) do not change the re
 from __future__ import annotations
 
 import weakref
+from typing import TYPE_CHECKING
 
 from glassnet import _config
 from glassnet.errors import fmt_shape
 from glassnet.explain.layers import doc_line
 from glassnet.explain.render import Document, Rendered, excerpt
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
+
+    from glassnet.autograd import Function
+    from glassnet.nn.module import Module
+    from glassnet.tensor import Tensor
 
 __all__ = ["Trace", "trace"]
 
@@ -33,7 +43,7 @@ class Trace(Rendered):
     ``t1, t2, …`` in order of appearance. ``limit`` values are shown per array.
     """
 
-    def __init__(self, model=None, limit: int = 6):
+    def __init__(self, model: Module | None = None, limit: int = 6) -> None:
         self.events: list[dict] = []
         self.limit = limit
         self._labels: dict[int, tuple] = {}
@@ -51,7 +61,7 @@ class Trace(Rendered):
         _config.state.hook = self._previous
 
     # ---- the hook protocol (glassnet._config) ---------------------------------------------
-    def on_forward(self, fn, inputs, output) -> None:
+    def on_forward(self, fn: Function, inputs: Sequence[Tensor], output: Tensor) -> None:
         self.events.append(
             {
                 "kind": "forward",
@@ -62,7 +72,9 @@ class Trace(Rendered):
             }
         )
 
-    def on_backward(self, fn, output, grad_y, grads) -> None:
+    def on_backward(
+        self, fn: Function, output: Tensor, grad_y: np.ndarray, grads: Sequence[np.ndarray | None]
+    ) -> None:
         inputs = fn.inputs or ()
         self.events.append(
             {
@@ -78,7 +90,9 @@ class Trace(Rendered):
             }
         )
 
-    def on_unbroadcast(self, fn, index, grad_before, grad_after) -> None:
+    def on_unbroadcast(
+        self, fn: Function, index: int, grad_before: np.ndarray, grad_after: np.ndarray
+    ) -> None:
         label = self._label(fn.inputs[index]) if fn.inputs else f"input {index}"
         self.events.append(
             {
@@ -91,7 +105,7 @@ class Trace(Rendered):
             }
         )
 
-    def on_accumulate(self, tensor, grad, total) -> None:
+    def on_accumulate(self, tensor: Tensor, grad: np.ndarray, total: np.ndarray) -> None:
         self.events.append(
             {
                 "kind": "accumulate",
@@ -171,6 +185,6 @@ def _row(event: dict) -> tuple[str, str, str, list[str]]:
     )
 
 
-def trace(model=None, limit: int = 6) -> Trace:
+def trace(model: Module | None = None, limit: int = 6) -> Trace:
     """A recorder for ``with gn.trace(model) as t:``; ``model`` names its parameters."""
     return Trace(model, limit)

@@ -14,6 +14,7 @@ The model is never changed: the step runs on a copy.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,10 +23,13 @@ from glassnet.errors import ConfigError, InternalError, message
 from glassnet.explain.render import factor, num
 from glassnet.nn import Parameter
 
+if TYPE_CHECKING:
+    from glassnet.optim.base import Optimizer
+
 __all__ = ["resolve_optimizer", "explain_update"]
 
 
-def resolve_optimizer(optimizer, lr):
+def resolve_optimizer(optimizer: str | Optimizer | None, lr: float | None) -> Optimizer:
     """An Optimizer from None (SGD), a name, a class or an instance; ``lr`` sets its rate."""
     if isinstance(optimizer, optim.Optimizer):
         if lr is not None:
@@ -65,7 +69,9 @@ def _run_real(opt, param, grad_full: np.ndarray, state: dict, t: int) -> np.ndar
     return p.data
 
 
-def explain_update(opt, param, index: tuple, grad_full: np.ndarray) -> tuple[float, list[str]]:
+def explain_update(
+    opt: Optimizer, param: Parameter, index: tuple, grad_full: np.ndarray
+) -> tuple[float, list[str]]:
     """The new value of ``param[index]`` after one step of ``opt``, and the lines saying how."""
     state, t = _state(opt, param)
     w = float(param.data[index])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,6 +38,13 @@ from glassnet.explain.slopes import (
 from glassnet.explain.update import explain_update, resolve_optimizer
 from glassnet.tensor import Tensor
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from glassnet.losses import Loss
+    from glassnet.nn.module import Module
+    from glassnet.optim.base import Optimizer
+
 __all__ = ["weight", "WeightExplanation"]
 
 _SPEC = re.compile(r"^\s*([\w.]+?)\s*(?:\[([\d,\s]*)\])?\s*$")
@@ -46,7 +54,7 @@ class WeightExplanation(Rendered):
     """The chain rule for one weight: ``factors``, ``gradient`` (their product, equal to
     autograd's), ``value``, ``new_value`` after one optimizer step, and the ``document``."""
 
-    def __init__(self, **fields):
+    def __init__(self, **fields) -> None:
         self.__dict__.update(fields)
 
     def __repr__(self) -> str:
@@ -57,7 +65,13 @@ class WeightExplanation(Rendered):
 
 
 def weight(
-    model, x, y, name: str, loss="mse", lr: float | None = None, optimizer=None
+    model: Module,
+    x: ArrayLike,
+    y: ArrayLike,
+    name: str,
+    loss: str | Loss = "mse",
+    lr: float | None = None,
+    optimizer: str | Optimizer | None = None,
 ) -> WeightExplanation:
     """Explain the gradient of one weight (``"0.w[1, 0]"``, ``"2.b[0]"``) for one data point.
 
@@ -108,7 +122,7 @@ def _checked_sum(label: str, terms: list, autograd: float) -> float:
     return gradient
 
 
-def locate_weight(model, spec: str) -> tuple[str, tuple, int]:
+def locate_weight(model: Module, spec: str) -> tuple[str, tuple, int]:
     """(parameter name, index, position of its layer) for ``"0.w[1, 0]"``."""
     names = dict(model.named_parameters())
     pname, index = _parse(spec, names)
@@ -163,7 +177,7 @@ def _parse(spec, names: dict) -> tuple[str, tuple]:
     return pname, index
 
 
-def as_target(loss_fn, y, out_shape: tuple) -> np.ndarray:
+def as_target(loss_fn: Loss, y: ArrayLike, out_shape: tuple) -> np.ndarray:
     """The target of one data point laid out for ``loss_fn`` against outputs of ``out_shape``:
     a class label as (1,) for a loss of class labels (cross-entropy), otherwise reshaped
     like the outputs."""

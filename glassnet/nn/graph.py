@@ -16,11 +16,19 @@ topological order: every value a node needs exists before the node runs.
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import DTypeLike
+
+    from glassnet.nn.module import Module
 
 __all__ = ["Input", "SymbolicTensor", "Node", "call_symbolic", "is_symbolic", "plan"]
 
@@ -31,7 +39,7 @@ class SymbolicTensor:
     """A placeholder for a batch of data in a functional model: ``shape`` is
     ``(None, *per_sample_shape)`` (None: any batch size); ``node`` made it."""
 
-    def __init__(self, shape: tuple, dtype, node: Node):
+    def __init__(self, shape: tuple, dtype: DTypeLike, node: Node) -> None:
         self.shape = (None, *shape)
         self.dtype = np.dtype(dtype)
         self.node = node
@@ -49,13 +57,15 @@ class Node:
     """One recorded call: ``layer`` (None for an Input) read ``inputs`` and made ``output``.
     ``as_list`` is True when the layer was called on a list (Add, Concatenate, Multiply)."""
 
-    def __init__(self, layer, inputs: list, as_list: bool, shape: tuple, dtype):
+    def __init__(
+        self, layer: Module, inputs: list, as_list: bool, shape: tuple, dtype: DTypeLike
+    ) -> None:
         self.id = next(_ids)
         self.layer, self.inputs, self.as_list = layer, inputs, as_list
         self.output = SymbolicTensor(shape, dtype, self)
 
 
-def Input(shape, dtype=np.float32) -> SymbolicTensor:  # noqa: N802 (Keras's spelling)
+def Input(shape: int | tuple[int, ...], dtype: DTypeLike = np.float32) -> SymbolicTensor:  # noqa: N802 (Keras's spelling)
     """A model input: ``gn.Input((1, 28, 28))`` stands for a batch (N, 1, 28, 28).
 
     ``shape`` is one sample's shape, without the batch axis (an int means ``(n,)``).
@@ -75,14 +85,14 @@ def Input(shape, dtype=np.float32) -> SymbolicTensor:  # noqa: N802 (Keras's spe
     return Node(None, [], False, tuple(int(s) for s in shape), dtype).output
 
 
-def is_symbolic(x) -> bool:
+def is_symbolic(x: object) -> bool:
     """True for a SymbolicTensor or a non-empty list/tuple of them (a merge layer's input)."""
     if isinstance(x, SymbolicTensor):
         return True
     return isinstance(x, list | tuple) and bool(x) and isinstance(x[0], SymbolicTensor)
 
 
-def call_symbolic(layer, x) -> SymbolicTensor:
+def call_symbolic(layer: Module, x: SymbolicTensor | Sequence[SymbolicTensor]) -> SymbolicTensor:
     """Record ``layer(x)`` for symbolic x and return its symbolic output.
 
     The output shape is found by running the layer on zeros of one sample in eval mode
@@ -137,7 +147,10 @@ def _reachable(outputs: list) -> list[Node]:
     return [seen[k] for k in sorted(seen)]
 
 
-def plan(inputs, outputs) -> tuple[dict, list]:
+def plan(
+    inputs: SymbolicTensor | Sequence[SymbolicTensor],
+    outputs: SymbolicTensor | Sequence[SymbolicTensor],
+) -> tuple[dict, list]:
     """The replay plan of ``Model(inputs, outputs)`` and its distinct layers in order.
 
     The plan is plain JSON: ``inputs`` (per-sample shapes and dtypes), ``steps`` (one per
@@ -176,7 +189,7 @@ def plan(inputs, outputs) -> tuple[dict, list]:
     return spec, layers
 
 
-def check_input(where: str, position: int, x, shape: tuple) -> None:
+def check_input(where: str, position: int, x: np.ndarray, shape: tuple) -> None:
     """ShapeError unless x is a batch of samples shaped ``shape``."""
     if tuple(x.shape[1:]) != tuple(shape) or x.ndim != len(shape) + 1:
         raise ShapeError(

@@ -8,10 +8,15 @@ backward formulas.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from glassnet import ops
 from glassnet.errors import ConfigError, ShapeError, message
 from glassnet.nn.module import Module
 from glassnet.tensor import Tensor, as_tensor
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["Add", "Multiply", "Concatenate"]
 
@@ -64,7 +69,7 @@ class Add(_Elementwise):
     Shapes:    xᵢ (N, *) all equal → y (N, *)
     """
 
-    def forward(self, xs) -> Tensor:
+    def forward(self, xs: Sequence[Tensor]) -> Tensor:
         ts = self._checked(xs)
         y = ts[0]
         for t in ts[1:]:
@@ -80,7 +85,7 @@ class Multiply(_Elementwise):
     Shapes:    xᵢ (N, *) all equal → y (N, *)
     """
 
-    def forward(self, xs) -> Tensor:
+    def forward(self, xs: Sequence[Tensor]) -> Tensor:
         ts = self._checked(xs)
         y = ts[0]
         for t in ts[1:]:
@@ -96,7 +101,7 @@ class Concatenate(Module):
     Shapes:    xᵢ equal except along axis → y with the sizes along axis summed
     """
 
-    def __init__(self, axis: int = -1):
+    def __init__(self, axis: int = -1) -> None:
         super().__init__()
         if not isinstance(axis, int) or isinstance(axis, bool) or axis == 0:
             raise ConfigError(
@@ -109,7 +114,7 @@ class Concatenate(Module):
             )
         self.axis = axis
 
-    def forward(self, xs) -> Tensor:
+    def forward(self, xs: Sequence[Tensor]) -> Tensor:
         ts = _tensors(self, xs)
         ndim = ts[0].ndim
         axis = self.axis % ndim if -ndim <= self.axis < ndim else None

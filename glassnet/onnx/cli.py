@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from glassnet.errors import ConfigError, message
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["add_export_parser"]
 
 
-def add_export_parser(subparsers) -> None:
+def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "export",
         help="write a saved model in another format (ONNX) for other runtimes",
@@ -40,7 +44,7 @@ def _shape(text: str | None):
     return shape
 
 
-def run_export(args) -> int:
+def run_export(args: argparse.Namespace) -> int:
     from glassnet.onnx import export
     from glassnet.training import load_model
 

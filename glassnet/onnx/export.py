@@ -16,12 +16,21 @@ zero batch of one as the graph is written, so padding and ranks are known exactl
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import nn
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, message
 from glassnet.ops.conv import resolve_padding
+
+if TYPE_CHECKING:
+    import os
+
+    import onnx
+
+    from glassnet.nn.module import Module
 
 __all__ = ["export"]
 
@@ -222,7 +231,12 @@ def _input_shapes(model, input_shape) -> list[tuple]:
     return [tuple(int(s) for s in shape)]
 
 
-def export(model, path=None, input_shape=None, opset: int = OPSET):
+def export(
+    model: Module,
+    path: str | os.PathLike | None = None,
+    input_shape: tuple[int, ...] | None = None,
+    opset: int = OPSET,
+) -> onnx.ModelProto:
     """Write ``model`` as an ONNX file at ``path`` (opset ≥ 17) and return the ModelProto.
 
     ``input_shape`` is one sample's shape (not needed for functional models, or when the

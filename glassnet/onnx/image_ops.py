@@ -3,8 +3,13 @@ BatchNormalization (2-D images; the forms read are listed in glassnet.onnx.load)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from glassnet import nn
 from glassnet.onnx.reader import Reader, float_dtype
+
+if TYPE_CHECKING:
+    from glassnet.nn.graph import SymbolicTensor
 
 __all__ = ["read_conv", "read_pool", "read_batch_norm"]
 
@@ -40,7 +45,7 @@ def _spatial(r: Reader, x, a: dict, kernel) -> tuple:
     return strides, dilations, _pads(r, a, kernel, strides, dilations, x.shape[2:])
 
 
-def read_conv(r: Reader):
+def read_conv(r: Reader) -> SymbolicTensor:
     a, x, w, b = r.attrs(), r.symbolic(0), r.const(1), r.const(2, required=False)
     if a.get("group", 1) != 1:
         r.fail("grouped convolution is not read", f"group={a['group']}", "group=1")
@@ -62,7 +67,7 @@ def read_conv(r: Reader):
     return layer(x)
 
 
-def read_pool(r: Reader):
+def read_pool(r: Reader) -> SymbolicTensor:
     a, x = r.attrs(), r.symbolic(0)
     kernel = tuple(a["kernel_shape"])
     strides, dilations, pads = _spatial(r, x, a, kernel)
@@ -85,7 +90,7 @@ def read_pool(r: Reader):
     return cls(kernel, strides, pads)(x)
 
 
-def read_batch_norm(r: Reader):
+def read_batch_norm(r: Reader) -> SymbolicTensor:
     a, x = r.attrs(), r.symbolic(0)
     if a.get("training_mode", 0) or len([o for o in r.node.output if o]) > 1:
         r.fail("the training form is not read", "training_mode=1", "inference form")

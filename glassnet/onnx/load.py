@@ -22,6 +22,8 @@ a supported op in a form outside the one above (the message names the attribute)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import nn
@@ -29,6 +31,13 @@ from glassnet.errors import DataError, message
 from glassnet.nn.graph import Input, SymbolicTensor
 from glassnet.onnx.image_ops import read_batch_norm, read_conv, read_pool
 from glassnet.onnx.reader import SUPPORTED, Reader, float_dtype
+
+if TYPE_CHECKING:
+    import os
+
+    import onnx
+
+    from glassnet.nn.module import Module
 
 __all__ = ["load", "SUPPORTED"]
 
@@ -243,7 +252,7 @@ def _inputs(r: Reader, graph) -> list[SymbolicTensor]:
     return inputs
 
 
-def load(source):
+def load(source: str | os.PathLike | onnx.ModelProto) -> Module:
     """Build a trainable glassnet model (a functional ``gn.Model``) from an ONNX file.
 
     ``source`` is a path or an ``onnx.ModelProto``. Raises DataError for a node whose op or

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet.errors import DataError, message
 from glassnet.nn.graph import SymbolicTensor
+
+if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import NoReturn
+
+    import onnx
 
 __all__ = ["Reader", "SUPPORTED", "float_dtype"]
 
@@ -19,7 +27,7 @@ SUPPORTED = (
 class Reader:
     """The values by name (symbolic tensors or constant arrays) while nodes are read."""
 
-    def __init__(self, onnx, proto):
+    def __init__(self, onnx: ModuleType, proto: onnx.ModelProto) -> None:
         self.onnx, self.values, self.skip, self.node = onnx, {}, set(), None
         self.opset = next(
             (o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), 1
@@ -29,7 +37,7 @@ class Reader:
             for name in node.input:
                 self.users.setdefault(name, []).append(node)
 
-    def fail(self, what: str, got: str, expected: str):
+    def fail(self, what: str, got: str, expected: str) -> NoReturn:
         node = self.node
         raise DataError(
             message(
@@ -45,7 +53,7 @@ class Reader:
         helper = self.onnx.helper
         return {a.name: helper.get_attribute_value(a) for a in self.node.attribute}
 
-    def get(self, i: int):
+    def get(self, i: int) -> SymbolicTensor | np.ndarray | None:
         names = [n for n in self.node.input]
         return self.values[names[i]] if i < len(names) and names[i] else None
 
@@ -59,7 +67,7 @@ class Reader:
             )
         return x
 
-    def const(self, i: int, required: bool = True):
+    def const(self, i: int, required: bool = True) -> np.ndarray | None:
         x = self.get(i)
         if x is None and not required:
             return None
@@ -72,5 +80,5 @@ class Reader:
         return x
 
 
-def float_dtype(r: Reader, x: SymbolicTensor):
+def float_dtype(r: Reader, x: SymbolicTensor) -> np.dtype | type:
     return x.dtype if x.dtype.kind == "f" else np.float32

@@ -32,7 +32,7 @@ def new_figure(rows: int = 1, cols: int = 1, size: tuple = (6.4, 4.4), layout="c
     return fig, axes.ravel() if axes.size > 1 else axes[0, 0]
 
 
-def finish(fig, path=None, title: str | None = None):
+def finish(fig, path: str | os.PathLike | None = None, title: str | None = None):
     """Title the figure, save it as PNG when ``path`` is given (folders are created), and
     return it; the saved path is kept in ``fig.glassnet_path``."""
     if title:

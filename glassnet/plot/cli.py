@@ -12,8 +12,13 @@ from __future__ import annotations
 
 import csv
 import math
+from typing import TYPE_CHECKING
 
 from glassnet.errors import ConfigError, DataError, message
+
+if TYPE_CHECKING:
+    import argparse
+    import os
 
 __all__ = ["add_plot_parser", "run_plot", "FIGURES"]
 
@@ -21,7 +26,7 @@ FIGURES = ("activations", "surface", "history", "network", "boundary", "mnist")
 MAX_STEPS = 10_000  # gradient-descent steps drawn on the surface figure
 
 
-def add_plot_parser(subparsers) -> None:
+def add_plot_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "plot",
         help="draw a figure as PNG: " + ", ".join(FIGURES),
@@ -72,7 +77,7 @@ def _point(text: str) -> tuple[float, float]:
     return point
 
 
-def read_history(path) -> dict[str, list[float]]:
+def read_history(path: str | os.PathLike) -> dict[str, list[float]]:
     """A CSVLogger file as {column: values per epoch} (the epoch column dropped)."""
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
@@ -95,7 +100,7 @@ def read_history(path) -> dict[str, list[float]]:
         ) from None
 
 
-def run_plot(args) -> int:
+def run_plot(args: argparse.Namespace) -> int:
     from glassnet import plot
 
     kind = args.figure

@@ -3,6 +3,8 @@ regression by gradient descent)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import activations as registry
@@ -10,10 +12,21 @@ from glassnet.errors import ShapeError, fmt_shape, message
 from glassnet.plot._figure import finish, new_figure
 from glassnet.tensor import Tensor
 
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Sequence
+
+    from matplotlib.figure import Figure
+    from numpy.typing import ArrayLike
+
 __all__ = ["activations", "line_fitter", "matrices"]
 
 
-def activations(path=None, names=None, span=6.0):
+def activations(
+    path: str | os.PathLike | None = None,
+    names: Sequence[str] | None = None,
+    span: float = 6.0,
+) -> Figure:
     """Each activation f(z) (left) and its slope f′(z) (right) on [−span, span].
 
     ``names`` defaults to every elementwise activation of :mod:`glassnet.activations`.
@@ -42,7 +55,9 @@ def activations(path=None, names=None, span=6.0):
     return finish(fig, path, "Activation functions and their slopes")
 
 
-def matrices(named: dict, path=None, title: str = "Matrices"):
+def matrices(
+    named: dict, path: str | os.PathLike | None = None, title: str = "Matrices"
+) -> Figure:
     """Each matrix of ``named`` ({label: 2-D array or tensor}) as a grid of its numbers,
     side by side (e.g. A, B and A @ B); a vector is drawn as one row."""
     fig, axes = new_figure(1, len(named), size=(3.2, 3.2))
@@ -81,7 +96,14 @@ def _fit(x: np.ndarray, y: np.ndarray, lr: float, steps: int, start) -> np.ndarr
     return np.array(path)
 
 
-def line_fitter(x, y, path=None, lr: float = 0.05, steps: int = 60, start=(0.0, 0.0)):
+def line_fitter(
+    x: ArrayLike,
+    y: ArrayLike,
+    path: str | os.PathLike | None = None,
+    lr: float = 0.05,
+    steps: int = 60,
+    start: tuple[float, float] = (0.0, 0.0),
+) -> Figure:
     """Linear regression y ≈ m·x + b by gradient descent on the mean squared error.
 
     Left: the points, the starting line and the fitted line. Middle: contours of the total

@@ -3,6 +3,8 @@ weights as edges, and a grid of MNIST digits with the model's predictions and mi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import activations, nn
@@ -13,10 +15,18 @@ from glassnet.explain.layers import layers_of
 from glassnet.plot._figure import NEGATIVE, POSITIVE, finish, new_figure
 from glassnet.tensor import Tensor
 
+if TYPE_CHECKING:
+    import os
+
+    from matplotlib.figure import Figure
+    from numpy.typing import ArrayLike
+
+    from glassnet.nn.module import Module
+
 __all__ = ["decision_boundary", "network", "mnist_grid", "predict_classes"]
 
 
-def predict_classes(model, x: np.ndarray) -> np.ndarray:
+def predict_classes(model: Module, x: np.ndarray) -> np.ndarray:
     """Class labels from a model's outputs: argmax of several columns; for one column,
     > 0.5 when the outputs look like probabilities (all in [0, 1]) and > 0 for logits."""
     dtype = model.parameters()[0].dtype if model.parameters() else np.float32
@@ -29,7 +39,14 @@ def predict_classes(model, x: np.ndarray) -> np.ndarray:
     return (out > threshold).astype(int)
 
 
-def decision_boundary(model, x, y, path=None, resolution: int = 150, title="Decision boundary"):
+def decision_boundary(
+    model: Module,
+    x: ArrayLike,
+    y: ArrayLike,
+    path: str | os.PathLike | None = None,
+    resolution: int = 150,
+    title: str = "Decision boundary",
+) -> Figure:
     """The class the model predicts at every point of the plane (background) and the data
     points coloured by their true class. The class grid is the image's array."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y).ravel()
@@ -85,7 +102,12 @@ def _dense_layers(model, max_units: int) -> list:
     return dense
 
 
-def network(model, path=None, max_units: int = 16, title: str = "Network: weights as edges"):
+def network(
+    model: Module,
+    path: str | os.PathLike | None = None,
+    max_units: int = 16,
+    title: str = "Network: weights as edges",
+) -> Figure:
     """Nodes per layer and one edge per weight: blue positive, red negative, width ∝ |w|.
 
     One LineCollection per Dense layer (edges ordered like ``w.ravel()``, i.e. w[i, j] in
@@ -159,8 +181,13 @@ def _activation_after(model, name: str) -> str:
 
 
 def mnist_grid(
-    images, labels, predictions=None, path=None, n: int = 25, mistakes_first: bool = True
-):
+    images: ArrayLike,
+    labels: ArrayLike,
+    predictions: ArrayLike | None = None,
+    path: str | os.PathLike | None = None,
+    n: int = 25,
+    mistakes_first: bool = True,
+) -> Figure:
     """A grid of digits titled with the prediction; a mistake is titled "pred (true t)" in
     red. With ``mistakes_first`` the wrong predictions are shown before the right ones."""
     images = np.asarray(images)

@@ -10,11 +10,18 @@ decades gets a log y axis.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet.plot._figure import finish, new_figure
 from glassnet.tune.distributions import Choice, IntUniform
 from glassnet.tune.result import SearchResult, format_value
+
+if TYPE_CHECKING:
+    import os
+
+    from matplotlib.figure import Figure
 
 __all__ = ["search"]
 
@@ -69,7 +76,9 @@ def _panel(ax, name: str, dist, result: SearchResult) -> None:
     ax.grid(alpha=0.3)
 
 
-def search(result: SearchResult, path=None, columns: int = 3):
+def search(
+    result: SearchResult, path: str | os.PathLike | None = None, columns: int = 3
+) -> Figure:
     """A figure with one panel per hyperparameter of ``result``; saved as PNG to ``path``.
 
     Returns the ``matplotlib.figure.Figure`` (Agg canvas, no pyplot; no window opens).

@@ -12,6 +12,8 @@ glassnet's autograd, so any function written with glassnet ops can be drawn:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import losses
@@ -22,15 +24,27 @@ from glassnet.explain.weight import locate_weight
 from glassnet.plot._figure import finish, new_figure
 from glassnet.tensor import Tensor
 
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Sequence
+
+    from matplotlib.figure import Figure
+    from numpy.typing import ArrayLike
+
+    from glassnet.losses import Loss
+    from glassnet.nn.module import Module
+
 __all__ = ["bowl", "slope_of", "descend", "surface_1d", "surface_2d", "model_surface"]
 
 
-def bowl(w):
+def bowl(w: Tensor) -> Tensor:
     """The seeds' cost C(x, y) = x² + y² of a tensor w = (x, y); ∇C = (2x, 2y)."""
     return (w * w).sum()
 
 
-def slope_of(f):
+def slope_of(
+    f: Callable[[Tensor], Tensor],
+) -> tuple[Callable[[np.ndarray], float], Callable[[np.ndarray], np.ndarray]]:
     """(value, gradient) functions of NumPy points for ``f``, a map from a float64 tensor to
     a scalar tensor; the gradient comes from autograd."""
 
@@ -46,7 +60,9 @@ def slope_of(f):
     return value, gradient
 
 
-def descend(gradient, start, lr: float, steps: int) -> np.ndarray:
+def descend(
+    gradient: Callable[[np.ndarray], np.ndarray], start: ArrayLike, lr: float, steps: int
+) -> np.ndarray:
     """The points w₀, w₁, …, w_steps of gradient descent w ← w − lr·gradient(w)."""
     if not (lr > 0 and int(steps) >= 0):
         raise ConfigError(
@@ -66,14 +82,14 @@ def descend(gradient, start, lr: float, steps: int) -> np.ndarray:
 
 
 def surface_1d(
-    f,
-    path=None,
+    f: Callable[[Tensor], Tensor],
+    path: str | os.PathLike | None = None,
     start: float = -4.0,
     lr: float = 0.1,
     steps: int = 15,
-    span=(-5.0, 5.0),
+    span: tuple[float, float] = (-5.0, 5.0),
     title: str = "Gradient descent on C(w)",
-):
+) -> Figure:
     """C(w) over ``span`` with the gradient-descent steps from ``start`` marked on it."""
     value, gradient = slope_of(f)
     fig, ax = new_figure()
@@ -108,14 +124,14 @@ def _contour_path(ax, value, walk: np.ndarray, xs: np.ndarray, ys: np.ndarray, l
 
 
 def surface_2d(
-    f=bowl,
-    path=None,
-    start=(4.0, -3.0),
+    f: Callable[[Tensor], Tensor] = bowl,
+    path: str | os.PathLike | None = None,
+    start: ArrayLike = (4.0, -3.0),
     lr: float = 0.1,
     steps: int = 20,
     span: float = 5.0,
     title: str = "Gradient descent on C(x, y) = x² + y²",
-):
+) -> Figure:
     """Contours of C(x, y) on [−span, span]² and the descent path from ``start``."""
     value, gradient = slope_of(f)
     fig, ax = new_figure(size=(6.0, 5.0))
@@ -127,17 +143,17 @@ def surface_2d(
 
 
 def model_surface(
-    model,
-    x,
-    y,
-    loss,
-    weights=("0.w[0, 0]", "0.w[1, 0]"),
-    path=None,
+    model: Module,
+    x: ArrayLike,
+    y: ArrayLike,
+    loss: str | Loss,
+    weights: Sequence[str] = ("0.w[0, 0]", "0.w[1, 0]"),
+    path: str | os.PathLike | None = None,
     span: float = 2.0,
     lr: float = 0.5,
     steps: int = 20,
     resolution: int = 21,
-):
+) -> Figure:
     """A real model's loss as two weights vary by ±``span`` around their current values
     (every other weight fixed), with gradient descent on those two weights alone.
 

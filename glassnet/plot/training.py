@@ -3,11 +3,21 @@ problem, and a learning-rate sweep from too small to diverging."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet.errors import ConfigError, message
 from glassnet.explain.doctor import overfitting_onset
 from glassnet.plot._figure import curve, epoch_axis, finish, new_figure
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Mapping, Sequence
+
+    from matplotlib.figure import Figure
+
+    from glassnet.training.history import History
 
 __all__ = ["history", "loss_curves", "lr_sweep", "sweep_verdicts"]
 
@@ -26,7 +36,12 @@ def _table(history) -> dict:
     return table
 
 
-def history(history, path=None, metric: str | None = None, title: str = "Training history"):
+def history(
+    history: History | Mapping[str, Sequence[float]],
+    path: str | os.PathLike | None = None,
+    metric: str | None = None,
+    title: str = "Training history",
+) -> Figure:
     """Training and validation loss per epoch (left) and one metric (right, when recorded;
     by default the first one other than the learning rate ``lr``),
     with a vertical line at the overfitting onset found by the doctor's rule.
@@ -62,7 +77,12 @@ def history(history, path=None, metric: str | None = None, title: str = "Trainin
     return finish(fig, path, title)
 
 
-def loss_curves(curves: dict, path=None, title: str = "Loss per epoch", log: bool = False):
+def loss_curves(
+    curves: dict,
+    path: str | os.PathLike | None = None,
+    title: str = "Loss per epoch",
+    log: bool = False,
+) -> Figure:
     """One loss curve per entry of ``curves`` ({label: History or per-epoch values}), on one
     set of axes: e.g. gradient descent, SGD, mini-batch and Adam on the same problem."""
     if not curves:
@@ -81,7 +101,9 @@ def loss_curves(curves: dict, path=None, title: str = "Loss per epoch", log: boo
     return finish(fig, path, title)
 
 
-def lr_sweep(curves: dict, path=None, title: str = "Learning-rate sweep"):
+def lr_sweep(
+    curves: dict, path: str | os.PathLike | None = None, title: str = "Learning-rate sweep"
+) -> Figure:
     """Loss curves for several learning rates ({lr: per-epoch losses}), each labelled by
     :func:`sweep_verdicts` ("too small", "good", "too large" or "diverged"). A diverged curve
     is drawn up to its last finite value and the y-axis is capped at 3× the first loss so

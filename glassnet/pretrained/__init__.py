@@ -19,8 +19,12 @@ Input: float32 images (N, 1, 28, 28) in [0, 1] (``gn.vision.mnist_to_images``); 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from glassnet.errors import ConfigError, message
+
+if TYPE_CHECKING:
+    from glassnet.nn.module import Module
 
 __all__ = ["MODELS", "BASE_LAYERS", "load", "path"]
 
@@ -51,7 +55,7 @@ def path(name: str) -> Path:
     return HERE / MODELS[name][0]
 
 
-def load(name: str = "mnist-cnn"):
+def load(name: str = "mnist-cnn") -> Module:
     """A fresh copy of the pretrained model ``name`` (a ``gn.Sequential``, not compiled).
 
     Every call reads the file again, so changing one copy never changes another.

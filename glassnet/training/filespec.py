@@ -33,7 +33,7 @@ def _need(where: str, name: str, value, types, expected: str):
     return value
 
 
-def check_header(header, where: str) -> dict:
+def check_header(header: object, where: str) -> dict:
     """``header`` if it has the structure model.save writes, else DataError naming the key."""
     _need(where, "the description", header, (dict,), "a JSON object")
     unknown = sorted(set(header) - _TOP - _OPTIONAL)
@@ -208,7 +208,7 @@ SHAPES = {
 }
 
 
-def planned_arrays(spec: dict, layers: dict, where: str, max_parameters: int):
+def planned_arrays(spec: dict, layers: dict, where: str, max_parameters: int) -> dict[str, tuple]:
     """({name: shape} of every array the known layers allocate, [prefixes of custom layers]).
 
     DataError naming the layer when the total would pass ``max_parameters``.

@@ -17,6 +17,8 @@ together, and ``forward`` unpacks them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import ops
@@ -25,6 +27,16 @@ from glassnet.nn.graph import check_input, plan
 from glassnet.tensor import Tensor, as_tensor
 from glassnet.training.io import register_layer
 from glassnet.training.model import Model
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from numpy.typing import ArrayLike
+
+    from glassnet.nn.graph import SymbolicTensor
+    from glassnet.nn.module import Module
+    from glassnet.training.history import History
 
 __all__ = ["Functional"]
 
@@ -53,7 +65,14 @@ class Functional(Model):
             and self.spec["outputs"] == [len(steps)]
         )
 
-    def __init__(self, inputs=None, outputs=None, *, spec: dict | None = None, layers=()):
+    def __init__(
+        self,
+        inputs: SymbolicTensor | Sequence[SymbolicTensor] | None = None,
+        outputs: SymbolicTensor | Sequence[SymbolicTensor] | None = None,
+        *,
+        spec: dict | None = None,
+        layers: Sequence[Module] = (),
+    ) -> None:
         super().__init__()
         if spec is None:
             spec, layers = plan(inputs, outputs)
@@ -80,7 +99,7 @@ class Functional(Model):
         return list(self._modules.values())
 
     # ---- running the graph ---------------------------------------------------------------
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor | Sequence[Tensor]) -> Tensor:
         values = self._inputs(x)
         layers = list(self._modules.values())
         for index, slots, as_list in self.spec["steps"]:
@@ -124,7 +143,7 @@ class Functional(Model):
             for a, b, s in zip(starts[:-1], starts[1:], self.input_shapes)
         ]
 
-    def pack(self, x):
+    def pack(self, x: ArrayLike | Sequence[ArrayLike]) -> Any:
         """Several inputs ``[a, b]`` side by side as one (N, size_a + size_b) float array."""
         if len(self.input_shapes) < 2 or not isinstance(x, list | tuple):
             return x
@@ -141,20 +160,27 @@ class Functional(Model):
         return np.concatenate([a.reshape(len(a), -1) for a in arrays], axis=1).astype(self.dtype)
 
     # ---- the Model API with several inputs -----------------------------------------------
-    def fit(self, x, y=None, *args, validation_data=None, **kwargs):
+    def fit(
+        self,
+        x: ArrayLike | Sequence[ArrayLike],
+        y: ArrayLike | None = None,
+        *args,
+        validation_data: tuple | None = None,
+        **kwargs,
+    ) -> History:
         if validation_data is not None and len(validation_data) == 2:
             validation_data = (self.pack(validation_data[0]), validation_data[1])
         history = super().fit(self.pack(x), y, *args, validation_data=validation_data, **kwargs)
         self.input_shape = self.input_shapes[0] if len(self.input_shapes) == 1 else None
         return history
 
-    def predict(self, x, *args, **kwargs) -> np.ndarray:
+    def predict(self, x: ArrayLike | Sequence[ArrayLike], *args, **kwargs) -> np.ndarray:
         return super().predict(self.pack(x), *args, **kwargs)
 
-    def evaluate(self, x, y, *args, **kwargs) -> dict:
+    def evaluate(self, x: ArrayLike | Sequence[ArrayLike], y: ArrayLike, *args, **kwargs) -> dict:
         return super().evaluate(self.pack(x), y, *args, **kwargs)
 
-    def summary(self, input_shape=None) -> str:
+    def summary(self, input_shape: tuple[int, ...] | None = None) -> str:
         from glassnet.training.graph_summary import graph_summary
 
         return graph_summary(self)

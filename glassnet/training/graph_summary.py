@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from glassnet.training.summary import _label, _trainable
+
+if TYPE_CHECKING:
+    from glassnet.nn.module import Module
 
 __all__ = ["graph_summary"]
 
@@ -38,7 +43,7 @@ def _rows(model) -> list[tuple]:
     return rows
 
 
-def graph_summary(model) -> str:
+def graph_summary(model: Module) -> str:
     """Layer, output shape, parameters, trainable, and the values each call reads."""
     rows = _rows(model)
     header = ("Layer", "Output shape", "Params", "Trainable", "Reads")

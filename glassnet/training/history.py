@@ -22,7 +22,7 @@ class History(Callback):
     - ``stopped_early``: True when a callback ended training before the last epoch.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
         self.batch_loss: list[float] = []
@@ -30,11 +30,11 @@ class History(Callback):
         self.diverged: str | None = None
         self.stopped_early = False
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict[str, float] | None = None) -> None:
         self.batch_loss.append(float(logs["loss"]))
         self.batch_size.append(int(logs["size"]))
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))

@@ -41,6 +41,9 @@ from glassnet.training.modelfile import MAX_PARAMETERS, ModelFile
 from glassnet.training.preprocessing import Preprocessing
 
 if TYPE_CHECKING:  # io sits below model: Model and the containers register themselves here
+    import os
+
+    from glassnet.nn.module import Module
     from glassnet.training.model import Model
 
 __all__ = ["save_model", "load_model", "register_layer", "LAYERS"]
@@ -91,7 +94,7 @@ def _is_plain(value) -> bool:
     return value is None or isinstance(value, bool | int | float | str)
 
 
-def architecture(module) -> dict:
+def architecture(module: Module) -> dict:
     """``{"class": name, "config": {...}}``; a Sequential lists its ``layers`` instead."""
     name = type(module).__name__
     if LAYERS.get(name) is not type(module):
@@ -111,7 +114,7 @@ def architecture(module) -> dict:
     return {"class": name, "config": _config(module)}
 
 
-def build(spec: dict, prefix: str = ""):
+def build(spec: dict, prefix: str = "") -> Module:
     """A fresh layer from :func:`architecture`'s description (weights come separately)."""
     cls = LAYERS.get(spec.get("class"))
     if cls is None:
@@ -148,7 +151,7 @@ def build(spec: dict, prefix: str = ""):
 
 
 # ---- saving -------------------------------------------------------------------------------
-def save_model(model: Model, path) -> None:
+def save_model(model: Model, path: str | os.PathLike) -> None:
     """Write ``model`` to ``path`` atomically (see the module docstring for the layout)."""
     header = {
         "format": FORMAT,
@@ -192,7 +195,9 @@ def _streams(model) -> dict:
 
 
 # ---- loading ------------------------------------------------------------------------------
-def load_model(path, max_parameters: int = MAX_PARAMETERS, allow_nonfinite: bool = False):
+def load_model(
+    path: str | os.PathLike, max_parameters: int = MAX_PARAMETERS, allow_nonfinite: bool = False
+) -> Module:
     """Rebuild a model saved by ``model.save(path)``: architecture, weights, optimizer state,
     and the preprocessing its inputs need (``model.preprocessing``).
 

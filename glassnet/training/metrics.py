@@ -19,11 +19,17 @@ Argmax is unchanged by softmax, so logits and probabilities give the same accura
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet._validate import positive_int
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "Accuracy",
@@ -47,10 +53,10 @@ class Accuracy:
     name = "accuracy"
     higher_is_better = True
 
-    def __init__(self, threshold: float = 0.5):
+    def __init__(self, threshold: float = 0.5) -> None:
         self.threshold = float(threshold)
 
-    def __call__(self, y_true, y_pred) -> float:
+    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike) -> float:
         y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
         _check_rows("accuracy", y_true, y_pred)
         if y_pred.ndim == 2 and y_pred.shape[1] > 1:
@@ -76,11 +82,11 @@ class TopKAccuracy:
 
     higher_is_better = True
 
-    def __init__(self, k: int = 5):
+    def __init__(self, k: int = 5) -> None:
         self.k = positive_int("TopKAccuracy", "k", k)
         self.name = f"top_{k}_accuracy"
 
-    def __call__(self, y_true, y_pred) -> float:
+    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike) -> float:
         y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
         _check_rows(self.name, y_true, y_pred)
         if y_pred.ndim != 2 or y_pred.shape[1] < self.k:
@@ -141,27 +147,27 @@ def _errors(name: str, y_true, y_pred) -> np.ndarray:
     return y_pred.reshape(-1) - y_true.reshape(-1)
 
 
-def accuracy(y_true, y_pred) -> float:
+def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Accuracy with the default threshold 0.5 (see :class:`Accuracy`)."""
     return Accuracy()(y_true, y_pred)
 
 
-def mae(y_true, y_pred) -> float:
+def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean absolute error: (1/n) Σ |ŷᵢ − yᵢ|."""
     return float(np.mean(np.abs(_errors("mae", y_true, y_pred))))
 
 
-def mse(y_true, y_pred) -> float:
+def mse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean squared error: (1/n) Σ (ŷᵢ − yᵢ)²."""
     return float(np.mean(_errors("mse", y_true, y_pred) ** 2))
 
 
-def rmse(y_true, y_pred) -> float:
+def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Root mean squared error: √((1/n) Σ (ŷᵢ − yᵢ)²), in the target's units."""
     return float(np.sqrt(np.mean(_errors("rmse", y_true, y_pred) ** 2)))
 
 
-def r2(y_true, y_pred) -> float:
+def r2(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Coefficient of determination: R² = 1 − Σ (yᵢ − ŷᵢ)² / Σ (yᵢ − ȳ)².
 
     1 is a perfect fit, 0 is no better than predicting the mean ȳ, negative is worse.
@@ -195,7 +201,9 @@ _NAMES = {"mae": mae, "mse": mse, "rmse": rmse, "r2": r2}
 _TOP_K = re.compile(r"top_(\d+)_accuracy")
 
 
-def get(metric, threshold: float = 0.5):
+def get(
+    metric: str | Callable, threshold: float = 0.5
+) -> Callable[[np.ndarray, np.ndarray], float]:
     """A metric from its name (``"accuracy"``, ``"acc"``, ``"mae"``, ``"mse"``, ``"rmse"``,
     ``"r2"``, ``"top_k_accuracy"`` (k = 5), ``"top_3_accuracy"``) or a callable.
 

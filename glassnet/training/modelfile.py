@@ -48,7 +48,7 @@ class ModelFile:
     errors) naming the file and, where there is one, the member.
     """
 
-    def __init__(self, path):
+    def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         self.where = f"load_model({str(path)!r})"
         self.zip = _open_zip(self.path, self.where)

@@ -9,19 +9,31 @@ answers when it is imported, with :func:`install`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from glassnet.errors import ConfigError, message
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    import numpy as np
+
+    from glassnet.nn.module import Module
 
 __all__ = ["install", "rank", "session"]
 
 _backend: dict = {}
 
 
-def install(session_for, rank_of) -> None:
+def install(session_for: Callable, rank_of: Callable[[], int]) -> None:
     """Plug in a backend: ``session_for(model, distributed, seed)`` and ``rank_of()``."""
     _backend.update(session=session_for, rank=rank_of)
 
 
-def session(model, distributed, seed):
+def session(
+    model: Module, distributed: bool | None, seed: int | np.random.Generator | None
+) -> Any:
     """None when this fit trains alone; else the backend's session for it."""
     if "session" in _backend:
         return _backend["session"](model, distributed, seed)

@@ -16,10 +16,20 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet.errors import DataError, message
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Mapping, Sequence
+    from typing import Any
+
+    from numpy.typing import ArrayLike
+
+    from glassnet.data.scalers import MinMaxScaler, StandardScaler
 
 __all__ = ["Preprocessing"]
 
@@ -35,11 +45,16 @@ class Preprocessing:
     Shapes:    x (N, F) or (N, ...) flattened to (N, F) → z (N, F)
     """
 
-    def __init__(self, features=None, scaler=None, divide_by: float | None = None):
+    def __init__(
+        self,
+        features: Sequence[str] | None = None,
+        scaler: MinMaxScaler | StandardScaler | None = None,
+        divide_by: float | None = None,
+    ) -> None:
         self.features = None if features is None else [str(f) for f in features]
         self.scaler, self.divide_by = scaler, divide_by
 
-    def transform(self, x) -> np.ndarray:
+    def transform(self, x: ArrayLike) -> np.ndarray:
         x = np.asarray(x, np.float32)
         x = x.reshape(len(x), -1) if x.ndim else x
         if self.divide_by is not None:
@@ -55,7 +70,9 @@ class Preprocessing:
         return spec
 
     @classmethod
-    def from_dict(cls, spec, where: str = "Preprocessing.from_dict") -> Preprocessing:
+    def from_dict(
+        cls, spec: Mapping[str, Any], where: str = "Preprocessing.from_dict"
+    ) -> Preprocessing:
         """Rebuild from :meth:`to_dict` (or a preprocess.json); DataError when malformed."""
         from glassnet.data import scaler_from_dict
 
@@ -96,7 +113,7 @@ class Preprocessing:
         return cls(features, scaler, divide_by)
 
     @classmethod
-    def read(cls, path) -> Preprocessing:
+    def read(cls, path: str | os.PathLike) -> Preprocessing:
         """From a ``preprocess.json`` side file (written by glassnet train before 0.2)."""
         where = f"preprocess file {str(path)!r}"
         try:

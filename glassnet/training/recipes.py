@@ -50,7 +50,12 @@ class Dataset:
         return self.classes or 1
 
 
-def load_dataset(name: str, target: str | None = None, seed=0, limit: int | None = None):
+def load_dataset(
+    name: str,
+    target: str | None = None,
+    seed: int | np.random.Generator | None = 0,
+    limit: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """A :class:`Dataset` by name (``mnist``, ``hourly-wages``, ``circles``, ``xor``,
     ``gaussians``, ``spiral``) or CSV path (with ``target``, the column to predict).
 
@@ -124,7 +129,11 @@ def preprocess(x: np.ndarray, spec: dict) -> np.ndarray:
 
 
 def build_mlp(
-    features: int, hidden: list[int], outputs: int, activation: str = "relu", seed=0
+    features: int,
+    hidden: list[int],
+    outputs: int,
+    activation: str = "relu",
+    seed: int | np.random.Generator | None = 0,
 ) -> Sequential:
     """Dense(features → h₁), act, Dense(h₁ → h₂), act, ..., Dense(h_last → outputs).
 

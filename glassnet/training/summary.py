@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import nn
 from glassnet._config import no_grad
 from glassnet.errors import GlassnetError
 from glassnet.nn._keras import KerasForm
+
+if TYPE_CHECKING:
+    from glassnet.nn.module import Module
 
 __all__ = ["summary_table"]
 
@@ -51,7 +56,7 @@ def _trainable(module) -> str:
     return "partly" if len(flags) == 2 else ("yes" if flags == {True} else "no")
 
 
-def summary_table(model, input_shape=None) -> str:
+def summary_table(model: Module, input_shape: tuple[int, ...] | None = None) -> str:
     """The summary text; see :meth:`glassnet.training.Model.summary`."""
     children = list(model._modules.items())
     shapes = _output_shapes(model, input_shape)

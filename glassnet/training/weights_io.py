@@ -11,10 +11,16 @@ copying anything, as ``load_model`` does.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet.errors import DataError, message
+
+if TYPE_CHECKING:
+    import os
+
+    from glassnet.nn.module import Module
 
 __all__ = ["save_weights", "load_weights"]
 
@@ -23,7 +29,7 @@ def _is_safetensors(path: Path) -> bool:
     return path.suffix == ".safetensors"
 
 
-def save_weights(model, path) -> None:
+def save_weights(model: Module, path: str | os.PathLike) -> None:
     """Write every parameter and buffer of ``model`` to ``path`` (see the module docstring)."""
     path = Path(path)
     state = {k: np.ascontiguousarray(v) for k, v in model.state_dict().items()}
@@ -57,7 +63,7 @@ def _read(path: Path) -> dict:
         ) from None
 
 
-def load_weights(model, path) -> None:
+def load_weights(model: Module, path: str | os.PathLike) -> None:
     """Copy the weights in ``path`` into ``model`` after checking every name and shape."""
     path = Path(path)
     state, expected = _read(path), model.state_dict()

@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet._validate import finite_number, is_int
 from glassnet.errors import ConfigError, message
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "Distribution",
@@ -38,7 +42,7 @@ __all__ = [
 class Distribution:
     """Base class: ``sample(rng)`` returns one value; ``repr`` is the constructor call."""
 
-    def sample(self, rng: np.random.Generator):  # pragma: no cover - abstract
+    def sample(self, rng: np.random.Generator) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must define sample(rng)")
 
     @property
@@ -76,7 +80,7 @@ def _ordered(where: str, low, high) -> None:
 class Uniform(Distribution):
     """x = low + (high − low)·u,  u ~ U[0, 1): every value in [low, high) equally likely."""
 
-    def __init__(self, low: float, high: float):
+    def __init__(self, low: float, high: float) -> None:
         where = f"Uniform({low!r}, {high!r})"
         self.low = float(_number(where, "low", low))
         self.high = float(_number(where, "high", high))
@@ -96,7 +100,7 @@ class LogUniform(Distribution):
            1e-3 matters as much as 1e-2 → 1e-1. Both bounds must be > 0.
     """
 
-    def __init__(self, low: float, high: float):
+    def __init__(self, low: float, high: float) -> None:
         where = f"LogUniform({low!r}, {high!r})"
         self.low = float(_number(where, "low", low))
         self.high = float(_number(where, "high", high))
@@ -127,7 +131,7 @@ class LogUniform(Distribution):
 class IntUniform(Distribution):
     """x ∈ {low, low + 1, …, high}, both ends included, each with chance 1/(high − low + 1)."""
 
-    def __init__(self, low: int, high: int):
+    def __init__(self, low: int, high: int) -> None:
         where = f"IntUniform({low!r}, {high!r})"
         self.low = int(_number(where, "low", low, integer=True))
         self.high = int(_number(where, "high", high, integer=True))
@@ -146,7 +150,7 @@ class Choice(Distribution):
     Options are returned as given (ints, strings, tuples such as layer sizes ``(64, 32)``).
     """
 
-    def __init__(self, options: Sequence):
+    def __init__(self, options: Sequence) -> None:
         if isinstance(options, str | bytes | Mapping) or not isinstance(options, Sequence):
             raise ConfigError(
                 message(
@@ -162,14 +166,14 @@ class Choice(Distribution):
             )
         self.options = tuple(options)
 
-    def sample(self, rng: np.random.Generator):
+    def sample(self, rng: np.random.Generator) -> Any:
         return self.options[int(rng.integers(len(self.options)))]
 
     def __repr__(self) -> str:
         return f"Choice({list(self.options)!r})"
 
 
-def check_space(space, where: str = "random_search") -> dict[str, Distribution]:
+def check_space(space: object, where: str = "random_search") -> dict[str, Distribution]:
     """Validate a search space: a non-empty mapping of names to distributions."""
     if not isinstance(space, Mapping) or len(space) == 0:
         raise ConfigError(

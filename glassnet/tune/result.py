@@ -20,6 +20,7 @@ import json
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.table import Table
@@ -27,6 +28,11 @@ from rich.table import Table
 from glassnet._files import write_text
 from glassnet.errors import GlassnetError, message
 from glassnet.notebook import search_html, text_console
+
+if TYPE_CHECKING:
+    import os
+
+    from glassnet.nn.module import Module
 
 __all__ = ["SearchResult", "SearchError", "SearchInterrupted", "format_value"]
 
@@ -45,7 +51,7 @@ class SearchInterrupted(SearchError):
     and ``resume=True`` to run only those.
     """
 
-    def __init__(self, text: str, result: SearchResult, lost: list[int]):
+    def __init__(self, text: str, result: SearchResult, lost: list[int]) -> None:
         super().__init__(text)
         self.result, self.lost = result, lost
 
@@ -58,7 +64,7 @@ def _number(value) -> str:
     return str(value)
 
 
-def format_value(value) -> str:
+def format_value(value: object) -> str:
     """A parameter value as text: numbers compactly, tuples as ``64,32``, the rest as str."""
     if isinstance(value, tuple | list):
         return ",".join(format_value(v) for v in value)
@@ -82,7 +88,7 @@ class SearchResult:
         seed: int,
         restore: Callable | None = None,
         best_state: tuple[int, dict] | None = None,
-    ):
+    ) -> None:
         self.records = sorted(records, key=lambda r: r["trial"])
         self.space, self.monitor, self.mode, self.seed = space, monitor, mode, seed
         self._restore, self._best_state, self._best_model = restore, best_state, None
@@ -121,7 +127,7 @@ class SearchResult:
         return dict(self.best_record["params"])
 
     @property
-    def best_model(self):
+    def best_model(self) -> Module:
         """The best trial's model, compiled, with the weights of its best epoch.
 
         Rebuilt from ``build(params, seed)`` plus the weights the trial sent back; a trial
@@ -161,7 +167,7 @@ class SearchResult:
         console.print(table)
         return console.export_text().rstrip() + "\n"
 
-    def to_csv(self, path) -> Path:
+    def to_csv(self, path: str | os.PathLike) -> Path:
         """Write the ranked records as CSV (one column per hyperparameter); returns the path."""
         path = Path(path)
         names = list(self.space)

@@ -34,6 +34,7 @@ import os
 import pickle
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -45,6 +46,11 @@ from glassnet.tune.result import SearchInterrupted, SearchResult
 from glassnet.tune.trial import SearchMisuse, Task, Trial, build_model, run_trial, sample_trials
 from glassnet.tune.workers import process_pool
 
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from numpy.typing import ArrayLike
+
 __all__ = ["random_search"]
 
 
@@ -52,17 +58,17 @@ def random_search(
     build: Callable,
     space: Mapping[str, Distribution],
     n_trials: int,
-    x,
-    y,
+    x: ArrayLike,
+    y: ArrayLike,
     validation_split: float = 0.0,
     validation_data: tuple | None = None,
     epochs: int = 1,
     batch_size: int | None = 32,
     monitor: str = "val_loss",
     mode: str = "min",
-    seed=None,
-    executor=None,
-    log_path=None,
+    seed: int | np.random.Generator | None = None,
+    executor: Executor | None = None,
+    log_path: str | os.PathLike | None = None,
     resume: bool = False,
     on_trial: Callable[[dict], None] | None = None,
 ) -> SearchResult:

@@ -24,12 +24,16 @@ import traceback
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet.errors import ConfigError, message
 from glassnet.training.callbacks import Callback, DivergenceWarning
 from glassnet.tune.distributions import Distribution
+
+if TYPE_CHECKING:
+    from glassnet.nn.module import Module
 
 __all__ = ["SearchMisuse", "Task", "Trial", "Outcome", "sample_trials", "run_trial", "build_model"]
 
@@ -89,7 +93,7 @@ def _takes_seed(build: Callable) -> bool:
         return False
 
 
-def build_model(build: Callable, trial: Trial):
+def build_model(build: Callable, trial: Trial) -> Module:
     """``build(params, seed=...)`` when build takes a ``seed`` argument, else ``build(params)``.
 
     The model must be compiled: anything else is a ConfigError naming the trial's params.
