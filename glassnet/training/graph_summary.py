@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from glassnet.training.summary import _label, _trainable
+from glassnet.training.summary import _label, _trainable, table_text
 
 if TYPE_CHECKING:
     from glassnet.nn.module import Module
@@ -47,24 +47,4 @@ def graph_summary(model: Module) -> str:
     """Layer, output shape, parameters, trainable, and the values each call reads."""
     rows = _rows(model)
     header = ("Layer", "Output shape", "Params", "Trainable", "Reads")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
-
-    def line(cells) -> str:
-        return "  ".join(
-            c.rjust(w) if i == 2 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
-        ).rstrip()
-
-    rule = len(line(header))
-    total, trainable = model.count_params(), model.count_params(trainable=True)
-    return "\n".join(
-        [
-            f"Model: {type(model).__name__}",
-            line(header),
-            "-" * rule,
-            *(line(r) for r in rows),
-            "=" * rule,
-            f"Total params: {total:,}",
-            f"Trainable params: {trainable:,}",
-            f"Frozen params: {total - trainable:,}",
-        ]
-    )
+    return table_text(model, header, rows)

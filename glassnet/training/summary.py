@@ -70,7 +70,13 @@ def summary_table(model: Module, input_shape: tuple[int, ...] | None = None) -> 
         for (name, module), shape in zip(children, shapes)
     ]
     header = ("Layer", "Output shape", "Params", "Trainable")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    return table_text(model, header, rows, _unbuilt_note(model))
+
+
+def table_text(model: Module, header: tuple, rows: list[tuple], notes: list[str] = ()) -> str:
+    """The summary's text: a header, one aligned row per layer, the parameter counts and
+    any ``notes`` (the Params column is right-aligned, the others left-aligned)."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells) -> str:
         return "  ".join(
@@ -90,7 +96,7 @@ def summary_table(model: Module, input_shape: tuple[int, ...] | None = None) -> 
             f"Total params: {total:,}",
             f"Trainable params: {trainable:,}",
             f"Frozen params: {total - trainable:,}",
-            *_unbuilt_note(model),
+            *notes,
         ]
     )
 
