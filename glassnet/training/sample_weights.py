@@ -18,6 +18,7 @@ a single-output (binary) model.
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,12 @@ from glassnet import ops
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, DataError, message
 from glassnet.tensor import Tensor
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from glassnet.losses import Loss
+    from glassnet.training.model import Model
 
 __all__ = [
     "check_reduction",
@@ -35,7 +42,7 @@ __all__ = [
 ]
 
 
-def check_reduction(loss) -> None:
+def check_reduction(loss: object) -> None:
     """compile: a loss must give one number per batch, so reduction="none" is refused."""
     if getattr(loss, "reduction", "mean") == "none":
         raise ConfigError(
@@ -49,7 +56,14 @@ def check_reduction(loss) -> None:
         )
 
 
-def row_weights(model, x, y, sample_weight, class_weight, first) -> np.ndarray:
+def row_weights(
+    model: Model,
+    x: ArrayLike,
+    y: ArrayLike,
+    sample_weight: ArrayLike | None,
+    class_weight: dict | None,
+    first: np.ndarray,
+) -> np.ndarray:
     """The weights of the rows of (x, y), checked before the first update: length, finite,
     non-negative, known classes (``first``: one prepared input row, for the output width)."""
     n = len(x)
@@ -144,7 +158,7 @@ def _labels(y: np.ndarray, width: int) -> np.ndarray:
     return np.rint(y.reshape(len(y))).astype(np.int64).clip(0, max(width, 2) - 1)
 
 
-def per_row_loss(loss):
+def per_row_loss(loss: Loss) -> Loss:
     """The compiled loss with reduction="none" (one loss per element), for weighting."""
     if not hasattr(loss, "reduction"):
         raise ConfigError(
@@ -161,7 +175,7 @@ def per_row_loss(loss):
     return rows
 
 
-def weighted_loss(rows_loss, output: Tensor, y, w: np.ndarray) -> Tensor:
+def weighted_loss(rows_loss: Loss, output: Tensor, y: np.ndarray, w: np.ndarray) -> Tensor:
     """L = (1/m) Σᵢ wᵢ ℓᵢ over the m rows of the batch (ℓᵢ averaged over other axes)."""
     elements = rows_loss(output, y)
     m = len(w)
@@ -170,7 +184,7 @@ def weighted_loss(rows_loss, output: Tensor, y, w: np.ndarray) -> Tensor:
     return ops.sum(elements * Tensor(w)) * (1.0 / m)
 
 
-def check_supported(session, loader: bool) -> None:
+def check_supported(session: object | None, loader: bool) -> None:
     """Weights are rows of the arrays: not with fit(loader) nor a distributed fit."""
     if loader or session is not None:
         where = "fit(loader)" if loader else "a distributed fit"
