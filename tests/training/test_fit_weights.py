@@ -195,3 +195,11 @@ def test_weights_need_a_loss_with_a_reduction():
 def test_compile_refuses_a_loss_with_reduction_none():
     with pytest.raises(ConfigError, match=r"compile: the loss has reduction='none'.*MSE"):
         model(gn.losses.MSE(reduction="none"))
+
+
+def test_weights_in_a_distributed_fit_are_refused_with_a_clear_message():
+    from glassnet.training import sample_weights
+
+    with pytest.raises(ConfigError, match=r"not supported with a distributed fit"):
+        sample_weights.check_supported(object(), loader=False)  # a running session
+    sample_weights.check_supported(None, loader=False)  # one process, arrays: allowed
