@@ -273,7 +273,9 @@ class Model(Module):
                 checks.check_targets("fit (validation)", self, validation[0][:size], validation[1])
         return batches, validation
 
-    def train_step(self, x: np.ndarray, y: np.ndarray, w=None) -> tuple[float, np.ndarray]:
+    def train_step(
+        self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None
+    ) -> tuple[float, np.ndarray]:
         """One update on one batch: forward, loss, backward, optimizer step.
 
         ``w``: the rows' weights (the loss is then (1/m) Σᵢ wᵢ ℓᵢ), or None.
