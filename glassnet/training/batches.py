@@ -17,7 +17,10 @@ __all__ = ["ArrayBatches", "IterableBatches", "EpochRun", "as_arrays"]
 
 
 class ArrayBatches:
-    """Mini-batches of ``size`` rows cut from x and y."""
+    """Mini-batches of ``size`` rows cut from x and y (and the rows' weights ``w``, when
+    fit sets them: each batch is then (x, y, w), shuffled together)."""
+
+    w: np.ndarray | None = None
 
     def __init__(self, x: np.ndarray, y: np.ndarray, size: int):
         self.x, self.y, self.size = x, y, size
@@ -27,12 +30,13 @@ class ArrayBatches:
         return self.x[:1]
 
     def epoch(self, order):
+        arrays = (self.x, self.y) if self.w is None else (self.x, self.y, self.w)
         for start in range(0, self.samples, self.size):
             if order is None:
-                yield self.x[start : start + self.size], self.y[start : start + self.size]
+                yield tuple(a[start : start + self.size] for a in arrays)
             else:
                 rows = order[start : start + self.size]
-                yield self.x.take(rows, axis=0), self.y.take(rows, axis=0)
+                yield tuple(a.take(rows, axis=0) for a in arrays)
 
 
 class IterableBatches:

@@ -35,6 +35,7 @@ from glassnet.tensor import rng_from
 from glassnet.training import checks, habits, parallel, weights_io
 from glassnet.training import io as model_io
 from glassnet.training import metrics as metrics_lib
+from glassnet.training import sample_weights as row_weights
 from glassnet.training.batches import ArrayBatches, EpochRun, IterableBatches
 from glassnet.training.callbacks import CallbackList, NaNGuard
 from glassnet.training.history import History
@@ -101,6 +102,7 @@ class Model(Module):
                 )
             )
         self.loss = habits.loss_for(self, loss)
+        row_weights.check_reduction(self.loss)
         self.optimizer = self._bound(optim.get(optimizer))
         metrics = [metrics] if isinstance(metrics, str) or callable(metrics) else metrics
         self.metrics = tuple(
@@ -172,6 +174,8 @@ class Model(Module):
         verbose: int = 1,
         seed=None,
         distributed: bool | None = None,
+        class_weight: dict | None = None,
+        sample_weight=None,
     ) -> History:
         """Train for ``epochs`` passes over (x, y); return the :class:`History`.
 
@@ -191,6 +195,9 @@ class Model(Module):
         ``verbose``: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
         ``distributed``: train across the ranks of an MPI job (None: when
         ``gn.distributed.init()`` ran under mpirun); see :mod:`glassnet.distributed`.
+        ``sample_weight`` (one weight per row of x) and ``class_weight`` ({class: weight})
+        weigh each row's loss, as in Keras: L = (1/m) Σᵢ wᵢ ℓᵢ over a batch of m rows
+        (see :mod:`glassnet.training.sample_weights`); arrays only, in one process.
         """
         batches, validation = self._fit_arguments(
             x, y, epochs, batch_size, validation_split, validation_data, verbose
@@ -198,6 +205,13 @@ class Model(Module):
         session = parallel.session(self, distributed, seed)  # [distributed] None when alone
         habits.check_loader_alone(session, batches)  # [distributed] arrays only
         seed = session.seed if session else seed  # [distributed] one seed on every rank
+        if sample_weight is not None or class_weight is not None:
+            row_weights.check_supported(session, y is None)
+            weights = row_weights.row_weights(
+                self, x, y, sample_weight, class_weight, batches.first()
+            )
+            weights = weights[: batches.samples]  # validation_split holds out the last rows
+            batches.w = None if (weights == 1).all() else weights  # all 1: the unweighted path
         rng, n, size = rng_from(seed), batches.samples, getattr(batches, "size", None)
         steps = session.steps(n, size) if session else batches.steps  # [distributed]
         history, guard = History(), NaNGuard()
@@ -218,8 +232,8 @@ class Model(Module):
                     logs, seen = session.train_epoch(x, y, order, size, hooks, validation)
                 else:
                     epoch_run = EpochRun()
-                    for step, (xb, yb) in enumerate(batches.epoch(order)):
-                        loss, output = self.train_step(xb, yb)
+                    for step, (xb, yb, *wb) in enumerate(batches.epoch(order)):
+                        loss, output = self.train_step(xb, yb, *wb)
                         epoch_run.add(loss, output, yb)
                         hooks.on_batch_end(step, {"loss": loss, "size": len(output)})
                         if self.stop_training:
@@ -259,15 +273,23 @@ class Model(Module):
                 checks.check_targets("fit (validation)", self, validation[0][:size], validation[1])
         return batches, validation
 
-    def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    def train_step(
+        self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None
+    ) -> tuple[float, np.ndarray]:
         """One update on one batch: forward, loss, backward, optimizer step.
+
+        ``w``: the rows' weights (the loss is then (1/m) Σᵢ wᵢ ℓᵢ), or None.
 
         Returns the batch loss and the outputs. A non-finite loss skips the update (the
         NaN guard then stops training): a NaN or infinite loss never moves the weights.
         """
-        step = self._captured.get("train") or self._loss_and_gradients
+        if w is None:
+            step, args = self._captured.get("train") or self._loss_and_gradients, (x, y)
+        else:
+            step = self._captured.get("weighted") or self._weighted_loss_and_gradients
+            args = (x, y, w)
         with np.errstate(over="ignore", invalid="ignore"):  # the NaN guard explains instead
-            loss, output = step(x, y)
+            loss, output = step(*args)
         value = float(loss.item())
         if self._distributed is not None:  # [distributed] one Allreduce: global grads and loss
             value = self._distributed.reduce(value, len(x))
@@ -280,6 +302,14 @@ class Model(Module):
         self.optimizer.zero_grad()  # the bound parameters: every trainable one
         output = self(x)
         loss = self.loss(output, y)
+        loss.backward()
+        return loss.data, output.data
+
+    def _weighted_loss_and_gradients(self, x: np.ndarray, y: np.ndarray, w: np.ndarray):
+        """As :meth:`_loss_and_gradients` with the rows weighted (captured with w an argument)."""
+        self.optimizer.zero_grad()
+        output = self(x)
+        loss = row_weights.weighted_loss(row_weights.per_row_loss(self.loss), output, y, w)
         loss.backward()
         return loss.data, output.data
 
@@ -296,6 +326,7 @@ class Model(Module):
             )
         self._captured = {
             "train": CapturedStep(self._loss_and_gradients, enabled),
+            "weighted": CapturedStep(self._weighted_loss_and_gradients, enabled),
             "predict": CapturedStep(self._outputs, enabled),
         }
 
