@@ -97,6 +97,26 @@ __all__ = [
 ]
 
 
+def _plot_renderer(name: str):
+    """A renderer for :func:`glassnet.notebook.render` that loads :mod:`glassnet.plot.reprs`
+    (and matplotlib) on its first call: the low layers never import the plot layer."""
+
+    def render(obj):
+        from glassnet.plot import reprs
+
+        return getattr(reprs, name)(obj)
+
+    render.__name__ = name
+    return render
+
+
+from glassnet import notebook as _notebook  # noqa: E402
+
+for _kind in _notebook.RENDERER_KINDS:
+    _notebook.register_renderer(_kind, _plot_renderer(_kind))
+del _kind
+
+
 def __getattr__(name: str):
     """``gn.plot`` and ``gn.sklearn`` are imported on first use, so ``import glassnet`` never
     loads matplotlib or scikit-learn (the ``sklearn`` extra)."""

@@ -15,8 +15,12 @@ Text that glassnet lays out with rich (explanations, search tables) goes through
 :func:`text_console`, a console that never switches to Jupyter mode: rich's own Jupyter
 mode would send every line to the notebook as an extra HTML output next to the text.
 
-Nothing here imports IPython or matplotlib at import time, and no glassnet module is
-imported at the top, so low layers (training, tune) may import this one.
+Nothing here imports IPython or matplotlib at import time, and the only glassnet module
+it imports is :mod:`glassnet.errors`, so every layer (tensor, training, tune) may import
+this one. The renderings that draw a figure (History, SearchResult) live next to the
+figures in :mod:`glassnet.plot.reprs`; this module reaches them only through a registry
+(:func:`register_renderer`) that the top of the package fills, so the low layers never
+import the plot layer (issue 13: no import cycle notebook -> plot -> tune -> notebook).
 """
 
 from __future__ import annotations
@@ -26,16 +30,19 @@ import functools
 import html
 import io
 import sys
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from rich.console import Console
+
+from glassnet.errors import ConfigError, InternalError, message
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from glassnet.tensor import Tensor
-    from glassnet.training import History, Model
+    from glassnet.training import History
     from glassnet.tune import SearchResult
 
 T = TypeVar("T")
@@ -45,7 +52,9 @@ __all__ = [
     "figure_class",
     "history_png",
     "in_notebook",
-    "model_html",
+    "pre_html",
+    "register_renderer",
+    "render",
     "png_bytes",
     "print_once",
     "print_shown",
@@ -157,7 +166,13 @@ def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
-def _img(png: bytes) -> str:
+def pre_html(title: str, text: str) -> str:
+    """``text`` as preformatted HTML under the bold line ``title`` (both escaped)."""
+    return f"<div><b>{html.escape(title)}</b>{_PRE.format(html.escape(text))}</div>"
+
+
+def img_html(png: bytes) -> str:
+    """PNG bytes as an inline HTML ``<img>`` (base64 data URI)."""
     return f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}"/>'
 
 
@@ -179,39 +194,59 @@ def tensor_html(t: Tensor) -> str:
     return f"<div><b>{head}</b>{_PRE.format(html.escape(values))}</div>"
 
 
-def model_html(model: Model) -> str:
-    """A model as HTML: its summary table, or its layers when the summary cannot be made
-    yet (a Keras-style layer that is not built)."""
-    from glassnet.errors import GlassnetError
-    from glassnet.training.summary import summary_table
+#: The renderings that need a figure, by name; filled by the top of the package
+#: (``glassnet/__init__.py``) with functions that load :mod:`glassnet.plot.reprs`.
+RENDERER_KINDS = ("history_png", "search_html")
+_renderers: dict[str, Callable[[Any], Any]] = {}
 
-    try:
-        text = summary_table(model, model.input_shape)
-    except GlassnetError as exc:
-        text = f"{model!r}\n\n(no summary yet: {exc})"
-    return f"<div><b>{html.escape(type(model).__name__)}</b>{_PRE.format(html.escape(text))}</div>"
+
+def register_renderer(kind: str, function: Callable[[Any], Any]) -> None:
+    """Make ``function(obj)`` the renderer :func:`render` calls for ``kind`` (one of
+    :data:`RENDERER_KINDS`); a later registration replaces an earlier one."""
+    if kind not in RENDERER_KINDS:
+        raise ConfigError(
+            message(
+                "register_renderer",
+                "unknown renderer kind",
+                repr(kind),
+                f"one of {RENDERER_KINDS}",
+            )
+        )
+    if not callable(function):
+        raise ConfigError(
+            message(
+                "register_renderer",
+                "the renderer is not callable",
+                type(function).__name__,
+                "a function",
+            )
+        )
+    _renderers[kind] = function
+
+
+def render(kind: str, obj: object) -> Any:
+    """Call the renderer registered for ``kind`` on ``obj``."""
+    function = _renderers.get(kind)
+    if function is None:
+        raise InternalError(
+            message(
+                "render",
+                f"no renderer registered for {kind!r}",
+                f"registered {sorted(_renderers)}",
+                f"all of {RENDERER_KINDS}",
+                "import glassnet registers them; glassnet.notebook alone does not",
+            )
+        )
+    return function(obj)
 
 
 def history_png(history: History) -> bytes | None:
     """The training curves of a History as PNG, or None before its first epoch (then
-    Jupyter shows the text repr)."""
-    if not history.history.get("loss"):
-        return None
-    from glassnet.plot import history as plot_history
-
-    fig = plot_history(history, title=f"Training history ({len(history.epoch)} epochs)")
-    return png_bytes(fig)
+    Jupyter shows the text repr); drawn by :func:`glassnet.plot.reprs.history_png`."""
+    return render("history_png", history)
 
 
 def search_html(result: SearchResult) -> str:
     """A search result as HTML: its ranked table, then the metric against each
-    hyperparameter (when a trial finished)."""
-    from glassnet.errors import GlassnetError
-    from glassnet.plot import search as plot_search
-
-    parts = [f"<b>{html.escape(repr(result))}</b>", _PRE.format(html.escape(result.table()))]
-    try:
-        parts.append(_img(png_bytes(plot_search(result))))
-    except GlassnetError:  # nothing to draw: no trial finished
-        pass
-    return "<div>" + "".join(parts) + "</div>"
+    hyperparameter; drawn by :func:`glassnet.plot.reprs.search_html`."""
+    return render("search_html", result)

@@ -21,10 +21,10 @@ def activation_module(name, where: str):
     if name is None or name == "linear":
         return None
     from glassnet import activations  # the registry sits above nn: read at construction
-    from glassnet.nn.layers import Softmax  # not elementwise, so not in the registry
 
-    if name == "softmax":
-        return Softmax()
+    softmax = [s for s in activations.specs() if s.name == "softmax"]  # not elementwise
+    if name == "softmax" and softmax:
+        return softmax[0].make()
     if not isinstance(name, str) or name.lower() not in activations.names():
         raise ConfigError(
             message(

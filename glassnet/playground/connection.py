@@ -16,6 +16,7 @@ import logging
 import secrets
 import threading
 from collections import OrderedDict
+from urllib.parse import urlparse
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -24,7 +25,14 @@ from glassnet.playground.explainers import run_doctor
 from glassnet.playground.protocol import parse_message
 from glassnet.playground.session import Session
 
-__all__ = ["Connection", "in_engine", "TRAIN_SLICE_S", "MIN_UPDATE_S", "MAX_IN_FLIGHT"]
+__all__ = [
+    "Connection",
+    "in_engine",
+    "same_origin",
+    "TRAIN_SLICE_S",
+    "MIN_UPDATE_S",
+    "MAX_IN_FLIGHT",
+]
 
 TRAIN_SLICE_S = 0.04  # training time per update, at most
 MIN_UPDATE_S = 0.04  # at most 25 updates per second, so a small net does not flood the page
@@ -197,3 +205,13 @@ class Connection:
         self.playing = False
         if self.trainer is not None:
             self.trainer.cancel()
+
+
+def same_origin(headers) -> bool:
+    """True when the request carries no Origin (not a browser page) or the page's own.
+
+    A page on another site may open a WebSocket to 127.0.0.1 or POST to it from the user's
+    browser; the browser then names that site in Origin, and the request is refused.
+    """
+    origin = headers.get("origin")
+    return origin is None or urlparse(origin).netloc == headers.get("host")

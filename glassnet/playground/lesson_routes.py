@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from glassnet.errors import GlassnetError, message
 from glassnet.playground import lesson_cnn, lessons
-from glassnet.playground.connection import in_engine
+from glassnet.playground.connection import in_engine, same_origin
 from glassnet.playground.lesson_race import RaceStore
 
 __all__ = ["VIEWS", "ROUTES"]
@@ -72,9 +72,7 @@ async def _body(request: Request, limit: int) -> bytes | None:
 
 
 def _foreign(request: Request) -> JSONResponse | None:
-    """403 when another site's page posts here (see server.same_origin)."""
-    from glassnet.playground.server import same_origin
-
+    """403 when another site's page posts here (see connection.same_origin)."""
     if same_origin(request.headers):
         return None
     return JSONResponse({"error": "lessons: another site's page may not post here"}, 403)

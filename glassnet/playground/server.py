@@ -31,7 +31,6 @@ import time
 import webbrowser
 from collections import OrderedDict
 from pathlib import Path
-from urllib.parse import urlparse
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -46,7 +45,7 @@ from threadpoolctl import threadpool_limits
 from glassnet import activations
 from glassnet.errors import GlassnetError, message
 from glassnet.playground import export, lesson_routes
-from glassnet.playground.connection import Connection, in_engine
+from glassnet.playground.connection import Connection, in_engine, same_origin
 from glassnet.playground.datasets import is_classification, load_upload
 
 __all__ = ["create_app", "serve", "MAX_UPLOAD_BYTES", "LOOPBACK_NAMES"]
@@ -55,16 +54,6 @@ STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOADS = 8
 log = logging.getLogger("glassnet.playground")
-
-
-def same_origin(headers) -> bool:
-    """True when the request carries no Origin (not a browser page) or the page's own.
-
-    A page on another site may open a WebSocket to 127.0.0.1 or POST to it from the user's
-    browser; the browser then names that site in Origin, and the request is refused.
-    """
-    origin = headers.get("origin")
-    return origin is None or urlparse(origin).netloc == headers.get("host")
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:

@@ -30,7 +30,7 @@ from glassnet._fastpath import keep_freed_memory
 from glassnet._validate import positive_int
 from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
-from glassnet.notebook import model_html, print_once
+from glassnet.notebook import print_once
 from glassnet.tensor import rng_from
 from glassnet.training import checks, habits, parallel, weights_io
 from glassnet.training import io as model_io
@@ -40,7 +40,7 @@ from glassnet.training.batches import ArrayBatches, EpochRun, IterableBatches
 from glassnet.training.callbacks import CallbackList, NaNGuard
 from glassnet.training.history import History
 from glassnet.training.progress import ProgressBar
-from glassnet.training.summary import summary_table
+from glassnet.training.summary import summary_html, summary_table
 
 __all__ = ["Model", "Sequential"]
 
@@ -451,7 +451,7 @@ class Model(Module):
         model_io.save_model(self, path)
 
     def _repr_html_(self) -> str:  # Jupyter: the summary table
-        return model_html(self)
+        return summary_html(self)
 
     def save_weights(self, path) -> None:
         """Write the weights alone: ``.safetensors`` or ``.npz`` (see training.weights_io)."""

@@ -10,11 +10,12 @@ from glassnet import nn
 from glassnet._config import no_grad
 from glassnet.errors import GlassnetError
 from glassnet.nn._keras import KerasForm
+from glassnet.notebook import pre_html
 
 if TYPE_CHECKING:
     from glassnet.nn.module import Module
 
-__all__ = ["summary_table"]
+__all__ = ["summary_html", "summary_table"]
 
 
 def _output_shapes(model, input_shape) -> list[str]:
@@ -115,3 +116,13 @@ def _unbuilt_note(model) -> list[str]:
         "  (their input sizes come from the first batch: fit, predict, or "
         "summary(input_shape=...))",
     ]
+
+
+def summary_html(model) -> str:
+    """A model as HTML (Jupyter's ``Model._repr_html_``): its summary table, or its layers
+    when the summary cannot be made yet (a Keras-style layer that is not built)."""
+    try:
+        text = summary_table(model, model.input_shape)
+    except GlassnetError as exc:
+        text = f"{model!r}\n\n(no summary yet: {exc})"
+    return pre_html(type(model).__name__, text)
