@@ -74,7 +74,6 @@ PENDING = {
     "glassnet.playground.explainers",
     "glassnet.playground.export",
     "glassnet.playground.protocol",
-    "glassnet.playground.server",
     "glassnet.playground.session",
     "glassnet.playground.views",
     "glassnet.training.callbacks",

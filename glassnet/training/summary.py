@@ -118,7 +118,7 @@ def _unbuilt_note(model) -> list[str]:
     ]
 
 
-def summary_html(model) -> str:
+def summary_html(model: Module) -> str:
     """A model as HTML (Jupyter's ``Model._repr_html_``): its summary table, or its layers
     when the summary cannot be made yet (a Keras-style layer that is not built)."""
     try:
