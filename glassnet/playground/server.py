@@ -44,16 +44,27 @@ from starlette.websockets import WebSocket
 from threadpoolctl import threadpool_limits
 
 from glassnet import activations
-from glassnet.errors import GlassnetError, message
+from glassnet.errors import ConfigError, GlassnetError, message
 from glassnet.playground import export, lesson_routes
 from glassnet.playground.connection import Connection, in_engine
 from glassnet.playground.datasets import is_classification, load_upload
 
-__all__ = ["create_app", "serve", "MAX_UPLOAD_BYTES", "LOOPBACK_NAMES"]
+__all__ = [
+    "create_app",
+    "serve",
+    "MAX_UPLOAD_BYTES",
+    "MAX_COLUMNS",
+    "MAX_ROWS",
+    "MAX_SESSIONS",
+    "LOOPBACK_NAMES",
+]
 
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOADS = 8
+MAX_COLUMNS = 256  # a CSV's columns (features + target): bounds the model and its messages
+MAX_ROWS = 100_000  # a CSV's data rows: bounds the memory one session holds
+MAX_SESSIONS = 32  # open tabs at once: each holds a model and its data
 log = logging.getLogger("glassnet.playground")
 
 
@@ -103,15 +114,16 @@ async def upload(request: Request) -> JSONResponse:
             return _upload_error(f"more than {MAX_UPLOAD_BYTES} bytes", 413)
     name = request.query_params.get("name", "upload.csv")
     try:
-        header = bytes(content).split(b"\n", 1)[0].decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        text = message("upload", "the file is not UTF-8 text", str(exc), "a UTF-8 CSV file")
-        return JSONResponse({"error": text}, status_code=400)
-    columns = [c.strip() for c in next(csv.reader([header]), [""])]
+        columns = upload_columns(bytes(content))
+    except GlassnetError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
     try:
         x, y, _ = await in_engine(load_upload, bytes(content), columns[-1], name)
     except GlassnetError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
+    except csv.Error as exc:  # a data cell longer than the csv module's field limit
+        text = message("upload", "a cell is too long", str(exc), "a CSV file of short cells")
+        return JSONResponse({"error": text}, status_code=400)
     token = secrets.token_urlsafe(12)
     uploads = request.app.state.uploads
     uploads[token] = bytes(content)
@@ -120,6 +132,42 @@ async def upload(request: Request) -> JSONResponse:
     reply = {"token": token, "columns": columns, "rows": len(x), "name": name}
     reply["classification"] = is_classification(y)  # of the last column: the page picks the loss
     return JSONResponse(reply)
+
+
+def upload_columns(content: bytes) -> list[str]:
+    """The header's column names of an uploaded CSV, after the checks that need no parsing:
+    not empty, UTF-8, a header line of at most MAX_COLUMNS cells, at most MAX_ROWS rows."""
+    where = "upload"
+    if not content.strip():
+        raise ConfigError(
+            message(where, "the file is empty", f"{len(content)} blank bytes", "a CSV file")
+        )
+    first = content.split(b"\n", 1)[0]
+    try:
+        header = first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            message(where, "the file is not UTF-8 text", str(exc), "a UTF-8 CSV file")
+        ) from None
+    cells = header.count(",") + 1
+    if cells > MAX_COLUMNS:
+        got = f"{cells} columns"
+        raise ConfigError(message(where, "too many columns", got, f"at most {MAX_COLUMNS}"))
+    try:
+        columns = [c.strip() for c in next(csv.reader([header]), [])]
+    except csv.Error as exc:  # a 10 MB cell overflows the csv module's field limit
+        got = f"{len(first)} bytes in the header line ({exc})"
+        raise ConfigError(
+            message(where, "the header line is not CSV", got, "a CSV header")
+        ) from None
+    rows = content.strip().count(b"\n")
+    if not any(columns) or rows > MAX_ROWS:
+        got = f"{rows} data rows" if any(columns) else "an empty header line"
+        expected = f"a header line and at most {MAX_ROWS} data rows"
+        raise ConfigError(
+            message(where, "the file has no usable header or too many rows", got, expected)
+        )
+    return columns
 
 
 def _upload_error(got: str, status: int) -> JSONResponse:

@@ -1,0 +1,101 @@
+"""The playground server's bounds against a live server on 127.0.0.1: malformed uploads and
+messages get a 400 or an ``error`` reply (never a 500 or a dropped socket), sizes are capped."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+from websockets.sync.client import connect
+
+from glassnet.playground.server import MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_BYTES
+
+
+def post(base: str, body: bytes) -> tuple[int, dict]:
+    request = urllib.request.Request(f"{base}/api/upload?name=t.csv", data=body, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def ws_url(base: str) -> str:
+    return base.replace("http://", "ws://") + "/ws"
+
+
+def reply_of(ws, text: str) -> dict:
+    """Send ``text``, return the next reply that is not a state update."""
+    ws.send(text)
+    while True:
+        msg = json.loads(ws.recv(timeout=20))
+        if msg["type"] not in ("state", "playing"):
+            return msg
+
+
+@pytest.mark.parametrize(
+    ("body", "match"),
+    [
+        (b"", r"^upload: the file is empty\. Got 0 blank bytes"),
+        (b" \n\n", r"^upload: the file is empty\. Got 3 blank bytes"),
+        (
+            b"x" * (MAX_UPLOAD_BYTES - 1),
+            r"^upload: the header line is not CSV\. Got 10485759 bytes",
+        ),
+        (b"a," * (MAX_UPLOAD_BYTES // 2), r"^upload: too many columns\. Got 5242881 columns"),
+        (b"a,b\n" + b"1,2\n" * (MAX_ROWS + 1), rf"Got {MAX_ROWS + 1} data rows"),
+        (b"a,b\n" + b"x" * (MAX_UPLOAD_BYTES // 2) + b",1\n", r"cannot read row 2"),
+    ],
+    ids=["empty", "blank", "10MB-one-cell", "10MB-columns", "rows", "10MB-cell"],
+)
+def test_bad_uploads_get_400_with_a_message(live_server, body, match):
+    status, reply = post(live_server, body)
+    assert status == 400
+    assert re.search(match, reply["error"]), reply["error"]
+
+
+def test_the_column_cap_admits_its_own_size(live_server):
+    header = ",".join(f"c{i}" for i in range(MAX_COLUMNS)).encode()
+    row = ",".join(["1"] * MAX_COLUMNS).encode()
+    status, reply = post(live_server, header + b"\n" + row + b"\n" + row + b"\n")
+    assert status == 200 and len(reply["columns"]) == MAX_COLUMNS
+    status, reply = post(live_server, header + b",extra\n" + row + b",1\n")
+    assert status == 400 and f"Got {MAX_COLUMNS + 1} columns" in reply["error"]
+
+
+MALFORMED = [
+    ('{"type": []}', r"^message\.type: is not a known message\. Got \[\]"),
+    ('{"type": {"a": 1}}', r"^message\.type: is not a known message\. Got \{'a': 1\}"),
+    ('{"type": 7}', r"^message\.type: is not a known message\. Got 7;"),
+    (
+        '{"type": "set_lr", "lr": ' + "1" * 4000 + "}",
+        r"^set_lr\.lr: is out of range\. Got 1{79}…;",
+    ),
+    ('{"type": "set_lr", "lr": "0.1"}', r"^set_lr\.lr: must be a finite number\. Got '0\.1'"),
+    ('{"type": "set_lr", "lr": 1e999}', r"^set_lr\.lr: must be a finite number\. Got inf"),
+    (
+        '{"type": "configure", "settings": {"samples": ' + "9" * 4000 + "}}",
+        r"^settings\.samples: is out of range\. Got 9{79}…; expected an integer in \[20, 5000\]",
+    ),
+    ('{"type": "step", "unit": []}', r"^step\.unit: is not a known choice\. Got \[\]"),
+    ('{"type": "explain_weight", "layer": "1"}', r"^explain_weight\.layer: must be an integer"),
+    ('{"type": "configure", "settings": []}', r"^settings: must be an object\. Got \[\]"),
+    ('{"type": "configure", "settings": {"hidden": {}}}', r"^settings\.hidden: must be a list"),
+    ('{"type": "configure", "settings": {"features": [[]]}}', r"^settings\.features: is not a"),
+]
+
+
+def test_malformed_fields_get_an_error_reply_and_the_socket_lives_on(live_server):
+    with connect(ws_url(live_server), max_size=None) as ws:
+        assert json.loads(ws.recv(timeout=20))["type"] == "hello"
+        for text, match in MALFORMED:
+            reply = reply_of(ws, text)
+            assert reply["type"] == "error", text[:60]
+            assert "internal error" not in reply["message"]
+            assert len(reply["message"]) < 400
+            assert re.search(match, reply["message"]), reply["message"]
+        ready = reply_of(ws, '{"type": "configure", "settings": {"samples": 40}}')
+        assert ready["type"] == "ready"  # still usable after all of that
