@@ -24,12 +24,23 @@ from glassnet.playground.explainers import run_doctor
 from glassnet.playground.protocol import parse_message
 from glassnet.playground.session import Session
 
-__all__ = ["Connection", "in_engine", "TRAIN_SLICE_S", "MIN_UPDATE_S", "MAX_IN_FLIGHT"]
+__all__ = [
+    "Connection",
+    "in_engine",
+    "encode_state",
+    "TRAIN_SLICE_S",
+    "MIN_UPDATE_S",
+    "MAX_IN_FLIGHT",
+    "MAX_STATE_BYTES",
+]
 
 TRAIN_SLICE_S = 0.04  # training time per update, at most
 MIN_UPDATE_S = 0.04  # at most 25 updates per second, so a small net does not flood the page
 DOCTOR_EVERY = 10
 MAX_IN_FLIGHT = 2
+# One state message, at most: the largest model the caps allow (256 CSV columns into 8
+# hidden layers of 64) sends about 430 kB; a 10**6-column CSV once made 39 MB messages.
+MAX_STATE_BYTES = 2 * 1024 * 1024
 DIVERGED = (
     "Training paused: the loss diverged (NaN). Lower the Learning rate box, then press ⟲ Reset."
 )
@@ -52,6 +63,23 @@ async def in_engine(fn, *args):
             return fn(*args)
 
     return await asyncio.to_thread(locked)
+
+
+def encode_state(state: dict) -> str:
+    """The JSON text of a state, refused with ConfigError above MAX_STATE_BYTES."""
+    text = json.dumps(state, allow_nan=False)
+    if len(text) > MAX_STATE_BYTES:
+        got = f"{len(text)} bytes"
+        raise ConfigError(
+            message(
+                "playground",
+                "the model's state message is too large",
+                got,
+                f"at most {MAX_STATE_BYTES} bytes",
+                "use fewer input columns or fewer neurons",
+            )
+        )
+    return text
 
 
 class Connection:
@@ -95,9 +123,11 @@ class Connection:
             await self.send({"type": "playing", "playing": False})
             upload = self.uploads.get(msg["settings"]["upload"])
             async with self.lock:
-                self.session = await in_engine(Session, msg["settings"], upload)
-                await self.send(self.session.topology())
-                await self.send(await in_engine(self.session.snapshot, True))
+                session = await in_engine(Session, msg["settings"], upload)
+                first = encode_state(await in_engine(session.snapshot, True))
+                self.session = session  # only a model whose messages fit replaces the old one
+                await self.send(session.topology())
+                await self.send(first)
             return
         if kind == "ack":  # the page took a state: flow control, see _await_page
             self.acking, self.in_flight = True, max(0, self.in_flight - 1)
@@ -119,7 +149,7 @@ class Connection:
             await self.send(await in_engine(self._run, session, msg))
 
     @staticmethod
-    def _run(session: Session, msg: dict) -> dict:
+    def _run(session: Session, msg: dict) -> dict | str:
         kind = msg["type"]
         if kind == "step":
             session.step(msg["unit"])
@@ -132,7 +162,7 @@ class Connection:
             return session.explain_weight(msg["layer"], msg["row"], msg["col"], msg["sample"])
         elif kind == "explain_neuron":
             return session.explain_neuron(msg["layer"], msg["unit"], msg["point"], msg["sample"])
-        return session.snapshot(with_doctor=True)
+        return encode_state(session.snapshot(with_doctor=True))
 
     async def _train(self) -> None:
         """Train a slice, send the state, repeat, until paused or the tab goes away."""
@@ -182,7 +212,7 @@ class Connection:
         self.diverged = bool(state["diverged"])
         if self.diverged and "doctor" not in state:
             state["doctor"] = run_doctor(self.session, state)
-        return json.dumps(state, allow_nan=False)
+        return encode_state(state)
 
     async def stop(self) -> None:
         """Stop training and wait until the current slice has finished."""

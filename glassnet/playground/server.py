@@ -4,10 +4,12 @@ Routes
     GET  /                          the page (glassnet/playground/static/index.html, its
                                     activation menu filled from glassnet.activations)
     GET  /static/…                  its script and style sheet, shipped in the package
-    POST /api/upload?name=F         the raw bytes of a CSV (≤ 10 MB) → {token, columns, rows}
+    POST /api/upload?name=F         the raw bytes of a CSV (≤ 10 MB, ≤ MAX_COLUMNS columns,
+                                    ≤ MAX_ROWS rows) → {token, columns, rows}
     GET  /api/export/{sid}/script   the equivalent glassnet Python script
     GET  /api/export/{sid}/model    the trained model file
-    WS   /ws                        messages of :mod:`glassnet.playground.protocol`
+    WS   /ws                        messages of :mod:`glassnet.playground.protocol` (at most
+                                    MAX_SESSIONS sockets at once)
     GET  /lessons, /lessons/{view}  the lessons' views; their JSON API in lesson_routes
 
 Each WebSocket is one session with its own model (:class:`~glassnet.playground.connection.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import csv
 import html
 import ipaddress
+import json
 import logging
 import secrets
 import socket
@@ -84,6 +87,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     state = websocket.app.state
+    if len(state.sessions) >= state.max_sessions:
+        await refuse_full(websocket, state.max_sessions)
+        return
     conn = Connection(websocket, state.uploads)
     state.sessions[conn.id] = conn
     try:
@@ -98,6 +104,20 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     finally:
         conn.close()
         state.sessions.pop(conn.id, None)
+
+
+async def refuse_full(websocket: WebSocket, limit: int) -> None:
+    """Tell a tab beyond the session limit why it gets no model, then close (1013: try again
+    later)."""
+    text = message(
+        "playground",
+        "the server is full",
+        f"{limit} open tabs",
+        f"at most {limit} at once",
+        "close another playground tab, then reload this one",
+    )
+    await websocket.send_text(json.dumps({"type": "error", "message": text}))
+    await websocket.close(code=1013)
 
 
 async def upload(request: Request) -> JSONResponse:
@@ -229,8 +249,13 @@ async def index(request: Request) -> HTMLResponse:
 LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
 
-def create_app(allowed_hosts: list[str] | None = None) -> Starlette:
+def create_app(
+    allowed_hosts: list[str] | None = None, max_sessions: int = MAX_SESSIONS
+) -> Starlette:
     """The Starlette application (one per server; sessions live in ``app.state``).
+
+    At most ``max_sessions`` tabs hold a model at once; the next one gets an ``error``
+    message saying the server is full, and its socket is closed.
 
     ``allowed_hosts`` limits the Host header (``serve`` passes the loopback names when bound
     to loopback, so a DNS-rebound name cannot reach the server); None allows any.
@@ -251,6 +276,7 @@ def create_app(allowed_hosts: list[str] | None = None) -> Starlette:
         ],
     )
     app.state.sessions, app.state.uploads = {}, OrderedDict()
+    app.state.max_sessions = max_sessions
     return app
 
 

@@ -3,15 +3,33 @@ messages get a 400 or an ``error`` reply (never a 500 or a dropped socket), size
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import time
 import urllib.error
 import urllib.request
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from glassnet.playground.server import MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_BYTES
+from glassnet.playground import connection
+from glassnet.playground.server import (
+    LOOPBACK_NAMES,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_UPLOAD_BYTES,
+    create_app,
+)
+
+SESSIONS = 3
+
+
+@pytest.fixture(scope="module")
+def playground_app():
+    """This module's live server admits SESSIONS tabs at once."""
+    return create_app(LOOPBACK_NAMES, max_sessions=SESSIONS)
 
 
 def post(base: str, body: bytes) -> tuple[int, dict]:
@@ -99,3 +117,62 @@ def test_malformed_fields_get_an_error_reply_and_the_socket_lives_on(live_server
             assert re.search(match, reply["message"]), reply["message"]
         ready = reply_of(ws, '{"type": "configure", "settings": {"samples": 40}}')
         assert ready["type"] == "ready"  # still usable after all of that
+
+
+def hello(ws) -> dict:
+    msg = json.loads(ws.recv(timeout=20))
+    assert msg["type"] == "hello", msg
+    return msg
+
+
+def test_a_tab_past_the_session_limit_is_told_the_server_is_full(live_server, playground_app):
+    with contextlib.ExitStack() as stack:
+        for _ in range(SESSIONS):
+            hello(stack.enter_context(connect(ws_url(live_server))))
+        assert len(playground_app.state.sessions) == SESSIONS
+        with connect(ws_url(live_server)) as extra:
+            refusal = json.loads(extra.recv(timeout=20))
+            assert refusal["type"] == "error"
+            assert re.search(
+                rf"^playground: the server is full\. Got {SESSIONS} open tabs; expected at most "
+                rf"{SESSIONS} at once\.\n  hint: close another playground tab",
+                refusal["message"],
+            )
+            with pytest.raises(ConnectionClosed):
+                extra.recv(timeout=20)
+            assert extra.close_code == 1013
+    deadline = time.monotonic() + 10
+    while playground_app.state.sessions and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with connect(ws_url(live_server)) as again:  # a closed tab frees its place
+        hello(again)
+
+
+def test_a_state_past_the_size_cap_is_refused_and_the_old_model_kept(live_server, monkeypatch):
+    with connect(ws_url(live_server), max_size=None) as ws:
+        hello(ws)
+        small = reply_of(ws, '{"type": "configure", "settings": {"hidden": [2]}}')
+        assert small["sizes"] == [2, 2, 2]
+        state = json.loads(ws.recv(timeout=20))
+        size = len(json.dumps(state))
+        monkeypatch.setattr(connection, "MAX_STATE_BYTES", size + 200)
+        big = '{"type": "configure", "settings": {"hidden": [64, 64, 64]}}'
+        refusal = reply_of(ws, big)
+        assert refusal["type"] == "error"
+        assert re.search(
+            r"^playground: the model's state message is too large\. Got \d+ bytes; "
+            rf"expected at most {size + 200} bytes\.\n  hint: use fewer input columns",
+            refusal["message"],
+        )
+        ws.send('{"type": "step", "unit": "batch"}')  # the small model lives on
+        stepped = next_of(ws, "state")
+        assert stepped["steps"] == 1
+        assert [len(w[0]) for w in stepped["weights"]] == [2, 2]
+
+
+def next_of(ws, kind: str) -> dict:
+    while True:
+        msg = json.loads(ws.recv(timeout=20))
+        assert msg["type"] != "error", msg
+        if msg["type"] == kind:
+            return msg
