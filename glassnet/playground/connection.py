@@ -92,17 +92,25 @@ class Connection:
         self.playing, self.trainer, self.diverged = False, None, False
         self.lock, self.send_lock = asyncio.Lock(), asyncio.Lock()
         self.acking, self.in_flight, self.acked = False, 0, asyncio.Event()
+        self.closed = False
 
     async def send(self, payload: dict | str) -> None:
         """Send a message (a dict, or its JSON text already made in a worker thread)."""
         text = payload if isinstance(payload, str) else json.dumps(payload, allow_nan=False)
         async with self.send_lock:
-            await self.websocket.send_text(text)
+            if self.closed:  # the tab went away while this reply was being made
+                raise WebSocketDisconnect(code=1001)
+            try:
+                await self.websocket.send_text(text)
+            except (OSError, RuntimeError) as exc:  # a dropped or closed socket
+                raise WebSocketDisconnect(code=1006) from exc
 
     async def handle(self, text) -> None:
         """Validate and run one message; every failure becomes an ``error`` reply."""
         try:
             await self.dispatch(parse_message(text))
+        except WebSocketDisconnect:  # the tab closed: nothing to answer, nothing to log
+            raise
         except GlassnetError as exc:
             await self.send({"type": "error", "message": str(exc)})
         except Exception as exc:  # the server must outlive any one bad request
@@ -187,10 +195,12 @@ class Connection:
             self.playing = False
         except Exception as exc:  # stop this tab's training, keep the server
             self.playing = False
+            if self.closed:
+                return
             if not isinstance(exc, GlassnetError):
                 log.exception("playground: training failed")
             text = str(exc) if isinstance(exc, GlassnetError) else f"internal error: {exc!r}"
-            with contextlib.suppress(Exception):  # the socket may be gone as well
+            with contextlib.suppress(WebSocketDisconnect):  # the socket may be gone as well
                 await self.send({"type": "error", "message": text})
                 await self.send({"type": "playing", "playing": False})
 
@@ -224,6 +234,6 @@ class Connection:
 
     def close(self) -> None:
         """The tab is gone: stop at once (the worker thread's slice is abandoned)."""
-        self.playing = False
+        self.playing, self.closed = False, True
         if self.trainer is not None:
             self.trainer.cancel()

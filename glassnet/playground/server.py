@@ -43,7 +43,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from threadpoolctl import threadpool_limits
 
 from glassnet import activations
@@ -99,6 +99,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
             if event["type"] == "websocket.disconnect":
                 break
             await conn.handle(event.get("text", event.get("bytes")))
+    except WebSocketDisconnect:  # the tab closed mid-reply: an ordinary end, not an error
+        pass
     except Exception:  # a broken socket ends this session only
         log.debug("playground: socket closed", exc_info=True)
     finally:

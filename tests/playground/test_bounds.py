@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -176,3 +178,35 @@ def next_of(ws, kind: str) -> dict:
         assert msg["type"] != "error", msg
         if msg["type"] == kind:
             return msg
+
+
+LONG_EPOCH = {"samples": 2000, "batch_size": 1, "hidden": [32, 32]}  # 1,000 batches
+
+
+@pytest.mark.parametrize("how", ["close", "drop"])
+@pytest.mark.parametrize("doing", ["play", "step"])
+def test_a_tab_closing_mid_training_logs_no_traceback(
+    live_server, playground_app, caplog, how, doing
+):
+    caplog.set_level(logging.DEBUG)
+    with connect(ws_url(live_server)) as ws:
+        hello(ws)
+        reply_of(ws, json.dumps({"type": "configure", "settings": LONG_EPOCH}))
+        next_of(ws, "state")
+        if doing == "play":
+            ws.send('{"type": "play"}')
+            for _ in range(3):
+                next_of(ws, "state")
+        else:  # the tab closes while its epoch is still running
+            ws.send('{"type": "step", "unit": "epoch"}')
+            time.sleep(0.1)
+        if how == "drop":  # the tab's process dies: no close frame
+            ws.socket.shutdown(socket.SHUT_RDWR)
+    deadline = time.monotonic() + 10
+    while playground_app.state.sessions and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    assert not playground_app.state.sessions
+    server = [r for r in caplog.records if not r.name.startswith("websockets.client")]
+    noisy = [r for r in server if r.levelno >= logging.WARNING or r.exc_info]
+    assert not noisy, [(r.name, r.getMessage(), r.exc_info) for r in noisy]
