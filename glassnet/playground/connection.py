@@ -153,8 +153,22 @@ class Connection:
             await self.send({"type": "playing", "playing": False})
         if kind == "pause":
             return
+        if kind == "step" and msg["unit"] == "epoch":
+            await self._step_epoch(session)
+            return
         async with self.lock:
             await self.send(await in_engine(self._run, session, msg))
+
+    async def _step_epoch(self, session: Session) -> None:
+        """One batch, then the rest of the epoch in TRAIN_SLICE_S slices: the engine is
+        free between slices, so a 5,000-batch epoch here never freezes the other tabs."""
+        async with self.lock:
+            await in_engine(session.train_batch)
+            while not await in_engine(session.finish_epoch_for, TRAIN_SLICE_S):
+                if self.closed:  # the tab is gone: its epoch need not finish
+                    return
+            state = await in_engine(session.snapshot, True)
+            await self.send(await in_engine(encode_state, state))
 
     @staticmethod
     def _run(session: Session, msg: dict) -> dict | str:

@@ -169,6 +169,14 @@ class Session:
         while unit == "epoch" and self.cursor != 0:
             self.train_batch()
 
+    def finish_epoch_for(self, seconds: float) -> bool:
+        """Batches up to the end of the current epoch, for about ``seconds`` at most; True
+        once the epoch is over. ``step("epoch")`` in slices, so other tabs get their turns."""
+        end = time.perf_counter() + seconds
+        while self.cursor != 0 and time.perf_counter() < end:
+            self.train_batch()
+        return self.cursor == 0
+
     def train_for(self, seconds: float) -> int:
         """Train batch after batch for about ``seconds`` but at most one epoch (so that the
         page can follow the learning), at least one batch; returns how many batches ran."""

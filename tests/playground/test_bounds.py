@@ -8,10 +8,12 @@ import json
 import logging
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
 
+import numpy as np
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -210,3 +212,35 @@ def test_a_tab_closing_mid_training_logs_no_traceback(
     server = [r for r in caplog.records if not r.name.startswith("websockets.client")]
     noisy = [r for r in server if r.levelno >= logging.WARNING or r.exc_info]
     assert not noisy, [(r.name, r.getMessage(), r.exc_info) for r in noisy]
+
+
+def test_a_long_step_epoch_in_one_tab_does_not_freeze_another(live_server):
+    """Tab A steps a 2,500-batch epoch while tab B plays: B's states keep coming."""
+    with connect(ws_url(live_server)) as a, connect(ws_url(live_server), max_size=None) as b:
+        hello(a), hello(b)
+        long_epoch = {"samples": 5000, "batch_size": 1, "hidden": [32, 32]}
+        reply_of(a, json.dumps({"type": "configure", "settings": long_epoch}))
+        next_of(a, "state")
+        reply_of(b, '{"type": "configure", "settings": {"hidden": [4]}}')
+        b.send('{"type": "play"}')
+        next_of(b, "state")
+        finished = {}
+
+        def step_epoch():
+            started = time.monotonic()
+            a.send('{"type": "step", "unit": "epoch"}')
+            finished["state"] = next_of(a, "state")
+            finished["seconds"] = time.monotonic() - started
+
+        stepper = threading.Thread(target=step_epoch)
+        arrivals = [time.monotonic()]
+        stepper.start()
+        while stepper.is_alive():
+            next_of(b, "state")
+            arrivals.append(time.monotonic())
+        stepper.join()
+        b.send('{"type": "pause"}')
+    assert finished["state"]["steps"] == 2500  # the whole epoch ran (2,500 training rows)
+    longest_gap = max(np.diff(arrivals))
+    assert finished["seconds"] > 1.0  # long enough that a frozen B would show
+    assert longest_gap < min(0.5, finished["seconds"] / 3), (longest_gap, finished["seconds"])
