@@ -20,6 +20,7 @@ from collections import OrderedDict
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from glassnet.errors import ConfigError, GlassnetError, message
+from glassnet.playground.datasets import prepare
 from glassnet.playground.explainers import run_doctor
 from glassnet.playground.protocol import parse_message
 from glassnet.playground.session import Session
@@ -131,7 +132,9 @@ class Connection:
             await self.send({"type": "playing", "playing": False})
             upload = self.uploads.get(msg["settings"]["upload"])
             async with self.lock:
-                session = await in_engine(Session, msg["settings"], upload)
+                # the data off the engine lock (a 10 MB CSV parses for seconds), the model on it
+                data = await asyncio.to_thread(prepare, msg["settings"], upload)
+                session = await in_engine(Session, msg["settings"], upload, data)
                 first = encode_state(await in_engine(session.snapshot, True))
                 self.session = session  # only a model whose messages fit replaces the old one
                 await self.send(session.topology())

@@ -69,12 +69,14 @@ def _listed(array: np.ndarray) -> list:
 class Session:
     """A model trained step by step on the data that ``settings`` describe.
 
-    ``upload`` holds the CSV bytes when the data set is an uploaded CSV.
+    ``upload`` holds the CSV bytes when the data set is an uploaded CSV; ``data``, when
+    given, is ``prepare(settings, upload)`` already made (the server parses a CSV outside
+    the engine lock, so other tabs keep training meanwhile).
     """
 
-    def __init__(self, settings: dict, upload: bytes | None = None):
+    def __init__(self, settings: dict, upload: bytes | None = None, data: Prepared | None = None):
         self.settings = dict(settings)
-        self.data: Prepared = prepare(self.settings, upload)
+        self.data: Prepared = prepare(self.settings, upload) if data is None else data
         if self.settings["loss"] == "cross_entropy" and not self.data.classes:
             raise ConfigError(
                 message(
