@@ -5,6 +5,11 @@ Every message of the tab goes through :meth:`Connection.handle`: validated by
 time slice at a time (at most one epoch, about TRAIN_SLICE_S of work), followed by a ``state``
 update; a tab that acknowledges its updates has at most MAX_IN_FLIGHT of them unread. Any
 failure becomes an ``error`` reply for that tab alone.
+
+Bounds: engine work (training, explaining) takes turns on one lock in pieces of about
+TRAIN_SLICE_S, so ``step epoch`` runs slice by slice and CSV parsing runs off the lock: one
+tab never freezes the others. A state message is at most MAX_STATE_BYTES. A tab that closes
+mid-reply ends its session quietly (WebSocketDisconnect), with nothing logged.
 """
 
 from __future__ import annotations
