@@ -218,7 +218,7 @@ def test_a_long_step_epoch_in_one_tab_does_not_freeze_another(live_server):
     """Tab A steps a 2,500-batch epoch while tab B plays: B's states keep coming."""
     with connect(ws_url(live_server)) as a, connect(ws_url(live_server), max_size=None) as b:
         hello(a), hello(b)
-        long_epoch = {"samples": 5000, "batch_size": 1, "hidden": [32, 32]}
+        long_epoch = {"samples": 5000, "batch_size": 1, "hidden": [64, 64]}
         reply_of(a, json.dumps({"type": "configure", "settings": long_epoch}))
         next_of(a, "state")
         reply_of(b, '{"type": "configure", "settings": {"hidden": [4]}}')
@@ -242,8 +242,10 @@ def test_a_long_step_epoch_in_one_tab_does_not_freeze_another(live_server):
         b.send('{"type": "pause"}')
     assert finished["state"]["steps"] == 2500  # the whole epoch ran (2,500 training rows)
     longest_gap = max(np.diff(arrivals))
-    assert finished["seconds"] > 1.0  # long enough that a frozen B would show
-    assert longest_gap < min(0.5, finished["seconds"] / 3), (longest_gap, finished["seconds"])
+    assert len(arrivals) > 5  # B kept receiving states while A's epoch ran
+    # frozen, B's longest gap was the whole epoch (2.1 s of 2.1 s); sliced, about 0.1 s.
+    # Relative, so that a loaded machine (slower everything) does not fail it
+    assert longest_gap < finished["seconds"] / 3, (longest_gap, finished["seconds"])
 
 
 def test_parsing_a_large_csv_does_not_freeze_another_tab(live_server):
@@ -277,7 +279,7 @@ def test_parsing_a_large_csv_does_not_freeze_another_tab(live_server):
         b.send('{"type": "pause"}')
     assert done["ready"]["sizes"] == [199, 4, 1]
     longest_gap = max(np.diff(arrivals))
-    assert done["seconds"] > 1.0  # long enough that a frozen B would show
+    assert len(arrivals) > 5  # B kept receiving states while A's file was parsed
     # parsing under the engine lock froze B for 1.9 s of 3.6; off it, B's gap was 0.5 s of 4.4
     # (the model build and the ready message still take their turn on the lock)
-    assert longest_gap < min(1.0, done["seconds"] / 4), (longest_gap, done["seconds"])
+    assert longest_gap < done["seconds"] / 3, (longest_gap, done["seconds"])
