@@ -5,6 +5,11 @@ Every message of the tab goes through :meth:`Connection.handle`: validated by
 time slice at a time (at most one epoch, about TRAIN_SLICE_S of work), followed by a ``state``
 update; a tab that acknowledges its updates has at most MAX_IN_FLIGHT of them unread. Any
 failure becomes an ``error`` reply for that tab alone.
+
+Bounds: engine work (training, explaining) takes turns on one lock in pieces of about
+TRAIN_SLICE_S, so ``step epoch`` runs slice by slice and CSV parsing runs off the lock: one
+tab never freezes the others. A state message is at most MAX_STATE_BYTES. A tab that closes
+mid-reply ends its session quietly (WebSocketDisconnect), with nothing logged.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from urllib.parse import urlparse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from glassnet.errors import ConfigError, GlassnetError, message
+from glassnet.playground.datasets import prepare
 from glassnet.playground.explainers import run_doctor
 from glassnet.playground.protocol import parse_message
 from glassnet.playground.session import Session
@@ -29,15 +35,20 @@ __all__ = [
     "Connection",
     "in_engine",
     "same_origin",
+    "encode_state",
     "TRAIN_SLICE_S",
     "MIN_UPDATE_S",
     "MAX_IN_FLIGHT",
+    "MAX_STATE_BYTES",
 ]
 
 TRAIN_SLICE_S = 0.04  # training time per update, at most
 MIN_UPDATE_S = 0.04  # at most 25 updates per second, so a small net does not flood the page
 DOCTOR_EVERY = 10
 MAX_IN_FLIGHT = 2
+# One state message, at most: the largest model the caps allow (256 CSV columns into 8
+# hidden layers of 64) sends about 430 kB; a 10**6-column CSV once made 39 MB messages.
+MAX_STATE_BYTES = 2 * 1024 * 1024
 DIVERGED = (
     "Training paused: the loss diverged (NaN). Lower the Learning rate box, then press ⟲ Reset."
 )
@@ -62,6 +73,23 @@ async def in_engine(fn, *args):
     return await asyncio.to_thread(locked)
 
 
+def encode_state(state: dict) -> str:
+    """The JSON text of a state, refused with ConfigError above MAX_STATE_BYTES."""
+    text = json.dumps(state, allow_nan=False)
+    if len(text) > MAX_STATE_BYTES:
+        got = f"{len(text)} bytes"
+        raise ConfigError(
+            message(
+                "playground",
+                "the model's state message is too large",
+                got,
+                f"at most {MAX_STATE_BYTES} bytes",
+                "use fewer input columns or fewer neurons",
+            )
+        )
+    return text
+
+
 class Connection:
     """One tab: its Session, whether it is playing, and the task that trains it."""
 
@@ -72,17 +100,25 @@ class Connection:
         self.playing, self.trainer, self.diverged = False, None, False
         self.lock, self.send_lock = asyncio.Lock(), asyncio.Lock()
         self.acking, self.in_flight, self.acked = False, 0, asyncio.Event()
+        self.closed = False
 
     async def send(self, payload: dict | str) -> None:
         """Send a message (a dict, or its JSON text already made in a worker thread)."""
         text = payload if isinstance(payload, str) else json.dumps(payload, allow_nan=False)
         async with self.send_lock:
-            await self.websocket.send_text(text)
+            if self.closed:  # the tab went away while this reply was being made
+                raise WebSocketDisconnect(code=1001)
+            try:
+                await self.websocket.send_text(text)
+            except (OSError, RuntimeError) as exc:  # a dropped or closed socket
+                raise WebSocketDisconnect(code=1006) from exc
 
     async def handle(self, text) -> None:
         """Validate and run one message; every failure becomes an ``error`` reply."""
         try:
             await self.dispatch(parse_message(text))
+        except WebSocketDisconnect:  # the tab closed: nothing to answer, nothing to log
+            raise
         except GlassnetError as exc:
             await self.send({"type": "error", "message": str(exc)})
         except Exception as exc:  # the server must outlive any one bad request
@@ -103,9 +139,13 @@ class Connection:
             await self.send({"type": "playing", "playing": False})
             upload = self.uploads.get(msg["settings"]["upload"])
             async with self.lock:
-                self.session = await in_engine(Session, msg["settings"], upload)
-                await self.send(self.session.topology())
-                await self.send(await in_engine(self.session.snapshot, True))
+                # the data off the engine lock (a 10 MB CSV parses for seconds), the model on it
+                data = await asyncio.to_thread(prepare, msg["settings"], upload)
+                session = await in_engine(Session, msg["settings"], upload, data)
+                first = encode_state(await in_engine(session.snapshot, True))
+                self.session = session  # only a model whose messages fit replaces the old one
+                await self.send(session.topology())
+                await self.send(first)
             return
         if kind == "ack":  # the page took a state: flow control, see _await_page
             self.acking, self.in_flight = True, max(0, self.in_flight - 1)
@@ -123,11 +163,25 @@ class Connection:
             await self.send({"type": "playing", "playing": False})
         if kind == "pause":
             return
+        if kind == "step" and msg["unit"] == "epoch":
+            await self._step_epoch(session)
+            return
         async with self.lock:
             await self.send(await in_engine(self._run, session, msg))
 
+    async def _step_epoch(self, session: Session) -> None:
+        """One batch, then the rest of the epoch in TRAIN_SLICE_S slices: the engine is
+        free between slices, so a 5,000-batch epoch here never freezes the other tabs."""
+        async with self.lock:
+            await in_engine(session.train_batch)
+            while not await in_engine(session.finish_epoch_for, TRAIN_SLICE_S):
+                if self.closed:  # the tab is gone: its epoch need not finish
+                    return
+            state = await in_engine(session.snapshot, True)
+            await self.send(await in_engine(encode_state, state))
+
     @staticmethod
-    def _run(session: Session, msg: dict) -> dict:
+    def _run(session: Session, msg: dict) -> dict | str:
         kind = msg["type"]
         if kind == "step":
             session.step(msg["unit"])
@@ -140,7 +194,7 @@ class Connection:
             return session.explain_weight(msg["layer"], msg["row"], msg["col"], msg["sample"])
         elif kind == "explain_neuron":
             return session.explain_neuron(msg["layer"], msg["unit"], msg["point"], msg["sample"])
-        return session.snapshot(with_doctor=True)
+        return encode_state(session.snapshot(with_doctor=True))
 
     async def _train(self) -> None:
         """Train a slice, send the state, repeat, until paused or the tab goes away."""
@@ -165,10 +219,12 @@ class Connection:
             self.playing = False
         except Exception as exc:  # stop this tab's training, keep the server
             self.playing = False
+            if self.closed:
+                return
             if not isinstance(exc, GlassnetError):
                 log.exception("playground: training failed")
             text = str(exc) if isinstance(exc, GlassnetError) else f"internal error: {exc!r}"
-            with contextlib.suppress(Exception):  # the socket may be gone as well
+            with contextlib.suppress(WebSocketDisconnect):  # the socket may be gone as well
                 await self.send({"type": "error", "message": text})
                 await self.send({"type": "playing", "playing": False})
 
@@ -190,7 +246,7 @@ class Connection:
         self.diverged = bool(state["diverged"])
         if self.diverged and "doctor" not in state:
             state["doctor"] = run_doctor(self.session, state)
-        return json.dumps(state, allow_nan=False)
+        return encode_state(state)
 
     async def stop(self) -> None:
         """Stop training and wait until the current slice has finished."""
@@ -202,7 +258,7 @@ class Connection:
 
     def close(self) -> None:
         """The tab is gone: stop at once (the worker thread's slice is abandoned)."""
-        self.playing = False
+        self.playing, self.closed = False, True
         if self.trainer is not None:
             self.trainer.cancel()
 

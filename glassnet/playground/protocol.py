@@ -116,12 +116,26 @@ _CHOICES = {
 }
 
 
+MAX_SHOWN = 80  # characters of a refused value quoted back in an error reply
+
+
+def _shown(value) -> str:
+    """repr(value), cut to MAX_SHOWN characters (a 4,000-digit number is not echoed whole)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        text = f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+
+
 def _fail(where: str, what: str, got, expected: str, hint: str | None = None):
-    raise ConfigError(message(where, what, repr(got), expected, hint))
+    raise ConfigError(message(where, what, _shown(got), expected, hint))
 
 
 def check_float(where: str, value, low: float, high: float) -> float:
     """A finite number in [low, high] (bools are refused: they are not numbers here)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1e308:
+        _fail(where, "is out of range", value, f"a number in [{low:g}, {high:g}]")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         _fail(where, "must be a finite number", value, f"a number in [{low:g}, {high:g}]")
     if not low <= value <= high:
@@ -304,6 +318,6 @@ def parse_message(text) -> dict:
     if not isinstance(body, dict):
         _fail("message", "must be a JSON object", body, 'an object such as {"type": "play"}')
     kind = body.get("type")
-    if kind not in _MESSAGES:
+    if not isinstance(kind, str) or kind not in _MESSAGES:
         _fail("message.type", "is not a known message", kind, "one of " + ", ".join(_MESSAGES))
     return {"type": kind, **_MESSAGES[kind](body)}

@@ -4,10 +4,12 @@ Routes
     GET  /                          the page (glassnet/playground/static/index.html, its
                                     activation menu filled from glassnet.activations)
     GET  /static/…                  its script and style sheet, shipped in the package
-    POST /api/upload?name=F         the raw bytes of a CSV (≤ 10 MB) → {token, columns, rows}
+    POST /api/upload?name=F         the raw bytes of a CSV (≤ 10 MB, ≤ MAX_COLUMNS columns,
+                                    ≤ MAX_ROWS rows) → {token, columns, rows}
     GET  /api/export/{sid}/script   the equivalent glassnet Python script
     GET  /api/export/{sid}/model    the trained model file
-    WS   /ws                        messages of :mod:`glassnet.playground.protocol`
+    WS   /ws                        messages of :mod:`glassnet.playground.protocol` (at most
+                                    MAX_SESSIONS sockets at once)
     GET  /lessons, /lessons/{view}  the lessons' views; their JSON API in lesson_routes
 
 Each WebSocket is one session with its own model (:class:`~glassnet.playground.connection.
@@ -18,9 +20,11 @@ connection lives on. When the tab closes, the socket closes and its training tas
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import html
 import ipaddress
+import json
 import logging
 import secrets
 import socket
@@ -39,20 +43,31 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from threadpoolctl import threadpool_limits
 
 from glassnet import activations
-from glassnet.errors import GlassnetError, message
+from glassnet.errors import ConfigError, GlassnetError, message
 from glassnet.playground import export, lesson_routes
 from glassnet.playground.connection import Connection, in_engine, same_origin
 from glassnet.playground.datasets import is_classification, load_upload
 
-__all__ = ["create_app", "serve", "MAX_UPLOAD_BYTES", "LOOPBACK_NAMES"]
+__all__ = [
+    "create_app",
+    "serve",
+    "MAX_UPLOAD_BYTES",
+    "MAX_COLUMNS",
+    "MAX_ROWS",
+    "MAX_SESSIONS",
+    "LOOPBACK_NAMES",
+]
 
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOADS = 8
+MAX_COLUMNS = 256  # a CSV's columns (features + target): bounds the model and its messages
+MAX_ROWS = 100_000  # a CSV's data rows: bounds the memory one session holds
+MAX_SESSIONS = 32  # open tabs at once: each holds a model and its data
 log = logging.getLogger("glassnet.playground")
 
 
@@ -62,6 +77,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     state = websocket.app.state
+    if len(state.sessions) >= state.max_sessions:
+        await refuse_full(websocket, state.max_sessions)
+        return
     conn = Connection(websocket, state.uploads)
     state.sessions[conn.id] = conn
     try:
@@ -71,11 +89,27 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
             if event["type"] == "websocket.disconnect":
                 break
             await conn.handle(event.get("text", event.get("bytes")))
+    except WebSocketDisconnect:  # the tab closed mid-reply: an ordinary end, not an error
+        pass
     except Exception:  # a broken socket ends this session only
         log.debug("playground: socket closed", exc_info=True)
     finally:
         conn.close()
         state.sessions.pop(conn.id, None)
+
+
+async def refuse_full(websocket: WebSocket, limit: int) -> None:
+    """Tell a tab beyond the session limit why it gets no model, then close (1013: try again
+    later)."""
+    text = message(
+        "playground",
+        "the server is full",
+        f"{limit} open tabs",
+        f"at most {limit} at once",
+        "close another playground tab, then reload this one",
+    )
+    await websocket.send_text(json.dumps({"type": "error", "message": text}))
+    await websocket.close(code=1013)
 
 
 async def upload(request: Request) -> JSONResponse:
@@ -92,15 +126,17 @@ async def upload(request: Request) -> JSONResponse:
             return _upload_error(f"more than {MAX_UPLOAD_BYTES} bytes", 413)
     name = request.query_params.get("name", "upload.csv")
     try:
-        header = bytes(content).split(b"\n", 1)[0].decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        text = message("upload", "the file is not UTF-8 text", str(exc), "a UTF-8 CSV file")
-        return JSONResponse({"error": text}, status_code=400)
-    columns = [c.strip() for c in next(csv.reader([header]), [""])]
-    try:
-        x, y, _ = await in_engine(load_upload, bytes(content), columns[-1], name)
+        columns = upload_columns(bytes(content))
     except GlassnetError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
+    try:
+        # off the engine lock: parsing 10 MB takes seconds, and other tabs train meanwhile
+        x, y, _ = await asyncio.to_thread(load_upload, bytes(content), columns[-1], name)
+    except GlassnetError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    except csv.Error as exc:  # a data cell longer than the csv module's field limit
+        text = message("upload", "a cell is too long", str(exc), "a CSV file of short cells")
+        return JSONResponse({"error": text}, status_code=400)
     token = secrets.token_urlsafe(12)
     uploads = request.app.state.uploads
     uploads[token] = bytes(content)
@@ -109,6 +145,42 @@ async def upload(request: Request) -> JSONResponse:
     reply = {"token": token, "columns": columns, "rows": len(x), "name": name}
     reply["classification"] = is_classification(y)  # of the last column: the page picks the loss
     return JSONResponse(reply)
+
+
+def upload_columns(content: bytes) -> list[str]:
+    """The header's column names of an uploaded CSV, after the checks that need no parsing:
+    not empty, UTF-8, a header line of at most MAX_COLUMNS cells, at most MAX_ROWS rows."""
+    where = "upload"
+    if not content.strip():
+        raise ConfigError(
+            message(where, "the file is empty", f"{len(content)} blank bytes", "a CSV file")
+        )
+    first = content.split(b"\n", 1)[0]
+    try:
+        header = first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            message(where, "the file is not UTF-8 text", str(exc), "a UTF-8 CSV file")
+        ) from None
+    cells = header.count(",") + 1
+    if cells > MAX_COLUMNS:
+        got = f"{cells} columns"
+        raise ConfigError(message(where, "too many columns", got, f"at most {MAX_COLUMNS}"))
+    try:
+        columns = [c.strip() for c in next(csv.reader([header]), [])]
+    except csv.Error as exc:  # a 10 MB cell overflows the csv module's field limit
+        got = f"{len(first)} bytes in the header line ({exc})"
+        raise ConfigError(
+            message(where, "the header line is not CSV", got, "a CSV header")
+        ) from None
+    rows = content.strip().count(b"\n")
+    if not any(columns) or rows > MAX_ROWS:
+        got = f"{rows} data rows" if any(columns) else "an empty header line"
+        expected = f"a header line and at most {MAX_ROWS} data rows"
+        raise ConfigError(
+            message(where, "the file has no usable header or too many rows", got, expected)
+        )
+    return columns
 
 
 def _upload_error(got: str, status: int) -> JSONResponse:
@@ -170,8 +242,13 @@ async def index(request: Request) -> HTMLResponse:
 LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
 
-def create_app(allowed_hosts: list[str] | None = None) -> Starlette:
+def create_app(
+    allowed_hosts: list[str] | None = None, max_sessions: int = MAX_SESSIONS
+) -> Starlette:
     """The Starlette application (one per server; sessions live in ``app.state``).
+
+    At most ``max_sessions`` tabs hold a model at once; the next one gets an ``error``
+    message saying the server is full, and its socket is closed.
 
     ``allowed_hosts`` limits the Host header (``serve`` passes the loopback names when bound
     to loopback, so a DNS-rebound name cannot reach the server); None allows any.
@@ -192,6 +269,7 @@ def create_app(allowed_hosts: list[str] | None = None) -> Starlette:
         ],
     )
     app.state.sessions, app.state.uploads = {}, OrderedDict()
+    app.state.max_sessions = max_sessions
     return app
 
 

@@ -69,12 +69,14 @@ def _listed(array: np.ndarray) -> list:
 class Session:
     """A model trained step by step on the data that ``settings`` describe.
 
-    ``upload`` holds the CSV bytes when the data set is an uploaded CSV.
+    ``upload`` holds the CSV bytes when the data set is an uploaded CSV; ``data``, when
+    given, is ``prepare(settings, upload)`` already made (the server parses a CSV outside
+    the engine lock, so other tabs keep training meanwhile).
     """
 
-    def __init__(self, settings: dict, upload: bytes | None = None):
+    def __init__(self, settings: dict, upload: bytes | None = None, data: Prepared | None = None):
         self.settings = dict(settings)
-        self.data: Prepared = prepare(self.settings, upload)
+        self.data: Prepared = prepare(self.settings, upload) if data is None else data
         if self.settings["loss"] == "cross_entropy" and not self.data.classes:
             raise ConfigError(
                 message(
@@ -168,6 +170,14 @@ class Session:
         self.train_batch()
         while unit == "epoch" and self.cursor != 0:
             self.train_batch()
+
+    def finish_epoch_for(self, seconds: float) -> bool:
+        """Batches up to the end of the current epoch, for about ``seconds`` at most; True
+        once the epoch is over. ``step("epoch")`` in slices, so other tabs get their turns."""
+        end = time.perf_counter() + seconds
+        while self.cursor != 0 and time.perf_counter() < end:
+            self.train_batch()
+        return self.cursor == 0
 
     def train_for(self, seconds: float) -> int:
         """Train batch after batch for about ``seconds`` but at most one epoch (so that the
