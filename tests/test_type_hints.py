@@ -32,8 +32,6 @@ PENDING = {
     "glassnet.playground.page_doctor",
     "glassnet.training.batches",
     "glassnet.training.habits",
-    "glassnet.cli",
-    "glassnet.playground.cli",
     "glassnet.playground.connection",
     "glassnet.playground.explainers",
     "glassnet.playground.export",
