@@ -36,7 +36,7 @@ DEBUG_HELP = "on an error, also print the Python traceback (for bug reports)"
 
 
 # ---- train --------------------------------------------------------------------------------
-def add_train_parser(subparsers) -> None:
+def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "train",
         help="train an MLP (default: MNIST 784-256-10, about 97.9%% test accuracy in 5 epochs)",
@@ -70,7 +70,7 @@ def add_train_parser(subparsers) -> None:
     p.set_defaults(run=run_train)
 
 
-def run_train(args) -> int:
+def run_train(args: argparse.Namespace) -> int:
     from glassnet import plot
     from glassnet.training import recipes
     from glassnet.training.preprocessing import Preprocessing
@@ -201,7 +201,7 @@ def _sizes(text: str) -> list[int]:
 
 
 # ---- evaluate, predict, summary -----------------------------------------------------------
-def add_evaluate_parser(subparsers) -> None:
+def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("evaluate", help="score a saved model on a data set's test rows")
     p.add_argument("model", help="a model file written by glassnet train or model.save")
     p.add_argument("--dataset", default="mnist", help="as for train (default mnist)")
@@ -210,7 +210,7 @@ def add_evaluate_parser(subparsers) -> None:
     p.set_defaults(run=run_evaluate)
 
 
-def run_evaluate(args) -> int:
+def run_evaluate(args: argparse.Namespace) -> int:
     from glassnet.training import load_model, recipes
 
     model = load_model(args.model)
@@ -221,7 +221,7 @@ def run_evaluate(args) -> int:
     return 0
 
 
-def add_predict_parser(subparsers) -> None:
+def add_predict_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("predict", help="predict for the rows of a CSV file")
     p.add_argument("model", help="a model file written by glassnet train or model.save")
     p.add_argument("input", help="CSV with a header row and one column per input feature")
@@ -234,7 +234,7 @@ def add_predict_parser(subparsers) -> None:
     p.set_defaults(run=run_predict)
 
 
-def run_predict(args) -> int:
+def run_predict(args: argparse.Namespace) -> int:
     from glassnet import data
     from glassnet.training import load_model
     from glassnet.training.preprocessing import Preprocessing
@@ -258,13 +258,13 @@ def run_predict(args) -> int:
     return 0
 
 
-def add_summary_parser(subparsers) -> None:
+def add_summary_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("summary", help="print a saved model's layers and settings")
     p.add_argument("model", help="a model file written by glassnet train or model.save")
     p.set_defaults(run=run_summary)
 
 
-def run_summary(args) -> int:
+def run_summary(args: argparse.Namespace) -> int:
     from glassnet.training import load_model
 
     model = load_model(args.model)

@@ -22,8 +22,14 @@ import os
 import sys
 import traceback
 import warnings
+from typing import TYPE_CHECKING
 
 from glassnet.errors import GlassnetError
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Iterator
+
 
 __all__ = ["report", "one_line_warnings", "debug_requested", "BUG_REPORT"]
 
@@ -32,7 +38,7 @@ BUG_REPORT = "the glassnet issue tracker"
 EXIT_ERROR, EXIT_BUG, EXIT_INTERRUPTED = 2, 1, 130
 
 
-def debug_requested(args) -> bool:
+def debug_requested(args: argparse.Namespace) -> bool:
     """True when ``--debug`` was given anywhere on the line or GLASSNET_DEBUG is set."""
     flags = (getattr(args, "debug", False), getattr(args, "debug_here", False))
     return any(flags) or os.environ.get("GLASSNET_DEBUG", "") not in ("", "0")
@@ -105,7 +111,7 @@ def one_prefix(text: str, command: str) -> str:
 
 
 @contextlib.contextmanager
-def one_line_warnings(command: str):
+def one_line_warnings(command: str) -> Iterator[None]:
     """Within the block, each warning prints as ``glassnet <command>: warning: <text>``."""
 
     def show(message, category, filename, lineno, file=None, line=None):

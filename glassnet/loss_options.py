@@ -14,6 +14,8 @@ respect to the prediction AND the target, and the reduction is one last op:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import ops
@@ -21,6 +23,12 @@ from glassnet._targets import class_target, same_shape
 from glassnet._validate import fraction
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.tensor import Tensor
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from glassnet.losses import Loss
+
 
 __all__ = [
     "REDUCTIONS",
@@ -43,7 +51,7 @@ def check_options(where: str, reduction: str, label_smoothing: float = 0.0) -> t
     return reduction, fraction(where, "label_smoothing", label_smoothing)
 
 
-def changed(loss, **defaults) -> dict:
+def changed(loss: Loss, **defaults) -> dict:
     """The loss's options that differ from their defaults, JSON-ready (so the config of a
     loss without options stays what it was)."""
     defaults["reduction"] = "mean"
@@ -67,7 +75,7 @@ def reduce(elements: Tensor, reduction: str, count: int | None = None) -> Tensor
     return total * (1.0 / (elements.size if count is None else count))
 
 
-def elementwise_target(where: str, prediction: Tensor, target) -> Tensor:
+def elementwise_target(where: str, prediction: Tensor, target: Tensor | ArrayLike) -> Tensor:
     """The target as a tensor of the prediction's shape and dtype; a target tensor keeps its
     graph, so a target that requires a gradient receives one."""
     array = np.asarray(target.data if isinstance(target, Tensor) else target)
@@ -78,7 +86,9 @@ def elementwise_target(where: str, prediction: Tensor, target) -> Tensor:
     return target if target.shape == prediction.shape else target.reshape(prediction.shape)
 
 
-def cross_entropy_terms(loss, prediction: Tensor, target) -> tuple[Tensor, int]:
+def cross_entropy_terms(
+    loss: Loss, prediction: Tensor, target: Tensor | ArrayLike
+) -> tuple[Tensor, int]:
     """ℓ per sample (and position d1, ...) and the count a mean divides by.
 
     ℓₙ = −Σ꜀ t′ₙ꜀ ln pₙ꜀ over the class axis 1, with t′ = (1 − ε)·t + ε/C (label
@@ -150,7 +160,9 @@ def _check_probabilities(prediction, array, rows, ignore_index) -> None:
     class_target(rows.shape, rows, prediction.dtype)  # rows ≥ 0 summing to 1
 
 
-def binary_cross_entropy_terms(loss, prediction: Tensor, target) -> Tensor:
+def binary_cross_entropy_terms(
+    loss: Loss, prediction: Tensor, target: Tensor | ArrayLike
+) -> Tensor:
     """ℓ per element; from logits z with positive-class weight w (PyTorch's pos_weight):
 
     ℓ = w·y·softplus(−z) + (1 − y)·softplus(z)   (= −[w·y ln σ(z) + (1 − y) ln(1 − σ(z))])
@@ -167,7 +179,7 @@ def binary_cross_entropy_terms(loss, prediction: Tensor, target) -> Tensor:
     return -(y * ops.log(p) + (1 - y) * ops.log(1 - p))
 
 
-def check_pos_weight(pos_weight, from_logits: bool):
+def check_pos_weight(pos_weight: float | ArrayLike | None, from_logits: bool) -> np.ndarray | None:
     """None, or positive weights as a float array (a number or one per output)."""
     if pos_weight is None:
         return None

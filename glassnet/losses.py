@@ -19,6 +19,8 @@ the best constant prediction (:meth:`Loss.constant_baseline`), what its predicti
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import loss_options as options
@@ -27,6 +29,12 @@ from glassnet._targets import class_target, same_shape
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.ops import loss as kernels
 from glassnet.tensor import Tensor, as_tensor
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import ArrayLike
+
 
 __all__ = [
     "Loss",
@@ -75,7 +83,7 @@ class Loss:
     slope_template: str | None = None
     reduction = "mean"
 
-    def __call__(self, prediction, target) -> Tensor:
+    def __call__(self, prediction: Tensor | ArrayLike, target: Tensor | ArrayLike) -> Tensor:
         prediction = as_tensor(prediction)
         if prediction.dtype.kind != "f":
             prediction = prediction.astype(np.float32)
@@ -88,7 +96,7 @@ class Loss:
         """True when a setting beyond the fused kernel's is in use (see :meth:`general`)."""
         return False
 
-    def general(self, prediction: Tensor, target) -> Tensor:
+    def general(self, prediction: Tensor, target: Tensor | ArrayLike) -> Tensor:
         """The loss built from ops, for the options and for a target that needs a gradient."""
         raise ConfigError(
             message(
@@ -123,7 +131,7 @@ def _array(target) -> np.ndarray:
     return np.asarray(target.data if isinstance(target, Tensor) else target)
 
 
-def autograd_slope(loss, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+def autograd_slope(loss: Loss, a: np.ndarray, y: np.ndarray) -> np.ndarray:
     """dC/da of any callable ``loss(prediction, target)``, by autograd on the prediction."""
     prediction = Tensor(a, requires_grad=True)
     loss(prediction, y).backward()
@@ -164,26 +172,26 @@ class MSE(Loss):
     slope_template = "2·({prediction} − {actual}) / {m}"
     slope_formula = slope_template.format(prediction="prediction", actual="actual", m="m")
 
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, reduction: str = "mean") -> None:
         self.reduction = options.check_options("MSE", reduction)[0]
 
-    def general(self, prediction, target):
+    def general(self, prediction: Tensor, target: Tensor | ArrayLike) -> Tensor:
         y = options.elementwise_target("MSE", prediction, target)
         return options.reduce((prediction - y) ** 2, self.reduction)
 
     def get_config(self) -> dict:
         return options.changed(self)
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:
         target = same_shape("MSE", prediction, target)
         return kernels.SquaredError.apply(prediction, target=target, scale=1.0 / target.size)
 
-    def slope(self, a, y):
+    def slope(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         if self.reduction != "mean" or self.options_set():  # the formula below is the default's
             return autograd_slope(self, a, y)
         return 2 * (a - y.reshape(a.shape)) / a.size
 
-    def constant_baseline(self, y):
+    def constant_baseline(self, y: np.ndarray) -> float | None:
         return float(np.mean(_centred(y, np.mean) ** 2))
 
 
@@ -200,22 +208,22 @@ class QuadraticCost(Loss):
     name = "quadratic"
     slope_formula = "(prediction − actual) / N"
 
-    def general(self, prediction, target):
+    def general(self, prediction: Tensor, target: Tensor | ArrayLike) -> Tensor:
         y = options.elementwise_target("QuadraticCost", prediction, target)
         n = prediction.shape[0] if prediction.ndim else 1
         return options.reduce((prediction - y) ** 2 * 0.5, "mean", count=n)
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:
         target = same_shape("QuadraticCost", prediction, target)
         n = target.shape[0] if target.ndim else 1
         return kernels.SquaredError.apply(prediction, target=target, scale=0.5 / n)
 
-    def slope(self, a, y):
+    def slope(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         if self.reduction != "mean" or self.options_set():  # the formula below is the default's
             return autograd_slope(self, a, y)
         return (a - y.reshape(a.shape)) / a.shape[0]
 
-    def constant_baseline(self, y):
+    def constant_baseline(self, y: np.ndarray) -> float | None:
         return float(np.sum(_centred(y, np.mean) ** 2) / (2 * len(y)))
 
 
@@ -233,26 +241,26 @@ class MAE(Loss):
     aliases = ("mean_absolute_error",)
     slope_formula = "sign(prediction − actual) / m"
 
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, reduction: str = "mean") -> None:
         self.reduction = options.check_options("MAE", reduction)[0]
 
-    def general(self, prediction, target):
+    def general(self, prediction: Tensor, target: Tensor | ArrayLike) -> Tensor:
         y = options.elementwise_target("MAE", prediction, target)
         return options.reduce(ops.abs(prediction - y), self.reduction)
 
     def get_config(self) -> dict:
         return options.changed(self)
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:
         target = same_shape("MAE", prediction, target)
         return kernels.AbsoluteError.apply(prediction, target=target, scale=1.0 / target.size)
 
-    def slope(self, a, y):
+    def slope(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         if self.reduction != "mean" or self.options_set():  # the formula below is the default's
             return autograd_slope(self, a, y)
         return np.sign(a - y.reshape(a.shape)) / a.size
 
-    def constant_baseline(self, y):
+    def constant_baseline(self, y: np.ndarray) -> float | None:
         return float(np.mean(np.abs(_centred(y, np.median))))
 
 
@@ -274,8 +282,12 @@ class BinaryCrossEntropy(Loss):
     aliases = ("bce",)
 
     def __init__(
-        self, from_logits: bool = False, eps: float = 1e-7, reduction="mean", pos_weight=None
-    ):
+        self,
+        from_logits: bool = False,
+        eps: float = 1e-7,
+        reduction: str = "mean",
+        pos_weight: float | ArrayLike | None = None,
+    ) -> None:
         if not 0 < eps < 0.5:
             raise ConfigError(
                 message("BinaryCrossEntropy", "eps must be in (0, 0.5)", repr(eps), "e.g. 1e-7")
@@ -287,13 +299,18 @@ class BinaryCrossEntropy(Loss):
     def options_set(self) -> bool:
         return self.pos_weight is not None
 
-    def general(self, prediction, target):
+    def general(self, prediction: Tensor, target: Tensor | ArrayLike) -> Tensor:
         self._check_targets(_array(target))
         terms = options.binary_cross_entropy_terms(self, prediction, target)
         return options.reduce(terms, self.reduction)
 
-    takes = property(lambda self: "logits" if self.from_logits else "probabilities")
-    fused_activation = property(lambda self: "sigmoid" if self.from_logits else None)
+    @property
+    def takes(self) -> str:
+        return "logits" if self.from_logits else "probabilities"
+
+    @property
+    def fused_activation(self) -> str | None:
+        return "sigmoid" if self.from_logits else None
 
     @property
     def slope_formula(self) -> str:
@@ -301,18 +318,18 @@ class BinaryCrossEntropy(Loss):
             return "(σ(z) − actual) / m   (z: the logit)"
         return "(prediction − actual) / (prediction·(1 − prediction)) / m"
 
-    def slope(self, a, y):
+    def slope(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         if self.reduction != "mean" or self.options_set():  # the formula below is the default's
             return autograd_slope(self, a, y)
         if self.from_logits:
             return (0.5 * (1 + np.tanh(0.5 * a)) - y.reshape(a.shape)) / a.size  # σ(z) − y
         return (a - y.reshape(a.shape)) / (a * (1 - a)) / a.size
 
-    def constant_baseline(self, y):
+    def constant_baseline(self, y: np.ndarray) -> float | None:
         p = np.clip(y.astype(np.float64).mean(axis=0), self.eps, 1 - self.eps)
         return float(np.mean(-(p * np.log(p) + (1 - p) * np.log(1 - p))))
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:
         target = same_shape("BinaryCrossEntropy", prediction, target)
         self._check_targets(target)
         if self.from_logits:
@@ -365,7 +382,7 @@ class CrossEntropy(Loss):
         reduction: str = "mean",
         label_smoothing: float = 0.0,
         ignore_index: int | None = None,
-    ):
+    ) -> None:
         if not 0 < eps < 0.5:
             raise ConfigError(
                 message("CrossEntropy", "eps must be in (0, 0.5)", repr(eps), "e.g. 1e-7")
@@ -382,12 +399,17 @@ class CrossEntropy(Loss):
     def options_set(self) -> bool:
         return bool(self.label_smoothing) or self.ignore_index is not None
 
-    def general(self, prediction, target):
+    def general(self, prediction: Tensor, target: Tensor | ArrayLike) -> Tensor:
         terms, count = options.cross_entropy_terms(self, prediction, target)
         return options.reduce(terms, self.reduction, count)
 
-    takes = property(lambda self: "logits" if self.from_logits else "probabilities")
-    fused_activation = property(lambda self: "softmax" if self.from_logits else None)
+    @property
+    def takes(self) -> str:
+        return "logits" if self.from_logits else "probabilities"
+
+    @property
+    def fused_activation(self) -> str | None:
+        return "softmax" if self.from_logits else None
 
     @property
     def slope_formula(self) -> str:
@@ -395,18 +417,18 @@ class CrossEntropy(Loss):
             return "(softmax(z) − one_hot(actual)) / N"
         return "−one_hot(actual) / prediction / N"
 
-    def slope(self, a, y):
+    def slope(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         if self.reduction != "mean" or self.options_set():  # the formula below is the default's
             return autograd_slope(self, a, y)
         t = _class_rows(y, a.shape)
         return (_softmax(a) - t) / a.shape[0] if self.from_logits else -t / a / a.shape[0]
 
-    def constant_baseline(self, y):
+    def constant_baseline(self, y: np.ndarray) -> float | None:
         freq = np.bincount(y.astype(int).ravel()) / y.size if y.ndim == 1 else y.mean(axis=0)
         freq = freq[freq > 0]
         return float(-(freq * np.log(freq)).sum())
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:
         if prediction.ndim > 2:  # (N, C, d1, ...): per-pixel classes, as in PyTorch
             return self.general(prediction, target)
         if prediction.ndim != 2:
@@ -445,7 +467,7 @@ _KERAS_NAMES = {
 }
 
 
-def get(loss, **config) -> Loss:
+def get(loss: str | Loss | Callable[..., Tensor], **config) -> Loss:
     """A loss from its name (``"mse"``, ``"quadratic"``, ``"mae"``, ``"binary_cross_entropy"``,
     ``"cross_entropy"``), with ``config`` passed to its constructor, or a Loss / callable
     returned unchanged.

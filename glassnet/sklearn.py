@@ -22,6 +22,8 @@ cross-entropy on class indices (labels of any kind are mapped to 0 … C−1 and
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelEncoder
@@ -32,6 +34,10 @@ from glassnet import nn, optim
 from glassnet.errors import ConfigError, message
 from glassnet.nn._keras import activation_module
 from glassnet.training import Sequential
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 
 __all__ = ["Classifier", "Regressor"]
 
@@ -116,7 +122,7 @@ class Classifier(ClassifierMixin, _Estimator):
 
     loss = "cross_entropy"
 
-    def fit(self, X, y):  # noqa: N803 - scikit-learn's names
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Classifier:  # noqa: N803 - scikit-learn's names
         x, y = validate_data(self, X, y, dtype=np.float32)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -124,14 +130,14 @@ class Classifier(ClassifierMixin, _Estimator):
         self.classes_ = encoder.classes_
         return self._train(x, encoder.transform(y), len(self.classes_))
 
-    def predict_proba(self, X) -> np.ndarray:  # noqa: N803
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:  # noqa: N803
         """Class probabilities, one column per entry of ``classes_``."""
         scores = self._scores(X).astype(np.float64)
         if getattr(self.model_.loss, "from_logits", True):
             return _softmax(scores)
         return scores  # the model ends in a Softmax already
 
-    def predict(self, X) -> np.ndarray:  # noqa: N803
+    def predict(self, X: ArrayLike) -> np.ndarray:  # noqa: N803
         best = self.predict_proba(X).argmax(axis=1)  # checks that fit ran, first
         return self.classes_[best]
 
@@ -149,13 +155,13 @@ class Regressor(RegressorMixin, _Estimator):
 
     loss = "mse"
 
-    def fit(self, X, y):  # noqa: N803
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Regressor:  # noqa: N803
         x, y = validate_data(self, X, y, dtype=np.float32, y_numeric=True, multi_output=True)
         self.single_output_ = y.ndim == 1
         targets = np.asarray(y, np.float32).reshape(len(y), -1)
         return self._train(x, targets, targets.shape[1])
 
-    def predict(self, X) -> np.ndarray:  # noqa: N803
+    def predict(self, X: ArrayLike) -> np.ndarray:  # noqa: N803
         values = self._scores(X).astype(np.float64)
         return values[:, 0] if self.single_output_ else values
 

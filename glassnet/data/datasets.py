@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet.data._arrays import as_array
 from glassnet.errors import ConfigError, DataError, ShapeError, message
 from glassnet.tensor import Tensor
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["Dataset", "TensorDataset", "collate", "is_map_dataset"]
 
@@ -53,7 +57,7 @@ class TensorDataset(Dataset):
     (5, np.int64(3))
     """
 
-    def __init__(self, *arrays):
+    def __init__(self, *arrays: ArrayLike) -> None:
         if not arrays:
             raise ConfigError(
                 message("TensorDataset", "needs at least one array", "none", "x (and y, ...)")
@@ -79,7 +83,7 @@ class TensorDataset(Dataset):
         return tuple(a[index] for a in self.arrays)
 
 
-def is_map_dataset(data) -> bool:
+def is_map_dataset(data: object) -> bool:
     """True for a Dataset, or any object with ``__len__`` and ``__getitem__`` that is not
     array-like (an ndarray, a Tensor, a list or anything with ``__array__``)."""
     if isinstance(data, Dataset):
@@ -89,7 +93,7 @@ def is_map_dataset(data) -> bool:
     return hasattr(data, "__len__") and hasattr(data, "__getitem__")
 
 
-def collate(samples: list):
+def collate(samples: list) -> np.ndarray | tuple | dict:
     """Stack B samples into a batch: a tuple of arrays for tuple samples, a dict of arrays
     for dict samples, one array otherwise (``np.stack`` along a new first axis).
 

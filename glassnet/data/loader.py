@@ -11,12 +11,21 @@ update rule fed different batch sizes B out of N samples:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from glassnet._validate import positive_int
 from glassnet.data._arrays import as_array, check_same_length
 from glassnet.data.datasets import TensorDataset, collate, is_map_dataset
 from glassnet.errors import ConfigError, message
 from glassnet.tensor import rng_from
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
+    from numpy.typing import ArrayLike
+
+    from glassnet.data.datasets import Dataset
 
 __all__ = ["DataLoader"]
 
@@ -57,13 +66,13 @@ class DataLoader:
 
     def __init__(
         self,
-        x,
-        y=None,
+        x: ArrayLike | Dataset,
+        y: ArrayLike | None = None,
         batch_size: int | None = 32,
         shuffle: bool = True,
-        seed=None,
+        seed: int | np.random.Generator | None = None,
         drop_last: bool = False,
-        collate_fn=collate,
+        collate_fn: Callable[[list], object] = collate,
     ) -> None:
         self.dataset, self.collate_fn = None, collate_fn
         if isinstance(x, TensorDataset) and len(x.arrays) == 2 and y is None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet.data._arrays import as_array, check_count, check_same_length
 from glassnet.errors import ConfigError, DataError, ShapeError, message
 from glassnet.tensor import rng_from
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
 
 __all__ = ["one_hot", "train_test_split", "train_val_split"]
 
@@ -30,7 +34,7 @@ def _integer_labels(y, where: str) -> np.ndarray:
     return y.astype(np.int64)
 
 
-def one_hot(y, num_classes: int, dtype=np.float32) -> np.ndarray:
+def one_hot(y: ArrayLike, num_classes: int, dtype: DTypeLike = np.float32) -> np.ndarray:
     """Encode integer class labels as one-hot rows.
 
     Forward:   out[i, c] = 1 if y[i] = c else 0,   for 0 ≤ c < num_classes
@@ -156,7 +160,14 @@ def _split(x, y, size, seed, stratify: bool, shuffle: bool, where: str, name: st
     return tuple(parts)
 
 
-def train_test_split(x, y=None, test_size=0.2, seed=0, stratify: bool = False, shuffle=True):
+def train_test_split(
+    x: ArrayLike,
+    y: ArrayLike | None = None,
+    test_size: float = 0.2,
+    seed: int | np.random.Generator | None = 0,
+    stratify: bool = False,
+    shuffle: bool = True,
+) -> tuple[np.ndarray, ...]:
     """Split samples into a training part and a held-out test part.
 
     Returns ``x_train, x_test, y_train, y_test`` (scikit-learn's order), or
@@ -173,7 +184,14 @@ def train_test_split(x, y=None, test_size=0.2, seed=0, stratify: bool = False, s
     return _split(x, y, test_size, seed, stratify, shuffle, "train_test_split", "test_size")
 
 
-def train_val_split(x, y=None, val_size=0.2, seed=0, stratify: bool = False, shuffle=True):
+def train_val_split(
+    x: ArrayLike,
+    y: ArrayLike | None = None,
+    val_size: float = 0.2,
+    seed: int | np.random.Generator | None = 0,
+    stratify: bool = False,
+    shuffle: bool = True,
+) -> tuple[np.ndarray, ...]:
     """Split training samples into a part to fit on and a validation part.
 
     Returns ``x_train, x_val, y_train, y_val`` (or ``x_train, x_val`` without y); the

@@ -12,11 +12,15 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet._validate import choice
 from glassnet.errors import ConfigError, DataError, message
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
 
 __all__ = ["MISSING", "load_csv"]
 
@@ -289,7 +293,7 @@ def load_csv(
     features: list[str | int] | None = None,
     na: str = "raise",
     delimiter: str = ",",
-    dtype=np.float32,
+    dtype: DTypeLike = np.float32,
     nonfinite: str = "raise",
 ) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     """Read a CSV file with a header row into ``(x, y, feature_names)``.

@@ -27,6 +27,7 @@ from 1 in the messages, as ``fit``'s progress bar counts them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,6 +38,13 @@ from glassnet.explain.layers import layers_of
 from glassnet.explain.render import Document, Rendered, num
 from glassnet.training.callbacks import Callback
 from glassnet.training.divergence import divergence
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from glassnet.training.history import History
+    from glassnet.training.model import Model
+
 
 __all__ = ["doctor", "Doctor", "Diagnosis", "DoctorReport", "overfitting_onset"]
 
@@ -67,10 +75,12 @@ class Diagnosis:
 class DoctorReport(Rendered):
     """The diagnoses of one run (empty when nothing looks wrong); iterate it or read ``kinds``."""
 
-    def __init__(self, diagnoses: list[Diagnosis], checked: list[str]):
+    def __init__(self, diagnoses: list[Diagnosis], checked: list[str]) -> None:
         self.diagnoses, self.checked = diagnoses, checked
 
-    kinds = property(lambda self: [d.kind for d in self.diagnoses])
+    @property
+    def kinds(self) -> list[str]:
+        return [d.kind for d in self.diagnoses]
 
     def __iter__(self):
         return iter(self.diagnoses)
@@ -99,7 +109,13 @@ class DoctorReport(Rendered):
         return f"DoctorReport({self.kinds})"
 
 
-def doctor(history=None, model=None, x=None, y=None, loss=None) -> DoctorReport:
+def doctor(
+    history: History | dict | None = None,
+    model: Model | None = None,
+    x: ArrayLike | None = None,
+    y: ArrayLike | None = None,
+    loss: str | losses.Loss | None = None,
+) -> DoctorReport:
     """Diagnose a training run from any of: ``history`` (a History or a dict of per-epoch
     lists), ``model``, inputs ``x``, targets ``y`` and ``loss`` (default: the model's
     compiled loss). Checks that lack their inputs are skipped; underfitting is judged only
@@ -141,10 +157,12 @@ class Doctor(Callback):
     printed when ``verbose``. ``x``/``y`` (e.g. the training data) enable the checks of
     inputs and units."""
 
-    def __init__(self, x=None, y=None, verbose: bool = True):
+    def __init__(
+        self, x: ArrayLike | None = None, y: ArrayLike | None = None, verbose: bool = True
+    ) -> None:
         self.x, self.y, self.verbose, self.report = x, y, verbose, None
 
-    def on_train_end(self, logs=None) -> None:
+    def on_train_end(self, logs: dict | None = None) -> None:
         self.report = doctor(history=self.model.history, model=self.model, x=self.x, y=self.y)
         if self.verbose:
             print(self.report)
@@ -214,7 +232,7 @@ def _lr_too_low(curves, optimizer) -> Diagnosis | None:
     )
 
 
-def overfitting_onset(val_loss, loss, margin: float = 0.05) -> int | None:
+def overfitting_onset(val_loss: ArrayLike, loss: ArrayLike, margin: float = 0.05) -> int | None:
     """The epoch (counted from 1) from which the validation loss rises while the training
     loss keeps falling, or None. The rise must exceed ``margin`` of the best validation loss
     and last at least two epochs."""

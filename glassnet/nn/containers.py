@@ -9,9 +9,16 @@ or key, so names read ``blocks.1.w`` as in PyTorch. They hold layers; they have 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from glassnet.errors import ConfigError, TensorIndexError, message
 from glassnet.nn.module import Module
+
+if TYPE_CHECKING:
+    from typing import NoReturn
+
+    from glassnet.tensor import Tensor
+
 
 __all__ = ["ModuleList", "ModuleDict", "ModuleKeyError"]
 
@@ -54,7 +61,7 @@ class ModuleList(Module):
     ['0.w', '0.b', '1.w', '1.b']
     """
 
-    def __init__(self, modules: Iterable[Module] = ()):
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
         super().__init__()
         for module in modules:
             self.append(module)
@@ -100,7 +107,7 @@ class ModuleList(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._items())
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> NoReturn:
         raise ConfigError(
             message(
                 "ModuleList",
@@ -122,11 +129,11 @@ class ModuleDict(Module):
     ['mean.b', 'mean.w', 'std.b', 'std.w']
     """
 
-    def __init__(self, modules: Mapping[str, Module] | Iterable = ()):
+    def __init__(self, modules: Mapping[str, Module] | Iterable = ()) -> None:
         super().__init__()
         self.update(modules)
 
-    def update(self, modules) -> None:
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
         items = modules.items() if isinstance(modules, Mapping) else modules
         for key, module in items:
             self[key] = module
@@ -166,16 +173,16 @@ class ModuleDict(Module):
     def __iter__(self) -> Iterator[str]:
         return iter(list(self._modules))
 
-    def keys(self):
+    def keys(self) -> list[str]:
         return list(self._modules)
 
-    def values(self):
+    def values(self) -> list[Module]:
         return list(self._modules.values())
 
-    def items(self):
+    def items(self) -> list[tuple[str, Module]]:
         return list(self._modules.items())
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> NoReturn:
         raise ConfigError(
             message(
                 "ModuleDict",

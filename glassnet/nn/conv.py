@@ -8,6 +8,8 @@ saved architecture can rebuild the layer.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import ops
@@ -19,6 +21,12 @@ from glassnet.nn.module import Module, Parameter
 from glassnet.ops.conv import check_image_batch, pair
 from glassnet.ops.pool import pool_config, pool_settings
 from glassnet.tensor import Tensor, as_tensor, rng_from
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import ArrayLike, DTypeLike
+
 
 __all__ = ["Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "BatchNorm", "Reshape"]
 
@@ -54,18 +62,18 @@ class Conv2D(KerasForm, Module):
         self,
         in_channels: int | None,
         out_channels: int,
-        kernel_size=None,
-        stride=1,
-        padding=0,
-        dilation=1,
+        kernel_size: int | tuple[int, int] | None = None,
+        stride: int | tuple[int, int] = 1,
+        padding: str | int | tuple[int, int] = 0,
+        dilation: int | tuple[int, int] = 1,
         use_bias: bool = True,
-        init="glorot_uniform",
-        seed=None,
-        dtype=np.float32,
+        init: str | Callable[..., np.ndarray] = "glorot_uniform",
+        seed: int | np.random.Generator | None = None,
+        dtype: DTypeLike = np.float32,
         groups: int = 1,
-        activation=None,
-        input_shape=None,
-    ):
+        activation: str | None = None,
+        input_shape: tuple[int, ...] | None = None,
+    ) -> None:
         super().__init__()
         if kernel_size is None:  # the Keras form Conv2D(filters, kernel_size)
             in_channels, out_channels, kernel_size = None, in_channels, out_channels
@@ -98,7 +106,7 @@ class Conv2D(KerasForm, Module):
         if self.use_bias:
             self.b = Parameter(np.zeros(self.out_channels, dtype))
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         if self.in_channels is None:
             check_image_batch(as_tensor(x), str(self))
             self.build(as_tensor(x).shape[1])
@@ -215,7 +223,7 @@ class GlobalAvgPool2D(Module):
     """The mean of each feature map: (N, C, H, W) → (N, C), a parameter-free classifier
     neck (replaces Flatten + a large Dense)."""
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return ops.global_avg_pool2d(as_tensor(x))
 
     def get_config(self) -> dict:
@@ -238,8 +246,12 @@ class BatchNorm(Module):
     """
 
     def __init__(
-        self, num_features: int, momentum: float = 0.1, eps: float = 1e-5, dtype=np.float32
-    ):
+        self,
+        num_features: int,
+        momentum: float = 0.1,
+        eps: float = 1e-5,
+        dtype: DTypeLike = np.float32,
+    ) -> None:
         super().__init__()
         self.num_features = positive_int("BatchNorm", "num_features", num_features)
         self.momentum = unit_interval("BatchNorm", "momentum", momentum)
@@ -252,7 +264,7 @@ class BatchNorm(Module):
     def buffers(self) -> dict[str, np.ndarray]:
         return {"running_mean": self.running_mean, "running_var": self.running_var}
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         x = as_tensor(x, self.gamma)
         if x.ndim not in (2, 4):
             raise ShapeError(
@@ -292,7 +304,7 @@ class Reshape(Module):
     Example: ``Reshape((1, 28, 28))`` turns flat MNIST rows (N, 784) into images.
     """
 
-    def __init__(self, target_shape):
+    def __init__(self, target_shape: tuple[int, ...]) -> None:
         super().__init__()
         shape = tuple(target_shape) if isinstance(target_shape, tuple | list) else None
         if (
@@ -310,7 +322,7 @@ class Reshape(Module):
             )
         self.target_shape = shape
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         x = as_tensor(x)
         per_sample = int(np.prod(x.shape[1:])) if x.ndim else 0
         known = int(np.prod([s for s in self.target_shape if s != -1]))

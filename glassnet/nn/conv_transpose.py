@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import ops
@@ -11,6 +13,12 @@ from glassnet.nn.conv import _channel_error
 from glassnet.nn.module import Module, Parameter
 from glassnet.ops.conv import check_groups, check_image_batch, pair
 from glassnet.tensor import Tensor, as_tensor, rng_from
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import ArrayLike, DTypeLike
+
 
 __all__ = ["Conv2DTranspose"]
 
@@ -31,17 +39,17 @@ class Conv2DTranspose(Module):
         self,
         in_channels: int,
         out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] = 0,
+        output_padding: int | tuple[int, int] = 0,
         groups: int = 1,
-        dilation=1,
+        dilation: int | tuple[int, int] = 1,
         use_bias: bool = True,
-        init="glorot_uniform",
-        seed=None,
-        dtype=np.float32,
-    ):
+        init: str | Callable[..., np.ndarray] = "glorot_uniform",
+        seed: int | np.random.Generator | None = None,
+        dtype: DTypeLike = np.float32,
+    ) -> None:
         super().__init__()
         where = "Conv2DTranspose"
         self.in_channels = positive_int(where, "in_channels", in_channels)
@@ -60,7 +68,7 @@ class Conv2DTranspose(Module):
         if use_bias:
             self.b = Parameter(np.zeros(self.out_channels, dtype))
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         x = as_tensor(x, self.w)
         check_image_batch(x, str(self))
         if x.shape[1] != self.in_channels:

@@ -4,6 +4,8 @@ Dropout, and the Sequential container.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import ops
@@ -15,6 +17,12 @@ from glassnet.nn._keras import KerasForm, input_size
 from glassnet.nn.module import Module, Parameter
 from glassnet.ops.linalg import Linear
 from glassnet.tensor import Tensor, as_tensor, rng_from
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import ArrayLike, DTypeLike
+
 
 __all__ = [
     "Dense",
@@ -51,12 +59,12 @@ class Dense(KerasForm, Module):
         in_features: int | None,
         out_features: int | None = None,
         use_bias: bool = True,
-        init="glorot_uniform",
-        seed=None,
-        dtype=np.float32,
-        activation=None,
-        input_shape=None,
-    ):
+        init: str | Callable[..., np.ndarray] = "glorot_uniform",
+        seed: int | np.random.Generator | None = None,
+        dtype: DTypeLike = np.float32,
+        activation: str | None = None,
+        input_shape: tuple[int, ...] | None = None,
+    ) -> None:
         super().__init__()
         if out_features is None:  # the Keras form Dense(units): the input size comes later
             in_features, out_features = None, in_features
@@ -79,7 +87,7 @@ class Dense(KerasForm, Module):
         if self.use_bias:
             self.b = Parameter(np.zeros(self.out_features, dtype))
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         if self.in_features is None:
             x = as_tensor(x)
             if x.ndim == 0:
@@ -163,11 +171,11 @@ class Tanh(_Activation):
 class Softplus(Module):
     """y = (1/β) ln(1 + e^(βx)) (β = 1 by default, as in PyTorch)."""
 
-    def __init__(self, beta: float = 1.0):
+    def __init__(self, beta: float = 1.0) -> None:
         super().__init__()
         self.beta = positive_number("Softplus", "beta", beta)
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return ops.softplus(as_tensor(x), self.beta)
 
     def extra_repr(self) -> str:
@@ -177,7 +185,7 @@ class Softplus(Module):
 class LeakyReLU(Module):
     """y = x if x > 0 else α·x (α = 0.01 by default, as in PyTorch)."""
 
-    def __init__(self, alpha: float = 0.01):
+    def __init__(self, alpha: float = 0.01) -> None:
         super().__init__()
         if isinstance(alpha, bool) or not isinstance(alpha, int | float | np.number):
             raise ConfigError(
@@ -185,7 +193,7 @@ class LeakyReLU(Module):
             )
         self.alpha = float(alpha)
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return ops.leaky_relu(as_tensor(x), self.alpha)
 
     def extra_repr(self) -> str:
@@ -195,11 +203,11 @@ class LeakyReLU(Module):
 class Softmax(Module):
     """yᵢ = e^xᵢ / Σⱼ e^xⱼ along ``axis`` (probabilities; pair with a non-logit loss)."""
 
-    def __init__(self, axis: int = -1):
+    def __init__(self, axis: int = -1) -> None:
         super().__init__()
         self.axis = axis
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return ops.softmax(as_tensor(x), self.axis)
 
 
@@ -207,11 +215,11 @@ class Flatten(Module):
     """Merge the axes ``start_axis`` … ``end_axis`` into one; by default every axis after
     the batch axis: (N, C, H, W) → (N, C·H·W) (PyTorch's ``nn.Flatten(start_dim, end_dim)``)."""
 
-    def __init__(self, start_axis: int = 1, end_axis: int = -1):
+    def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
         super().__init__()
         self.start_axis, self.end_axis = start_axis, end_axis
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return ops.flatten(as_tensor(x), self.start_axis, self.end_axis)
 
     def get_config(self) -> dict:
@@ -229,12 +237,12 @@ class Dropout(Module):
                needs rescaling at evaluation time.
     """
 
-    def __init__(self, p: float = 0.5, seed=None):
+    def __init__(self, p: float = 0.5, seed: int | np.random.Generator | None = None) -> None:
         super().__init__()
         self.p = fraction("Dropout", "p", p)
         object.__setattr__(self, "rng", rng_from(seed))
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         x = as_tensor(x)
         if not self.training or self.p == 0:
             return x
@@ -273,7 +281,7 @@ class Sequential(Module):
     ``Sequential(a, b, c)`` (PyTorch).
     """
 
-    def __init__(self, *layers):
+    def __init__(self, *layers) -> None:
         super().__init__()
         object.__setattr__(self, "layers", [])
         if len(layers) == 1 and not isinstance(layers[0], Module):
@@ -298,7 +306,7 @@ class Sequential(Module):
         if activation is not None:  # Dense(64, activation="relu"): the ReLU is the next layer
             self.add(activation)
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         for layer in self.layers:
             x = layer(x)
         return x

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,13 @@ from glassnet import _config
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.nn.graph import call_symbolic, is_symbolic
 from glassnet.tensor import Tensor
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from numpy.typing import ArrayLike
+
 
 __all__ = ["Module", "Parameter", "UnregisteredModulesWarning"]
 
@@ -29,7 +37,7 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data, name: str | None = None):
+    def __init__(self, data: ArrayLike, name: str | None = None) -> None:
         array = np.asarray(data.data if isinstance(data, Tensor) else data)
         if array.dtype.kind != "f":
             array = array.astype(np.float32)
@@ -54,7 +62,7 @@ class Module:
     and False after ``eval()`` (Dropout and BatchNorm read it).
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "training", True)
@@ -83,14 +91,14 @@ class Module:
         self._modules.pop(name, None)
         object.__delattr__(self, name)
 
-    def __call__(self, x, *args, **kwargs):
+    def __call__(self, x: Tensor | ArrayLike, *args, **kwargs) -> Any:
         if is_symbolic(x):  # functional API: record the call (see glassnet.nn.graph)
             return call_symbolic(self, x)
         if _config.state.recorder is not None:  # a captured step guards on its modules' modes
             _config.state.recorder.on_module(self)
         return self.forward(x, *args, **kwargs)
 
-    def forward(self, x):  # pragma: no cover - abstract
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must define forward(x)")
 
     # ---- traversal --------------------------------------------------------------------
@@ -217,7 +225,7 @@ class Module:
         list in state-dict order (named_parameters, then buffers)."""
         return list(self.state_dict().values())
 
-    def set_weights(self, weights) -> None:
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Keras's form of :meth:`load_state_dict`: a list in :meth:`get_weights` order.
         Every count and shape is checked before any weight changes."""
         names = list(self.state_dict())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet._validate import positive_int, positive_number
@@ -9,6 +11,12 @@ from glassnet.errors import ShapeError, fmt_shape, message
 from glassnet.nn import init as initializers
 from glassnet.nn.module import Module, Parameter
 from glassnet.tensor import Tensor, rng_from
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import ArrayLike
+
 
 __all__ = ["Perceptron"]
 
@@ -48,7 +56,13 @@ class Perceptron(Module):
     Reference: Rosenblatt 1958; Minsky & Papert 1969 (the XOR limitation).
     """
 
-    def __init__(self, in_features: int, lr: float = 1.0, init="zeros", seed=None):
+    def __init__(
+        self,
+        in_features: int,
+        lr: float = 1.0,
+        init: str | Callable[..., np.ndarray] = "zeros",
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
         super().__init__()
         self.in_features = positive_int("Perceptron", "in_features", in_features)
         self.lr = positive_number("Perceptron", "lr", lr)
@@ -60,20 +74,20 @@ class Perceptron(Module):
     def get_config(self) -> dict:
         return {"in_features": self.in_features, "lr": self.lr, "init": self.init}
 
-    def decision(self, x) -> np.ndarray:
+    def decision(self, x: Tensor | ArrayLike) -> np.ndarray:
         """z = x·w + b for every row of x (the signed distance to the boundary, times ‖w‖)."""
         x = self._checked(x)
         return x @ self.w.data + self.b.data
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         """step(x·w + b) as a float tensor of 0s and 1s (no graph: the step has no slope)."""
         return Tensor((self.decision(x) > 0).astype(np.float64))
 
-    def predict(self, x) -> np.ndarray:
+    def predict(self, x: Tensor | ArrayLike) -> np.ndarray:
         """Class labels 0/1 as ints, shape (N,)."""
         return (self.decision(x) > 0).astype(np.int64)
 
-    def fit(self, x, y, epochs: int = 100) -> list[int]:
+    def fit(self, x: Tensor | ArrayLike, y: ArrayLike, epochs: int = 100) -> list[int]:
         """Apply the learning rule for up to ``epochs`` passes over the data, in order.
 
         Returns the number of mistakes in each pass; training stops after the first pass

@@ -9,6 +9,8 @@ modules beside this one (arithmetic, reduce, linalg, activation). The shape func
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import _config
@@ -30,6 +32,10 @@ from glassnet.ops.shape import (
     transpose,
 )
 from glassnet.tensor import Tensor, as_tensor
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 
 __all__ = [
     "add",
@@ -102,22 +108,22 @@ def _to_float(t: Tensor, other: np.dtype) -> Tensor:
 
 
 # ---- arithmetic -------------------------------------------------------------------------
-def add(a, b) -> Tensor:
+def add(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
     """a + b, elementwise with broadcasting."""
     return arithmetic.Add.apply(*_pair(a, b))
 
 
-def sub(a, b) -> Tensor:
+def sub(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
     """a − b, elementwise with broadcasting."""
     return arithmetic.Sub.apply(*_pair(a, b))
 
 
-def mul(a, b) -> Tensor:
+def mul(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
     """a ⊙ b, elementwise with broadcasting."""
     return arithmetic.Mul.apply(*_pair(a, b))
 
 
-def div(a, b) -> Tensor:
+def div(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
     """a / b, elementwise with broadcasting (true division: two integer operands give
     glassnet's default float dtype, as in PyTorch)."""
     a, b = _pair(a, b)
@@ -126,7 +132,7 @@ def div(a, b) -> Tensor:
     return arithmetic.Div.apply(a, b)
 
 
-def pow(a, b) -> Tensor:  # noqa: A001 - the op's name
+def pow(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:  # noqa: A001 - the op's name
     """aᵇ: a constant number as exponent uses PowScalar, a tensor exponent Pow."""
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
         p = np.asarray(b)
@@ -137,42 +143,42 @@ def pow(a, b) -> Tensor:  # noqa: A001 - the op's name
     return arithmetic.Pow.apply(*_pair(a, b))
 
 
-def neg(x) -> Tensor:
+def neg(x: Tensor | ArrayLike) -> Tensor:
     """−x."""
     return arithmetic.Neg.apply(as_tensor(x))
 
 
-def exp(x) -> Tensor:
+def exp(x: Tensor | ArrayLike) -> Tensor:
     """eˣ, elementwise."""
     return arithmetic.Exp.apply(as_tensor(x))
 
 
-def log(x) -> Tensor:
+def log(x: Tensor | ArrayLike) -> Tensor:
     """ln x, elementwise."""
     return arithmetic.Log.apply(as_tensor(x))
 
 
-def sqrt(x) -> Tensor:
+def sqrt(x: Tensor | ArrayLike) -> Tensor:
     """√x, elementwise."""
     return arithmetic.Sqrt.apply(as_tensor(x))
 
 
-def abs(x) -> Tensor:  # noqa: A001 - the op's name
+def abs(x: Tensor | ArrayLike) -> Tensor:  # noqa: A001 - the op's name
     """|x|, elementwise."""
     return arithmetic.Abs.apply(as_tensor(x))
 
 
-def maximum(a, b) -> Tensor:
+def maximum(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
     """Elementwise max(a, b)."""
     return arithmetic.Maximum.apply(*_pair(a, b))
 
 
-def minimum(a, b) -> Tensor:
+def minimum(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
     """Elementwise min(a, b)."""
     return arithmetic.Minimum.apply(*_pair(a, b))
 
 
-def clip(x, low=None, high=None) -> Tensor:
+def clip(x: Tensor | ArrayLike, low: float | None = None, high: float | None = None) -> Tensor:
     """Clamp x into [low, high]; either bound may be None, not both."""
     if low is None and high is None:
         raise ConfigError(
@@ -193,7 +199,7 @@ def clip(x, low=None, high=None) -> Tensor:
     return arithmetic.Clip.apply(as_tensor(x), low=low, high=high)
 
 
-def where(condition, a, b) -> Tensor:
+def where(condition: Tensor | ArrayLike, a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
     """a where ``condition`` holds, else b (condition carries no gradient)."""
     condition = np.asarray(
         condition.data if isinstance(condition, Tensor) else condition, dtype=bool
@@ -215,7 +221,7 @@ def where(condition, a, b) -> Tensor:
 
 
 # ---- matrix product -----------------------------------------------------------------
-def matmul(a, b) -> Tensor:
+def matmul(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
     """a @ b; see :class:`glassnet.ops.linalg.MatMul` for the 1-D and batched rules."""
     a, b = _pair(a, b)
     if a.ndim == 0 or b.ndim == 0:
@@ -242,7 +248,9 @@ def matmul(a, b) -> Tensor:
     return linalg.MatMul.apply(a, b)
 
 
-def linear(x, w, b=None) -> Tensor:
+def linear(
+    x: Tensor | ArrayLike, w: Tensor | ArrayLike, b: Tensor | ArrayLike | None = None
+) -> Tensor:
     """z = x·w + b for w (in, out) and b (out,): a Dense layer's weighted sum, fused."""
     x, w = _pair(x, w)
     if b is None:
@@ -262,70 +270,83 @@ def linear(x, w, b=None) -> Tensor:
 
 
 # ---- reductions -----------------------------------------------------------------------
-def sum(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 - the op's name
+def sum(
+    x: Tensor | ArrayLike, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+) -> Tensor:  # noqa: A001 - the op's name
     """Σ over ``axis`` (all axes by default)."""
     return reduce.Sum.apply(as_tensor(x), axis=axis, keepdims=keepdims)
 
 
-def mean(x, axis=None, keepdims=False) -> Tensor:
+def mean(
+    x: Tensor | ArrayLike, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+) -> Tensor:
     """Arithmetic mean over ``axis``."""
     return reduce.Mean.apply(as_tensor(x), axis=axis, keepdims=keepdims)
 
 
-def max(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 - the op's name
+def max(
+    x: Tensor | ArrayLike, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+) -> Tensor:  # noqa: A001 - the op's name
     """Maximum over ``axis``; ties share the gradient."""
     return reduce.Max.apply(as_tensor(x), axis=axis, keepdims=keepdims)
 
 
-def min(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 - the op's name
+def min(
+    x: Tensor | ArrayLike, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+) -> Tensor:  # noqa: A001 - the op's name
     """Minimum over ``axis``; ties share the gradient."""
     return reduce.Min.apply(as_tensor(x), axis=axis, keepdims=keepdims)
 
 
-def var(x, axis=None, keepdims=False, ddof=0) -> Tensor:
+def var(
+    x: Tensor | ArrayLike,
+    axis: int | tuple[int, ...] | None = None,
+    keepdims: bool = False,
+    ddof: int = 0,
+) -> Tensor:
     """Variance over ``axis`` with divisor n − ddof."""
     return reduce.Var.apply(as_tensor(x), axis=axis, keepdims=keepdims, ddof=ddof)
 
 
 # ---- activations ------------------------------------------------------------------------
-def identity(x) -> Tensor:
+def identity(x: Tensor | ArrayLike) -> Tensor:
     """y = x."""
     return activation.Identity.apply(as_tensor(x))
 
 
-def relu(x) -> Tensor:
+def relu(x: Tensor | ArrayLike) -> Tensor:
     """max(0, x)."""
     return activation.ReLU.apply(as_tensor(x))
 
 
-def leaky_relu(x, alpha: float = 0.01) -> Tensor:
+def leaky_relu(x: Tensor | ArrayLike, alpha: float = 0.01) -> Tensor:
     """x if x > 0 else α·x."""
     return activation.LeakyReLU.apply(as_tensor(x), alpha=alpha)
 
 
-def sigmoid(x) -> Tensor:
+def sigmoid(x: Tensor | ArrayLike) -> Tensor:
     """σ(x) = 1 / (1 + e⁻ˣ); for very negative x, e⁻ˣ overflows to ∞ and σ(x) = 0, silently."""
     return activation.Sigmoid.apply(as_tensor(x))
 
 
-def tanh(x) -> Tensor:
+def tanh(x: Tensor | ArrayLike) -> Tensor:
     """tanh(x)."""
     return activation.Tanh.apply(as_tensor(x))
 
 
-def softplus(x, beta: float = 1.0) -> Tensor:
+def softplus(x: Tensor | ArrayLike, beta: float = 1.0) -> Tensor:
     """(1/β) ln(1 + e^(βx)), overflow-free; ``beta`` > 0 (PyTorch's ``beta``)."""
     beta = positive_number("softplus", "beta", beta)
     return activation.Softplus.apply(as_tensor(x), beta=beta)
 
 
-def softmax(x, axis: int = -1) -> Tensor:
+def softmax(x: Tensor | ArrayLike, axis: int = -1) -> Tensor:
     """Probabilities along ``axis``: e^xᵢ / Σⱼ e^xⱼ (stable)."""
     x = as_tensor(x)
     return activation.Softmax.apply(x, axis=check_axis(axis, x.ndim, "softmax"))
 
 
-def log_softmax(x, axis: int = -1) -> Tensor:
+def log_softmax(x: Tensor | ArrayLike, axis: int = -1) -> Tensor:
     """ln softmax(x) along ``axis`` (stable)."""
     x = as_tensor(x)
     return activation.LogSoftmax.apply(x, axis=check_axis(axis, x.ndim, "log_softmax"))

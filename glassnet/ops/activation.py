@@ -19,10 +19,10 @@ class Identity(Function):
     Shapes:    x (*) → y (*)
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         return x
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y,)
 
 
@@ -37,12 +37,12 @@ class ReLU(Function):
                NaN passes its gradient on, as in PyTorch ([x ≤ 0] is false for NaN).
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         y = np.maximum(x, x.dtype.type(0))
         self.mask = y != 0
         return y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y * self.mask,)
 
 
@@ -55,14 +55,14 @@ class LeakyReLU(Function):
     Notes:     kink at 0, where the slope α is used (as PyTorch does).
     """
 
-    def __init__(self, alpha: float = 0.01):
+    def __init__(self, alpha: float = 0.01) -> None:
         self.alpha = alpha
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.slope = np.where(x > 0, x.dtype.type(1), x.dtype.type(self.alpha))
         return x * self.slope
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y * self.slope,)
 
 
@@ -77,7 +77,7 @@ class Sigmoid(Function):
                No subtraction anywhere, so small σ(x) keep their full relative precision.
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
             e = np.negative(x, out=np.empty_like(x))  # out= keeps a 0-d input an array
             np.exp(e, out=e)
@@ -85,7 +85,7 @@ class Sigmoid(Function):
         self.y = np.reciprocal(e, out=e)
         return self.y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y * (self.y * (1 - self.y)),)
 
 
@@ -97,11 +97,11 @@ class Tanh(Function):
     Shapes:    x (*) → y (*)
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.y = np.tanh(x)
         return self.y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y * (1 - self.y * self.y),)
 
 
@@ -116,17 +116,17 @@ class Softplus(Function):
                less than e^(−20)/β).
     """
 
-    def __init__(self, beta: float = 1.0):
+    def __init__(self, beta: float = 1.0) -> None:
         self.beta = beta
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         bx = x * x.dtype.type(self.beta) if self.beta != 1 else x
         e = np.exp(-np.abs(bx))
         self.slope = np.where(bx >= 0, 1 / (1 + e), e / (1 + e))
         soft = np.log1p(e) if self.beta == 1 else np.log1p(e) / x.dtype.type(self.beta)
         return np.maximum(x, 0) + soft
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y * self.slope,)
 
 
@@ -140,15 +140,15 @@ class Softmax(Function):
                logits of 1e4 do not overflow.
     """
 
-    def __init__(self, axis: int = -1):
+    def __init__(self, axis: int = -1) -> None:
         self.axis = axis
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         e = np.exp(x - x.max(axis=self.axis, keepdims=True))
         self.y = e / e.sum(axis=self.axis, keepdims=True)
         return self.y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         y = self.y
         return (y * (grad_y - (grad_y * y).sum(axis=self.axis, keepdims=True)),)
 
@@ -162,14 +162,14 @@ class LogSoftmax(Function):
     Notes:     stable for logits of 1e4; the building block of cross-entropy.
     """
 
-    def __init__(self, axis: int = -1):
+    def __init__(self, axis: int = -1) -> None:
         self.axis = axis
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         shifted = x - x.max(axis=self.axis, keepdims=True)
         self.y = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
         return self.y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         total = grad_y.sum(axis=self.axis, keepdims=True)
         return (grad_y - np.exp(self.y) * total,)

@@ -19,10 +19,10 @@ class Add(Function):
     Shapes:    a (*), b (*) broadcastable → y (broadcast shape)
     """
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a + b
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return grad_y, grad_y
 
 
@@ -34,10 +34,10 @@ class Sub(Function):
     Shapes:    a (*), b (*) broadcastable → y (broadcast shape)
     """
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a - b
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return grad_y, -grad_y
 
 
@@ -50,11 +50,11 @@ class Mul(Function):
     Notes:     a gradient no input needs is not computed (a dropout mask's, say).
     """
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a, self.b = a, b
         return a * b
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         need_a, need_b = self.needs_input_grad
         return grad_y * self.b if need_a else None, grad_y * self.a if need_b else None
 
@@ -68,12 +68,12 @@ class Div(Function):
     Notes:     b must be non-zero.
     """
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.b = b
         self.y = a / b
         return self.y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         grad_a = grad_y / self.b
         return grad_a, -grad_a * self.y
 
@@ -99,14 +99,14 @@ class PowScalar(Function):
                x = 0 where p·xᵖ⁻¹ would read 0·∞ (as PyTorch does).
     """
 
-    def __init__(self, p: float):
+    def __init__(self, p: float) -> None:
         self.p = p
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = x
         return _power(x, self.p)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         if self.p == 0:
             return (np.zeros_like(grad_y),)
         return (grad_y * (self.p * _power(self.x, self.p - 1)),)
@@ -123,12 +123,12 @@ class Pow(Function):
                dL/da = 0 where b = 0, and dL/db = 0 where b ≥ 0 (y·ln a = 0·(−∞)).
     """
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a, self.b = a, b
         self.y = a**b
         return self.y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         a, b = self.a, self.b
         need_a, need_b = self.needs_input_grad
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -152,10 +152,10 @@ class Neg(Function):
     Shapes:    x (*) → y (*)
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         return -x
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (-grad_y,)
 
 
@@ -167,11 +167,11 @@ class Exp(Function):
     Shapes:    x (*) → y (*)
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.y = np.exp(x)
         return self.y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y * self.y,)
 
 
@@ -184,11 +184,11 @@ class Log(Function):
     Notes:     x must be positive.
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = x
         return np.log(x)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y / self.x,)
 
 
@@ -201,11 +201,11 @@ class Sqrt(Function):
     Notes:     x must be positive for a finite slope.
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.y = np.sqrt(x)
         return self.y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y / (2 * self.y),)
 
 
@@ -218,11 +218,11 @@ class Abs(Function):
     Notes:     kink at 0, where sign(0) = 0 is used (as PyTorch does).
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = x
         return np.abs(x)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y * np.sign(self.x),)
 
 
@@ -242,11 +242,11 @@ class Maximum(Function):
 
     pick, wins = staticmethod(np.maximum), staticmethod(np.greater)
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.share = _tie_share(self.wins(a, b), a == b, np.result_type(a, b))
         return self.pick(a, b)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         grad_a = (grad_y * self.share).astype(grad_y.dtype, copy=False)
         return grad_a, grad_y - grad_a
 
@@ -272,10 +272,10 @@ class Clip(Function):
     Notes:     at a bound the gradient passes (as PyTorch's clamp does).
     """
 
-    def __init__(self, low: float | None = None, high: float | None = None):
+    def __init__(self, low: float | None = None, high: float | None = None) -> None:
         self.low, self.high = low, high
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = np.ones(x.shape, dtype=bool)
         if self.low is not None:
             self.mask &= x >= self.low
@@ -283,7 +283,7 @@ class Clip(Function):
             self.mask &= x <= self.high
         return np.clip(x, self.low, self.high)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y * self.mask,)
 
 
@@ -295,13 +295,13 @@ class Where(Function):
     Shapes:    condition, a, b broadcastable → y (broadcast shape)
     """
 
-    def __init__(self, condition: np.ndarray):
+    def __init__(self, condition: np.ndarray) -> None:
         self.condition = condition
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(self.condition, a, b)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         zero = np.zeros((), dtype=grad_y.dtype)
         return np.where(self.condition, grad_y, zero), np.where(self.condition, zero, grad_y)
 
@@ -314,12 +314,12 @@ class Cast(Function):
     Shapes:    x (*) → y (*)
     """
 
-    def __init__(self, dtype: np.dtype):
+    def __init__(self, dtype: np.dtype) -> None:
         self.dtype = dtype
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.source = x.dtype
         return x.astype(self.dtype)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y.astype(self.source),)

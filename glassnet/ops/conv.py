@@ -14,6 +14,8 @@ operation as a loop over kernel positions in plain NCHW, one screen long.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet._fastpath import (
@@ -27,6 +29,12 @@ from glassnet.autograd import Function
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.tensor import Tensor, as_tensor
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import ArrayLike
+
+
 __all__ = [
     "Conv2D",
     "check_groups",
@@ -39,7 +47,9 @@ __all__ = [
 ]
 
 
-def pair(value, name: str, where: str, minimum: int = 1) -> tuple[int, int]:
+def pair(
+    value: int | tuple[int, int] | Sequence[int], name: str, where: str, minimum: int = 1
+) -> tuple[int, int]:
     """``3`` → (3, 3); ``(3, 5)`` stays; anything else is a ConfigError naming ``where``."""
     values = (value, value) if isinstance(value, int | np.integer) else value
     if (
@@ -58,7 +68,14 @@ def pair(value, name: str, where: str, minimum: int = 1) -> tuple[int, int]:
     return int(values[0]), int(values[1])
 
 
-def resolve_padding(padding, size, kernel, stride, dilation, where: str) -> tuple:
+def resolve_padding(
+    padding: str | int | tuple[int, int],
+    size: tuple[int, int],
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+    where: str,
+) -> tuple:
     """Padding as ((top, bottom), (left, right)).
 
     ``'valid'``: no padding.  ``'same'``: Ho = ⌈H / s⌉; the total padding
@@ -146,10 +163,10 @@ class Conv2D(Function):
         pad: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0)),
         dilation: tuple[int, int] = (1, 1),
         groups: int = 1,
-    ):
+    ) -> None:
         self.stride, self.pad, self.dilation, self.groups = stride, pad, dilation, groups
 
-    def forward(self, x, w, *b):
+    def forward(self, x: np.ndarray, w: np.ndarray, *b) -> np.ndarray:
         O, C, KH, KW = w.shape  # C: channels per group
         self.x_shape, self.kernel = x.shape, (KH, KW)
         self.out = tuple(
@@ -166,7 +183,7 @@ class Conv2D(Function):
             self.w2 = np.concatenate([self.w2, b[0][:, None]], axis=1)
         return image_from_columns(self.w2 @ self.cols, self.out)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         if self.groups > 1:
             return self._backward_groups(grad_y)
         K = self.x_shape[1] * self.kernel[0] * self.kernel[1]  # rows of cols from x
@@ -224,7 +241,15 @@ def check_image_batch(x: Tensor, where: str, what: str = "x") -> None:
         )
 
 
-def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+def conv2d(
+    x: Tensor | ArrayLike,
+    w: Tensor | ArrayLike,
+    b: Tensor | ArrayLike | None = None,
+    stride: int | tuple[int, int] = 1,
+    padding: str | int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+) -> Tensor:
     """2-D convolution of an image batch x (N, C, H, W) with kernels w (O, C/groups, KH, KW).
 
     ``padding``: ``'valid'`` (none), ``'same'`` (output ⌈H / stride⌉), an int or an
@@ -262,7 +287,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     return Conv2D.apply(x, *inputs[1:], **settings, groups=groups)
 
 
-def check_groups(channels: int, out_channels: int, groups, where: str) -> int:
+def check_groups(channels: int, out_channels: int, groups: int, where: str) -> int:
     """``groups`` ≥ 1 dividing both the input and the output channels."""
     ok = isinstance(groups, int | np.integer) and not isinstance(groups, bool) and groups >= 1
     if not ok or channels % groups or out_channels % groups:
@@ -277,7 +302,14 @@ def check_groups(channels: int, out_channels: int, groups, where: str) -> int:
     return int(groups)
 
 
-def conv_settings(x_shape, kernel, stride, padding, dilation, where: str) -> dict:
+def conv_settings(
+    x_shape: tuple[int, ...],
+    kernel: tuple[int, ...],
+    stride: int | tuple[int, int],
+    padding: str | int | tuple[int, int],
+    dilation: int | tuple[int, int],
+    where: str,
+) -> dict:
     """Validated stride, padding and dilation for an input of ``x_shape``; the output must
     have at least one pixel."""
     stride = pair(stride, "stride", where)

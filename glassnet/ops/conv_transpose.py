@@ -9,6 +9,8 @@ one GEMM ``cols = w₂ᵀ @ x₂`` and col2im; its backward is im2col and one GE
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet._fastpath import col2im, columns_from_image, im2col, image_from_columns
@@ -16,6 +18,10 @@ from glassnet.autograd import Function
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.ops.conv import check_groups, check_image_batch, pair
 from glassnet.tensor import Tensor, as_tensor
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 
 __all__ = ["ConvTranspose2D", "conv_transpose2d", "transpose_output_size"]
 
@@ -43,11 +49,18 @@ class ConvTranspose2D(Function):
                learning", section 4.
     """
 
-    def __init__(self, stride=(1, 1), pad=((0, 0), (0, 0)), dilation=(1, 1), groups=1, out=()):
+    def __init__(
+        self,
+        stride: tuple[int, int] = (1, 1),
+        pad: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0)),
+        dilation: tuple[int, int] = (1, 1),
+        groups: int = 1,
+        out: tuple[int, ...] = (),
+    ) -> None:
         self.stride, self.pad, self.dilation = stride, pad, dilation
         self.groups, self.out = groups, out
 
-    def forward(self, x, w, *b):
+    def forward(self, x: np.ndarray, w: np.ndarray, *b) -> np.ndarray:
         G, (N, C, H, W), (_, Og, KH, KW) = self.groups, x.shape, w.shape
         self.x_shape, self.kernel, self.in_size = x.shape, (KH, KW), (H, W)
         self.x2 = columns_from_image(x).reshape(G, C // G, -1)  # (G, C/G, M)
@@ -57,7 +70,7 @@ class ConvTranspose2D(Function):
         y = col2im(cols, y_shape, self.kernel, self.stride, self.pad, self.dilation, (H, W))
         return y + b[0][:, None, None] if b else y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         G, args = self.groups, (self.kernel, self.stride, self.pad, self.dilation, self.in_size)
         cols = im2col(grad_y, *args, False)  # (O·KH·KW, M)
         cols = cols.reshape(G, -1, cols.shape[1])
@@ -73,7 +86,14 @@ class ConvTranspose2D(Function):
 
 
 def conv_transpose2d(
-    x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+    x: Tensor | ArrayLike,
+    w: Tensor | ArrayLike,
+    b: Tensor | ArrayLike | None = None,
+    stride: int | tuple[int, int] = 1,
+    padding: str | int | tuple[int, int] = 0,
+    output_padding: int | tuple[int, int] = 0,
+    groups: int = 1,
+    dilation: int | tuple[int, int] = 1,
 ) -> Tensor:
     """Transposed convolution of x (N, C, H, W) with w (C, O/groups, KH, KW), as PyTorch's
     ``conv_transpose2d`` (same argument order). ``padding`` removes p rows/columns from each

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from glassnet._fastpath import matmul_t_like
 from glassnet.autograd import Function
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class MatMul(Function):
@@ -16,11 +21,11 @@ class MatMul(Function):
     Notes:     batch axes broadcast; the engine sums their gradients back.
     """
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a, self.b = a, b
         return a @ b
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         a, b = self.a, self.b
         if a.ndim == 1 and b.ndim == 1:
             return grad_y * b, grad_y * a
@@ -48,13 +53,13 @@ class Linear(Function):
                comes back in x's memory layout (see glassnet._fastpath.matmul_t_like).
     """
 
-    def forward(self, x, w, b):
+    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.x, self.w = x, w
         z = x @ w
         z += b
         return z
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         x, w = self.x, self.w
         grad_x = matmul_t_like(grad_y, w, x) if self.needs_input_grad[0] else None  # dL/dz·wᵀ
         grad_y = grad_y.reshape(-1, grad_y.shape[-1])  # leading axes folded into N

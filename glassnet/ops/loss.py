@@ -39,14 +39,14 @@ class SquaredError(Function):
     Shapes:    a (*), y (*) → L ()
     """
 
-    def __init__(self, target: np.ndarray, scale: float):
+    def __init__(self, target: np.ndarray, scale: float) -> None:
         self.target, self.scale = target, scale
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         self.diff = a - self.target
         return _scalar(self.scale * np.vdot(self.diff, self.diff), a)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (self.diff * (2 * self.scale * grad_y),)
 
 
@@ -59,15 +59,15 @@ class AbsoluteError(Function):
     Notes:     at a = y the slope 0 is used (as PyTorch's l1_loss does).
     """
 
-    def __init__(self, target: np.ndarray, scale: float):
+    def __init__(self, target: np.ndarray, scale: float) -> None:
         self.target, self.scale = target, scale
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         diff = a - self.target
         self.sign = np.sign(diff)
         return _scalar(self.scale * np.abs(diff).sum(), a)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (self.sign * (self.scale * grad_y),)
 
 
@@ -82,17 +82,17 @@ class BinaryCrossEntropy(Function):
                right way) instead of dropping to 0. Prefer from_logits=True: it never clips.
     """
 
-    def __init__(self, target: np.ndarray, eps: float):
+    def __init__(self, target: np.ndarray, eps: float) -> None:
         self.target, self.eps = target, eps
 
-    def forward(self, p):
+    def forward(self, p: np.ndarray) -> np.ndarray:
         eps = self.eps
         self.p = np.clip(p, eps, 1 - eps)
         y = self.target
         total = np.vdot(y, np.log(self.p)) + np.vdot(1 - y, np.log1p(-self.p))
         return _scalar(-total / p.size, p)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         p = self.p
         return ((p - self.target) / (p * (1 - p)) * (grad_y / p.size),)
 
@@ -107,16 +107,16 @@ class SigmoidBinaryCrossEntropy(Function):
                that e^(·) only sees −|z| ≤ 0: no overflow, no log of 0, even for |z| = 1e4.
     """
 
-    def __init__(self, target: np.ndarray):
+    def __init__(self, target: np.ndarray) -> None:
         self.target = target
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         e = np.exp(-np.abs(z))
         self.sigma = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
         total = np.maximum(z, 0).sum() - np.vdot(z, self.target) + np.log1p(e).sum()
         return _scalar(total / z.size, z)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return ((self.sigma - self.target) * (grad_y / self.sigma.size),)
 
 
@@ -132,10 +132,10 @@ class SoftmaxCrossEntropy(Function):
                log-probabilities instead of building a one-hot matrix.
     """
 
-    def __init__(self, target: np.ndarray):
+    def __init__(self, target: np.ndarray) -> None:
         self.target = target
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         shifted = z - z.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         total = exp.sum(axis=1, keepdims=True)
@@ -149,7 +149,7 @@ class SoftmaxCrossEntropy(Function):
             picked = np.vdot(target, log_p)
         return _scalar(-picked / n, z)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         n = self.p.shape[0]
         target = self.target
         if target.ndim == 1:

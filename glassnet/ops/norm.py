@@ -4,11 +4,17 @@ with running (population) statistics when evaluating.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet.autograd import Function
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.tensor import Tensor, as_tensor
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 
 __all__ = ["BatchNorm", "batch_norm"]
 
@@ -38,11 +44,11 @@ class BatchNorm(Function):
         training: bool = True,
         momentum: float = 0.1,
         eps: float = 1e-5,
-    ):
+    ) -> None:
         self.running_mean, self.running_var = running_mean, running_var
         self.training, self.momentum, self.eps = training, momentum, eps
 
-    def forward(self, x, gamma, beta):
+    def forward(self, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarray:
         axes = (0,) if x.ndim == 2 else (0, 2, 3)
         shape = (1, -1) + (1,) * (x.ndim - 2)
         self.axes, self.shape = axes, shape
@@ -68,7 +74,7 @@ class BatchNorm(Function):
         self.running_var *= 1 - k
         self.running_var += k * var * (m / max(m - 1, 1))
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         axes, shape = self.axes, self.shape
         grad_beta = grad_y.sum(axis=axes)
         grad_gamma = np.sum(grad_y * self.x_hat, axis=axes)
@@ -131,9 +137,9 @@ def _check_batch_norm_mode(
 
 
 def batch_norm(
-    x,
-    gamma,
-    beta,
+    x: Tensor | ArrayLike,
+    gamma: Tensor | ArrayLike,
+    beta: Tensor | ArrayLike,
     running_mean: np.ndarray | None = None,
     running_var: np.ndarray | None = None,
     training: bool = True,

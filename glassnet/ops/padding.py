@@ -16,12 +16,20 @@ read twice (reflect, replicate, circular) receives both gradients.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet.autograd import Function
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.ops.shape import Pad
 from glassnet.tensor import Tensor, as_tensor
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import ArrayLike
+
 
 __all__ = ["PadIndexed", "pad", "MODES"]
 
@@ -39,10 +47,10 @@ class PadIndexed(Function):
                and ``value``, the constant.
     """
 
-    def __init__(self, maps: tuple, value: float = 0.0):
+    def __init__(self, maps: tuple, value: float = 0.0) -> None:
         self.maps, self.value = maps, value
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.x_shape, y = x.shape, x
         for axis, src in enumerate(self.maps):
             if src is not None:
@@ -53,7 +61,7 @@ class PadIndexed(Function):
                     y[tuple(fill)] = self.value
         return y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         grad = grad_y
         for axis in reversed(range(len(self.maps))):
             src = self.maps[axis]
@@ -69,7 +77,12 @@ class PadIndexed(Function):
         return (grad,)
 
 
-def pad(x, pad_width, value=0.0, mode: str = "constant") -> Tensor:
+def pad(
+    x: Tensor | ArrayLike,
+    pad_width: int | Sequence[int] | Sequence[Sequence[int]],
+    value: float = 0.0,
+    mode: str = "constant",
+) -> Tensor:
     """Pad x: ``pad_width`` is an int, a (before, after) pair or one pair per axis (NumPy's
     order, first axis first; PyTorch's ``F.pad`` lists the LAST axis first). A negative
     width crops that side. ``mode``: 'constant' (``value``), 'reflect', 'replicate' or

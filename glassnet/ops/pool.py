@@ -9,6 +9,8 @@ same ops as plain NCHW loops, one screen each.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet._fastpath import (
@@ -27,6 +29,10 @@ from glassnet.autograd import Function
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.ops.conv import check_image_batch, output_size, pair
 from glassnet.tensor import Tensor, as_tensor
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 
 __all__ = [
     "MaxPool2D",
@@ -67,11 +73,18 @@ class MaxPool2D(_Window, Function):
                readable version is ops.reference.max_pool2d_reference.
     """
 
-    def __init__(self, kernel, stride, pad, out, dilation=(1, 1)):
+    def __init__(
+        self,
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        pad: tuple,
+        out: tuple,
+        dilation: tuple[int, int] = (1, 1),
+    ) -> None:
         super().__init__(kernel, stride, pad, out)
         self.dilation = dilation
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.x_shape = x.shape
         self.xp = pad_batch_last(x, self.pad, -np.inf)
         if self.dilation == (1, 1):
@@ -84,7 +97,7 @@ class MaxPool2D(_Window, Function):
             np.maximum(self.y, self.xp[where], out=self.y)
         return self.y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         fresh = self.dilation == (1, 1) and windows_tile(
             self.xp.shape, self.kernel, self.stride, self.out
         )
@@ -127,11 +140,18 @@ class AvgPool2D(_Window, Function):
                version is ops.reference.avg_pool2d_reference.
     """
 
-    def __init__(self, kernel, stride, pad, out, divisor=None):
+    def __init__(
+        self,
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        pad: tuple,
+        out: tuple,
+        divisor: np.ndarray | None = None,
+    ) -> None:
         super().__init__(kernel, stride, pad, out)
         self.divisor = divisor
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.x_shape = x.shape
         if self.divisor is not None:
             xp = pad_batch_last(x, self.pad)
@@ -149,7 +169,7 @@ class AvgPool2D(_Window, Function):
             y += xp[kernel_slice(p, q, self.stride, (1, 1), self.out)]
         return y / x.dtype.type(self.kernel[0] * self.kernel[1])
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         if self.divisor is not None:
             share = grad_y / self.divisor.astype(grad_y.dtype)
         else:
@@ -179,17 +199,22 @@ class GlobalAvgPool2D(Function):
     Shapes:    x (N, C, H, W) → y (N, C)
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.x_shape = x.shape
         return x.mean(axis=(2, 3), dtype=x.dtype)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         H, W = self.x_shape[2:]
         share = grad_y[:, :, None, None] / grad_y.dtype.type(H * W)
         return (np.broadcast_to(share, self.x_shape).copy(),)
 
 
-def pool_config(kernel_size, stride, padding, where: str) -> dict:
+def pool_config(
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None,
+    padding: int | tuple[int, int],
+    where: str,
+) -> dict:
     """Validated kernel, stride (default: the kernel) and symmetric padding ≤ kernel / 2."""
     kernel = pair(kernel_size, "kernel_size", where)
     stride = kernel if stride is None else pair(stride, "stride", where)
@@ -213,7 +238,13 @@ def _ceil_size(n: int, k: int, s: int, pad: tuple, d: int) -> int:
     return out - 1 if (out - 1) * s >= n + pad[0] else out
 
 
-def pool_settings(x: Tensor, config: dict, where: str, dilation=(1, 1), ceil_mode=False) -> dict:
+def pool_settings(
+    x: Tensor,
+    config: dict,
+    where: str,
+    dilation: int | tuple[int, int] = (1, 1),
+    ceil_mode: bool = False,
+) -> dict:
     """``config`` plus the output size for the image batch x, which the window must fit.
     With ``ceil_mode`` the padding grows at the bottom/right to hold the last window."""
     check_image_batch(x, where)
@@ -240,7 +271,9 @@ def pool_settings(x: Tensor, config: dict, where: str, dilation=(1, 1), ceil_mod
     return {**config, "pad": pad, "out": out}
 
 
-def avg_divisor(x_shape, settings: dict, declared: tuple, count_include_pad: bool):
+def avg_divisor(
+    x_shape: tuple[int, ...], settings: dict, declared: tuple, count_include_pad: bool
+) -> np.ndarray:
     """How many elements each window's mean counts, (Ho, Wo): per axis, the window positions
     inside [0, H + 2p) (padding counted) or [p, p + H) (the input only); ceil_mode's extra
     padding never counts. Separable: the product of the two axes' counts."""
@@ -254,8 +287,14 @@ def avg_divisor(x_shape, settings: dict, declared: tuple, count_include_pad: boo
 
 
 def max_pool2d(
-    x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
-):
+    x: Tensor | ArrayLike,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
     """Max pooling of x (N, C, H, W); ``stride`` defaults to ``kernel_size``.
 
     Ties route the gradient to the first maximal element, as in PyTorch (see MaxPool2D).
@@ -287,7 +326,14 @@ def _argmax_indices(x: np.ndarray, y: np.ndarray, settings: dict, dilation) -> n
     return index
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool2d(
+    x: Tensor | ArrayLike,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
     """Average pooling of x (N, C, H, W); ``stride`` defaults to ``kernel_size``.
 
     ``count_include_pad=False`` divides each window's sum by its input elements only;
@@ -302,7 +348,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     return AvgPool2D.apply(x, **settings)
 
 
-def global_avg_pool2d(x) -> Tensor:
+def global_avg_pool2d(x: Tensor | ArrayLike) -> Tensor:
     """Mean of each channel over all its pixels: (N, C, H, W) → (N, C)."""
     x = as_tensor(x)
     check_image_batch(x, "global_avg_pool2d")

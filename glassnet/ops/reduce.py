@@ -52,11 +52,11 @@ class Sum(_Reduction, Function):
     Shapes:    x (*) → y (* without the reduced axes, or with size 1 if keepdims)
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self._prepare(x)
         return x.sum(axis=self.axes, keepdims=self.keepdims)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (self._spread(self._lined_up(grad_y)),)
 
 
@@ -68,11 +68,11 @@ class Mean(_Reduction, Function):
     Shapes:    x (*) → y (reduced)
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self._prepare(x)
         return x.sum(axis=self.axes, keepdims=self.keepdims) / x.dtype.type(self.n)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (self._spread(self._lined_up(grad_y) / grad_y.dtype.type(self.n)),)
 
 
@@ -87,13 +87,13 @@ class Max(_Reduction, Function):
 
     reduce = staticmethod(np.maximum.reduce)
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self._prepare(x)
         y = self.reduce(x, axis=self.axes, keepdims=self.keepdims)
         self.x, self.y = x, y.reshape(self.kept)
         return y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         hits = self.x == self.y
         share = self._lined_up(grad_y) / hits.sum(
             axis=self.axes, keepdims=True, dtype=grad_y.dtype
@@ -121,11 +121,13 @@ class Var(_Reduction, Function):
     Shapes:    x (*) → y (reduced)
     """
 
-    def __init__(self, axis=None, keepdims: bool = False, ddof: int = 0):
+    def __init__(
+        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, ddof: int = 0
+    ) -> None:
         super().__init__(axis, keepdims)
         self.ddof = ddof
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self._prepare(x)
         mean = x.sum(axis=self.axes, keepdims=True) / x.dtype.type(self.n)
         self.centered = x - mean
@@ -133,5 +135,5 @@ class Var(_Reduction, Function):
         squares = (self.centered * self.centered).sum(axis=self.axes, keepdims=self.keepdims)
         return squares / self.denominator
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (self._lined_up(grad_y) * (2 * self.centered / self.denominator),)

@@ -10,6 +10,8 @@ formulas with im2col, one GEMM and the memory tricks of :mod:`glassnet._fastpath
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet.ops.arithmetic import Where
@@ -18,6 +20,10 @@ from glassnet.ops.padding import pad
 from glassnet.ops.pool import pool_config, pool_settings
 from glassnet.ops.shape import concatenate
 from glassnet.tensor import Tensor, as_tensor
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 
 __all__ = ["conv2d_reference", "max_pool2d_reference", "avg_pool2d_reference"]
 
@@ -30,7 +36,15 @@ def _window(xp: Tensor, p: int, q: int, stride, dilation, out) -> Tensor:
     return xp[:, :, rows, cols]
 
 
-def conv2d_reference(x, w, b=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+def conv2d_reference(
+    x: Tensor | ArrayLike,
+    w: Tensor | ArrayLike,
+    b: Tensor | ArrayLike | None = None,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+) -> Tensor:
     """2-D convolution, one kernel position at a time (same arguments as ``conv2d``).
 
     y[n, o, i, j] = b[o] + Σ_p Σ_q Σ_c w[o, c, p, q] · x̃[n, c, i·sh + p·dh, j·sw + q·dw]
@@ -66,7 +80,12 @@ def conv2d_reference(x, w, b=None, stride=1, padding=0, dilation=1, groups=1) ->
     return y if b is None else y + as_tensor(b, w).reshape(1, O, 1, 1)
 
 
-def max_pool2d_reference(x, kernel_size, stride=None, padding=0) -> Tensor:
+def max_pool2d_reference(
+    x: Tensor | ArrayLike,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+) -> Tensor:
     """Max pooling, one kernel position at a time (same arguments as ``max_pool2d``).
 
     y[n, c, i, j] = max_{p,q} x̃[n, c, i·sh + p, j·sw + q]   (x̃ = x padded with −∞)
@@ -86,7 +105,12 @@ def max_pool2d_reference(x, kernel_size, stride=None, padding=0) -> Tensor:
     return y
 
 
-def avg_pool2d_reference(x, kernel_size, stride=None, padding=0) -> Tensor:
+def avg_pool2d_reference(
+    x: Tensor | ArrayLike,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+) -> Tensor:
     """Average pooling, one kernel position at a time (same arguments as ``avg_pool2d``).
 
     y[n, c, i, j] = (1 / (KH·KW)) Σ_{p,q} x̃[n, c, i·sh + p, j·sw + q]   (x̃ zero-padded)

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet.autograd import Function
 from glassnet.errors import ShapeError, TensorIndexError, check_axis, fmt_shape, message
 from glassnet.tensor import Tensor, as_tensor
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import ArrayLike
 
 
 class Reshape(Function):
@@ -25,14 +31,14 @@ class Reshape(Function):
     Shapes:    x (*) → y (shape), same number of elements
     """
 
-    def __init__(self, shape: tuple[int, ...]):
+    def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.source = x.shape
         return x.reshape(self.shape)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y.reshape(self.source),)
 
 
@@ -44,14 +50,14 @@ class Transpose(Function):
     Shapes:    x (*) → y (permuted *)
     """
 
-    def __init__(self, axes: tuple[int, ...] | None = None):
+    def __init__(self, axes: tuple[int, ...] | None = None) -> None:
         self.axes = axes
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.perm = tuple(range(x.ndim))[::-1] if self.axes is None else self.axes
         return x.transpose(self.perm)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         inverse = sorted(range(len(self.perm)), key=self.perm.__getitem__)
         return (grad_y.transpose(inverse),)
 
@@ -64,13 +70,13 @@ class BroadcastTo(Function):
     Shapes:    x (*) → y (shape)
     """
 
-    def __init__(self, shape: tuple[int, ...]):
+    def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         return np.broadcast_to(x, self.shape)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y,)
 
 
@@ -85,14 +91,14 @@ class GetItem(Function):
                indexing), so elements may repeat.
     """
 
-    def __init__(self, index, advanced: bool = False):
+    def __init__(self, index: object, advanced: bool = False) -> None:
         self.index, self.advanced = index, advanced
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.shape = x.shape
         return x[self.index]
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         grad = np.zeros(self.shape, dtype=grad_y.dtype)
         if self.advanced:
             np.add.at(grad, self.index, grad_y)
@@ -109,15 +115,15 @@ class Concatenate(Function):
     Shapes:    xₖ (..., nₖ, ...) → y (..., Σ nₖ, ...)
     """
 
-    def __init__(self, axis: int = 0):
+    def __init__(self, axis: int = 0) -> None:
         self.axis = axis
 
-    def forward(self, *xs):
+    def forward(self, *xs) -> np.ndarray:
         ends = list(itertools.accumulate(x.shape[self.axis] for x in xs))
         self.parts = [slice(start, end) for start, end in zip([0, *ends], ends)]
         return np.concatenate(xs, axis=self.axis)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         lead = (slice(None),) * self.axis
         return tuple(grad_y[(*lead, part)] for part in self.parts)
 
@@ -130,13 +136,13 @@ class Stack(Function):
     Shapes:    xₖ (*) → y (with a new axis of size K)
     """
 
-    def __init__(self, axis: int = 0):
+    def __init__(self, axis: int = 0) -> None:
         self.axis = axis
 
-    def forward(self, *xs):
+    def forward(self, *xs) -> np.ndarray:
         return np.stack(xs, axis=self.axis)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         lead = (slice(None),) * self.axis
         return tuple(grad_y[(*lead, k)] for k in range(grad_y.shape[self.axis]))
 
@@ -151,10 +157,10 @@ class Pad(Function):
                slower on small tensors).
     """
 
-    def __init__(self, pad_width: tuple[tuple[int, int], ...], value: float = 0.0):
+    def __init__(self, pad_width: tuple[tuple[int, int], ...], value: float = 0.0) -> None:
         self.pad_width, self.value = pad_width, value
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         self.inner = tuple(
             slice(before, before + n) for (before, _), n in zip(self.pad_width, x.shape)
         )
@@ -163,7 +169,7 @@ class Pad(Function):
         y[self.inner] = x
         return y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (grad_y[self.inner],)
 
 
@@ -174,7 +180,7 @@ def _shape_arg(args) -> tuple:
     return tuple(args)
 
 
-def reshape(x, *new_shape) -> Tensor:
+def reshape(x: Tensor | ArrayLike, *new_shape) -> Tensor:
     """The same elements in another shape; one axis may be −1 (inferred)."""
     x, new_shape = as_tensor(x), _shape_arg(new_shape)
     known = math.prod(s for s in new_shape if s != -1)
@@ -196,13 +202,13 @@ def shape_op(x: Tensor, new_shape: tuple) -> Tensor:
     return Reshape.apply(x, shape=new_shape)
 
 
-def transpose(x, *axes) -> Tensor:
+def transpose(x: Tensor | ArrayLike, *axes) -> Tensor:
     """Reverse the axes, or permute them by ``axes``."""
     axes = _shape_arg(axes) or None
     return _permute(as_tensor(x), axes)
 
 
-def permute(x, *axes) -> Tensor:
+def permute(x: Tensor | ArrayLike, *axes) -> Tensor:
     """Permute the axes: ``y.shape[k] = x.shape[axes[k]]``."""
     return _permute(as_tensor(x), _shape_arg(axes))
 
@@ -222,7 +228,7 @@ def _permute(x: Tensor, axes) -> Tensor:
     return Transpose.apply(x, axes=axes)
 
 
-def swapaxes(x, axis1: int, axis2: int) -> Tensor:
+def swapaxes(x: Tensor | ArrayLike, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes."""
     x = as_tensor(x)
     axis1, axis2 = check_axis(axis1, x.ndim, "swapaxes"), check_axis(axis2, x.ndim, "swapaxes")
@@ -231,14 +237,14 @@ def swapaxes(x, axis1: int, axis2: int) -> Tensor:
     return _permute(x, tuple(perm))
 
 
-def expand_dims(x, axis: int) -> Tensor:
+def expand_dims(x: Tensor | ArrayLike, axis: int) -> Tensor:
     """Insert an axis of size 1 at ``axis``."""
     x = as_tensor(x)
     axis = check_axis(axis, x.ndim + 1, "expand_dims")
     return shape_op(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
-def squeeze(x, axis=None) -> Tensor:
+def squeeze(x: Tensor | ArrayLike, axis: int | None = None) -> Tensor:
     """Remove axes of size 1 (all of them, or the given ones, which must have size 1)."""
     x = as_tensor(x)
     if axis is None:
@@ -258,7 +264,7 @@ def squeeze(x, axis=None) -> Tensor:
     return shape_op(x, tuple(s for i, s in enumerate(x.shape) if i not in axes))
 
 
-def broadcast_to(x, new_shape) -> Tensor:
+def broadcast_to(x: Tensor | ArrayLike, new_shape: tuple[int, ...]) -> Tensor:
     """Repeat x to ``new_shape`` by NumPy's broadcasting rules."""
     x, new_shape = as_tensor(x), tuple(new_shape)
     if not _broadcastable(x.shape, new_shape):
@@ -280,7 +286,7 @@ def _broadcastable(source: tuple, target: tuple) -> bool:
     return all(s in (1, t) for s, t in zip(source[::-1], target[::-1]))
 
 
-def flatten(x, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+def flatten(x: Tensor | ArrayLike, start_axis: int = 0, end_axis: int = -1) -> Tensor:
     """Merge the axes ``start_axis`` … ``end_axis`` (inclusive) into one (PyTorch's
     ``flatten(start_dim, end_dim)``; start_axis=1 keeps the batch axis)."""
     x = as_tensor(x)
@@ -306,7 +312,7 @@ def _is_advanced(index) -> bool:
     return any(isinstance(p, np.ndarray | list) for p in parts)
 
 
-def getitem(x, index) -> Tensor:
+def getitem(x: Tensor | ArrayLike, index: object) -> Tensor:
     """x[index] with ints, slices, None, Ellipsis, integer arrays or a boolean mask."""
     x = as_tensor(x)
     if isinstance(index, Tensor):
@@ -336,7 +342,7 @@ def _same_dtype(tensors, where: str) -> list[Tensor]:
     return [as_tensor(t, like) for t in tensors]
 
 
-def concatenate(tensors, axis: int = 0) -> Tensor:
+def concatenate(tensors: Sequence[Tensor | ArrayLike], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis."""
     tensors = _same_dtype(tensors, "concatenate")
     axis = check_axis(axis, tensors[0].ndim, "concatenate")
@@ -353,7 +359,7 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
     return Concatenate.apply(*tensors, axis=axis)
 
 
-def stack(tensors, axis: int = 0) -> Tensor:
+def stack(tensors: Sequence[Tensor | ArrayLike], axis: int = 0) -> Tensor:
     """Stack same-shaped tensors along a new axis."""
     tensors = _same_dtype(tensors, "stack")
     axis = check_axis(axis, tensors[0].ndim + 1, "stack")
@@ -369,7 +375,11 @@ def stack(tensors, axis: int = 0) -> Tensor:
     return Stack.apply(*tensors, axis=axis)
 
 
-def pad(x, pad_width, value=0.0) -> Tensor:
+def pad(
+    x: Tensor | ArrayLike,
+    pad_width: int | Sequence[int] | Sequence[Sequence[int]],
+    value: float = 0.0,
+) -> Tensor:
     """Pad with ``value``: ``pad_width`` is an int, a (before, after) pair or one per axis."""
     x = as_tensor(x)
     return Pad.apply(x, pad_width=_pad_widths(pad_width, x.shape), value=value)

@@ -50,7 +50,7 @@ __all__ = [
 _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
 
 
-def get(optimizer, **config) -> Optimizer:
+def get(optimizer: str | type[Optimizer] | Optimizer, **config) -> Optimizer:
     """An optimizer from a name (``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``,
     ``"adagrad"``) or class, built with ``config`` (``get("sgd", lr=3.0)``); an Optimizer
     instance is returned unchanged. The result is unbound until ``bind(params)`` unless

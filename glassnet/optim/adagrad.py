@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet._validate import non_negative_number, positive_number
 from glassnet.optim.base import Optimizer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from glassnet.nn.module import Module
+    from glassnet.tensor import Tensor
 
 __all__ = ["Adagrad"]
 
@@ -36,7 +44,7 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
-        params=None,
+        params: Module | Iterable[Tensor] | None = None,
         lr: float = 0.01,
         lr_decay: float = 0.0,
         weight_decay: float = 0.0,
@@ -44,7 +52,7 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
         clipnorm: float | None = None,
         learning_rate: float | None = None,
-    ):
+    ) -> None:
         super().__init__(
             params,
             weight_decay,

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet._validate import fraction, positive_number
 from glassnet.optim.base import Optimizer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from glassnet.nn.module import Module
+    from glassnet.tensor import Tensor
 
 __all__ = ["Adam", "AdamW"]
 
@@ -39,7 +46,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        params=None,
+        params: Module | Iterable[Tensor] | None = None,
         lr: float = 1e-3,
         beta1: float = 0.9,
         beta2: float = 0.999,
@@ -47,7 +54,7 @@ class Adam(Optimizer):
         weight_decay: float | None = None,
         clipnorm: float | None = None,
         learning_rate: float | None = None,
-    ):
+    ) -> None:
         super().__init__(
             params,
             weight_decay,

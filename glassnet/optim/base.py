@@ -13,6 +13,7 @@ hand the same gradient array to more than one place.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,11 @@ from glassnet import _config
 from glassnet._validate import non_negative_number, positive_number
 from glassnet.errors import ConfigError, DTypeError, ShapeError, fmt_shape, message
 from glassnet.tensor import Tensor
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from glassnet.nn.module import Module
 
 __all__ = ["Optimizer"]
 
@@ -65,7 +71,13 @@ class Optimizer:
     decoupled_weight_decay = False
     default_weight_decay = 0.0
 
-    def __init__(self, params=None, weight_decay=None, clipnorm=None, **settings):
+    def __init__(
+        self,
+        params: Module | Iterable[Tensor] | None = None,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        **settings,
+    ) -> None:
         if weight_decay is None:
             weight_decay = self.default_weight_decay
         self.configure(**settings, weight_decay=weight_decay, clipnorm=clipnorm)
@@ -115,7 +127,7 @@ class Optimizer:
         return tuple(n for n in cls.buffer_names if n not in needs or settings[needs[n]])
 
     # ---- parameters ---------------------------------------------------------------------
-    def bind(self, params) -> Optimizer:
+    def bind(self, params: Module | Iterable[Tensor]) -> Optimizer:
         """Attach the parameters to update (a Module or an iterable of tensors).
 
         Allocates the state buffers (zeros) and resets the step counters; a state dict

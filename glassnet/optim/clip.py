@@ -8,11 +8,18 @@ cannot throw the weights far away. Call between ``loss.backward()`` and ``opt.st
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet._validate import positive_number
 from glassnet.errors import ConfigError, message
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from glassnet.nn.module import Module
+    from glassnet.tensor import Tensor
 
 __all__ = ["clip_grad_norm", "clip_grad_value"]
 
@@ -23,7 +30,9 @@ def _with_grads(params) -> list:
     return [p for p in params if p.grad is not None]
 
 
-def clip_grad_norm(params, max_norm: float, norm_type: float = 2.0) -> float:
+def clip_grad_norm(
+    params: Module | Iterable[Tensor], max_norm: float, norm_type: float = 2.0
+) -> float:
     """Rescale all gradients together so that their global norm is at most ``max_norm``.
 
     Formula:  ‖g‖ = (Σᵢ |gᵢ|ᵖ)^(1/p) over every element of every gradient (p = norm_type;
@@ -55,7 +64,7 @@ def clip_grad_norm(params, max_norm: float, norm_type: float = 2.0) -> float:
     return total
 
 
-def clip_grad_value(params, clip_value: float) -> None:
+def clip_grad_value(params: Module | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element into [−clip_value, clip_value] (new arrays, not in place).
 
     Formula:  gᵢ ← min(max(gᵢ, −c), c)

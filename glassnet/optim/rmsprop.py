@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet._validate import fraction, non_negative_number, positive_number
 from glassnet.optim.base import Optimizer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from glassnet.nn.module import Module
+    from glassnet.tensor import Tensor
 
 __all__ = ["RMSprop"]
 
@@ -41,7 +49,7 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
-        params=None,
+        params: Module | Iterable[Tensor] | None = None,
         lr: float = 1e-3,
         rho: float = 0.9,
         eps: float = 1e-7,
@@ -50,7 +58,7 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
         clipnorm: float | None = None,
         learning_rate: float | None = None,
-    ):
+    ) -> None:
         super().__init__(
             params,
             weight_decay,

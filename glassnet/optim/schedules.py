@@ -34,7 +34,7 @@ __all__ = [
 class Schedule:
     """Base class: ``lr_at(k)`` is the learning rate after k calls to ``step()``."""
 
-    def __init__(self, optimizer: Optimizer):
+    def __init__(self, optimizer: Optimizer) -> None:
         self.attach(optimizer)
         self.epoch = 0
 
@@ -80,7 +80,7 @@ class StepLR(Schedule):
     Formula:  η_k = η₀ · γ^⌊k / step_size⌋
     """
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         step_size = positive_int("StepLR", "step_size", step_size)
         gamma = positive_number("StepLR", "gamma", gamma)
         super().__init__(optimizer)
@@ -96,7 +96,7 @@ class ExponentialLR(Schedule):
     Formula:  η_k = η₀ · γᵏ
     """
 
-    def __init__(self, optimizer: Optimizer, gamma: float):
+    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
         gamma = positive_number("ExponentialLR", "gamma", gamma)
         super().__init__(optimizer)
         self.gamma = gamma
@@ -112,7 +112,12 @@ class CosineAnnealingLR(Schedule):
     Reference: Loshchilov & Hutter 2017, "SGDR", eq. 5 (without restarts).
     """
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0):  # noqa: N803
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_max: int,  # noqa: N803
+        eta_min: float = 0.0,
+    ) -> None:
         T_max = positive_int("CosineAnnealingLR", "T_max", T_max)  # noqa: N806
         eta_min = non_negative_number("CosineAnnealingLR", "eta_min", eta_min)
         super().__init__(optimizer)
@@ -164,7 +169,7 @@ class ReduceLROnPlateau(Schedule, Monitor):
         monitor: str = "val_loss",
         min_delta: float | None = None,
         verbose: int = 0,
-    ):
+    ) -> None:
         where = "ReduceLROnPlateau"
         if isinstance(optimizer, str):
             optimizer, monitor = None, optimizer
@@ -208,12 +213,12 @@ class ReduceLROnPlateau(Schedule, Monitor):
         return self.optimizer.lr
 
     # ---- as a callback: drive the model's optimizer with the epoch's logged value ------
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self.attach(self.model.optimizer)
         self.epoch, self.bad_epochs, self.cooldown_left = 0, 0, 0
         self.reset()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = {} if logs is None else logs
         logs["lr"] = before = float(self.optimizer.lr)
         after = self.step(self.value(logs))

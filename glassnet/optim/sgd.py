@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet._validate import non_negative_number, positive_number
 from glassnet.errors import ConfigError, message
 from glassnet.optim.base import Optimizer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from glassnet.nn.module import Module
+    from glassnet.tensor import Tensor
 
 __all__ = ["SGD"]
 
@@ -38,14 +46,14 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        params=None,
+        params: Module | Iterable[Tensor] | None = None,
         lr: float = 0.01,
         momentum: float = 0.0,
         nesterov: bool = False,
         weight_decay: float = 0.0,
         clipnorm: float | None = None,
         learning_rate: float | None = None,
-    ):
+    ) -> None:
         super().__init__(
             params,
             weight_decay,

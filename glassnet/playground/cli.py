@@ -10,12 +10,18 @@ the ``playground`` extra.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from glassnet.errors import ConfigError, message
+
+if TYPE_CHECKING:
+    import argparse
+
 
 __all__ = ["add_playground_parser", "run_playground"]
 
 
-def add_playground_parser(subparsers) -> None:
+def add_playground_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "playground",
         help="a live web page that trains a glassnet model while you watch",
@@ -28,7 +34,7 @@ def add_playground_parser(subparsers) -> None:
     p.set_defaults(run=run_playground)
 
 
-def run_playground(args) -> int:
+def run_playground(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise ConfigError(
             message("glassnet playground", "the port is out of range", str(args.port), "1 … 65535")

@@ -34,7 +34,7 @@ SIDE, MAX_MODELS = 28, 8
 _TEST: list = []
 
 
-def test_image(index) -> np.ndarray:
+def test_image(index: object) -> np.ndarray:
     """MNIST test image ``index`` (0 … 9999) scaled to [0, 1], shape (28, 28)."""
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < 10_000:
         raise ConfigError(
@@ -49,10 +49,10 @@ def test_image(index) -> np.ndarray:
 class ModelStore:
     """The image models a server offers: the pretrained ones and uploaded model files."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.models: OrderedDict[str, gn.Sequential] = OrderedDict()
 
-    def get(self, name: str):
+    def get(self, name: str) -> gn.Sequential:
         if name not in self.models:
             if name not in gn.pretrained.MODELS:
                 raise ConfigError(
@@ -115,7 +115,7 @@ def image_from(request: dict) -> tuple[np.ndarray, int | None]:
     return test_image(request.get("test_index", 0))
 
 
-def layer_outputs(model, image: np.ndarray) -> list[np.ndarray]:
+def layer_outputs(model: gn.Sequential, image: np.ndarray) -> list[np.ndarray]:
     """Each layer's output for one image (glassnet forward, eval mode, no graph)."""
     model.eval()
     h, outputs = image[None, None], []

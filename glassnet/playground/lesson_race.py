@@ -62,7 +62,7 @@ def race_model(seed: int = 0) -> gn.Sequential:
 class Runner:
     """One contestant: its model copy, optimizer, batch order and loss history."""
 
-    def __init__(self, name: str, lr: float, seed: int, index: int):
+    def __init__(self, name: str, lr: float, seed: int, index: int) -> None:
         self.name, (self.batch, make) = name, RUNNERS[name]
         self.model = race_model(seed)
         self.optimizer = make(self.model.parameters(), lr)
@@ -96,7 +96,7 @@ class Runner:
 class Race:
     """Five runners on the same data from the same initial weights."""
 
-    def __init__(self, lr: float, seed: int = 0):
+    def __init__(self, lr: float, seed: int = 0) -> None:
         self.x, self.y = race_data(seed)
         self.runners = [Runner(n, lr, seed, i) for i, n in enumerate(RUNNERS)]
         with no_grad():
@@ -115,7 +115,7 @@ class Race:
 class RaceStore:
     """The live races of one server, newest last; the oldest is dropped past MAX_RACES."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.races: OrderedDict[str, Race] = OrderedDict()
 
     def handle(self, request: dict) -> dict:

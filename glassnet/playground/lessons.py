@@ -15,6 +15,7 @@ Views
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,12 @@ from glassnet import nn
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, message
 
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from numpy.typing import ArrayLike
+
+
 __all__ = ["ACTIVATIONS", "numbers", "forward_view", "line_view", "matrix_view", "backprop_view"]
 
 #: The activations the forward-pass view offers (name → layer class).
@@ -30,7 +37,14 @@ ACTIVATIONS = {"identity": nn.Identity, "relu": nn.ReLU, "tanh": nn.Tanh, "sigmo
 LIMIT = 1e6  # |value| a learner may type into a lesson
 
 
-def numbers(where: str, name: str, value, shape=None, low=-LIMIT, high=LIMIT) -> np.ndarray:
+def numbers(
+    where: str,
+    name: str,
+    value: object,
+    shape: tuple[int, ...] | None = None,
+    low: float = -LIMIT,
+    high: float = LIMIT,
+) -> np.ndarray:
     """``value`` as a float64 array of ``shape`` (None: any ≤ 2-D, ≤ 8 × 8) in [low, high]."""
     try:
         array = np.asarray(value, dtype=np.float64)
@@ -53,7 +67,7 @@ def numbers(where: str, name: str, value, shape=None, low=-LIMIT, high=LIMIT) ->
     return array
 
 
-def choice(where: str, name: str, value, options) -> str:
+def choice(where: str, name: str, value: object, options: Collection[str]) -> str:
     """``value`` if it is one of ``options``, else a ConfigError naming them."""
     if value not in options:
         raise ConfigError(message(where, f"unknown {name}", repr(value), ", ".join(options)))
@@ -145,7 +159,9 @@ def line_view(request: dict) -> dict:
     }
 
 
-def descent_path(x, y, m: float, b: float, lr: float, steps: int) -> list[list[float]]:
+def descent_path(
+    x: ArrayLike, y: ArrayLike, m: float, b: float, lr: float, steps: int
+) -> list[list[float]]:
     """[(m, b, L)] after each of ``steps`` SGD updates; stops early once it diverges."""
     slope = gn.tensor(np.array([m]), requires_grad=True, dtype=np.float64)
     bias = gn.tensor(np.array([b]), requires_grad=True, dtype=np.float64)
@@ -163,7 +179,7 @@ def descent_path(x, y, m: float, b: float, lr: float, steps: int) -> list[list[f
     return path
 
 
-def loss_grid(x, y, size: int = 41, span: float = 5.0) -> dict:
+def loss_grid(x: ArrayLike, y: ArrayLike, size: int = 41, span: float = 5.0) -> dict:
     """L(m, b) on a size × size grid of m, b ∈ [−span, span] (rows: b from high to low)."""
     ticks = np.linspace(-span, span, size)
     with no_grad():

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import inspect
 import math
+from typing import TYPE_CHECKING
 
 from glassnet._validate import is_number
 from glassnet.errors import ConfigError, message
 from glassnet.monitor import Callback
 from glassnet.optim.schedules import ReduceLROnPlateau, Schedule
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 
 __all__ = ["LearningRateScheduler", "ReduceLROnPlateau"]
 
@@ -28,7 +33,7 @@ class LearningRateScheduler(Callback):
     at the end of each epoch as in PyTorch. The rate in use is logged as ``lr``.
     """
 
-    def __init__(self, schedule, verbose: int = 0):
+    def __init__(self, schedule: Callable[..., float] | Schedule, verbose: int = 0) -> None:
         if not callable(schedule) and not isinstance(schedule, Schedule):
             raise ConfigError(
                 message(
@@ -44,7 +49,7 @@ class LearningRateScheduler(Callback):
         except (TypeError, ValueError):
             self._arity = 2
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         if (
             isinstance(self.schedule, Schedule)
             and self.schedule.optimizer is not self.model.optimizer
@@ -59,7 +64,7 @@ class LearningRateScheduler(Callback):
                 )
             )
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         if isinstance(self.schedule, Schedule):
             return
         optimizer = self.model.optimizer
@@ -77,7 +82,7 @@ class LearningRateScheduler(Callback):
         if self.verbose:
             print(f"Epoch {epoch + 1}: learning rate {float(lr):.6g}")
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:
             logs["lr"] = float(self.model.optimizer.lr)
         if isinstance(self.schedule, Schedule):

@@ -13,8 +13,15 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from glassnet.errors import ConfigError, message
+
+if TYPE_CHECKING:
+    import argparse
+
+    from glassnet.training.model import Model
+
 
 __all__ = ["MLPBuild", "add_tune_parser", "run_tune", "TUNABLE"]
 
@@ -36,7 +43,7 @@ class MLPBuild:
     loss: str
     metrics: tuple[str, ...]
 
-    def __call__(self, params: dict, seed: int):
+    def __call__(self, params: dict, seed: int) -> Model:
         from glassnet import optim
         from glassnet.training import recipes
 
@@ -50,7 +57,7 @@ class MLPBuild:
         return model.compile(optimizer, self.loss, metrics=list(self.metrics))
 
 
-def add_tune_parser(subparsers) -> None:
+def add_tune_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "tune",
         help="random search over an MLP's hyperparameters (locally or on a Dask cluster)",
@@ -135,7 +142,7 @@ def _executor(text: str):
         yield client.get_executor()
 
 
-def run_tune(args) -> int:
+def run_tune(args: argparse.Namespace) -> int:
     """``glassnet tune``: search, print the ranked trials and the best model's test scores."""
     from glassnet.training import recipes
     from glassnet.tune.search import random_search

@@ -28,7 +28,7 @@ from glassnet.errors import ConfigError, DataError, message
 __all__ = ["LogWriter", "read_log", "check_header", "jsonable", "data_digest"]
 
 
-def jsonable(value):
+def jsonable(value: object) -> object:
     """``json.dumps`` default: NumPy scalars and arrays as numbers and lists, else repr."""
     if isinstance(value, np.generic):
         return value.item()
@@ -37,7 +37,7 @@ def jsonable(value):
     return repr(value)
 
 
-def dumps(obj) -> str:
+def dumps(obj: object) -> str:
     return json.dumps(obj, default=jsonable, allow_nan=False)
 
 
@@ -186,7 +186,7 @@ def check_header(path: Path, logged: dict, current: dict) -> None:
 class LogWriter:
     """Appends entries to the log, each one flushed and fsynced before ``append`` returns."""
 
-    def __init__(self, path: Path, header: dict | None):
+    def __init__(self, path: Path, header: dict | None) -> None:
         self.path = path
         self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
         if header is not None:
