@@ -20,12 +20,14 @@ if TYPE_CHECKING:
 
 __all__ = ["history_png", "search_html"]
 
+
 def history_png(h: History) -> bytes | None:
     """The training curves of a History as PNG, or None before its first epoch (then
     Jupyter shows the text repr)."""
     if not h.history.get("loss"):
         return None
     return png_bytes(history(h, title=f"Training history ({len(h.epoch)} epochs)"))
+
 
 def search_html(result: SearchResult) -> str:
     """A search result as HTML: its ranked table, then the metric against each
