@@ -14,6 +14,12 @@ summarised (the epoch where they began and how many), never listed.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from glassnet.explain.doctor import Diagnosis
+    from glassnet.playground.session import Session
 
 __all__ = ["PAGE_FIXES", "page_findings"]
 
@@ -62,7 +68,7 @@ def _nan_summary(history: dict) -> str:
     )
 
 
-def page_findings(entries, session, state: dict) -> list[dict]:
+def page_findings(entries: Iterable[Diagnosis], session: Session, state: dict) -> list[dict]:
     """``{"kind", "finding", "fix"}`` per diagnosis, judged and worded for the page."""
     well = _doing_well(session, state) and not state.get("diverged")
     found = []

@@ -8,7 +8,10 @@ own batching and shuffling, so ``order`` is ignored there.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import numpy as np
+from numpy.typing import DTypeLike
 
 from glassnet.errors import ConfigError, message
 from glassnet.training import checks
@@ -22,14 +25,14 @@ class ArrayBatches:
 
     w: np.ndarray | None = None
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, size: int):
+    def __init__(self, x: np.ndarray, y: np.ndarray, size: int) -> None:
         self.x, self.y, self.size = x, y, size
         self.samples, self.steps = len(x), -(-len(x) // size)
 
     def first(self) -> np.ndarray:
         return self.x[:1]
 
-    def epoch(self, order):
+    def epoch(self, order: np.ndarray | None) -> Iterator[tuple[np.ndarray, ...]]:
         arrays = (self.x, self.y) if self.w is None else (self.x, self.y, self.w)
         for start in range(0, self.samples, self.size):
             if order is None:
@@ -42,7 +45,7 @@ class ArrayBatches:
 class IterableBatches:
     """The (x, y) pairs of a DataLoader or any re-iterable of batches (a list of pairs)."""
 
-    def __init__(self, source, dtype, where: str = "fit"):
+    def __init__(self, source: Iterable, dtype: DTypeLike, where: str = "fit") -> None:
         if not hasattr(source, "__iter__") or isinstance(source, np.ndarray | str):
             raise ConfigError(
                 message(
@@ -60,7 +63,7 @@ class IterableBatches:
     def first(self) -> np.ndarray:
         return next(self.epoch(None))[0][:1]
 
-    def epoch(self, order):
+    def epoch(self, order: np.ndarray | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         count = 0
         for count, batch in enumerate(self.source, 1):
             if not isinstance(batch, tuple | list) or len(batch) != 2:
@@ -89,7 +92,7 @@ class IterableBatches:
             )
 
 
-def as_arrays(source, dtype, where: str) -> tuple[np.ndarray, np.ndarray]:
+def as_arrays(source: Iterable, dtype: DTypeLike, where: str) -> tuple[np.ndarray, np.ndarray]:
     """All batches of a loader joined into (x, y) (a validation loader is read once)."""
     pairs = list(IterableBatches(source, dtype, where).epoch(None))
     return np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs])
@@ -98,7 +101,7 @@ def as_arrays(source, dtype, where: str) -> tuple[np.ndarray, np.ndarray]:
 class EpochRun:
     """What one epoch has trained on so far: summed loss, rows seen, outputs and targets."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.loss_sum, self.seen, self.parts, self.targets = 0.0, 0, [], []
 
     def add(self, loss: float, output: np.ndarray, target: np.ndarray) -> None:

@@ -10,6 +10,8 @@ linear layer); for a Loss object that cannot match it stops with a hint.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from glassnet import losses, nn
@@ -17,12 +19,21 @@ from glassnet._config import no_grad
 from glassnet.errors import ConfigError, message
 from glassnet.nn._keras import KerasForm
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import DTypeLike
+
+    from glassnet.nn.module import Module
+    from glassnet.tensor import Tensor
+    from glassnet.training.batches import ArrayBatches, IterableBatches
+
 __all__ = ["unbuilt", "build", "final_activation", "loss_for"]
 
 _PROBABILITIES = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
 
 
-def unbuilt(model) -> list[str]:
+def unbuilt(model: Module) -> list[str]:
     """Names of the layers whose input size is not known yet."""
     return [
         name or type(m).__name__
@@ -31,7 +42,7 @@ def unbuilt(model) -> list[str]:
     ]
 
 
-def build(model, x: np.ndarray) -> bool:
+def build(model: Module, x: np.ndarray) -> bool:
     """Build every unbuilt layer with one forward pass on the first row of x (no graph, eval
     mode); True when something was built (the optimizer must then be bound again)."""
     if not unbuilt(model):
@@ -46,7 +57,7 @@ def build(model, x: np.ndarray) -> bool:
     return True
 
 
-def final_activation(model) -> str | None:
+def final_activation(model: Module) -> str | None:
     """ "softmax", "sigmoid" or "linear" for the last layer of a Sequential; None when the
     model's output is not known from its layers (a custom forward)."""
     if not isinstance(model, nn.Sequential) or not len(model):
@@ -61,7 +72,7 @@ def final_activation(model) -> str | None:
     return None
 
 
-def loss_for(model, loss):
+def loss_for(model: Module, loss: str | losses.Loss | Callable[..., Tensor]) -> losses.Loss:
     """The loss ``compile`` uses: for a name, from_logits set by the last layer; for a
     Loss object taking logits after Softmax/Sigmoid, a ConfigError with a hint."""
     built = losses.get(loss)
@@ -86,7 +97,7 @@ def loss_for(model, loss):
     return built
 
 
-def validation_arrays(validation_data, dtype):
+def validation_arrays(validation_data: Any, dtype: DTypeLike) -> Any:
     """``validation_data`` as fit checks it: a pair stays; a loader becomes its arrays."""
     pair_or_array = isinstance(validation_data, tuple | list) or hasattr(validation_data, "shape")
     if validation_data is None or pair_or_array or not hasattr(validation_data, "__iter__"):
@@ -109,7 +120,7 @@ def check_no_split(validation_split: float) -> None:
         )
 
 
-def check_loader_alone(session, batches) -> None:
+def check_loader_alone(session: Any, batches: ArrayBatches | IterableBatches) -> None:
     """[distributed] a distributed fit shards arrays; it does not take a loader."""
     if session is not None and not hasattr(batches, "x"):
         raise ConfigError(
