@@ -27,11 +27,8 @@ import glassnet
 # when a listed module no longer needs to be listed).
 PENDING = {
     "glassnet.playground.connection",
-    "glassnet.playground.explainers",
-    "glassnet.playground.export",
     "glassnet.playground.protocol",
     "glassnet.playground.session",
-    "glassnet.playground.views",
     "glassnet.training.callbacks",
     "glassnet.training.checks",
     "glassnet.training.model",

@@ -11,6 +11,9 @@ where aᵢ are the previous layer's outputs (the input features for the first la
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 import glassnet as gn
@@ -21,12 +24,15 @@ from glassnet.playground.datasets import feature_matrix
 from glassnet.playground.page_doctor import page_findings
 from glassnet.playground.views import layer_outputs
 
+if TYPE_CHECKING:
+    from glassnet.playground.session import Session
+
 __all__ = ["explain_weight", "explain_neuron", "run_doctor", "dense_positions"]
 
 MAX_TERMS = 12
 
 
-def dense_positions(model) -> list[int]:
+def dense_positions(model: nn.Sequential) -> list[int]:
     """Indices in the Sequential of its Dense layers (their parameters are ``<i>.w``)."""
     return [i for i, m in enumerate(model.layers) if isinstance(m, nn.Dense)]
 
@@ -48,7 +54,7 @@ def _weight_name(session, layer: int, row: int, col: int) -> str:
     return f"{positions[layer]}.w[{row}, {col}]"
 
 
-def explain_weight(session, layer: int, row: int, col: int, sample: int) -> dict:
+def explain_weight(session: Session, layer: int, row: int, col: int, sample: int) -> dict:
     """gn.explain.weight for w[row, col] of Dense layer ``layer`` (row −1: the bias) on
     training example ``sample``, with the session's loss and its optimizer (whose state,
     such as Adam's moments, enters the written-out update)."""
@@ -97,7 +103,9 @@ def _neuron_input(session, point, sample) -> tuple[np.ndarray, str]:
     return d.x_train[sample : sample + 1], f"training example #{sample}"
 
 
-def explain_neuron(session, layer: int, unit: int, point, sample) -> dict:
+def explain_neuron(
+    session: Session, layer: int, unit: int, point: Sequence[float] | None, sample: int | None
+) -> dict:
     """The weighted sum zⱼ and activation aⱼ of neuron ``unit`` in Dense layer ``layer``."""
     positions = dense_positions(session.model)
     _bounded("explain_neuron.layer", layer, len(positions), "the layer")
@@ -142,7 +150,7 @@ def _activation_name(model, position: int) -> str:
     return spec.symbol if spec is not None else type(layer).__name__
 
 
-def run_doctor(session, state: dict | None = None) -> list[dict]:
+def run_doctor(session: Session, state: dict | None = None) -> list[dict]:
     """The training doctor's diagnoses of the live run: its per-epoch losses, the model,
     and up to 256 training rows. Each is ``{"kind", "finding", "fix"}``."""
     d = session.data

@@ -11,9 +11,13 @@ page sends can become code.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from glassnet import activations
 from glassnet.playground.protocol import PLANE_DATASETS, REGRESSION_DATASETS
+
+if TYPE_CHECKING:
+    from glassnet.playground.session import Session
 
 __all__ = ["script", "MODEL_FILE"]
 
@@ -193,7 +197,7 @@ def safe_file_name(name: str) -> str:
     return cleaned or "data.csv"
 
 
-def script(session, csv_name: str = "data.csv") -> str:
+def script(session: Session, csv_name: str = "data.csv") -> str:
     """The Python source of the session's experiment, trained to its current step.
 
     ``csv_name`` (the uploaded file's name, from the page) is reduced to safe characters.

@@ -13,12 +13,16 @@ confidence p_max − p_second (softmax probabilities). A regression surface show
 from __future__ import annotations
 
 import base64
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet import nn
 from glassnet._config import no_grad
 from glassnet.playground.datasets import feature_matrix
+
+if TYPE_CHECKING:
+    from glassnet.playground.datasets import Prepared
 
 __all__ = ["GRID", "grid_points", "encode_unit", "encode_bytes", "layer_outputs", "plane_view"]
 
@@ -72,7 +76,7 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def plane_view(model: nn.Sequential, prepared, features: list[str]) -> dict:
+def plane_view(model: nn.Sequential, prepared: Prepared, features: list[str]) -> dict:
     """Every neuron's heatmap and the boundary (or regression surface) over the plane."""
     points = grid_points(prepared.extent)
     outputs = layer_outputs(model, feature_matrix(points, features))
@@ -96,7 +100,7 @@ def plane_view(model: nn.Sequential, prepared, features: list[str]) -> dict:
     return {"neurons": neurons, "neuron_grids": sizes, "boundary": boundary, "grid": GRID}
 
 
-def input_maps(prepared, features: list[str]) -> list[tuple[str, float]]:
+def input_maps(prepared: Prepared, features: list[str]) -> list[tuple[str, float]]:
     """The heatmap of each input feature over the plane (fixed, sent once)."""
     values = feature_matrix(grid_points(prepared.extent), features)
     return [encode_unit(values[:, k]) for k in range(values.shape[1])]
