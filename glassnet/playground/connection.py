@@ -21,6 +21,8 @@ import logging
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -58,7 +60,7 @@ log = logging.getLogger("glassnet.playground")
 ENGINE = threading.Lock()
 
 
-async def in_engine(fn, *args):
+async def in_engine(fn: Callable[..., Any], *args: Any) -> Any:
     """Run ``fn(*args)`` in a worker thread, one engine call at a time across all tabs.
 
     Gradient recording is per thread, so tabs cannot switch off each other's recording;
@@ -93,7 +95,7 @@ def encode_state(state: dict) -> str:
 class Connection:
     """One tab: its Session, whether it is playing, and the task that trains it."""
 
-    def __init__(self, websocket: WebSocket, uploads: OrderedDict):
+    def __init__(self, websocket: WebSocket, uploads: OrderedDict) -> None:
         self.id = secrets.token_urlsafe(16)
         self.websocket, self.uploads = websocket, uploads
         self.session: Session | None = None
@@ -113,7 +115,7 @@ class Connection:
             except (OSError, RuntimeError) as exc:  # a dropped or closed socket
                 raise WebSocketDisconnect(code=1006) from exc
 
-    async def handle(self, text) -> None:
+    async def handle(self, text: object) -> None:
         """Validate and run one message; every failure becomes an ``error`` reply."""
         try:
             await self.dispatch(parse_message(text))
@@ -263,7 +265,7 @@ class Connection:
             self.trainer.cancel()
 
 
-def same_origin(headers) -> bool:
+def same_origin(headers: Mapping[str, str]) -> bool:
     """True when the request carries no Origin (not a browser page) or the page's own.
 
     A page on another site may open a WebSocket to 127.0.0.1 or POST to it from the user's

@@ -132,7 +132,7 @@ def _fail(where: str, what: str, got, expected: str, hint: str | None = None):
     raise ConfigError(message(where, what, _shown(got), expected, hint))
 
 
-def check_float(where: str, value, low: float, high: float) -> float:
+def check_float(where: str, value: object, low: float, high: float) -> float:
     """A finite number in [low, high] (bools are refused: they are not numbers here)."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1e308:
         _fail(where, "is out of range", value, f"a number in [{low:g}, {high:g}]")
@@ -143,7 +143,7 @@ def check_float(where: str, value, low: float, high: float) -> float:
     return float(value)
 
 
-def check_int(where: str, value, low: int, high: int) -> int:
+def check_int(where: str, value: object, low: int, high: int) -> int:
     """An integer in [low, high]; 3.0 is accepted as 3, 3.5 is not."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -200,7 +200,7 @@ def _check_csv(settings: dict) -> None:
         )
 
 
-def validate_settings(raw) -> dict:
+def validate_settings(raw: object) -> dict:
     """Defaults overlaid with ``raw``, every value checked; unknown keys are refused.
 
     >>> validate_settings({"hidden": [8, 8], "lr": 0.1})["hidden"]
@@ -293,7 +293,7 @@ _MESSAGES = {
 }
 
 
-def parse_message(text) -> dict:
+def parse_message(text: object) -> dict:
     """Decode one client message: ``{"type": ..., ...}`` → checked fields plus ``type``.
 
     Raises ConfigError for anything else: bytes, oversize text, bad JSON, unknown types,

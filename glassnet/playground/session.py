@@ -16,6 +16,7 @@ step it happened) and so ends with the identical weights.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -74,7 +75,9 @@ class Session:
     the engine lock, so other tabs keep training meanwhile).
     """
 
-    def __init__(self, settings: dict, upload: bytes | None = None, data: Prepared | None = None):
+    def __init__(
+        self, settings: dict, upload: bytes | None = None, data: Prepared | None = None
+    ) -> None:
         self.settings = dict(settings)
         self.data: Prepared = prepare(self.settings, upload) if data is None else data
         if self.settings["loss"] == "cross_entropy" and not self.data.classes:
@@ -118,7 +121,13 @@ class Session:
             return y
         return np.eye(self.data.classes, dtype=np.float32)[y]
 
-    def objective(self, prediction: gn.Tensor, target: np.ndarray, l2=None, l1=None) -> gn.Tensor:
+    def objective(
+        self,
+        prediction: gn.Tensor,
+        target: np.ndarray,
+        l2: float | None = None,
+        l1: float | None = None,
+    ) -> gn.Tensor:
         """C = loss(prediction, target) + (λ/2)·Σ‖w‖² + λ₁·Σ|w| over the Dense weights
         (λ: ``l2``, λ₁: ``l1``, by default the session's settings)."""
         cost = self.loss(prediction, target)
@@ -279,5 +288,7 @@ class Session:
     def explain_weight(self, layer: int, row: int, col: int, sample: int) -> dict:
         return explain_weight(self, layer, row, col, sample)
 
-    def explain_neuron(self, layer: int, unit: int, point, sample) -> dict:
+    def explain_neuron(
+        self, layer: int, unit: int, point: Sequence[float] | None, sample: int | None
+    ) -> dict:
         return explain_neuron(self, layer, unit, point, sample)
