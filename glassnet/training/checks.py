@@ -8,6 +8,7 @@ error ten frames deep.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +25,14 @@ from glassnet.errors import (
     message,
 )
 from glassnet.tensor import Tensor
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
+
+    from glassnet.training.model import Model
+
+    #: (x, y, (x_val, y_val) or None), as fit_arrays and split_validation return them
+    Split = tuple[Any, Any, tuple[Any, Any] | None]
 
 __all__ = [
     "as_inputs",
@@ -105,7 +114,7 @@ def _check_range(where: str, name: str, array: np.ndarray, dtype) -> None:
         )
 
 
-def as_inputs(where: str, x, dtype) -> np.ndarray:
+def as_inputs(where: str, x: ArrayLike, dtype: DTypeLike) -> np.ndarray:
     """x as a finite array of the model's float dtype (uint8 images become floats)."""
     x = _array(where, "x", x)
     _check_finite(where, "x", x)
@@ -113,7 +122,7 @@ def as_inputs(where: str, x, dtype) -> np.ndarray:
     return x.astype(dtype, copy=False)
 
 
-def as_targets(where: str, y, dtype=None) -> np.ndarray:
+def as_targets(where: str, y: ArrayLike, dtype: DTypeLike | None = None) -> np.ndarray:
     """y as a finite array; integer labels stay integers (cross-entropy reads them so).
     With ``dtype`` (the model's), float targets beyond its range are refused."""
     y = _array(where, "y", y)
@@ -138,7 +147,9 @@ def check_pair(where: str, x: np.ndarray, y: np.ndarray) -> None:
         raise DataError(message(where, "there are no samples", "len(x)=0", "at least 1"))
 
 
-def check_fit_settings(epochs, batch_size, validation_split, verbose) -> None:
+def check_fit_settings(
+    epochs: int, batch_size: int | None, validation_split: float, verbose: int
+) -> None:
     """ConfigError for epochs < 0, batch_size ≤ 0, a split outside [0, 1), verbose ∉ {0,1,2}."""
     int_at_least("fit", "epochs", epochs, 0)
     if batch_size is not None and (not is_int(batch_size) or batch_size <= 0):
@@ -155,7 +166,9 @@ def check_fit_settings(epochs, batch_size, validation_split, verbose) -> None:
         raise ConfigError(message("fit", "verbose must be 0, 1 or 2", repr(verbose), "0, 1 or 2"))
 
 
-def fit_arrays(x, y, validation_split: float, validation_data, dtype):
+def fit_arrays(
+    x: ArrayLike, y: ArrayLike, validation_split: float, validation_data: Any, dtype: DTypeLike
+) -> Split:
     """Checked training arrays and validation pair for ``fit``: (x, y, (x_val, y_val) or None).
 
     Explicit ``validation_data`` gets the same checks as x and y, reported as
@@ -172,7 +185,7 @@ def fit_arrays(x, y, validation_split: float, validation_data, dtype):
     return x, y, validation
 
 
-def check_targets(where: str, model, x_first: np.ndarray, y: np.ndarray) -> None:
+def check_targets(where: str, model: Model, x_first: np.ndarray, y: np.ndarray) -> None:
     """Every target y checked against the model's output and loss before any update.
 
     The output's shape comes from one forward pass on ``x_first`` (the first batch; eval
@@ -222,7 +235,9 @@ def _first_bad_row(model, shape: tuple, y: np.ndarray) -> int:
     return low
 
 
-def split_validation(x, y, validation_split: float, validation_data):
+def split_validation(
+    x: np.ndarray, y: np.ndarray, validation_split: float, validation_data: Any
+) -> Split:
     """(x_train, y_train, (x_val, y_val) or None); a split takes the LAST rows, as Keras does.
 
     The split happens before shuffling, so the same rows validate every epoch.
