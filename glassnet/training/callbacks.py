@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import math
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +36,12 @@ from glassnet.optim.schedules import ReduceLROnPlateau
 from glassnet.training.divergence import divergence
 from glassnet.training.liveplot import LivePlot
 from glassnet.training.lr_callbacks import LearningRateScheduler
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from os import PathLike
+
+    from glassnet.nn.module import Module
 
 __all__ = [
     "Callback",
@@ -59,7 +66,7 @@ class DivergenceWarning(RuntimeWarning):
 class CallbackList(Callback):
     """Forwards every hook to each callback in order."""
 
-    def __init__(self, callbacks, model, params: dict):
+    def __init__(self, callbacks: Iterable[Callback], model: Module, params: dict) -> None:
         self.callbacks = list(callbacks)
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
@@ -75,28 +82,28 @@ class CallbackList(Callback):
             callback.set_model(model)
             callback.set_params(params)
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         for callback in self.callbacks:
             callback.on_train_begin(logs)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         for callback in self.callbacks:
             callback.on_epoch_begin(epoch, logs)
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         for callback in self.callbacks:
             callback.on_batch_end(batch, logs)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         for callback in self.callbacks:
             callback.on_epoch_end(epoch, logs)
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         for callback in self.callbacks:
             callback.on_train_end(logs)
 
 
-def weights_are_finite(model) -> bool:
+def weights_are_finite(model: Module) -> bool:
     """True when no parameter holds NaN or ±inf."""
     return all(np.isfinite(p.data).all() for p in model.parameters())
 
@@ -125,7 +132,7 @@ class EarlyStopping(Monitor):
         restore_best_weights: bool = False,
         baseline: float | None = None,
         start_from_epoch: int = 0,
-    ):
+    ) -> None:
         self.patience = int_at_least("EarlyStopping", "patience", patience, 0)
         self.start_from_epoch = int_at_least(
             "EarlyStopping", "start_from_epoch", start_from_epoch, 0
@@ -137,12 +144,12 @@ class EarlyStopping(Monitor):
         super().__init__(monitor, mode, min_delta)
         self.restore_best_weights, self.baseline = restore_best_weights, baseline
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self.reset()
         self.wait, self.best_epoch = 0, None
         self.stopped_epoch, self.best_weights = None, None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if epoch < self.start_from_epoch:
             return
         current = self.value(logs)
@@ -164,7 +171,7 @@ class EarlyStopping(Monitor):
         sign = -1 if self.higher_is_better() else 1
         return current * sign < self.baseline * sign
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         if self.restore_best_weights and self.best_weights is not None:
             self.model.load_state_dict(self.best_weights)
 
@@ -183,13 +190,13 @@ class ModelCheckpoint(Monitor):
 
     def __init__(
         self,
-        path,
+        path: str | PathLike[str],
         monitor: str = "val_loss",
         save_best_only: bool = False,
         mode: str = "auto",
         save_weights_only: bool = False,
-        save_freq="epoch",
-    ):
+        save_freq: str | int = "epoch",
+    ) -> None:
         if save_freq != "epoch":
             save_freq = int_at_least("ModelCheckpoint", "save_freq", save_freq, 1)
         super().__init__(monitor, mode, 0.0)
@@ -197,15 +204,15 @@ class ModelCheckpoint(Monitor):
         self.save_weights_only, self.save_freq = bool(save_weights_only), save_freq
         self._epoch, self._batches = 0, 0
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._epoch = epoch
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._batches += 1
         if self.save_freq != "epoch" and self._batches % self.save_freq == 0:
             self._save(self._epoch, logs)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.save_freq == "epoch":
             self._save(epoch, logs)
 
@@ -240,16 +247,18 @@ class CSVLogger(Callback):
     and nothing is left open when training stops early or raises.
     """
 
-    def __init__(self, path, separator: str = ",", append: bool = False):
+    def __init__(
+        self, path: str | PathLike[str], separator: str = ",", append: bool = False
+    ) -> None:
         self.path, self.separator, self.append = str(path), separator, append
         self._fields: list[str] | None = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         if not self.append:
             write_bytes(self.path, b"")  # start empty (creating the folder if needed)
         self._fields = None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         row = {"epoch": epoch, **(logs or {})}
         with open(self.path, "a", newline="") as file:
             if self._fields is None:
@@ -277,16 +286,16 @@ class NaNGuard(Callback):
     DivergenceWarning.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.message, self.epoch, self.start, self.losses = None, 0, None, []
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self.message, self.start, self.losses = None, None, []
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = epoch
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         loss = logs["loss"]
         if self.start is None:
             self.start = loss  # before any update: the untrained model's cost
@@ -294,7 +303,7 @@ class NaNGuard(Callback):
             where = f"{self.epoch + 1}, batch {batch + 1} of {self.params.get('steps', '?')}"
             self._stop(f"the loss became {loss} at epoch {where}")
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.message is not None or "loss" not in (logs or {}):
             return
         self.losses.append(float(logs["loss"]))
