@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,6 +42,20 @@ from glassnet.training.callbacks import CallbackList, NaNGuard
 from glassnet.training.history import History
 from glassnet.training.progress import ProgressBar
 from glassnet.training.summary import summary_html, summary_table
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Iterable
+
+    from numpy.typing import ArrayLike
+
+    from glassnet.losses import Loss
+    from glassnet.monitor import Callback
+    from glassnet.optim import Optimizer
+    from glassnet.tensor import Tensor
+
+    #: what compile takes as metrics: one name or callable, or several
+    Metrics = str | Callable[..., float] | Iterable[str | Callable[..., float]]
 
 __all__ = ["Model", "Sequential"]
 
@@ -76,7 +91,13 @@ class Model(Module):
     _captured: dict = {}  # set by compile: the captured train and predict steps
 
     # ---- configuration ------------------------------------------------------------------
-    def compile(self, optimizer="adam", loss=None, metrics=(), capture: bool = True) -> Model:
+    def compile(
+        self,
+        optimizer: str | type[Optimizer] | Optimizer = "adam",
+        loss: str | Loss | Callable[..., Tensor] | None = None,
+        metrics: Metrics = (),
+        capture: bool = True,
+    ) -> Model:
         """Choose how to train: the optimizer, the loss, and the metrics to report.
 
         ``optimizer``: a name (``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``,
@@ -163,19 +184,19 @@ class Model(Module):
     @keep_freed_memory()  # large freed arrays stay in the process while fit trains
     def fit(
         self,
-        x,
-        y=None,
+        x: ArrayLike | Iterable,
+        y: ArrayLike | None = None,
         epochs: int = 1,
         batch_size: int | None = 32,
         validation_split: float = 0.0,
-        validation_data=None,
+        validation_data: Any = None,
         shuffle: bool = True,
-        callbacks=(),
+        callbacks: Iterable[Callback] = (),
         verbose: int = 1,
-        seed=None,
+        seed: int | np.random.Generator | None = None,
         distributed: bool | None = None,
         class_weight: dict | None = None,
-        sample_weight=None,
+        sample_weight: ArrayLike | None = None,
     ) -> History:
         """Train for ``epochs`` passes over (x, y); return the :class:`History`.
 
@@ -363,7 +384,7 @@ class Model(Module):
         return logs
 
     # ---- inference ----------------------------------------------------------------------
-    def predict(self, x, batch_size: int = 1024, verbose: int = 0) -> np.ndarray:
+    def predict(self, x: ArrayLike, batch_size: int = 1024, verbose: int = 0) -> np.ndarray:
         """The outputs for x as an array, computed in batches in eval mode with no graph.
 
         Works before ``compile``. Dropout is off; the previous mode is restored after.
@@ -393,7 +414,7 @@ class Model(Module):
             print(f"predict: {len(x)} rows in {len(parts)} batches, {seconds:.2f}s")
         return np.concatenate(parts)
 
-    def evaluate(self, x, y, batch_size: int = 1024) -> dict[str, float]:
+    def evaluate(self, x: ArrayLike, y: ArrayLike, batch_size: int = 1024) -> dict[str, float]:
         """``{"loss": ..., <metric>: ...}`` over all of (x, y), in eval mode."""
         self._require_compiled("evaluate")
         x = checks.as_inputs("evaluate", x, self.dtype)
@@ -405,7 +426,7 @@ class Model(Module):
         return {"loss": loss, **self._scores(y, output)}
 
     # ---- inspection and freezing --------------------------------------------------------
-    def summary(self, input_shape=None) -> str:
+    def summary(self, input_shape: tuple[int, ...] | None = None) -> str:
         """A table of layers: name, output shape, parameter count, trainable; then totals.
 
         Output shapes come from one forward pass on zeros of ``input_shape`` (without the
@@ -440,7 +461,7 @@ class Model(Module):
         return self
 
     # ---- files --------------------------------------------------------------------------
-    def save(self, path) -> None:
+    def save(self, path: str | os.PathLike) -> None:
         """Write the model to one file (see :func:`glassnet.training.io.save_model`).
 
         In an MPI job (after ``gn.distributed.init()``) only rank 0 writes; the weights are
@@ -453,11 +474,11 @@ class Model(Module):
     def _repr_html_(self) -> str:  # Jupyter: the summary table
         return summary_html(self)
 
-    def save_weights(self, path) -> None:
+    def save_weights(self, path: str | os.PathLike) -> None:
         """Write the weights alone: ``.safetensors`` or ``.npz`` (see training.weights_io)."""
         weights_io.save_weights(self, path)
 
-    def load_weights(self, path) -> None:
+    def load_weights(self, path: str | os.PathLike) -> None:
         """Read weights written by ``save_weights``, checked name by name and shape by shape."""
         weights_io.load_weights(self, path)
 
@@ -470,7 +491,7 @@ class Sequential(nn.Sequential, Model):
     by one forward pass on a zero sample.
     """
 
-    def __init__(self, *layers):
+    def __init__(self, *layers: Module) -> None:
         super().__init__(*layers)
         shape = getattr(self.layers[0], "sample_shape", None) if self.layers else None
         if shape is not None:
