@@ -21,8 +21,7 @@ import logging
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -32,6 +31,9 @@ from glassnet.playground.datasets import prepare
 from glassnet.playground.explainers import run_doctor
 from glassnet.playground.protocol import parse_message
 from glassnet.playground.session import Session
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 __all__ = [
     "Connection",

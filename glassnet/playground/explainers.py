@@ -11,7 +11,6 @@ where aᵢ are the previous layer's outputs (the input features for the first la
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +24,8 @@ from glassnet.playground.page_doctor import page_findings
 from glassnet.playground.views import layer_outputs
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from glassnet.playground.session import Session
 
 __all__ = ["explain_weight", "explain_neuron", "run_doctor", "dense_positions"]

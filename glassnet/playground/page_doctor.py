@@ -14,10 +14,11 @@ summarised (the epoch where they began and how many), never listed.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from glassnet.explain.doctor import Diagnosis
     from glassnet.playground.session import Session
 

@@ -16,7 +16,7 @@ step it happened) and so ends with the identical weights.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from glassnet.errors import ConfigError, message
 from glassnet.playground import views
 from glassnet.playground.datasets import Prepared, prepare
 from glassnet.playground.explainers import explain_neuron, explain_weight, run_doctor
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["Session", "build_model"]
 

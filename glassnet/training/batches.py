@@ -8,13 +8,17 @@ own batching and shuffling, so ``order`` is ignored there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import DTypeLike
 
 from glassnet.errors import ConfigError, message
 from glassnet.training import checks
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from numpy.typing import DTypeLike
 
 __all__ = ["ArrayBatches", "IterableBatches", "EpochRun", "as_arrays"]
 
