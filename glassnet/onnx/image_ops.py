@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from glassnet import nn
+from glassnet.errors import ShapeError
 from glassnet.onnx.reader import Reader, float_dtype
+from glassnet.ops.pool import pool_config, pool_settings
+from glassnet.tensor import Tensor
 
 if TYPE_CHECKING:
     from glassnet.nn.graph import SymbolicTensor
@@ -43,6 +48,21 @@ def _spatial(r: Reader, x, a: dict, kernel) -> tuple:
     return strides, dilations, _pads(r, a, kernel, strides, dilations, x.shape[2:])
 
 
+def _grown_by_ceil(x, kernel, strides, dilations, sides) -> bool:
+    """Whether pads [top, left, bottom, right] are symmetric (top, left) padding plus the
+    bottom/right padding ceil_mode grows to (what gn.onnx.export writes for ceil_mode);
+    then floor-mode pooling with those pads equals ceil_mode pooling with (top, left)."""
+    top, left, bottom, right = sides
+    if bottom < top or right < left or 2 * top > kernel[0] or 2 * left > kernel[1]:
+        return False
+    config = pool_config(kernel, strides, (top, left), "onnx.load")
+    try:
+        grown = pool_settings(Tensor(np.zeros((1, 1, *x.shape[2:]))), config, "", dilations, True)
+    except ShapeError:
+        return False
+    return grown["pad"] == ((top, bottom), (left, right))
+
+
 def read_conv(r: Reader) -> SymbolicTensor:
     a, x, w, b = r.attrs(), r.symbolic(0), r.const(1), r.const(2, required=False)
     strides, dilations, (top, left, bottom, right) = _spatial(r, x, a, tuple(w.shape[2:]))
@@ -69,9 +89,16 @@ def read_pool(r: Reader) -> SymbolicTensor:
     a, x = r.attrs(), r.symbolic(0)
     kernel = tuple(a["kernel_shape"])
     strides, dilations, sides = _spatial(r, x, a, kernel)
-    if sides[:2] != sides[2:]:
-        r.fail("asymmetric pool padding is not read", f"pads={list(sides)}", "equal begin and end")
     pads, average = sides[:2], r.node.op_type == "AveragePool"
+    ceil = bool(a.get("ceil_mode", 0))
+    if sides[:2] != sides[2:]:
+        ceil = not ceil and _grown_by_ceil(x, kernel, strides, dilations, sides)
+        if not ceil or (average and a.get("count_include_pad", 0)):
+            r.fail(
+                "asymmetric pool padding is not read",
+                f"pads={list(sides)}",
+                "equal begin and end, or the end padding ceil_mode grows to",
+            )
     for name, bad in (
         ("dilations", average and dilations != (1, 1)),
         ("storage_order", a.get("storage_order", 0)),
@@ -81,7 +108,7 @@ def read_pool(r: Reader) -> SymbolicTensor:
             r.fail(f"{name} is not read", f"{name} set", "the defaults")
     if any(2 * p > k for p, k in zip(pads, kernel)):
         r.fail("padding above half the kernel is not read", f"pads {pads}", f"≤ {kernel}/2")
-    options = {"ceil_mode": bool(a.get("ceil_mode", 0))}
+    options = {"ceil_mode": ceil}
     if average:
         options["count_include_pad"] = bool(a.get("count_include_pad", 0))
         return nn.AvgPool2D(kernel, strides, pads, **options)(x)
