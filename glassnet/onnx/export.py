@@ -2,8 +2,9 @@
 
 Each layer becomes the ONNX node(s) that compute the same function in inference form:
 
-    Dense → Gemm (MatMul + Add past 2-D)     Conv2D → Conv       MaxPool2D → MaxPool
-    AvgPool2D → AveragePool (count_include_pad=1: padded zeros count, as in glassnet)
+    Dense → Gemm (MatMul + Add past 2-D)     Conv2D → Conv (group, asymmetric pads)
+    MaxPool2D → MaxPool (dilations; ceil_mode as the grown end padding)
+    AvgPool2D → AveragePool (count_include_pad as set; ceil_mode as padding, + Mul)
     GlobalAvgPool2D → GlobalAveragePool + Flatten        BatchNorm → BatchNormalization
     ReLU, Sigmoid, Tanh, Softplus, LeakyReLU, Softmax, Identity → the ONNX op of that name
     Dropout → Identity   Flatten → Flatten(axis=1)   Reshape → Reshape([0, *target])
@@ -24,6 +25,8 @@ from glassnet import nn
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, message
 from glassnet.ops.conv import resolve_padding
+from glassnet.ops.pool import avg_divisor, pool_settings
+from glassnet.tensor import Tensor
 
 if TYPE_CHECKING:
     import os
@@ -166,17 +169,34 @@ def _conv(g, layer, prefix, name, x):
         strides=list(layer.stride),
         dilations=list(layer.dilation),
         pads=[top, left, bottom, right],
+        group=layer.groups,
     )
 
 
 def _pool(g, layer, prefix, name, x):
-    ph, pw = layer.padding
+    """ceil_mode is written as its grown bottom/right padding (ONNX's ceil_mode lacks
+    PyTorch's rule that drops a last window starting in the padding); an average that
+    counts the declared padding but not the grown one is rescaled by a constant Mul."""
+    opts = layer.options
+    dilation = opts.get("dilation", (1, 1))
+    settings = pool_settings(Tensor(x), layer.config, str(layer), dilation, opts["ceil_mode"])
+    (top, bottom), (left, right) = settings["pad"]
     attrs = dict(
-        kernel_shape=list(layer.kernel_size), strides=list(layer.stride), pads=[ph, pw, ph, pw]
+        kernel_shape=list(layer.kernel_size),
+        strides=list(layer.stride),
+        pads=[top, left, bottom, right],
     )
-    if isinstance(layer, nn.AvgPool2D):
-        return g.node("AveragePool", [name], prefix, count_include_pad=1, **attrs)
-    return g.node("MaxPool", [name], prefix, **attrs)
+    if not isinstance(layer, nn.AvgPool2D):
+        return g.node("MaxPool", [name], prefix, dilations=list(dilation), **attrs)
+    grown = settings["pad"] != layer.config["pad"]
+    if not (opts["count_include_pad"] and grown):
+        include = int(opts["count_include_pad"])
+        return g.node("AveragePool", [name], prefix, count_include_pad=include, **attrs)
+    out = g.node("AveragePool", [name], prefix, count_include_pad=0, **attrs)
+    ratio = avg_divisor(x.shape, settings, layer.padding, False) / avg_divisor(
+        x.shape, settings, layer.padding, True
+    )
+    return g.node("Mul", [out, g.weight(f"{prefix}.divisor_ratio", ratio.astype(x.dtype))], prefix)
 
 
 def _global_pool(g, layer, prefix, name, x):

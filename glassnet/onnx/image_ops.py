@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from glassnet import nn
+from glassnet.errors import ShapeError
 from glassnet.onnx.reader import Reader, float_dtype
+from glassnet.ops.pool import pool_config, pool_settings
+from glassnet.tensor import Tensor
 
 if TYPE_CHECKING:
     from glassnet.nn.graph import SymbolicTensor
@@ -15,7 +20,7 @@ __all__ = ["read_conv", "read_pool", "read_batch_norm"]
 
 
 def _pads(r: Reader, a: dict, kernel, strides, dilations, size) -> tuple:
-    """(ph, pw) of symmetric padding from pads or auto_pad."""
+    """ONNX's [top, left, bottom, right] padding from pads or auto_pad."""
     mode = a.get("auto_pad", b"NOTSET")
     mode = mode.decode() if isinstance(mode, bytes) else mode
     if mode in ("SAME_UPPER", "SAME_LOWER"):
@@ -32,9 +37,7 @@ def _pads(r: Reader, a: dict, kernel, strides, dilations, size) -> tuple:
         pads = [t // 2 for t in totals] + [t - t // 2 for t in totals]
     else:
         pads = list(a.get("pads", [0, 0, 0, 0])) if mode != "VALID" else [0, 0, 0, 0]
-    if pads[:2] != pads[2:]:
-        r.fail("asymmetric padding is not read", f"pads={pads}", "equal begin and end pads")
-    return tuple(pads[:2])
+    return tuple(pads)
 
 
 def _spatial(r: Reader, x, a: dict, kernel) -> tuple:
@@ -45,21 +48,36 @@ def _spatial(r: Reader, x, a: dict, kernel) -> tuple:
     return strides, dilations, _pads(r, a, kernel, strides, dilations, x.shape[2:])
 
 
+def _grown_by_ceil(x, kernel, strides, dilations, sides) -> bool:
+    """Whether pads [top, left, bottom, right] are symmetric (top, left) padding plus the
+    bottom/right padding ceil_mode grows to (what gn.onnx.export writes for ceil_mode);
+    then floor-mode pooling with those pads equals ceil_mode pooling with (top, left)."""
+    top, left, bottom, right = sides
+    if bottom < top or right < left or 2 * top > kernel[0] or 2 * left > kernel[1]:
+        return False
+    config = pool_config(kernel, strides, (top, left), "onnx.load")
+    try:
+        grown = pool_settings(Tensor(np.zeros((1, 1, *x.shape[2:]))), config, "", dilations, True)
+    except ShapeError:
+        return False
+    return grown["pad"] == ((top, bottom), (left, right))
+
+
 def read_conv(r: Reader) -> SymbolicTensor:
     a, x, w, b = r.attrs(), r.symbolic(0), r.const(1), r.const(2, required=False)
-    if a.get("group", 1) != 1:
-        r.fail("grouped convolution is not read", f"group={a['group']}", "group=1")
-    strides, dilations, pads = _spatial(r, x, a, tuple(w.shape[2:]))
+    strides, dilations, (top, left, bottom, right) = _spatial(r, x, a, tuple(w.shape[2:]))
+    group = a.get("group", 1)
     layer = nn.Conv2D(
-        w.shape[1],
+        w.shape[1] * group,
         w.shape[0],
         w.shape[2:],
         strides,
-        pads,
+        (left, right, top, bottom),  # Conv2D's four-int order
         dilations,
         use_bias=b is not None,
         init="zeros",
         dtype=float_dtype(r, x),
+        groups=group,
     )
     layer.w.data[...] = w
     if b is not None:
@@ -70,24 +88,31 @@ def read_conv(r: Reader) -> SymbolicTensor:
 def read_pool(r: Reader) -> SymbolicTensor:
     a, x = r.attrs(), r.symbolic(0)
     kernel = tuple(a["kernel_shape"])
-    strides, dilations, pads = _spatial(r, x, a, kernel)
-    average = r.node.op_type == "AveragePool"
+    strides, dilations, sides = _spatial(r, x, a, kernel)
+    pads, average = sides[:2], r.node.op_type == "AveragePool"
+    ceil = bool(a.get("ceil_mode", 0))
+    if sides[:2] != sides[2:]:
+        ceil = not ceil and _grown_by_ceil(x, kernel, strides, dilations, sides)
+        if not ceil or (average and a.get("count_include_pad", 0)):
+            r.fail(
+                "asymmetric pool padding is not read",
+                f"pads={list(sides)}",
+                "equal begin and end, or the end padding ceil_mode grows to",
+            )
     for name, bad in (
-        ("ceil_mode", a.get("ceil_mode", 0)),
-        ("dilations", dilations != (1, 1)),
+        ("dilations", average and dilations != (1, 1)),
         ("storage_order", a.get("storage_order", 0)),
-        (
-            "count_include_pad=0 with padding",
-            average and any(pads) and not a.get("count_include_pad", 0),
-        ),
-        ("the indices output", len(r.node.output) > 1),
+        ("the indices output", len([o for o in r.node.output if o]) > 1),
     ):
         if bad:
             r.fail(f"{name} is not read", f"{name} set", "the defaults")
     if any(2 * p > k for p, k in zip(pads, kernel)):
         r.fail("padding above half the kernel is not read", f"pads {pads}", f"≤ {kernel}/2")
-    cls = nn.AvgPool2D if average else nn.MaxPool2D
-    return cls(kernel, strides, pads)(x)
+    options = {"ceil_mode": ceil}
+    if average:
+        options["count_include_pad"] = bool(a.get("count_include_pad", 0))
+        return nn.AvgPool2D(kernel, strides, pads, **options)(x)
+    return nn.MaxPool2D(kernel, strides, pads, dilation=dilations, **options)(x)
 
 
 def read_batch_norm(r: Reader) -> SymbolicTensor:

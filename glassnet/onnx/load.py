@@ -6,9 +6,12 @@ explains and exports like any model built by hand. The op set and the forms unde
 
     Gemm (transA=0; bias a scalar, (out,) or (1, out)) → Dense  (w = α·B or α·Bᵀ, b = β·C)
     MatMul with a constant 2-D right side, optionally + Add of a constant (out,) → Dense
-    Conv (2-D, group=1, symmetric pads or auto_pad SAME_UPPER/VALID) → Conv2D
-    MaxPool, AveragePool (2-D, symmetric pads ≤ kernel/2, no ceil_mode, no dilation;
-        AveragePool counting padded zeros unless there is no padding) → MaxPool2D, AvgPool2D
+    Conv (2-D, any group, pads (asymmetric too) or auto_pad SAME_UPPER/VALID) → Conv2D
+        with groups= and Conv2D's four-int padding (left, right, top, bottom)
+    MaxPool, AveragePool (2-D, symmetric pads ≤ kernel/2, or those plus the end padding
+        ceil_mode grows to (read as ceil_mode; not with count_include_pad=1); ceil_mode;
+        MaxPool's dilations; AveragePool's count_include_pad; no storage_order, no indices)
+        → MaxPool2D, AvgPool2D
     GlobalAveragePool → GlobalAvgPool2D + Reshape to (C, 1, 1)
     BatchNormalization (inference form) → BatchNorm      Relu, Sigmoid, Tanh, LeakyRelu,
     Softmax (opset ≥ 13) → the activation layers         Flatten (axis 1) → Flatten

@@ -169,3 +169,31 @@ def test_cli_export(tmp_path, capsys):
     assert "--input-shape must be positive ints" in capsys.readouterr().err
     assert main(["export", str(tmp_path / "cnn.gn"), "--out", str(tmp_path / "x.onnx")]) == 2
     assert "the input shape is unknown" in capsys.readouterr().err
+
+
+def test_grouped_depthwise_conv_and_pool_options(tmp_path):
+    model = gn.Sequential(
+        [
+            nn.Conv2D(4, 8, 3, padding=(0, 1, 2, 1), groups=2, seed=0),
+            nn.Conv2D(8, 16, 3, padding=1, groups=8, seed=1),  # depthwise, multiplier 2
+            nn.MaxPool2D(3, 2, 1, dilation=(1, 2), ceil_mode=True),
+            nn.AvgPool2D(2, 2, 1, ceil_mode=True, count_include_pad=False),
+            nn.AvgPool2D(3, 2, 1, ceil_mode=True),  # counts the declared padding only
+        ]
+    )
+    x = np.random.default_rng(0).normal(size=(3, 4, 11, 9)).astype(np.float32)
+    proto = _check(model, x, tmp_path, "options", input_shape=(4, 11, 9))
+    attrs = [
+        {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute} for n in proto.graph.node
+    ]
+    assert [a["group"] for a in attrs[:2]] == [2, 8]
+    assert attrs[0]["pads"] == [2, 0, 1, 1]  # ONNX's [top, left, bottom, right]
+    assert attrs[2]["dilations"] == [1, 2] and attrs[2]["pads"] == [1, 1, 2, 2]  # ceil: grown
+    assert [n.op_type for n in proto.graph.node][-4:-1] == ["AveragePool", "AveragePool", "Mul"]
+    # read back: the MaxPool's grown pads are recognised as ceil_mode (the rescaling Mul
+    # of the last average is left out: a Mul by a constant is not read)
+    head = gn.Sequential(list(model.layers)[:4])
+    again = gn.onnx.load(gn.onnx.export(head, tmp_path / "head.onnx", input_shape=(4, 11, 9)))
+    pools = [m for m in again.modules() if isinstance(m, nn.MaxPool2D | nn.AvgPool2D)]
+    assert pools[0].options["ceil_mode"] and pools[0].options["dilation"] == (1, 2)
+    np.testing.assert_allclose(again.predict(x), head.predict(x), rtol=1e-6, atol=1e-6)

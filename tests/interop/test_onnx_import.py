@@ -76,16 +76,39 @@ def test_unsupported_op_is_a_data_error_naming_node_and_op(tmp_path):
         gn.onnx.load(path)
 
 
+def test_grouped_depthwise_and_ceil_mode_load_and_match_torch(tmp_path):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(4, 8, 3, groups=2),
+        torch.nn.Conv2d(8, 16, 3, padding=1, groups=8),  # depthwise
+        torch.nn.MaxPool2d(3, 2, 1, dilation=(1, 2), ceil_mode=True),
+        torch.nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False),
+    ).eval()
+    ours = _load(model, (4, 11, 9), tmp_path, "grouped")
+    convs = [m for m in ours.modules() if isinstance(m, gn.nn.Conv2D)]
+    assert [c.groups for c in convs] == [2, 8]
+    x = np.random.default_rng(0).normal(size=(3, 4, 11, 9)).astype(np.float32)
+    _same(ours, model, x, "grouped")
+
+
 def test_narrowed_forms_name_the_attribute(tmp_path):
-    model = torch.nn.Sequential(torch.nn.MaxPool2d(2, ceil_mode=True)).eval()
-    path = tmp_path / "ceil.onnx"
-    path.write_bytes(tm.to_onnx(model, (1, 5, 5)))
-    with pytest.raises(gn.DataError, match=r"\(MaxPool\): ceil_mode is not read"):
-        gn.onnx.load(path)
-    grouped = torch.nn.Sequential(torch.nn.Conv2d(4, 4, 3, groups=2)).eval()
-    path.write_bytes(tm.to_onnx(grouped, (4, 5, 5)))
-    with pytest.raises(gn.DataError, match=r"\(Conv\): grouped convolution is not read"):
-        gn.onnx.load(path)
+    h = onnx.helper
+    x = h.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 1, 5, 5])
+    y = h.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)
+    for attrs, pattern in (
+        ({"pads": [0, 0, 1, 1]}, r"\(MaxPool\): asymmetric pool padding is not read"),
+        ({"dilations": [2, 2], "op": "AveragePool"}, r"\(AveragePool\): dilations is not read"),
+        (  # ceil_mode's grown end padding, but counted: glassnet never counts it
+            {"pads": [0, 0, 1, 1], "strides": [2, 2], "count_include_pad": 1, "op": "AveragePool"},
+            r"\(AveragePool\): asymmetric pool padding is not read",
+        ),
+    ):
+        op = attrs.pop("op", "MaxPool")
+        node = h.make_node(op, ["x"], ["y"], kernel_shape=[2, 2], **attrs)
+        graph = h.make_graph([node], "g", [x], [y])
+        model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
+        with pytest.raises(gn.DataError, match=pattern):
+            gn.onnx.load(model)
 
 
 def test_imported_chain_explains_any_weight(tmp_path):
@@ -101,3 +124,19 @@ def test_imported_chain_explains_any_weight(tmp_path):
         assert e.gradient == pytest.approx(e.autograd, rel=1e-6, abs=1e-12)
     resnet = _load(tm.settled(tm.ResNet(), (1, 28, 28)), (1, 28, 28), tmp_path, "resnet")
     assert resnet.is_graph  # residual additions: shown as one layer
+
+
+def test_ceil_mode_end_padding_reads_as_ceil_mode():
+    h = onnx.helper
+    x = h.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 1, 5, 5])
+    y = h.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)
+    node = h.make_node("AveragePool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2],
+                       pads=[0, 0, 1, 1])  # fmt: skip
+    graph = h.make_graph([node], "g", [x], [y])
+    proto = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
+    ours = gn.onnx.load(proto)
+    data = np.random.default_rng(0).normal(size=(1, 1, 5, 5)).astype(np.float32)
+    want = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(ours.predict(data), want.run(None, {"x": data})[0], atol=1e-6)
+    want = torch.nn.functional.avg_pool2d(torch.from_numpy(data), 2, ceil_mode=True).numpy()
+    np.testing.assert_allclose(ours.predict(data), want, atol=1e-6)
