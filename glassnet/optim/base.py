@@ -76,10 +76,13 @@ class Optimizer:
         params: Module | Iterable[Tensor] | None = None,
         weight_decay: float | None = None,
         clipnorm: float | None = None,
+        learning_rate: float | None = None,
         **settings,
     ) -> None:
         if weight_decay is None:
             weight_decay = self.default_weight_decay
+        if learning_rate is not None:  # Keras's name for lr wins when given
+            settings["lr"] = learning_rate
         self.configure(**settings, weight_decay=weight_decay, clipnorm=clipnorm)
         self.params: list[Tensor] = []
         self.buffers: dict[str, list[np.ndarray]] = {}

@@ -58,7 +58,8 @@ class SGD(Optimizer):
             params,
             weight_decay,
             clipnorm,
-            lr=lr if learning_rate is None else learning_rate,
+            learning_rate,
+            lr=lr,
             momentum=momentum,
             nesterov=nesterov,
         )
