@@ -72,7 +72,8 @@ def is_graph(model: Module) -> bool:
 def graph_point(model: Module, x: ArrayLike) -> list[np.ndarray]:
     """One data point as a batch of one per model input (a list for several inputs)."""
     shapes = [tuple(s) for s in model.input_shapes]
-    parts = list(x) if len(shapes) > 1 and isinstance(x, list | tuple) else [x]
+    several = isinstance(x, list | tuple) and all(np.ndim(p) > 0 for p in x)
+    parts = list(x) if len(shapes) > 1 and several else [x]
     if len(parts) != len(shapes):
         raise ConfigError(
             message(

@@ -206,7 +206,7 @@ def _slope_section(doc: Document, run: dict, chain: dict, loss_fn) -> None:
 
 
 def _paths(doc: Document, run: dict, chain: dict) -> None:
-    """One row per path from the node to the loss, its share of dL/da, and their sum."""
+    """Each path from the node to the loss walked back with numbers, then their sum."""
     steps, node, paths = run["steps"], chain["node"], chain["paths"]
     a_name = run["names"][chain["a_slot"]]
     where = f"{a_name}{index_text(node[1:])}"
@@ -215,33 +215,33 @@ def _paths(doc: Document, run: dict, chain: dict) -> None:
         f"{a_name} reaches the loss along {len(paths)} path{'s' if many else ''}"
         + ("; its slope is the sum of what flows back along each" if many else "")
     )
-    rows = [
-        [str(k), _route(steps, a_name, path, many), num(g[node])]
-        for k, (path, (g, _)) in enumerate(zip(paths, chain["walked"]), 1)
-    ]
     doc.line(f"at the output: dL/dprediction = {run['formula']} = {excerpt(run['g_out'], 8)}")
-    doc.table(["path", "from the node to the loss", f"dL/d{where} along it"], rows)
-    if many:
-        shares = " + ".join(factor(g[node]) for g, _ in chain["walked"])
-        doc.math(f"dL/d{where} = {shares} = {num(chain['dL_da'][node])}")
+    if len(node) > 2:
+        doc.line(
+            f"shown at {where}, where dL/da·f′(z) is largest in channel {node[1]}; "
+            "every position sums its paths the same way"
+        )
     for k, (path, (g, reaching)) in enumerate(zip(paths, chain["walked"]), 1):
+        doc.line(f"path {k}: {_route(steps, a_name, path, many)}")
         back = [
             f"dL/d{run['names'][steps[i].slot]} = {excerpt(r, 4)}"
             for (i, _), r in zip(path[::-1], reaching[::-1])
         ]
-        doc.math(f"path {k} back: " + " → ".join([*back, f"dL/d{where} = {num(g[node])}"]))
+        doc.math("back: " + " → ".join([*back, f"dL/d{where} = {num(g[node])}"]))
         first = steps[path[0][0]].layer if path else None
         if isinstance(first, nn.Dense) and len(node) == 2:
-            doc.line(f"path {k} enters {steps[path[0][0]].label}: a sum over its nodes")
             doc.math(*path_sum(first, reaching[0], node[1]))
+    if many:
+        shares = " + ".join(factor(g[node]) for g, _ in chain["walked"])
+        doc.math(f"dL/d{where} = {shares} = {num(chain['dL_da'][node])}   (the sum over paths)")
     doc.line("each step back applies that node's backward:")
     doc.math(*_rules(steps, paths))
 
 
 def _route(steps, a_name: str, path: list, many: bool) -> str:
     hops = " → ".join(steps[i].label for i, _ in path)
-    skip = many and not any(steps[i].layer.parameters() for i, _ in path)
-    return f"{a_name} → {hops} → loss" + ("  (skip: no weights on the way)" if skip else "")
+    skip = many and path and isinstance(steps[path[0][0]].layer, nn.Add)
+    return f"{a_name} → {hops} → loss" + ("   (the skip connection)" if skip else "")
 
 
 def _rules(steps, paths: list) -> list[str]:
