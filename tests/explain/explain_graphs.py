@@ -83,7 +83,7 @@ def torch_grads(model, x: np.ndarray, y, loss: str) -> dict:
         for n, p in model.named_parameters()
     }
     values = [torch.tensor(np.asarray(x)[None], dtype=torch.float64)]
-    for index, slots, as_list in model.spec["steps"]:
+    for index, slots, _ in model.spec["steps"]:
         args = [values[s] for s in slots]
         values.append(_torch_layer(model.layers[index], str(index), params, args))
     out = values[model.spec["outputs"][0]]
