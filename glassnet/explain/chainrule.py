@@ -35,7 +35,11 @@ __all__ = [
 
 class WeightExplanation(Rendered):
     """The chain rule for one weight: ``factors``, ``gradient`` (their product, equal to
-    autograd's), ``value``, ``new_value`` after one optimizer step, and the ``document``."""
+    autograd's), ``value``, ``new_value`` after one optimizer step, and the ``document``.
+
+    In a graph, ``paths`` lists each path from the weight's node to the loss (``route``)
+    with its ``share`` of dL/da; it is None in a chain (one path) or when there are too
+    many paths to list."""
 
     def __init__(self, **fields) -> None:
         self.__dict__.update(fields)

@@ -88,8 +88,21 @@ def graph_weight(
         loss=run["loss"],
         factors=terms[0][1:4] if len(terms) == 1 else None,
         terms=terms,
+        paths=_shares(run, chains[0]),
         document=doc,
     )
+
+
+def _shares(run: dict, chain: dict) -> list[dict] | None:
+    """Each path's route and its share of dL/da at the node shown (the weight's first use),
+    or None when there are too many paths to list."""
+    if chain["paths"] is None:
+        return None
+    a_name, many = run["names"][chain["a_slot"]], len(chain["paths"]) > 1
+    return [
+        {"route": _route(run["steps"], a_name, path, many), "share": float(g[chain["node"]])}
+        for path, (g, _) in zip(chain["paths"], chain["walked"])
+    ]
 
 
 def _run(model, x, y, loss_fn, pname: str) -> dict:
@@ -230,7 +243,7 @@ def _paths(doc: Document, run: dict, chain: dict) -> None:
         doc.math("back: " + " → ".join([*back, f"dL/d{where} = {num(g[node])}"]))
         first = steps[path[0][0]].layer if path else None
         if isinstance(first, nn.Dense) and len(node) == 2:
-            doc.math(*path_sum(first, reaching[0], node[1]))
+            doc.math(*path_sum(first, reaching[0], node[1], a_name))
     if many:
         shares = " + ".join(factor(g[node]) for g, _ in chain["walked"])
         doc.math(f"dL/d{where} = {shares} = {num(chain['dL_da'][node])}   (the sum over paths)")

@@ -65,7 +65,7 @@ def test_each_path_is_walked_back_node_by_node():
     walk = next(line for line in text.splitlines() if "back:" in line)
     assert walk.index("dL/dh6") < walk.index("dL/dh5") < walk.index("dL/dh4")
     assert walk.rstrip().endswith(f"dL/dh3[3] = {num(e.factors[0])}")
-    assert "dL/da[3] = Σₘ dL/dz′[m]·w′[3, m]" in text
+    assert "dL/dh3[3] = Σₘ dL/dz′[m]·w′[3, m]" in text
     assert "Dense: dL/dx = dL/dz·wᵀ" in text and "Add: dL/dxᵢ = dL/dy" in text
 
 
