@@ -109,7 +109,7 @@ def write_product(
     doc.line(f"autograd's gradient: {num(autograd)}  (equal: checked)")
 
 
-def loss_lines(loss_fn, a: np.ndarray, y: np.ndarray, g: np.ndarray) -> list[str]:
+def loss_lines(loss_fn: Loss, a: np.ndarray, y: np.ndarray, g: np.ndarray) -> list[str]:
     """The loss's slope element by element with the numbers in its ``slope_template``
     (a small output), else the slopes themselves."""
     template = getattr(loss_fn, "slope_template", None)

@@ -12,6 +12,8 @@ pooling, …) its docstring formula, shapes and values.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from glassnet import activations, nn
@@ -19,6 +21,9 @@ from glassnet.errors import fmt_shape
 from glassnet.explain.layers import doc_line, summary_line
 from glassnet.explain.render import Document, excerpt, factor, num
 from glassnet.ops.conv import conv_settings
+
+if TYPE_CHECKING:
+    from glassnet.nn.module import Module
 
 __all__ = ["describe_layer", "REFERENCE", "SMALL"]
 
@@ -32,7 +37,7 @@ REFERENCE = {
 }
 
 
-def describe_layer(doc: Document, layer, x: np.ndarray, out: np.ndarray) -> None:
+def describe_layer(doc: Document, layer: Module, x: np.ndarray, out: np.ndarray) -> None:
     """What one layer did to one sample (batch axis dropped): a Dense layer's weighted
     sums, a convolution's sum behind one pixel, an activation per node, else the
     ``Forward:`` line of the layer's (or its op's) docstring with shapes and values."""

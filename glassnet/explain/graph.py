@@ -173,7 +173,7 @@ def consumers(steps: list[Step], slot: int) -> list[tuple[int, int]]:
     return [(i, pos) for i, s in enumerate(steps) for pos, r in enumerate(s.reads) if r == slot]
 
 
-def backward_walk(steps: list[Step], values: list, out: int, grad_out) -> list:
+def backward_walk(steps: list[Step], values: list, out: int, grad_out: np.ndarray) -> list:
     """dL/d(value) for every slot (None where nothing flows), nodes in reverse order."""
     grads = [None] * len(values)
     grads[out] = grad_out
@@ -203,7 +203,9 @@ def paths_to(steps: list[Step], start: int, out: int) -> list[list[tuple[int, in
     return found if len(found) <= PATH_LIMIT else None
 
 
-def walk_path(steps: list[Step], values: list, path: list, grad_out) -> tuple[np.ndarray, list]:
+def walk_path(
+    steps: list[Step], values: list, path: list, grad_out: np.ndarray
+) -> tuple[np.ndarray, list]:
     """The gradient at the path's start when only this path carries dL/dy back, and the
     gradient reaching each node's output on the way (in path order)."""
     g, reaching = grad_out, []

@@ -73,9 +73,8 @@ def weight(
     ``loss`` is a loss name or object; ``optimizer`` a name, class or instance (default SGD)
     and ``lr`` its learning rate (default the optimizer's own). Computation is in float64
     on a copy of the model. Raises GradientCheckError if the chain-rule product differs
-    from autograd's gradient. In a functional model whose layers form a graph, ``x`` is
-    one sample (a list of samples for several inputs) and dL/da sums the paths through
-    the graph (:mod:`glassnet.explain.graph_weight`).
+    from autograd's gradient. In a graph (a functional model) dL/da sums the paths to the
+    loss (:mod:`glassnet.explain.graph_weight`); x is then a list for several inputs.
     """
     loss_fn, opt = resolve_loss(loss), resolve_optimizer(optimizer, lr)
     pname, index, pos = locate_weight(model, name)

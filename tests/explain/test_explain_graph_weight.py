@@ -41,6 +41,8 @@ def test_the_skip_is_its_own_path_and_the_shares_add_up():
     shares = [float(v) for v in re.findall(r"back: .* dL/dh1\[1\] = (\S+)", text)]
     total = re.search(r"dL/dh1\[1\] = \(?(\S+?)\)? \+ \(?(\S+?)\)? = (\S+)", text)
     assert len(shares) == 2 and [float(total.group(1)), float(total.group(2))] == shares
+    assert [num(p["share"]) for p in e.paths] == [num(v) for v in shares]
+    assert e.paths[1]["route"].endswith("(the skip connection)")
     assert float(total.group(3)) == pytest.approx(sum(shares), rel=1e-5)
     assert float(total.group(3)) == pytest.approx(e.factors[0], rel=1e-5)
     # the skip's share by hand: dL/dy through the head's weights, w_head[1, :]·dL/dy
@@ -127,6 +129,7 @@ def test_many_paths_are_shown_edge_by_edge():
     assert e.gradient == pytest.approx(e.autograd, rel=1e-9)
     text = str(e)
     assert "h0 reaches the loss along more than 8 paths; it feeds 2 node(s)" in text
+    assert e.paths is None
     assert re.search(r"dL/dh0\[0\] = \S+ \+ \S+ = " + re.escape(num(e.factors[0])), text)
 
 
