@@ -108,11 +108,11 @@ def _shares(run: dict, chain: dict) -> list[dict] | None:
 def _run(model, x, y, loss_fn, pname: str) -> dict:
     """Forward and backward through a float64 copy in eval mode: every value of the graph,
     the loss, autograd's gradient and the gradient at every value walked back by hand."""
+    inputs = [Tensor(a.astype(np.float64)) for a in graph_point(model, x)]  # checked first
     twin = float64_copy(model).eval()
     param = dict(twin.named_parameters())[pname]
     layer = twin.layers[int(pname.split(".")[0])]
     names, steps, out = graph_steps(twin)
-    inputs = [Tensor(a.astype(np.float64)) for a in graph_point(model, x)]
     tensors = replay(steps, inputs)
     target = as_target(loss_fn, y, tensors[out].shape)
     value = loss_fn(tensors[out], target)
