@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from glassnet import nn
+from glassnet import _config, nn
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.explain.layers import layer_label
 from glassnet.explain.slopes import layer_backward
@@ -46,6 +46,7 @@ __all__ = [
     "paths_to",
     "walk_path",
     "consumers",
+    "node_ops",
 ]
 
 PATH_LIMIT = 8  # more paths than this are shown edge by edge instead
@@ -213,3 +214,36 @@ def walk_path(
         reaching.append(g)
         g = step_backward(steps[i], values, pos, g)
     return g, reaching[::-1]
+
+
+class _OpRecorder:
+    """A hook (the protocol of :mod:`glassnet._config`) that notes the kind of each op run."""
+
+    def __init__(self) -> None:
+        self.kinds: list[type] = []
+
+    def on_forward(self, fn, inputs, output) -> None:
+        if type(fn) not in self.kinds:
+            self.kinds.append(type(fn))
+
+    def on_backward(self, fn, output, grad_y, grads) -> None:
+        return None
+
+    def on_unbroadcast(self, fn, index, grad_before, grad_after) -> None:
+        return None
+
+    def on_accumulate(self, tensor, grad, total) -> None:
+        return None
+
+
+def node_ops(step: Step, values: list) -> list[type]:
+    """The kinds of op a node runs (a Conv2D layer runs the Conv2D op, Flatten a Reshape),
+    found by running it once on its inputs: their docstrings hold its backward rule."""
+    recorder, previous = _OpRecorder(), _config.state.hook
+    args = [Tensor(values[r]) for r in step.reads]
+    _config.state.hook = recorder
+    try:
+        step.layer(args if step.as_list else args[0])
+    finally:
+        _config.state.hook = previous
+    return recorder.kinds

@@ -33,6 +33,7 @@ from glassnet.explain.graph import (
     consumers,
     graph_point,
     graph_steps,
+    node_ops,
     paths_to,
     replay,
     step_backward,
@@ -248,7 +249,7 @@ def _paths(doc: Document, run: dict, chain: dict) -> None:
         shares = " + ".join(factor(g[node]) for g, _ in chain["walked"])
         doc.math(f"dL/d{where} = {shares} = {num(chain['dL_da'][node])}   (the sum over paths)")
     doc.line("each step back applies that node's backward:")
-    doc.math(*_rules(steps, paths))
+    doc.math(*_rules(steps, run["values"], paths))
 
 
 def _route(steps, a_name: str, path: list, many: bool) -> str:
@@ -257,21 +258,25 @@ def _route(steps, a_name: str, path: list, many: bool) -> str:
     return f"{a_name} → {hops} → loss" + ("   (the skip connection)" if skip else "")
 
 
-def _rules(steps, paths: list) -> list[str]:
-    """The backward rule of each kind of node on the paths, once each."""
+def _rules(steps, values: list, paths: list) -> list[str]:
+    """The backward rule of each kind of node on the paths, once each: an activation's
+    slope, the layer's own Backward line, else the Backward lines of the ops it runs."""
     rules, seen = [], set()
     for i, _ in (edge for path in paths for edge in path):
         layer = steps[i].layer
         if type(layer) in seen:
             continue
         seen.add(type(layer))
-        spec = activations.of(layer, elementwise=True)
-        rule = (
-            f"dL/dz = dL/da ⊙ f′(z),  f′(z) = {spec.slope_formula}"
-            if spec is not None
-            else doc_line(type(layer), "Backward") or "its own backward (autograd on the node)"
-        )
-        rules.append(f"{type(layer).__name__}: {rule}")
+        spec, own = activations.of(layer, elementwise=True), doc_line(type(layer), "Backward")
+        if spec is not None:
+            rules.append(
+                f"{type(layer).__name__}: dL/dz = dL/da ⊙ f′(z),  f′(z) = {spec.slope_formula}"
+            )
+        elif own is not None:
+            rules.append(f"{type(layer).__name__}: {own}")
+        else:
+            ops = [(k.__name__, doc_line(k, "Backward")) for k in node_ops(steps[i], values)]
+            rules += [f"{type(layer).__name__} (op {name}): {rule}" for name, rule in ops if rule]
     return rules
 
 

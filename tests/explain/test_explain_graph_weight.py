@@ -80,6 +80,8 @@ def test_conv_weights_sum_positions_and_paths():
     assert "h1 reaches the loss along 2 paths" in text and "(the skip connection)" in text
     assert len(e.terms) == 25 and "the weight is used at every position" in text
     assert re.search(r"dL/dh1\[1, \d, \d\] = ", text)
+    assert "Flatten (op Reshape): dL/dx = dL/dy laid out as x's shape" in text  # its op's rule
+    assert "Conv2D (op Conv2D): [dL/dw₂ | dL/db]" in text
 
 
 def test_keras_style_activation_is_its_own_node():
