@@ -138,3 +138,27 @@ def test_trace_records_the_graph_and_its_accumulated_gradients():
     totals = {e["tensor"]: e["total"] for e in t.of_kind("accumulate")}
     for name, p in model.named_parameters():
         assert totals[name] == gn.explain.render.excerpt(p.grad, limit=t.limit)
+
+
+MERGE_OPS = {
+    "residual_mlp": "Add",
+    "stem_residual_mlp": "Add",
+    "residual_cnn": "Add",
+    "concat_branches": "Concatenate",
+    "multiply_gate": "Mul",
+}
+
+
+@pytest.mark.parametrize("build", GRAPHS, ids=lambda b: b.__name__)
+def test_trace_of_every_graph_ends_in_autograds_gradients(build):
+    model, loss, x_shape, y_shape = build()
+    x = sample(x_shape, 0)[None].astype(np.float32)
+    y = np.array([target(loss, y_shape, 0)])
+    with gn.trace(model) as t:
+        gn.losses.get(loss)(model(x), y if loss != "mse" else y.astype(np.float32)).backward()
+    ops = [e["op"] for e in t.of_kind("forward")]
+    assert MERGE_OPS[build.__name__] in ops and len(t.of_kind("backward")) >= len(ops) - 1
+    totals = {e["tensor"]: e["total"] for e in t.of_kind("accumulate")}
+    assert set(totals) == {n for n, _ in model.named_parameters()}
+    for name, p in model.named_parameters():
+        assert totals[name] == gn.explain.render.excerpt(p.grad, limit=t.limit)
