@@ -42,6 +42,7 @@ class WeightExplanation(Rendered):
     many paths to list."""
 
     def __init__(self, **fields) -> None:
+        self.paths = None
         self.__dict__.update(fields)
 
     def __repr__(self) -> str:

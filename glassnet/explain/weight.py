@@ -100,7 +100,6 @@ def weight(
         loss=run["loss"],
         factors=terms[0][1:4] if len(terms) == 1 else None,
         terms=terms,
-        paths=None,
         document=doc,
     )
 

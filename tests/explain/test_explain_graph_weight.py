@@ -164,3 +164,8 @@ def test_the_model_is_not_changed_and_markdown_renders():
     md = e.markdown()
     assert md.startswith("## The chain rule for 2.w[0, 0]") and "path 1: h3 → " in md
     assert "m̂ = m / (1 − β₁ᵗ)" in md
+
+
+def test_a_chain_has_no_path_list():
+    net = gn.Sequential([gn.nn.Dense(2, 1, seed=0)])
+    assert gn.explain.weight(net, [1.0, 2.0], [0.0], "0.w[1, 0]").paths is None
