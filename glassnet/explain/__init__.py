@@ -5,6 +5,10 @@
   optimizer's update.
 - :func:`trace` records every op's forward and every backward step of a block of code.
 
+In a functional model whose layers form a graph (``gn.Model(inputs, outputs)`` with
+``Add``, ``Concatenate``, ``Multiply``), :func:`forward` walks the nodes in topological
+order and :func:`weight` sums the slope at the weight's node over every path to the loss.
+
 Each returns an object that prints as text (``print(e)``) and renders as Markdown
 (``e.markdown()``).
 """

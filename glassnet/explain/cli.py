@@ -80,6 +80,7 @@ def _integer(text: str, size: int, where: str) -> int:
 def _prepared(args, model) -> tuple[np.ndarray, object]:
     """The input as the model sees it (preprocessed, image-shaped for a Conv2D model)."""
     from glassnet import nn
+    from glassnet.explain.graph import is_graph
     from glassnet.explain.layers import layers_of
     from glassnet.training.preprocessing import Preprocessing
 
@@ -91,7 +92,10 @@ def _prepared(args, model) -> tuple[np.ndarray, object]:
         x = model.preprocessing.transform(x[None])[0]
     elif args.input.startswith("mnist:"):
         x = x / np.float32(255)
-    if isinstance(layers_of(model)[0][1], nn.Conv2D):
+    shapes = getattr(model, "input_shapes", None) if is_graph(model) else None
+    if shapes and len(shapes) == 1 and x.size == int(np.prod(shapes[0])):
+        x = x.reshape(shapes[0])  # a graph's gn.Input says the sample's shape
+    elif isinstance(layers_of(model)[0][1], nn.Conv2D):
         x = x.reshape(1, 28, 28)
     if args.target is None:
         return x, label
@@ -146,10 +150,11 @@ def _optimizer(args, model):
 def _trace(model, x, target, loss, fmt: str) -> None:
     from glassnet import explain, losses
     from glassnet.explain.forward import one_point
+    from glassnet.explain.graph import graph_point, is_graph
     from glassnet.explain.weight import as_target
 
     loss_fn = losses.get(loss)
-    xs = one_point(model, x)
+    xs = graph_point(model, x)[0] if is_graph(model) else one_point(model, x)
     with explain.trace(model) as t:
         out = model(xs.astype(model.parameters()[0].dtype))
         loss_fn(out, as_target(loss_fn, target, out.shape)).backward()

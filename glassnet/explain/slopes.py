@@ -75,8 +75,9 @@ def layer_backward(
     return xt.grad if xt.grad is not None else np.zeros_like(x)
 
 
-def path_sum(layer: Module, grad_next: np.ndarray, j: int) -> list[str]:
-    """The sum over paths for node j feeding a Dense layer: dL/da[j] = Σₘ dL/dz′[m]·w′[j, m]."""
+def path_sum(layer: Module, grad_next: np.ndarray, j: int, name: str = "a") -> list[str]:
+    """The sum over paths for node j feeding a Dense layer: dL/da[j] = Σₘ dL/dz′[m]·w′[j, m]
+    (``name`` is what the node is called: a, or a graph value such as h0)."""
     w = layer.w.data
     g = grad_next[0]
     shown = range(min(w.shape[1], 8))
@@ -84,6 +85,7 @@ def path_sum(layer: Module, grad_next: np.ndarray, j: int) -> list[str]:
     more = f" + … ({w.shape[1]} paths)" if w.shape[1] > 8 else ""
     total = float(g @ w[j])
     return [
-        f"dL/da[{j}] = Σₘ dL/dz′[m]·w′[{j}, m]   (one path through each node m of the next layer)",
-        f"        = {terms}{more} = {num(total)}",
+        f"dL/d{name}[{j}] = Σₘ dL/dz′[m]·w′[{j}, m]   (one path through each node m of the next "
+        "layer)",
+        " " * (len(name) + 7) + f"= {terms}{more} = {num(total)}",
     ]

@@ -16,18 +16,27 @@ product summed over the positions. The product is checked against autograd's gra
 
 from __future__ import annotations
 
-import math
 import re
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet import activations, nn
-from glassnet.errors import ConfigError, GradientCheckError, ShapeError, fmt_shape, message
+from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.explain import terms as term_rules
+from glassnet.explain.chainrule import (
+    WeightExplanation,
+    as_target,
+    checked_sum,
+    feeding,
+    loss_lines,
+    write_product,
+)
 from glassnet.explain.forward import one_point
+from glassnet.explain.graph import is_graph
+from glassnet.explain.graph_weight import graph_weight
 from glassnet.explain.layers import layer_label, layers_of
-from glassnet.explain.render import Document, Rendered, excerpt, factor, index_text, num
+from glassnet.explain.render import Document, excerpt, index_text, num
 from glassnet.explain.slopes import (
     float64_copy,
     layer_backward,
@@ -45,23 +54,9 @@ if TYPE_CHECKING:
     from glassnet.nn.module import Module
     from glassnet.optim.base import Optimizer
 
-__all__ = ["weight", "WeightExplanation"]
+__all__ = ["weight", "WeightExplanation", "locate_weight", "as_target"]
 
 _SPEC = re.compile(r"^\s*([\w.]+?)\s*(?:\[([\d,\s]*)\])?\s*$")
-
-
-class WeightExplanation(Rendered):
-    """The chain rule for one weight: ``factors``, ``gradient`` (their product, equal to
-    autograd's), ``value``, ``new_value`` after one optimizer step, and the ``document``."""
-
-    def __init__(self, **fields) -> None:
-        self.__dict__.update(fields)
-
-    def __repr__(self) -> str:
-        return (
-            f"WeightExplanation({self.name}: value={num(self.value)}, "
-            f"gradient={num(self.gradient)}, new_value={num(self.new_value)})"
-        )
 
 
 def weight(
@@ -78,10 +73,13 @@ def weight(
     ``loss`` is a loss name or object; ``optimizer`` a name, class or instance (default SGD)
     and ``lr`` its learning rate (default the optimizer's own). Computation is in float64
     on a copy of the model. Raises GradientCheckError if the chain-rule product differs
-    from autograd's gradient.
+    from autograd's gradient. In a graph (a functional model) dL/da sums the paths to the
+    loss (:mod:`glassnet.explain.graph_weight`); x is then a list for several inputs.
     """
     loss_fn, opt = resolve_loss(loss), resolve_optimizer(optimizer, lr)
     pname, index, pos = locate_weight(model, name)
+    if is_graph(model):
+        return graph_weight(model, x, y, pname, index, loss_fn, opt)
     run = _run(model, x, y, loss_fn, pname)
     chain = _chain(run["layers"], pos, run["acts"], loss_fn, run["target"])
     attr = pname.rsplit(".", 1)[-1]
@@ -89,7 +87,7 @@ def weight(
     terms = term_rules.terms(layer, attr, index, x_in, chain["slope"], chain["dL_da"])
     label = f"{pname}{index_text(index)}"
     autograd = float(run["grad"][index])
-    gradient = _checked_sum(label, terms, autograd)
+    gradient = checked_sum(label, terms, autograd)
     original = dict(model.named_parameters())[pname]
     new_value, update_lines = explain_update(opt, original, index, run["grad"])
     doc = _document(label, pos, run, loss_fn, chain, terms, (gradient, autograd), update_lines)
@@ -106,28 +104,13 @@ def weight(
     )
 
 
-def _checked_sum(label: str, terms: list, autograd: float) -> float:
-    """Σ of the terms' products, or GradientCheckError when it is not autograd's gradient."""
-    gradient = math.fsum(t[-1] for t in terms)
-    if not math.isclose(gradient, autograd, rel_tol=1e-7, abs_tol=1e-10):
-        raise GradientCheckError(
-            message(
-                f"explain.weight({label})",
-                "the chain-rule product differs from autograd's gradient",
-                f"{gradient!r} by the chain rule, {autograd!r} from autograd",
-                "equal values",
-                "one layer's backward disagrees with its forward; run gn.check_gradients",
-            )
-        )
-    return gradient
-
-
 def locate_weight(model: Module, spec: str) -> tuple[str, tuple, int]:
     """(parameter name, index, position of its layer) for ``"0.w[1, 0]"``."""
     names = dict(model.named_parameters())
     pname, index = _parse(spec, names)
     owner = pname.rsplit(".", 1)[0]
-    positions = {n: i for i, (n, _) in enumerate(layers_of(model))}
+    named = list(enumerate(model.layers)) if is_graph(model) else layers_of(model)
+    positions = {str(n): i for i, (n, _) in enumerate(named)}
     if owner not in positions:
         raise ConfigError(
             message(
@@ -175,18 +158,6 @@ def _parse(spec, names: dict) -> tuple[str, tuple]:
             )
         )
     return pname, index
-
-
-def as_target(loss_fn: Loss, y: ArrayLike, out_shape: tuple) -> np.ndarray:
-    """The target of one data point laid out for ``loss_fn`` against outputs of ``out_shape``:
-    a class label as (1,) for a loss of class labels (cross-entropy), otherwise reshaped
-    like the outputs."""
-    y = np.asarray(y.data if isinstance(y, Tensor) else y)
-    if getattr(loss_fn, "class_labels", False) and y.size == 1 and out_shape[-1] > 1:
-        return y.reshape(1)
-    if y.size == int(np.prod(out_shape)):
-        return y.reshape(out_shape).astype(np.float64)
-    return y
 
 
 def _run(model, x, y, loss_fn, pname: str) -> dict:
@@ -264,7 +235,7 @@ def _document(label, pos, run, loss_fn, chain, terms, gradients, update_lines) -
     node = terms[0][0]
     if chain["start"] == len(layers):
         doc.line(f"{node} leads straight to the prediction: dL/dprediction = {chain['formula']}")
-        doc.math(*_loss_lines(loss_fn, acts[-1], target, chain["g_out"]))
+        doc.math(*loss_lines(loss_fn, acts[-1], target, chain["g_out"]))
     elif chain["next_dense"] is not None and len(terms) == 1:
         doc.line(f"{node} is hidden: its slope sums the paths through the next layer")
         doc.math(*path_sum(layers[chain["next_dense"]], chain["g_next"], terms[0][4]))
@@ -278,47 +249,8 @@ def _document(label, pos, run, loss_fn, chain, terms, gradients, update_lines) -
     doc.line(f"{act.name}: f′(z) = {act.slope_formula}" if act else "no activation: slope 1")
     doc.heading("(3) value of the node feeding the weight")
     is_bias = label.split("[")[0].endswith(".b")
-    doc.line("a bias is fed by a constant node of value 1" if is_bias else _feeding(label, terms))
-    _product(doc, label, terms, *gradients)
+    doc.line("a bias is fed by a constant node of value 1" if is_bias else feeding(label, terms))
+    write_product(doc, label, terms, *gradients)
     doc.heading("update")
     doc.math(*update_lines)
     return doc
-
-
-def _feeding(label: str, terms: list) -> str:
-    """Which input node feeds the weight: x[i] for a Dense weight w[i, j], one pixel of
-    input channel c per position for a kernel weight w[o, c, p, q]."""
-    indices = label[label.index("[") + 1 : -1].split(", ")
-    if len(indices) == 2:
-        return f"input node x[{indices[0]}] of the layer = {num(terms[0][3])}"
-    return (
-        f"input channel {indices[1]}: the pixel under the weight at each of {len(terms)} positions"
-    )
-
-
-def _product(doc: Document, label: str, terms: list, gradient: float, autograd: float) -> None:
-    doc.heading("product")
-    shown = terms if len(terms) <= 8 else sorted(terms, key=lambda t: -abs(t[5]))[:8]
-    doc.table(
-        ["node", "(1) dL/da", "(2) f′(z)", "(3) input", "product"],
-        [[t[0], num(t[1]), num(t[2]), num(t[3]), num(t[5])] for t in shown],
-    )
-    if len(terms) > 8:
-        doc.line(f"the 8 largest of {len(terms)} terms: the weight is used at every position")
-    lead = shown[:3] if len(terms) > 8 else terms[:3]  # the largest, not the first zeros
-    products = " + ".join(f"{factor(t[1])}·{factor(t[2])}·{factor(t[3])}" for t in lead)
-    more = f" + … ({len(terms)} terms)" if len(terms) > 3 else ""
-    doc.math(f"dL/d{label} = {products}{more} = {num(gradient)}")
-    doc.line(f"autograd's gradient: {num(autograd)}  (equal: checked)")
-
-
-def _loss_lines(loss_fn, a: np.ndarray, y: np.ndarray, g: np.ndarray) -> list[str]:
-    """The loss's slope element by element with the numbers in its ``slope_template``
-    (a small output), else the slopes themselves."""
-    template = getattr(loss_fn, "slope_template", None)
-    if template is not None and a.size <= 8:
-        return [
-            template.format(prediction=num(p), actual=num(t), m=a.size) + f" = {num(s)}"
-            for p, t, s in zip(a.ravel(), y.ravel(), g.ravel())
-        ]
-    return [f"dL/dprediction = {excerpt(g, 8)}"]

@@ -115,3 +115,18 @@ def test_plot_history_refuses_an_empty_csv(tmp_path, capsys):
     empty.write_text("epoch,loss\n")
     assert main(["plot", "history", "--csv", str(empty), "--out", str(tmp_path / "h.png")]) == 2
     assert "the CSV file has no rows" in capsys.readouterr().err
+
+
+def test_explain_a_saved_residual_graph(tmp_path, capsys):
+    x = gn.Input((1, 4, 4))
+    h = gn.layers.Add()([gn.nn.Conv2D(1, 1, 3, padding=1, seed=0)(x), x])
+    model = gn.Model(x, gn.nn.Dense(16, 2, seed=1)(gn.nn.Flatten()(h)))
+    model.compile(gn.optim.SGD(lr=0.1), "cross_entropy")
+    model.save(tmp_path / "residual.gn")
+    pixels = ",".join(str(v / 16) for v in range(16))  # read as the (1, 4, 4) of gn.Input
+    args = ["explain", str(tmp_path / "residual.gn"), "--input", pixels, "--target", "1"]
+    assert main([*args, "--weight", "0.w[0, 0, 1, 1]", "--trace"]) == 0
+    out = capsys.readouterr().out
+    assert "h1 = layer 1 Add() applied to h0, x" in out
+    assert "h0 reaches the loss along 1 path" in out and "(equal: checked)" in out
+    assert "forward Add" in out and "backward Add" in out

@@ -61,7 +61,9 @@ def test_residual_network_gradients_check_trace_and_explain():
     with gn.trace(model) as t:
         model(x[:1])
     assert len(t) > 8
-    assert "Functional" in str(gn.explain.forward(model, x[:1]))
+    assert "h5 = layer 5 Add() applied to h3, h4" in str(gn.explain.forward(model, x[:1]))
+    e = gn.explain.weight(model, x[:1], y[:1], "4.w[1, 0, 0, 0]", loss="cross_entropy")
+    assert e.gradient == pytest.approx(e.autograd, rel=1e-7) and e.gradient != 0
     model.trainable = False
     head = gn.Sequential([model, Dense(3, 2, seed=0)])
     e = gn.explain.weight(head, x[:1], y[:1] % 2, "1.w[0, 1]", loss="cross_entropy", lr=0.1)
