@@ -45,6 +45,9 @@ EPOCHS = {"mnist-cnn": 12, "mnist-cnn-digits0-4": 2}
 #: stages 2, 3, … (mnist-cnn only): (epochs, starting rate, largest shift in pixels) of
 #: fine-tuning on randomly shifted images, each with a fresh Adam
 SHIFT_STAGES = {"mnist-cnn": [(6, 3e-4, 2), (4, 1e-4, 1), (3, 5e-5, 0)]}
+#: the last stage (mnist-cnn only): (epochs, constant rate, largest shift in pixels) of
+#: stochastic weight averaging on shifted images, with a fresh Adam
+SWA_STAGE = {"mnist-cnn": (12, 1e-4, 1)}
 LR = 1e-3
 
 
@@ -100,6 +103,55 @@ def shift_stage(model, x: np.ndarray, y: np.ndarray, stage: int, plan: tuple) ->
         model.fit(shifted(x, rng, most), y, epochs=1, batch_size=128, verbose=1, seed=seed)
 
 
+def swa_stage(model, x: np.ndarray, y: np.ndarray, stage: int, plan: tuple) -> None:
+    """Stochastic weight averaging (Izmailov et al. 2018) as stage ``stage``: E epochs on
+    freshly shifted images at a constant rate with a fresh Adam, then the average of the
+    weights w_e at the end of each epoch, w̄ = (1/E) Σ_e w_e, with BatchNorm's running
+    statistics recomputed for w̄ (:func:`recompute_batch_norm`)."""
+    epochs, lr, most = plan
+    model.compile(optimizer=gn.optim.Adam(lr=lr), loss="cross_entropy", metrics=["accuracy"])
+    rng = np.random.default_rng(SEED + stage - 1)
+    total: dict[str, np.ndarray] = {}
+    for epoch in range(epochs):
+        seed = SEED + 10 * (stage - 2) + epoch
+        model.fit(shifted(x, rng, most), y, epochs=1, batch_size=128, verbose=1, seed=seed)
+        for key, value in model.state_dict().items():
+            total[key] = total.get(key, 0.0) + value.astype(np.float64)
+    model.load_state_dict(
+        {key: (value / epochs).astype(np.float32) for key, value in total.items()}
+    )
+    recompute_batch_norm(model, x)
+
+
+def recompute_batch_norm(model, x: np.ndarray, batch: int = 1000) -> None:
+    """Set every BatchNorm's running statistics to the exact per-channel mean and variance
+    of its input over all of ``x`` (eval mode, layers in order, so each BatchNorm sees the
+    already-recomputed ones before it): μ_c = mean over (N, H, W), σ²_c = mean of (v − μ_c)².
+    Averaged weights need this: the running statistics of the weights w_e do not fit w̄."""
+    model.eval()
+    for index, layer in enumerate(model.layers):
+        if not isinstance(layer, gn.nn.BatchNorm):
+            continue
+        sums, count = np.zeros((2, layer.num_features)), 0
+        with gn.no_grad():
+            for start in range(0, len(x), batch):
+                value = x[start : start + batch]
+                for before in model.layers[:index]:
+                    value = before(value).numpy()
+                value = value.astype(np.float64)
+                sums += [value.sum(axis=(0, 2, 3)), (value * value).sum(axis=(0, 2, 3))]
+                count += value.size // layer.num_features
+        mean = sums[0] / count
+        layer.running_mean[...] = mean
+        layer.running_var[...] = sums[1] / count - mean * mean
+    model.train()
+
+
+def stages(name: str) -> list[tuple]:
+    """The plans of the stages after the first: shifted fine-tuning, then weight averaging."""
+    return SHIFT_STAGES.get(name, []) + ([SWA_STAGE[name]] if name in SWA_STAGE else [])
+
+
 def train(name: str, digits: range, resume=None, stage: int = 1) -> tuple[dict, gn.Sequential]:
     """Train one model on the given digits; return its record for the README.
 
@@ -119,12 +171,16 @@ def train(name: str, digits: range, resume=None, stage: int = 1) -> tuple[dict, 
         if k >= stage:
             print(f"stage {k - 1} test accuracy:", model.evaluate(mnist_to_images(x_test), y_test))
             shift_stage(model, x, y, k, plan)
+    last = len(SHIFT_STAGES.get(name, [])) + 2
+    if name in SWA_STAGE and last >= stage:
+        print(f"stage {last - 1} test accuracy:", model.evaluate(mnist_to_images(x_test), y_test))
+        swa_stage(model, x, y, last, SWA_STAGE[name])
     seconds = time.perf_counter() - start
     scores = model.evaluate(mnist_to_images(x_test[keep_test]), y_test[keep_test])
     record = {
         "name": name,
         "digits": f"{digits.start}–{digits.stop - 1}",
-        "epochs": EPOCHS[name] + sum(plan[0] for plan in SHIFT_STAGES.get(name, [])),
+        "epochs": EPOCHS[name] + sum(plan[0] for plan in stages(name)),
         "images": len(x),
         "accuracy": scores["accuracy"],
         "test_images": int(keep_test.sum()),
