@@ -80,3 +80,11 @@ def test_weight_averaging_stage_is_the_mean_of_each_epochs_weights(capsys):
     make.recompute_batch_norm(model, x)
     np.testing.assert_allclose(model[5].running_mean, stats, rtol=1e-6)
     assert capsys.readouterr().out.count("Epoch 1/1") == 2
+
+
+def test_the_averaging_stage_is_only_added_on_request():
+    shipped = dict(make.existing_rows())["mnist-cnn"].split(" | ")[3]  # the README's epochs
+    default = make.EPOCHS["mnist-cnn"] + sum(plan[0] for plan in make.stages("mnist-cnn"))
+    assert str(default) == shipped == "25"
+    assert make.stages("mnist-cnn", swa=True)[-1] == make.SWA_STAGE["mnist-cnn"] == (12, 1e-4, 1)
+    assert make.stages("mnist-cnn-digits0-4", swa=True) == []
