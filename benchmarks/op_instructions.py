@@ -2,7 +2,7 @@
 counted by valgrind's callgrind, for this checkout and optionally another one (an A/B).
 
 Wall-clock time on a shared machine swings by 2× from run to run; the number of
-instructions executed does not (it moves by well under 1 % between runs). Each op runs
+instructions executed does not (two runs of the same tree gave the same counts). Each op runs
 ``--calls`` times between two markers; the instructions between the markers, divided by
 the number of calls, less the same loop around a function that does nothing, are the
 op's cost per call: the framework's bookkeeping plus the tiny NumPy arithmetic.
@@ -20,7 +20,7 @@ op list, interpreter and NumPy::
     .venv/bin/python benchmarks/op_instructions.py --against /tmp/old
     rm -r /tmp/old
 
-Needs valgrind (``apt-get install valgrind``); about a minute per checkout.
+Needs valgrind (``apt-get install valgrind``); one to two minutes per checkout.
 """
 
 from __future__ import annotations
