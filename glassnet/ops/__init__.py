@@ -94,8 +94,9 @@ def _pair(a, b) -> tuple[Tensor, Tensor]:
     else:
         b = as_tensor(b)
         a = as_tensor(a, b)
-    if a.data.dtype.kind != b.data.dtype.kind:
-        return _to_float(a, b.data.dtype), _to_float(b, a.data.dtype)
+    dtype_a, dtype_b = a.data.dtype, b.data.dtype
+    if dtype_a is not dtype_b and dtype_a.kind != dtype_b.kind:  # `is`: the common case
+        return _to_float(a, dtype_b), _to_float(b, dtype_a)
     return a, b
 
 
@@ -336,6 +337,8 @@ def tanh(x: Tensor | ArrayLike) -> Tensor:
 
 def softplus(x: Tensor | ArrayLike, beta: float = 1.0) -> Tensor:
     """(1/β) ln(1 + e^(βx)), overflow-free; ``beta`` > 0 (PyTorch's ``beta``)."""
+    if type(beta) is float and beta == 1.0:  # the default: nothing to check or pass on
+        return activation.Softplus.apply(as_tensor(x))
     beta = positive_number("softplus", "beta", beta)
     return activation.Softplus.apply(as_tensor(x), beta=beta)
 

@@ -134,7 +134,7 @@ class Pow(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             grad_a = grad_y * b * a ** (b - 1) if need_a else None
             grad_b = grad_y * self.y * np.log(a) if need_b else None
-        if a.all():  # no 0·∞ anywhere
+        if np.count_nonzero(a) == a.size:  # no 0·∞ anywhere (half the cost of a.all())
             return grad_a, grad_b
         zero = a == 0
         if need_a:

@@ -102,6 +102,8 @@ def pad(
 
 def _widths(pad_width, shape: tuple) -> tuple:
     """One (before, after) pair of ints per axis; a crop may not remove a whole axis."""
+    if type(pad_width) is int and pad_width >= 0:  # the common case, without NumPy
+        return ((pad_width, pad_width),) * len(shape)
     widths = np.asarray(pad_width)
     ok = widths.dtype.kind in "iu" and widths.ndim <= 2
     ok = ok and (widths.shape[-1:] in ((), (2,), (1,)) if widths.ndim else True)
