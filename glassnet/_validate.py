@@ -38,16 +38,19 @@ __all__ = [
 ]
 
 
+_NUMBER = (int, float, np.integer, np.floating)  # built once: a union per call costs µs
+_INT = (int, np.integer)
+_BOOL = (bool, np.bool_)
+
+
 def is_number(value) -> bool:
     """True for a real number (Python or NumPy int/float), False for bools and the rest."""
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    )
+    return isinstance(value, _NUMBER) and not isinstance(value, _BOOL)
 
 
 def is_int(value) -> bool:
     """True for a Python or NumPy integer that is not a bool."""
-    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+    return isinstance(value, _INT) and not isinstance(value, _BOOL)
 
 
 def positive_int(where: str, name: str, value) -> int:
