@@ -7,7 +7,8 @@
     python examples/make_pretrained_mnist_cnn.py --only mnist-cnn --swa --dry-run \
         --resume glassnet/pretrained/mnist_cnn.gn --stage 5   # try the averaging stage
 
-Both share the architecture described in ``glassnet/pretrained/__init__.py``. Training:
+Both have the architecture described in ``glassnet/pretrained/__init__.py`` (the head of
+``mnist-cnn`` has 128 hidden units, that of ``mnist-cnn-digits0-4`` 64). Training:
 Adam, cross-entropy, batch 128, seed 0, on the bundled MNIST training images scaled to
 [0, 1]:
 
@@ -17,16 +18,20 @@ Adam, cross-entropy, batch 128, seed 0, on the bundled MNIST training images sca
      each epoch), a fresh Adam, lr cosine-annealed from 3e-4;
   3. 4 epochs likewise with shifts of up to ±1 pixel, lr from 1e-4;
   4. 3 epochs on the unshifted images, lr from 5e-5.
-  Test accuracy after each stage: 99.09%, 99.19%, 99.23%, 99.28%.
+  Test accuracy after each stage: 99.31%, 99.34%, 99.43%, 99.40% (2026-12-03; with a
+  64-unit head, as before that day, the same stages gave 99.09%, 99.19%, 99.23%, 99.28%:
+  the wider head, chosen before the run, is what passes the 99.3% of the mnist_cnn
+  example).
 
   ``--swa`` adds a fifth stage that the shipped file does NOT have: stochastic weight
   averaging (Izmailov et al. 2018), 12 epochs on images shifted by up to ±1 pixel at a
   constant rate of 1e-4 with a fresh Adam, then the mean of the weights at the end of
   each epoch, w̄ = (1/12) Σ_e w_e, with BatchNorm's statistics recomputed over the
-  training images. Tried on 2026-12-03, resumed from the shipped file: test loss 0.0205 →
-  0.0195 but test accuracy 99.27% (one image fewer), so it is not shipped. Two variants
-  of the stage, compared only on the last 5,000 training images with stage 5 trained on
-  the first 55,000 (images that stages 1–4 had seen, so a weak check), did no better:
+  training images. Tried on 2026-12-03, resumed from the 64-unit model then shipped:
+  test loss 0.0205 → 0.0195 but test accuracy 99.27% (one image fewer), so it is not
+  shipped. Two variants of the stage, compared only on the last 5,000 training images
+  with stage 5 trained on the first 55,000 (images that stages 1–4 had seen, so a weak
+  check), did no better:
   99.68% for this plan, 99.64% unshifted at 1e-4, 99.62% shifted ±1 at 3e-4.
 - ``mnist-cnn-digits0-4``: the 30,596 training images of digits 0–4, 2 epochs at lr 1e-3
   (its head still has 10 outputs; 5–9 are simply never the answer).
@@ -54,6 +59,8 @@ from glassnet.vision import mnist_to_images
 TARGET = Path(__file__).resolve().parent.parent / "glassnet" / "pretrained"
 SEED = 0
 EPOCHS = {"mnist-cnn": 12, "mnist-cnn-digits0-4": 2}
+#: hidden units of the head's first Dense layer
+HIDDEN = {"mnist-cnn": 128, "mnist-cnn-digits0-4": 64}
 #: stages 2, 3, … (mnist-cnn only): (epochs, starting rate, largest shift in pixels) of
 #: fine-tuning on randomly shifted images, each with a fresh Adam
 SHIFT_STAGES = {"mnist-cnn": [(6, 3e-4, 2), (4, 1e-4, 1), (3, 5e-5, 0)]}
@@ -68,7 +75,7 @@ def cosine(epochs: int):
     return lambda epoch: LR * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
 
 
-def build(seed: int = SEED, classes: int = 10) -> gn.Sequential:
+def build(seed: int = SEED, classes: int = 10, hidden: int = 64) -> gn.Sequential:
     """The pretrained architecture; layers 0–7 are the convolutional base."""
     nn = gn.nn
     return gn.Sequential(
@@ -82,10 +89,10 @@ def build(seed: int = SEED, classes: int = 10) -> gn.Sequential:
             nn.ReLU(),
             nn.MaxPool2D(2),
             nn.Flatten(),
-            nn.Dense(32 * 7 * 7, 64, seed=seed + 2),
+            nn.Dense(32 * 7 * 7, hidden, seed=seed + 2),
             nn.ReLU(),
             nn.Dropout(0.3, seed=seed + 3),
-            nn.Dense(64, classes, seed=seed + 4),
+            nn.Dense(hidden, classes, seed=seed + 4),
         ]
     )
 
@@ -175,7 +182,7 @@ def train(
     (x_train, y_train), (x_test, y_test) = gn.data.load_mnist()
     keep, keep_test = np.isin(y_train, digits), np.isin(y_test, digits)
     x, y = mnist_to_images(x_train[keep]), y_train[keep]
-    model = gn.load_model(resume) if resume else build()
+    model = gn.load_model(resume) if resume else build(hidden=HIDDEN[name])
     model.compile(optimizer=gn.optim.Adam(lr=LR), loss="cross_entropy", metrics=["accuracy"])
     epochs = EPOCHS[name]
     schedule = [gn.callbacks.LearningRateScheduler(cosine(epochs))] if epochs > 2 else []
@@ -213,13 +220,13 @@ cross-entropy, bundled MNIST scaled to [0, 1]; `mnist-cnn` in four stages: 12 ep
 a cosine-annealed rate from 1e-3, then 6 epochs on images shifted by up to ±2 pixels from
 3e-4, 4 epochs shifted by up to ±1 pixel from 1e-4, and 3 unshifted from 5e-5; the
 script's docstring has the details). Load with `gn.pretrained.load(name)`; the
-architecture ({params:,} parameters) is described in `__init__.py`.
+architecture is described in `__init__.py`.
 
-| name | trained on | training images | epochs | test accuracy | test images | wall time* |
-| --- | --- | ---: | ---: | ---: | ---: | ---: |
+| name | trained on | parameters | training images | epochs | test accuracy | test set | time* |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 {rows}
 
-*Training wall-clock time on the machine that made the files (a 2-core machine shared
+*Wall-clock training time on the machine that made the files (a 2-core machine shared
 with other jobs at the time), so only a rough guide.
 """
 
@@ -233,7 +240,6 @@ def main() -> None:
     parser.add_argument("--swa", action="store_true", help="add stage 5, weight averaging")
     args = parser.parse_args()
     rows = dict(existing_rows())
-    params = None
     for name, digits in (("mnist-cnn", range(10)), ("mnist-cnn-digits0-4", range(5))):
         if args.only and name != args.only:
             continue
@@ -242,14 +248,14 @@ def main() -> None:
             r, model = train(name, digits, args.resume, args.stage, args.swa)
         else:
             r, model = train(name, digits, swa=args.swa)
-        params = r["params"]
         rows[name] = (
-            f"| `{r['name']}` | digits {r['digits']} | {r['images']:,} | {r['epochs']} "
+            f"| `{r['name']}` | digits {r['digits']} | {r['params']:,} | {r['images']:,} "
+            f"| {r['epochs']} "
             f"| {r['accuracy']:.2%} | {r['test_images']:,} | {r['seconds']:.0f} s |"
         )
         if not args.dry_run:
             model.save(gn.pretrained.path(name))
-    text = README.format(seed=SEED, params=params, rows="\n".join(rows[n] for n in EPOCHS))
+    text = README.format(seed=SEED, rows="\n".join(rows[n] for n in EPOCHS))
     print(text)
     if not args.dry_run:
         (TARGET / "README.md").write_text(text, encoding="utf-8")

@@ -83,7 +83,7 @@ def test_weight_averaging_stage_is_the_mean_of_each_epochs_weights(capsys):
 
 
 def test_the_averaging_stage_is_only_added_on_request():
-    shipped = dict(make.existing_rows())["mnist-cnn"].split(" | ")[3]  # the README's epochs
+    shipped = dict(make.existing_rows())["mnist-cnn"].split(" | ")[4]  # the README's epochs
     default = make.EPOCHS["mnist-cnn"] + sum(plan[0] for plan in make.stages("mnist-cnn"))
     assert str(default) == shipped == "25"
     assert make.stages("mnist-cnn", swa=True)[-1] == make.SWA_STAGE["mnist-cnn"] == (12, 1e-4, 1)
