@@ -6,7 +6,9 @@ is ``gn.Input``.
 
 from glassnet.nn import (
     Add,
+    AvgPool1D,
     AvgPool2D,
+    AvgPool3D,
     BatchNorm,
     Concatenate,
     Conv2D,
@@ -17,7 +19,9 @@ from glassnet.nn import (
     Identity,
     Input,
     LeakyReLU,
+    MaxPool1D,
     MaxPool2D,
+    MaxPool3D,
     Multiply,
     ReLU,
     Reshape,
@@ -29,7 +33,9 @@ from glassnet.nn import (
 
 __all__ = [
     "Add",
+    "AvgPool1D",
     "AvgPool2D",
+    "AvgPool3D",
     "BatchNorm",
     "Concatenate",
     "Conv2D",
@@ -40,7 +46,9 @@ __all__ = [
     "Identity",
     "Input",
     "LeakyReLU",
+    "MaxPool1D",
     "MaxPool2D",
+    "MaxPool3D",
     "Multiply",
     "ReLU",
     "Reshape",

@@ -21,18 +21,23 @@ from glassnet.nn.layers import (
 from glassnet.nn.merge import Add, Concatenate, Multiply
 from glassnet.nn.module import Module, Parameter
 from glassnet.nn.perceptron import Perceptron
+from glassnet.nn.pool_nd import AvgPool1D, AvgPool3D, MaxPool1D, MaxPool3D
 
 __all__ = [
     "Add",
     "Concatenate",
     "Input",
     "Multiply",
+    "AvgPool1D",
     "AvgPool2D",
+    "AvgPool3D",
     "BatchNorm",
     "Conv2D",
     "Conv2DTranspose",
     "GlobalAvgPool2D",
+    "MaxPool1D",
     "MaxPool2D",
+    "MaxPool3D",
     "Reshape",
     "Dense",
     "Dropout",

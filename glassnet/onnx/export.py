@@ -3,8 +3,9 @@
 Each layer becomes the ONNX node(s) that compute the same function in inference form:
 
     Dense → Gemm (MatMul + Add past 2-D)     Conv2D → Conv (group, asymmetric pads)
-    MaxPool2D → MaxPool (dilations; ceil_mode as the grown end padding)
-    AvgPool2D → AveragePool (count_include_pad as set; ceil_mode as padding, + Mul)
+    MaxPool1D/2D/3D → MaxPool (pads per side, dilations; ceil_mode as grown end padding)
+    AvgPool1D/2D/3D → AveragePool (counted padding as an uncounted one + Mul; dilations
+        need opset ≥ 19)
     GlobalAvgPool2D → GlobalAveragePool + Flatten        BatchNorm → BatchNormalization
     ReLU, Sigmoid, Tanh, Softplus, LeakyReLU, Softmax, Identity → the ONNX op of that name
     Dropout → Identity   Flatten → Flatten(axis=1)   Reshape → Reshape([0, *target])
@@ -25,7 +26,7 @@ from glassnet import nn
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, message
 from glassnet.ops.conv import resolve_padding
-from glassnet.ops.pool import avg_divisor, pool_settings
+from glassnet.ops.pool_nd import avg_divisor_nd, pool_nd_settings
 from glassnet.tensor import Tensor
 
 if TYPE_CHECKING:
@@ -174,27 +175,38 @@ def _conv(g, layer, prefix, name, x):
 
 
 def _pool(g, layer, prefix, name, x):
-    """ceil_mode is written as its grown bottom/right padding (ONNX's ceil_mode lacks
-    PyTorch's rule that drops a last window starting in the padding); an average that
-    counts the declared padding but not the grown one is rescaled by a constant Mul."""
-    opts = layer.options
-    dilation = opts.get("dilation", (1, 1))
-    settings = pool_settings(Tensor(x), layer.config, str(layer), dilation, opts["ceil_mode"])
-    (top, bottom), (left, right) = settings["pad"]
-    attrs = dict(
-        kernel_shape=list(layer.kernel_size),
-        strides=list(layer.stride),
-        pads=[top, left, bottom, right],
-    )
-    if not isinstance(layer, nn.AvgPool2D):
-        return g.node("MaxPool", [name], prefix, dilations=list(dilation), **attrs)
-    grown = settings["pad"] != layer.config["pad"]
+    """Any rank. ceil_mode is written as its grown end padding (ONNX's ceil_mode lacks
+    PyTorch's rule that drops a last window starting in the padding in older runtimes); an
+    average that counts its padding and grew some is written as one that counts none,
+    rescaled by a constant Mul (ONNX would count the grown padding too)."""
+    opts, rank = layer.options, x.ndim - 2
+    dilation = opts.get("dilation", 1)
+    if min(np.ravel(layer.padding)) < 0:
+        raise ConfigError(
+            message(f"onnx.export: layer {prefix} {layer}", "negative padding (a crop) has no "
+                    "pool attribute in ONNX", f"padding={layer.padding}", "padding ≥ 0")
+        )  # fmt: skip
+    _, settings, declared = pool_nd_settings(Tensor(x), rank, layer.kernel_size, layer.stride,
+                                             layer.padding, dilation, opts["ceil_mode"],
+                                             str(layer))  # fmt: skip
+    pads = [b for b, _ in settings["pad"]] + [e for _, e in settings["pad"]]
+    attrs = dict(kernel_shape=list(layer.kernel_size), strides=list(layer.stride), pads=pads)
+    if any(d != 1 for d in settings["dilation"]):
+        attrs["dilations"] = list(settings["dilation"])
+    if "count_include_pad" not in opts:
+        return g.node("MaxPool", [name], prefix, **attrs)
+    if "dilations" in attrs and g.opset < 19:
+        raise ConfigError(
+            message(f"onnx.export: layer {prefix} {layer}", "AveragePool has dilations from "
+                    "opset 19", f"opset={g.opset}", "opset ≥ 19", "pass opset=19")
+        )  # fmt: skip
+    grown = pads != [b for b, _ in declared] + [e for _, e in declared]
     if not (opts["count_include_pad"] and grown):
         include = int(opts["count_include_pad"])
         return g.node("AveragePool", [name], prefix, count_include_pad=include, **attrs)
     out = g.node("AveragePool", [name], prefix, count_include_pad=0, **attrs)
-    ratio = avg_divisor(x.shape, settings, layer.padding, False) / avg_divisor(
-        x.shape, settings, layer.padding, True
+    ratio = avg_divisor_nd(x.shape, settings, declared, False) / avg_divisor_nd(
+        x.shape, settings, declared, True
     )
     return g.node("Mul", [out, g.weight(f"{prefix}.divisor_ratio", ratio.astype(x.dtype))], prefix)
 
@@ -220,8 +232,10 @@ def _reshape(g, layer, prefix, name, x):
 _WRITERS = {
     nn.Dense: _dense,
     nn.Conv2D: _conv,
-    nn.MaxPool2D: _pool,
-    nn.AvgPool2D: _pool,
+    **dict.fromkeys(
+        (nn.MaxPool1D, nn.MaxPool2D, nn.MaxPool3D, nn.AvgPool1D, nn.AvgPool2D, nn.AvgPool3D),
+        _pool,
+    ),
     nn.GlobalAvgPool2D: _global_pool,
     nn.BatchNorm: _batch_norm,
     nn.Reshape: _reshape,
@@ -271,6 +285,7 @@ def export(
     dtype = np.dtype(model.dtype)
     kind = onnx.helper.np_dtype_to_tensor_dtype(dtype)
     shapes, g = _input_shapes(model, input_shape), _Graph(onnx)
+    g.opset = opset
     names = ["input"] if len(shapes) == 1 else [f"input_{i}" for i in range(len(shapes))]
     xs = [np.zeros((1, *s), dtype) for s in shapes]
     was_training = model.training

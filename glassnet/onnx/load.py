@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from glassnet import nn
-from glassnet.errors import DataError, message
+from glassnet.errors import ConfigError, DataError, ShapeError, message
 from glassnet.nn.graph import Input, SymbolicTensor
 from glassnet.onnx.image_ops import read_batch_norm, read_conv, read_pool
 from glassnet.onnx.reader import SUPPORTED, Reader, float_dtype
@@ -282,7 +282,12 @@ def load(source: str | os.PathLike | onnx.ModelProto) -> Module:
                 node.op_type,
                 "one of the supported ops",
             )
-        r.values[node.output[0]] = read(r)
+        try:
+            r.values[node.output[0]] = read(r)
+        except (ConfigError, ShapeError) as exc:  # a layer refused the form: say which node
+            r.fail(
+                "glassnet's layer refuses this form", str(exc).split("\n")[0], "a form it reads"
+            )
     outputs = [r.values[o.name] for o in proto.graph.output]
     if len(outputs) != 1 or not isinstance(outputs[0], SymbolicTensor):
         raise DataError(
