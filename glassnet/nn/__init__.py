@@ -22,6 +22,7 @@ from glassnet.nn.merge import Add, Concatenate, Multiply
 from glassnet.nn.module import Module, Parameter
 from glassnet.nn.perceptron import Perceptron
 from glassnet.nn.pool_nd import AvgPool1D, AvgPool3D, MaxPool1D, MaxPool3D
+from glassnet.nn.tensor_layers import Bias, MatMul, Permute, Scale
 
 __all__ = [
     "Add",
@@ -32,6 +33,7 @@ __all__ = [
     "AvgPool2D",
     "AvgPool3D",
     "BatchNorm",
+    "Bias",
     "Conv2D",
     "Conv2DTranspose",
     "GlobalAvgPool2D",
@@ -44,12 +46,15 @@ __all__ = [
     "Flatten",
     "Identity",
     "LeakyReLU",
+    "MatMul",
     "Module",
     "ModuleDict",
     "ModuleList",
     "Parameter",
     "Perceptron",
+    "Permute",
     "ReLU",
+    "Scale",
     "Sequential",
     "Sigmoid",
     "Softmax",

@@ -176,7 +176,7 @@ class _Pool(Module):
 
     def forward(self, x) -> Tensor:
         x = as_tensor(x)
-        if self.options == self.defaults and len(self.padding) == 2:
+        if self.options == self.defaults and len(self.padding) == 2 and x.dtype.kind == "f":
             return type(self).op.apply(x, **pool_settings(x, self.config, str(self)))
         check_image_batch(x, str(self))
         return self._pool(x)

@@ -124,6 +124,8 @@ def _emit_graph(g: _Graph, model, prefix: str, names: list, xs: list) -> str:
 
 
 def _merge(g: _Graph, layer, prefix: str, names: list, xs: list) -> str:
+    if isinstance(layer, nn.MatMul):
+        return _matmul(g, layer, prefix, names, xs)
     if isinstance(layer, nn.Concatenate):
         return g.node("Concat", names, prefix, axis=layer.axis % xs[0].ndim)
     op = {nn.Add: "Add", nn.Multiply: "Mul"}.get(type(layer))
@@ -133,13 +135,41 @@ def _merge(g: _Graph, layer, prefix: str, names: list, xs: list) -> str:
                 "onnx.export",
                 f"layer {prefix} {layer} has no ONNX form",
                 type(layer).__name__,
-                "Add, Multiply or Concatenate for a list input",
+                "Add, Multiply, Concatenate or MatMul for a list input",
             )
         )
+    rank = max(x.ndim for x in xs)
+    names = [_unsqueezed(g, n, list(range(1, 1 + rank - x.ndim)), prefix)
+             for n, x in zip(names, xs)]  # fmt: skip
     out = names[0]
     for other in names[1:]:
         out = g.node(op, [out, other], prefix)
     return out
+
+
+def _unsqueezed(g: _Graph, name: str, axes: list, prefix: str) -> str:
+    """``name`` with size-1 axes inserted at ``axes`` (none: unchanged)."""
+    if not axes:
+        return name
+    return g.node("Unsqueeze", [name, g.weight(f"{prefix}.axes{axes}", np.array(axes))], prefix)
+
+
+def _matmul(g: _Graph, layer, prefix: str, names: list, xs: list) -> str:
+    """The MatMul layer's per-sample rules in ONNX's: a 1-D sample gains the axis np.matmul
+    would give it, lower-rank sides gain axes after the batch, and those go again."""
+    (a, b), (xa, xb) = names, xs
+    vec_a, vec_b = xa.ndim == 2, xb.ndim == 2
+    a = _unsqueezed(g, a, [1] if vec_a else [], prefix)
+    b = _unsqueezed(g, b, [2] if vec_b else [], prefix)
+    ra, rb = xa.ndim + vec_a, xb.ndim + vec_b
+    rank = max(ra, rb)
+    a = _unsqueezed(g, a, list(range(1, 1 + rank - ra)), prefix)
+    b = _unsqueezed(g, b, list(range(1, 1 + rank - rb)), prefix)
+    out = g.node("MatMul", [a, b], prefix)
+    axes = [rank - 2] * vec_a + [rank - 1] * vec_b
+    if not axes:
+        return out
+    return g.node("Squeeze", [out, g.weight(f"{prefix}.squeeze", np.array(axes))], prefix)
 
 
 def _run(layer, x):
@@ -239,10 +269,21 @@ _WRITERS = {
     nn.GlobalAvgPool2D: _global_pool,
     nn.BatchNorm: _batch_norm,
     nn.Reshape: _reshape,
+    nn.Permute: lambda g, l, p, n, x: g.node("Transpose", [n], p, perm=[0, *l.dims]),
+    nn.Bias: lambda g, l, p, n, x: g.node("Add", [n, g.param(l, "w", p)], p),
+    nn.Scale: lambda g, l, p, n, x: g.node("Mul", [n, g.param(l, "w", p)], p),
     nn.Flatten: lambda g, layer, prefix, name, x: g.node("Flatten", [name], prefix, axis=1),
     nn.LeakyReLU: lambda g, l, p, n, x: g.node("LeakyRelu", [n], p, alpha=l.alpha),
     nn.Softmax: lambda g, l, p, n, x: g.node("Softmax", [n], p, axis=l.axis % x.ndim),
 }
+
+
+def _input_dtypes(model, dtype: np.dtype, n: int) -> list[np.dtype]:
+    """The model's float dtype for every input, but an imported integer input's own."""
+    spec = getattr(model, "spec", None) if getattr(model, "functional", False) else None
+    if spec is None:
+        return [dtype] * n
+    return [np.dtype(d) if np.dtype(d).kind in "iu" else dtype for _, d in spec["inputs"]]
 
 
 def _input_shapes(model, input_shape) -> list[tuple]:
@@ -283,27 +324,43 @@ def export(
     if not isinstance(opset, int) or opset < OPSET:
         raise ConfigError(message("onnx.export", "opset must be at least 17", repr(opset), "≥ 17"))
     dtype = np.dtype(model.dtype)
-    kind = onnx.helper.np_dtype_to_tensor_dtype(dtype)
     shapes, g = _input_shapes(model, input_shape), _Graph(onnx)
     g.opset = opset
     names = ["input"] if len(shapes) == 1 else [f"input_{i}" for i in range(len(shapes))]
-    xs = [np.zeros((1, *s), dtype) for s in shapes]
+    dtypes = _input_dtypes(model, dtype, len(shapes))
+    xs = [np.zeros((1, *s), d) for s, d in zip(shapes, dtypes)]
     was_training = model.training
     model.eval()
     try:
+        whole = getattr(model, "whole_batch", False)  # axis 0 is the tensor's own, no batch
+        feeds = [_unsqueezed(g, n, [0] * whole, "input") for n in names]
         if getattr(model, "functional", False):
-            out = _emit_graph(g, model, "", list(names), list(xs))
+            out = _emit_graph(g, model, "", feeds, list(xs))
         else:
-            out = _emit(g, model, "", names[0], xs[0])
+            out = _emit(g, model, "", feeds[0], xs[0])
         sample = _run(model, xs if len(xs) > 1 else xs[0])
     finally:
         model.train(was_training)
+    if whole:
+        out = g.node("Squeeze", [out, g.weight("output.axes", np.array([0]))], "output")
+    batch = [] if whole else ["N"]
     g.nodes.append(onnx.helper.make_node("Identity", [out], ["output"], name="output"))
     graph = onnx.helper.make_graph(
         g.nodes,
         "glassnet",
-        [onnx.helper.make_tensor_value_info(n, kind, ["N", *s]) for n, s in zip(names, shapes)],
-        [onnx.helper.make_tensor_value_info("output", kind, ["N", *sample.shape[1:]])],
+        [
+            onnx.helper.make_tensor_value_info(
+                n, onnx.helper.np_dtype_to_tensor_dtype(d), [*batch, *s]
+            )
+            for n, s, d in zip(names, shapes, dtypes)
+        ],  # fmt: skip
+        [
+            onnx.helper.make_tensor_value_info(
+                "output",
+                onnx.helper.np_dtype_to_tensor_dtype(sample.dtype),
+                [*batch, *sample.shape[1:]],
+            )
+        ],  # fmt: skip
         g.inits,
     )
     proto = onnx.helper.make_model(

@@ -39,6 +39,9 @@ def _pads(r: Reader, a: dict, kernel, strides, dilations, size) -> tuple:
 
 def _spatial(r: Reader, x, a: dict, kernel) -> tuple:
     rank = len(kernel)
+    if r.whole:
+        r.fail("image ops are not read in a graph that mixes the batch axis", "axis 0 mixed",
+               "a batch on axis 0")  # fmt: skip
     if x.ndim != rank + 2 or (r.node.op_type == "Conv" and rank != 2):
         r.fail(
             "the input's rank must be the kernel's plus two (Conv: 2-D images only)",
@@ -137,8 +140,8 @@ def read_batch_norm(r: Reader) -> SymbolicTensor:
     a, x = r.attrs(), r.symbolic(0)
     if a.get("training_mode", 0) or len([o for o in r.node.output if o]) > 1:
         r.fail("the training form is not read", "training_mode=1", "inference form")
-    if x.ndim not in (2, 4):
-        r.fail("only (N, C) or (N, C, H, W) inputs are read", f"rank {x.ndim}", "rank 2 or 4")
+    if x.ndim not in (2, 4) or r.whole:
+        r.fail("only (N, C) or (N, C, H, W) batches are read", f"rank {x.ndim}", "rank 2 or 4")
     gamma, beta, mean, var = (r.const(i) for i in range(1, 5))
     momentum = min(max(1.0 - a.get("momentum", 0.9), 1e-6), 1.0)
     layer = nn.BatchNorm(len(gamma), momentum, a.get("epsilon", 1e-5), dtype=float_dtype(r, x))

@@ -32,8 +32,15 @@ import numpy as np
 from glassnet import nn
 from glassnet.errors import ConfigError, DataError, ShapeError, message
 from glassnet.nn.graph import Input, SymbolicTensor
+from glassnet.onnx.algebra_ops import (
+    read_flatten,
+    read_gemm,
+    read_matmul,
+    read_merge,
+    read_reshape,
+)
 from glassnet.onnx.image_ops import read_batch_norm, read_conv, read_pool
-from glassnet.onnx.reader import SUPPORTED, Reader, float_dtype
+from glassnet.onnx.reader import SUPPORTED, Reader, WholeBatch
 
 if TYPE_CHECKING:
     import os
@@ -45,112 +52,22 @@ if TYPE_CHECKING:
 __all__ = ["load", "SUPPORTED"]
 
 
-def _dense_from(r: Reader, x, w: np.ndarray, b) -> SymbolicTensor:
-    if x.ndim != 2 and b is not None and np.ndim(b) > 1:
-        r.fail("the bias must be a vector", f"bias shape {np.shape(b)}", "(out,)")
-    layer = nn.Dense(
-        w.shape[0], w.shape[1], use_bias=b is not None, init="zeros", dtype=float_dtype(r, x)
-    )
-    layer.w.data[...] = w
-    if b is not None:
-        layer.b.data[...] = np.broadcast_to(b, (w.shape[1],))
-    return layer(x)
-
-
-def _gemm(r: Reader):
-    a = r.attrs()
-    x, w, c = r.symbolic(0), r.const(1), r.const(2, required=False)
-    if a.get("transA", 0):
-        r.fail("transA=1 is not read (the batch must be the rows of A)", "transA=1", "transA=0")
-    w = w.T if a.get("transB", 0) else w
-    if c is not None and (np.ndim(c) > 2 or (np.ndim(c) == 2 and c.shape[0] != 1)):
-        r.fail(
-            "the bias C must not depend on the row",
-            f"C shape {c.shape}",
-            "a scalar, (out,) or (1, out)",
-        )
-    b = None if c is None else a.get("beta", 1.0) * np.broadcast_to(c.reshape(-1), w.shape[1:])
-    return _dense_from(r, x, a.get("alpha", 1.0) * w, b)
-
-
-def _matmul(r: Reader):
-    x, w = r.symbolic(0), r.const(1)
-    if w.ndim != 2 or x.ndim < 2:
-        r.fail(
-            "only x @ W with a constant 2-D W is read",
-            f"W shape {w.shape}, x rank {x.ndim}",
-            "W (in, out) and x (N, ..., in)",
-        )
-    users = r.users.get(r.node.output[0], [])
-    b = None
-    if len(users) == 1 and users[0].op_type == "Add":
-        other = [n for n in users[0].input if n != r.node.output[0]]
-        value = r.values.get(other[0]) if len(other) == 1 else None
-        if isinstance(value, np.ndarray) and value.shape in ((w.shape[1],), (1, w.shape[1])):
-            b = value.reshape(-1)
-            r.skip.add(id(users[0]))
-            r.values[users[0].output[0]] = out = _dense_from(r, x, w, b)
-            return out
-    return _dense_from(r, x, w, None)
-
-
-def _reshape(r: Reader):
-    x, shape = r.symbolic(0), [int(s) for s in r.const(1)]
-    if r.attrs().get("allowzero", 0):
-        r.fail("allowzero=1 is not read", "allowzero=1", "allowzero=0")
-    batch = r.batch
-    if not shape or shape[0] not in (0, -1, batch):
-        r.fail(
-            "the new shape must keep the batch axis first",
-            f"shape {shape}",
-            "0, -1 or the batch size first",
-        )
-    if shape[0] == -1 and -1 in shape[1:]:
-        r.fail("the new shape must keep the batch axis first", f"shape {shape}", "one -1")
-    rest = [x.shape[i + 1] if s == 0 else s for i, s in enumerate(shape[1:])]
-    if shape[0] == -1 and np.prod(rest) != np.prod(x.shape[1:]):
-        r.fail(
-            "the new shape must keep the batch axis first",
-            f"shape {shape}",
-            "as many values per sample as before",
-        )
-    return nn.Reshape(tuple(rest))(x)
-
-
-def _merge(r: Reader):
-    xs = [r.get(i) for i in range(len(r.node.input))]
-    if not all(isinstance(x, SymbolicTensor) for x in xs):
-        r.fail("an operand is a constant", "a constant operand", "computed values only")
-    if r.node.op_type == "Concat":
-        axis = r.attrs()["axis"] % xs[0].ndim
-        if axis == 0:
-            r.fail("concatenation along the batch axis is not read", "axis=0", "axis ≥ 1")
-        return nn.Concatenate(axis)(xs)
-    if len({x.shape for x in xs}) != 1:
-        r.fail("broadcasting is not read", ", ".join(str(x.shape) for x in xs), "equal shapes")
-    return (nn.Add if r.node.op_type == "Add" else nn.Multiply)()(xs)
-
-
 def _activation(r: Reader):
     a, x, op = r.attrs(), r.symbolic(0), r.node.op_type
     if op == "LeakyRelu":
         return nn.LeakyReLU(a.get("alpha", 0.01))(x)
     if op == "Softmax":
         axis = a.get("axis", -1)
-        if r.opset < 13 and axis % x.ndim != x.ndim - 1:
+        if r.opset < 13 and axis % r.rank(x) != r.rank(x) - 1:
             r.fail(
                 "Softmax before opset 13 over a flattened tail is not read",
                 f"opset {r.opset}, axis {axis}",
                 "opset ≥ 13 or the last axis",
             )
-        return nn.Softmax(axis % x.ndim)(x)
-    if op == "Flatten":
-        if a.get("axis", 1) % max(x.ndim, 1) != 1:
-            r.fail("Flatten must keep the batch axis", f"axis={a.get('axis')}", "axis=1")
-        return nn.Flatten()(x)
+        return nn.Softmax(r.axis(axis, x))(x)
     if op == "GlobalAveragePool":
-        if x.ndim != 4:
-            r.fail("only 2-D images are read", f"rank {x.ndim}", "rank 4")
+        if x.ndim != 4 or r.whole:
+            r.fail("only 2-D image batches are read", f"rank {r.rank(x)}", "rank 4")
         pooled = nn.GlobalAvgPool2D()(x)  # (N, C)
         users = r.users.get(r.node.output[0], [])
         if len(users) == 1 and users[0].op_type == "Flatten" and _flattens_batch(users[0]):
@@ -194,16 +111,17 @@ def _constant(r: Reader):
 
 
 _OPS = {
-    "Gemm": _gemm,
-    "MatMul": _matmul,
+    "Gemm": read_gemm,
+    "MatMul": read_matmul,
     "Conv": read_conv,
     "MaxPool": read_pool,
     "AveragePool": read_pool,
     "BatchNormalization": read_batch_norm,
-    "Reshape": _reshape,
-    "Add": _merge,
-    "Mul": _merge,
-    "Concat": _merge,
+    "Reshape": read_reshape,
+    "Flatten": read_flatten,
+    "Add": read_merge,
+    "Mul": read_merge,
+    "Concat": read_merge,
     "Identity": _passthrough,
     "Dropout": _passthrough,
     "Constant": _constant,
@@ -215,7 +133,6 @@ _OPS = {
             "Tanh",
             "LeakyRelu",
             "Softmax",
-            "Flatten",
             "GlobalAveragePool",
         )
     },
@@ -223,7 +140,8 @@ _OPS = {
 
 
 def _inputs(r: Reader, graph) -> list[SymbolicTensor]:
-    """A gn.Input per graph input that is not an initializer; axis 0 is the batch."""
+    """A gn.Input per graph input that is not an initializer: its sample shape (axis 0 is
+    the batch), or with ``r.whole`` its whole shape (a batch of one whole tensor)."""
     inputs = []
     for value in graph.input:
         if value.name in r.values:
@@ -240,34 +158,30 @@ def _inputs(r: Reader, graph) -> list[SymbolicTensor]:
         kind = value.type.tensor_type
         dims = [d.dim_value if d.HasField("dim_value") else None for d in kind.shape.dim]
         dtype = np.dtype(r.onnx.helper.tensor_dtype_to_np_dtype(kind.elem_type))
-        if dtype.kind != "f" or not dims or any(d is None for d in dims[1:]):
+        known = dims if r.whole else dims[1:]
+        if dtype.kind not in "fiu" or not dims or any(d is None or d < 1 for d in known):
             raise DataError(
                 message(
                     "onnx.load",
-                    f"graph input {value.name!r} is not a float batch of known sample shape",
+                    f"graph input {value.name!r} is not a numeric batch of known "
+                    + ("shape" if r.whole else "sample shape"),
                     f"dtype {dtype}, shape {dims}",
-                    "float32/float64 (N, fixed sizes...)",
+                    "float or integer (N, fixed sizes...)",
                 )
             )
+        if not r.whole and r.batch is not None and dims[0] != r.batch:
+            raise WholeBatch("inputs")  # the inputs' axes 0 differ: they are no batch
         r.batch = dims[0] if r.batch is None else r.batch
-        r.values[value.name] = x = Input(tuple(dims[1:]), dtype)
+        shape = tuple(dims) if r.whole else tuple(dims[1:])
+        r.values[value.name] = x = Input(shape, dtype)
         inputs.append(x)
     return inputs
 
 
-def load(source: str | os.PathLike | onnx.ModelProto) -> Module:
-    """Build a trainable glassnet model (a functional ``gn.Model``) from an ONNX file.
+def _read(onnx, proto, whole: bool) -> Module:
+    from glassnet.onnx.model import OnnxModel, WholeBatchModel  # training imports nn
 
-    ``source`` is a path or an ``onnx.ModelProto``. Raises DataError for a node whose op or
-    form is outside the op set in the module docstring, naming the node and its op type.
-    """
-    import onnx
-
-    from glassnet.training.functional import Functional
-
-    proto = source if isinstance(source, onnx.ModelProto) else onnx.load(str(source))
-    r = Reader(onnx, proto)
-    r.batch = None
+    r = Reader(onnx, proto, whole)
     for init in proto.graph.initializer:
         r.values[init.name] = onnx.numpy_helper.to_array(init)
     inputs = _inputs(r, proto.graph)
@@ -298,4 +212,22 @@ def load(source: str | os.PathLike | onnx.ModelProto) -> Module:
                 "one output that depends on an input",
             )
         )
-    return Functional(inputs, outputs[0])
+    return (WholeBatchModel if whole else OnnxModel)(inputs, outputs[0])
+
+
+def load(source: str | os.PathLike | onnx.ModelProto) -> Module:
+    """Build a trainable glassnet model (an :class:`~glassnet.onnx.model.OnnxModel`, a
+    functional ``gn.Model``) from an ONNX file.
+
+    ``source`` is a path or an ``onnx.ModelProto``. Axis 0 is read as the batch; a graph
+    that mixes it with the other axes loads as a WholeBatchModel (its ``predict`` runs
+    the whole tensor at once; ``whole_batch`` is True). Raises DataError for a node whose
+    op or form is outside the op set in the module docstring, naming the node and its op.
+    """
+    import onnx
+
+    proto = source if isinstance(source, onnx.ModelProto) else onnx.load(str(source))
+    try:
+        return _read(onnx, proto, whole=False)
+    except WholeBatch:
+        return _read(onnx, proto, whole=True)

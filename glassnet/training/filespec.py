@@ -187,6 +187,10 @@ SHAPES = {
     "Conv2D": _conv,
     "BatchNorm": _batch_norm,
     "Perceptron": _perceptron,
+    "Bias": lambda c, where: {"w": tuple(_size({"s": v}, "s", where) for v in c.get("shape", []))},
+    "Scale": lambda c, where: {
+        "w": tuple(_size({"s": v}, "s", where) for v in c.get("shape", []))
+    },
     **dict.fromkeys(
         [
             "Identity",
@@ -204,6 +208,8 @@ SHAPES = {
             "MaxPool3D",
             "AvgPool1D",
             "AvgPool3D",
+            "MatMul",
+            "Permute",
             "GlobalAvgPool2D",
             "Reshape",
         ],
