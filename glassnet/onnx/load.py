@@ -4,20 +4,27 @@ Every graph input (not an initializer) becomes a ``gn.Input``; nodes become glas
 layers called on it, weights (initializers) become their parameters, so the result trains,
 explains and exports like any model built by hand. The op set and the forms understood:
 
-    Gemm (transA=0; bias a scalar, (out,) or (1, out)) → Dense  (w = α·B or α·Bᵀ, b = β·C)
-    MatMul with a constant 2-D right side, optionally + Add of a constant (out,) → Dense
-    Conv (2-D, any group, pads (asymmetric too) or auto_pad SAME_UPPER/VALID) → Conv2D
-        with groups= and Conv2D's four-int padding (left, right, top, bottom)
-    MaxPool, AveragePool (2-D, symmetric pads ≤ kernel/2, or those plus the end padding
-        ceil_mode grows to (read as ceil_mode; not with count_include_pad=1); ceil_mode;
-        MaxPool's dilations; AveragePool's count_include_pad; no storage_order, no indices)
-        → MaxPool2D, AvgPool2D
+    Gemm (any transA/transB, α, β; C a scalar, a row, or one per row) → Dense
+        (w = α·B', b = β·C), after Permute for transA, and a Bias for a C per row
+    MatMul: a constant 2-D right side (+ a following Add of a constant (out,)) → Dense;
+        two computed sides of any rank (1-D, N-d, broadcasting) → MatMul
+    Conv (2-D, any group, pads (asymmetric too) or auto_pad) → Conv2D (four-int padding)
+    MaxPool, AveragePool (1-, 2-, 3-D; any pads, auto_pad SAME_UPPER/SAME_LOWER/VALID,
+        strides, dilations, ceil_mode, count_include_pad; integer inputs; no
+        storage_order, no indices output) → MaxPool1D/2D/3D, AvgPool1D/2D/3D
     GlobalAveragePool → GlobalAvgPool2D + Reshape to (C, 1, 1)
     BatchNormalization (inference form) → BatchNorm      Relu, Sigmoid, Tanh, LeakyRelu,
-    Softmax (opset ≥ 13) → the activation layers         Flatten (axis 1) → Flatten
-    Reshape (constant shape keeping the batch axis) → Reshape
-    Add, Mul (same shapes), Concat (not on the batch axis) → Add, Multiply, Concatenate
-    Identity, Dropout (inference), Constant → no layer: the value passes through
+    Softmax (opset ≥ 13, any axis) → the activation layers
+    Flatten (any axis) → Flatten or Reshape     Reshape (constant shape) → Reshape
+    Add, Mul of computed values (broadcasting) → Add, Multiply; with a weight operand →
+        Bias, Scale; of two constants → the constant      Concat (any axis) → Concatenate
+    Identity, Dropout (inference, or a ratio of 0), Constant → no layer: the value passes
+
+Axis 0 is read as the batch. A node that mixes it with the other axes (Flatten at an axis
+other than 1, a Reshape or Concat across axis 0, Gemm with transA or a bias per row, a
+MatMul whose sides are not batches of matrices alike, a weight with one value per row)
+makes the whole graph load as a WholeBatchModel (glassnet.onnx.model): one sample is the
+whole tensor and ``predict`` never splits it. Integer graph inputs keep their dtype.
 
 Anything else is a DataError naming the node, its op type and the supported list; so is
 a supported op in a form outside the one above (the message names the attribute).
@@ -87,7 +94,9 @@ def _flattens_batch(node) -> bool:
 def _passthrough(r: Reader):
     if r.node.op_type == "Dropout" and len([o for o in r.node.output if o]) > 1:
         r.fail("the mask output is not read", "2 outputs", "the output alone")
-    if r.node.op_type == "Dropout" and len(r.node.input) > 2 and r.const(2).any():
+    training = r.node.op_type == "Dropout" and len(r.node.input) > 2 and r.const(2).any()
+    ratio = r.const(1) if len(r.node.input) > 1 and r.node.input[1] else 0.5
+    if training and np.any(ratio != 0):  # a ratio of 0 keeps every element: the identity
         r.fail(
             "the training form is not read (it draws random masks)",
             "training_mode=1",
@@ -146,10 +155,12 @@ def _inputs(r: Reader, graph) -> list[SymbolicTensor]:
     for value in graph.input:
         if value.name in r.values:
             continue
+        readers = ", ".join(f"node {n.name or '(unnamed)'!r} ({n.op_type})"
+                            for n in r.users.get(value.name, []))  # fmt: skip
         if not value.type.HasField("tensor_type"):
             raise DataError(
                 message(
-                    "onnx.load",
+                    f"onnx.load: {readers}",
                     f"graph input {value.name!r} is not a tensor",
                     value.type.WhichOneof("value"),
                     "a tensor",
@@ -162,7 +173,7 @@ def _inputs(r: Reader, graph) -> list[SymbolicTensor]:
         if dtype.kind not in "fiu" or not dims or any(d is None or d < 1 for d in known):
             raise DataError(
                 message(
-                    "onnx.load",
+                    f"onnx.load: {readers}",
                     f"graph input {value.name!r} is not a numeric batch of known "
                     + ("shape" if r.whole else "sample shape"),
                     f"dtype {dtype}, shape {dims}",
@@ -204,9 +215,13 @@ def _read(onnx, proto, whole: bool) -> Module:
             )
     outputs = [r.values[o.name] for o in proto.graph.output]
     if len(outputs) != 1 or not isinstance(outputs[0], SymbolicTensor):
+        makers = [
+            n for n in proto.graph.node if set(n.output) & {o.name for o in proto.graph.output}
+        ]
         raise DataError(
             message(
-                "onnx.load",
+                "onnx.load: "
+                + ", ".join(f"node {n.name or '(unnamed)'!r} ({n.op_type})" for n in makers),
                 "the graph must have one output computed from its inputs",
                 f"{len(outputs)} output(s)",
                 "one output that depends on an input",
