@@ -55,6 +55,7 @@ class _Graph:
     def __init__(self, onnx):
         self.onnx, self.nodes, self.inits, self.names, self.count = onnx, [], [], {}, 0
         self.written: set[str] = set()
+        self.node_names: set[str] = set()
 
     def weight(self, name: str, array: np.ndarray) -> str:
         if name not in self.written:
@@ -76,9 +77,10 @@ class _Graph:
     def node(self, op: str, inputs: list, prefix: str, **attrs) -> str:
         self.count += 1
         out = f"{prefix or 'model'}:{op}:{self.count}"
-        self.nodes.append(
-            self.onnx.helper.make_node(op, inputs, [out], name=out.rsplit(":", 1)[0], **attrs)
-        )
+        name = out.rsplit(":", 1)[0]
+        name = out if name in self.node_names else name  # a second node of that op: numbered
+        self.node_names.add(name)
+        self.nodes.append(self.onnx.helper.make_node(op, inputs, [out], name=name, **attrs))
         return out
 
 

@@ -157,3 +157,29 @@ def test_whole_batch_forms_still_refused_name_the_node():
     with pytest.raises(gn.DataError, match=r"node '.*' \(Conv\): image ops are not read in a "
                                            r"graph that mixes the batch axis"):  # fmt: skip
         gn.onnx.load(proto)
+
+
+@pytest.mark.parametrize(
+    "shape_a, shape_b",
+    [((4,), (3, 4, 5)), ((3, 4), (4,)), ((4,), (4,)), ((1, 3, 4), (2, 4, 2))],
+)
+def test_matmul_and_broadcasting_add_export_as_onnxruntime_computes(shape_a, shape_b, tmp_path):
+    rng = np.random.default_rng(4)
+    a, b = gn.Input(shape_a), gn.Input(shape_b)
+    y = nn.MatMul()([a, b])
+    model = gn.Model([a, b], nn.Add()([y, nn.Bias(y.shape[-1:])(y)]) if y.ndim > 1 else y)
+    feeds = [rng.standard_normal((3, *s)).astype(np.float32) for s in (shape_a, shape_b)]
+    proto = gn.onnx.export(model, tmp_path / "m.onnx")
+    np.testing.assert_allclose(_ort(proto, feeds), model.predict(feeds), rtol=1e-5, atol=1e-5)
+
+
+def test_add_of_a_lower_rank_input_exports_with_the_batch_axis_kept(tmp_path):
+    a, b = gn.Input((3, 4)), gn.Input((4,))
+    model = gn.Model([a, b], nn.Multiply()([a, b]))
+    rng = np.random.default_rng(5)
+    feeds = [rng.standard_normal((2, 3, 4)).astype(np.float32),
+             rng.standard_normal((2, 4)).astype(np.float32)]  # fmt: skip
+    want = np.stack([feeds[0][i] * feeds[1][i] for i in range(2)])
+    np.testing.assert_allclose(model.predict(feeds), want, rtol=1e-6)
+    proto = gn.onnx.export(model, tmp_path / "m.onnx")
+    np.testing.assert_allclose(_ort(proto, feeds), want, rtol=1e-6)
