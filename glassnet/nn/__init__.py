@@ -22,7 +22,7 @@ from glassnet.nn.merge import Add, Concatenate, Multiply
 from glassnet.nn.module import Module, Parameter
 from glassnet.nn.perceptron import Perceptron
 from glassnet.nn.pool_nd import AvgPool1D, AvgPool3D, MaxPool1D, MaxPool3D
-from glassnet.nn.tensor_layers import Bias, MatMul, Permute, Scale
+from glassnet.nn.tensor_layers import Bias, MatMul, MaxPoolIndices, Permute, Scale
 
 __all__ = [
     "Add",
@@ -40,6 +40,7 @@ __all__ = [
     "MaxPool1D",
     "MaxPool2D",
     "MaxPool3D",
+    "MaxPoolIndices",
     "Reshape",
     "Dense",
     "Dropout",

@@ -1,6 +1,7 @@
 """Layers for the tensor algebra of imported graphs: MatMul of two computed inputs, Permute
-of a sample's axes (Keras's), and Bias / Scale, a trainable constant added to or
-multiplied with every sample (an ONNX Add or Mul whose other operand is a weight).
+of a sample's axes (Keras's), Bias / Scale, a trainable constant added to or multiplied
+with every sample (an ONNX Add or Mul whose other operand is a weight), and
+MaxPoolIndices, ONNX MaxPool's second output.
 
 Each works per sample: axis 0 is the batch and is never mixed with the others.
 """
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
     from numpy.typing import ArrayLike, DTypeLike
 
-__all__ = ["MatMul", "Permute", "Bias", "Scale"]
+__all__ = ["MatMul", "Permute", "Bias", "Scale", "MaxPoolIndices"]
 
 
 class MatMul(Module):
@@ -165,3 +166,66 @@ class Scale(_Constant):
     def forward(self, x: Tensor | ArrayLike) -> Tensor:
         x = self._checked(as_tensor(x, self.w))
         return ops.mul(x, self.w)
+
+
+class MaxPoolIndices(Module):
+    """Where each max-pool window's maximum lies, as ONNX's MaxPool ``Indices`` output: a
+    flat int64 index into the whole batch x (N, C, *S), first maximum on ties.
+
+    Forward:   i[n, c, o] = (n·C + c)·|S| + s(argmax of the window o), s the row-major
+               spatial index (storage_order=1: column-major, h + w·H for an image)
+    Backward:  none (indices are integers; the layer has no gradient)
+    Shapes:    x (N, C, *S) → i (N, C, *O), as the max pool with the same settings
+    Notes:     the index counts the rows before it, so a model holding this layer runs its
+               whole input at once (OnnxModel.predict never splits it into batches).
+    """
+
+    def __init__(
+        self,
+        kernel_size: Sequence[int],
+        stride: Sequence[int],
+        padding: int | Sequence[int] = 0,
+        dilation: int | Sequence[int] = 1,
+        ceil_mode: bool = False,
+        storage_order: int = 0,
+    ) -> None:
+        super().__init__()
+        self.kernel_size, self.stride = tuple(kernel_size), tuple(stride)
+        self.padding = padding if isinstance(padding, int) else tuple(padding)
+        self.dilation = dilation if isinstance(dilation, int) else tuple(dilation)
+        self.ceil_mode, self.storage_order = bool(ceil_mode), int(storage_order)
+        if self.storage_order not in (0, 1):
+            raise ConfigError(
+                message(
+                    "MaxPoolIndices",
+                    "storage_order must be 0 or 1",
+                    repr(storage_order),
+                    "0 (row-major) or 1 (column-major)",
+                )  # fmt: skip
+            )
+
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
+        x = as_tensor(x)
+        rank = len(self.kernel_size)
+        settings = (self.padding, self.dilation, self.ceil_mode, True, str(self))
+        _, index = ops.pool_nd.max_pool_nd(x, rank, self.kernel_size, self.stride, *settings)
+        spatial = x.shape[2:]
+        index = index.numpy()
+        if self.storage_order:
+            coords = np.unravel_index(index, spatial)
+            index = np.ravel_multi_index(coords, spatial, order="F")
+        planes = np.arange(x.shape[0] * x.shape[1]).reshape(x.shape[:2] + (1,) * rank)
+        return Tensor(index + planes * int(np.prod(spatial)))
+
+    def get_config(self) -> dict:
+        return {
+            "kernel_size": list(self.kernel_size),
+            "stride": list(self.stride),
+            "padding": self.padding if isinstance(self.padding, int) else list(self.padding),
+            "dilation": self.dilation if isinstance(self.dilation, int) else list(self.dilation),
+            "ceil_mode": self.ceil_mode,
+            "storage_order": self.storage_order,
+        }
+
+    def __str__(self) -> str:
+        return f"MaxPoolIndices({'×'.join(map(str, self.kernel_size))})"

@@ -111,29 +111,30 @@ def _pool_padding(x, kernel, strides, dilations, sides, options) -> tuple | int:
     return _fpad_order(sides) if any(sides) else 0
 
 
-def read_pool(r: Reader) -> SymbolicTensor:
-    """MaxPool / AveragePool of any rank: the 2-D layers for images, else the N-d ones."""
+def read_pool(r: Reader) -> SymbolicTensor | dict:
+    """MaxPool / AveragePool of any rank: the 2-D layers for images, else the N-d ones;
+    MaxPool's Indices output, when the graph asks for it, is a MaxPoolIndices layer."""
     a, x = r.attrs(), r.symbolic(0)
     kernel = tuple(a["kernel_shape"])
     strides, dilations, sides = _spatial(r, x, a, kernel)
     average, rank = r.node.op_type == "AveragePool", len(kernel)
-    for name, bad in (
-        ("storage_order", a.get("storage_order", 0)),
-        ("the indices output", len([o for o in r.node.output if o]) > 1),
-    ):
-        if bad:
-            r.fail(f"{name} is not read", f"{name} set", "the defaults")
     options = {"ceil_mode": bool(a.get("ceil_mode", 0))}
     if average:
         options["count_include_pad"] = bool(a.get("count_include_pad", 0))
     if any(d != 1 for d in dilations):
         options["dilation"] = dilations
+    order, explicit = a.get("storage_order", 0), _fpad_order(sides) if any(sides) else 0
+    indices = nn.MaxPoolIndices(kernel, strides, explicit, dilations, options["ceil_mode"], order)
     padding = _pool_padding(x, kernel, strides, dilations, sides, options)
     layers = {1: (nn.MaxPool1D, nn.AvgPool1D), 2: (nn.MaxPool2D, nn.AvgPool2D),
               3: (nn.MaxPool3D, nn.AvgPool3D)}  # fmt: skip
     if rank not in layers:
         r.fail("only 1-, 2- and 3-D pooling is read", f"kernel {list(kernel)}", "1 to 3 axes")
-    return layers[rank][average](kernel, strides, padding, **options)(x)
+    y = layers[rank][average](kernel, strides, padding, **options)(x)
+    names = list(r.node.output)
+    if len(names) < 2 or not names[1]:
+        return y
+    return {names[0]: y, names[1]: indices(x)}
 
 
 def read_batch_norm(r: Reader) -> SymbolicTensor:

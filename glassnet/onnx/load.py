@@ -10,8 +10,8 @@ explains and exports like any model built by hand. The op set and the forms unde
         two computed sides of any rank (1-D, N-d, broadcasting) → MatMul
     Conv (2-D, any group, pads (asymmetric too) or auto_pad) → Conv2D (four-int padding)
     MaxPool, AveragePool (1-, 2-, 3-D; any pads, auto_pad SAME_UPPER/SAME_LOWER/VALID,
-        strides, dilations, ceil_mode, count_include_pad; integer inputs; no
-        storage_order, no indices output) → MaxPool1D/2D/3D, AvgPool1D/2D/3D
+        strides, dilations, ceil_mode, count_include_pad; integer inputs) → MaxPool1D/2D/3D,
+        AvgPool1D/2D/3D; MaxPool's Indices output (any storage_order) → MaxPoolIndices
     GlobalAveragePool → GlobalAvgPool2D + Reshape to (C, 1, 1)
     BatchNormalization (inference form) → BatchNorm      Relu, Sigmoid, Tanh, LeakyRelu,
     Softmax (opset ≥ 13, any axis) → the activation layers
@@ -24,7 +24,8 @@ Axis 0 is read as the batch. A node that mixes it with the other axes (Flatten a
 other than 1, a Reshape or Concat across axis 0, Gemm with transA or a bias per row, a
 MatMul whose sides are not batches of matrices alike, a weight with one value per row)
 makes the whole graph load as a WholeBatchModel (glassnet.onnx.model): one sample is the
-whole tensor and ``predict`` never splits it. Integer graph inputs keep their dtype.
+whole tensor and ``predict`` never splits it. Integer graph inputs keep their dtype. A
+graph with several outputs is read for the one ``output=`` names.
 
 Anything else is a DataError naming the node, its op type and the supported list; so is
 a supported op in a form outside the one above (the message names the attribute).
@@ -189,7 +190,29 @@ def _inputs(r: Reader, graph) -> list[SymbolicTensor]:
     return inputs
 
 
-def _read(onnx, proto, whole: bool) -> Module:
+def _output_name(proto, output: str | int | None) -> str:
+    """The graph output the model computes: ``output`` by name or position, or the one."""
+    names = [o.name for o in proto.graph.output]
+    if output is None and len(names) == 1:
+        return names[0]
+    if output in names:
+        return output
+    if isinstance(output, int) and not isinstance(output, bool) and 0 <= output < len(names):
+        return names[output]
+    makers = [n for n in proto.graph.node if set(n.output) & set(names)]
+    raise DataError(
+        message(
+            "onnx.load: "
+            + ", ".join(f"node {n.name or '(unnamed)'!r} ({n.op_type})" for n in makers),
+            "a glassnet model computes one of the graph's outputs",
+            f"output={output!r} of {names}",
+            "the name or position of one output",
+            f"pass output={names[0]!r} (or another of {names})",
+        )
+    )
+
+
+def _read(onnx, proto, whole: bool, output: str | int | None) -> Module:
     from glassnet.onnx.model import OnnxModel, WholeBatchModel  # training imports nn
 
     r = Reader(onnx, proto, whole)
@@ -208,33 +231,35 @@ def _read(onnx, proto, whole: bool) -> Module:
                 "one of the supported ops",
             )
         try:
-            r.values[node.output[0]] = read(r)
+            result = read(r)
+            r.values.update(result if isinstance(result, dict) else {node.output[0]: result})
         except (ConfigError, ShapeError) as exc:  # a layer refused the form: say which node
             r.fail(
                 "glassnet's layer refuses this form", str(exc).split("\n")[0], "a form it reads"
             )
-    outputs = [r.values[o.name] for o in proto.graph.output]
-    if len(outputs) != 1 or not isinstance(outputs[0], SymbolicTensor):
-        makers = [
-            n for n in proto.graph.node if set(n.output) & {o.name for o in proto.graph.output}
-        ]
+    name = _output_name(proto, output)
+    out = r.values.get(name)
+    if not isinstance(out, SymbolicTensor):
+        makers = [n for n in proto.graph.node if name in n.output]
         raise DataError(
             message(
                 "onnx.load: "
                 + ", ".join(f"node {n.name or '(unnamed)'!r} ({n.op_type})" for n in makers),
-                "the graph must have one output computed from its inputs",
-                f"{len(outputs)} output(s)",
-                "one output that depends on an input",
+                f"the output {name!r} is not computed from the graph's inputs",
+                "a constant" if out is not None else "no value",
+                "an output that depends on an input",
             )
         )
+    outputs = [out]
     return (WholeBatchModel if whole else OnnxModel)(inputs, outputs[0])
 
 
-def load(source: str | os.PathLike | onnx.ModelProto) -> Module:
+def load(source: str | os.PathLike | onnx.ModelProto, output: str | int | None = None) -> Module:
     """Build a trainable glassnet model (an :class:`~glassnet.onnx.model.OnnxModel`, a
     functional ``gn.Model``) from an ONNX file.
 
-    ``source`` is a path or an ``onnx.ModelProto``. Axis 0 is read as the batch; a graph
+    ``source`` is a path or an ``onnx.ModelProto``; ``output`` names (or numbers) the graph
+    output to compute when the graph has several. Axis 0 is read as the batch; a graph
     that mixes it with the other axes loads as a WholeBatchModel (its ``predict`` runs
     the whole tensor at once; ``whole_batch`` is True). Raises DataError for a node whose
     op or form is outside the op set in the module docstring, naming the node and its op.
@@ -243,6 +268,6 @@ def load(source: str | os.PathLike | onnx.ModelProto) -> Module:
 
     proto = source if isinstance(source, onnx.ModelProto) else onnx.load(str(source))
     try:
-        return _read(onnx, proto, whole=False)
+        return _read(onnx, proto, False, output)
     except WholeBatch:
-        return _read(onnx, proto, whole=True)
+        return _read(onnx, proto, True, output)

@@ -5,6 +5,8 @@ Two things set an imported graph apart from one built by hand, and both are visi
 * **Integer inputs keep their dtype.** ONNX computes an Add of int8 tensors in int8 (and
   a MaxPool of uint8 in uint8); ``predict`` hands such inputs to the graph as they are,
   where a hand-built model converts every input to its float dtype.
+* **MaxPool's Indices output** counts the rows before each one (a flat index into the
+  whole batch), so a model computing it runs its input at once, never in batches.
 * **A graph that mixes its axis 0 with the others** (Flatten at axis 0 or ≥ 2, a Reshape
   or Concat across axis 0, Gemm with transA or a bias that depends on the row, a MatMul of
   two matrices, broadcasting that stretches axis 0...) has no batch axis: splitting its
@@ -40,10 +42,20 @@ class OnnxModel(Functional):
     def _integer_inputs(self) -> bool:
         return any(np.dtype(dtype).kind in "iub" for _, dtype in self.spec["inputs"])
 
-    def predict(self, x: ArrayLike | Sequence[ArrayLike], *args, **kwargs) -> np.ndarray:
-        if not self._integer_inputs():
-            return super().predict(x, *args, **kwargs)
+    def _counts_rows(self) -> bool:
+        """Whether an output depends on a row's position (MaxPool's Indices output)."""
+        from glassnet.nn import MaxPoolIndices
+
+        return any(isinstance(layer, MaxPoolIndices) for layer in self.layers)
+
+    def predict(
+        self, x: ArrayLike | Sequence[ArrayLike], batch_size: int = 1024, verbose: int = 0
+    ) -> np.ndarray:
         parts = list(x) if isinstance(x, list | tuple) else [x]
+        if self._counts_rows():  # one batch: an index counts the rows before it
+            batch_size = max(len(np.asarray(parts[0])), 1)
+        if not self._integer_inputs():
+            return super().predict(x, batch_size, verbose)
         arrays = [np.asarray(p).astype(dtype, copy=False)
                   for p, (_, dtype) in zip(parts, self.spec["inputs"])]  # fmt: skip
         was_training = self.training
@@ -72,10 +84,12 @@ class WholeBatchModel(OnnxModel):
 
     whole_batch = True
 
-    def predict(self, x: ArrayLike | Sequence[ArrayLike], *args, **kwargs) -> np.ndarray:
+    def predict(
+        self, x: ArrayLike | Sequence[ArrayLike], batch_size: int = 1024, verbose: int = 0
+    ) -> np.ndarray:
         parts = list(x) if isinstance(x, list | tuple) else [x]
         one = [np.asarray(p)[None] for p in parts]
-        return super().predict(one if len(one) > 1 else one[0], *args, **kwargs)[0]
+        return super().predict(one if len(one) > 1 else one[0], batch_size, verbose)[0]
 
 
 register_layer(OnnxModel)

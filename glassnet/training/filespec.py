@@ -210,6 +210,7 @@ SHAPES = {
             "AvgPool3D",
             "MatMul",
             "Permute",
+            "MaxPoolIndices",
             "GlobalAvgPool2D",
             "Reshape",
         ],

@@ -106,3 +106,25 @@ def test_export_refuses_what_onnx_cannot_write():
     dilated = gn.Model(inp, nn.AvgPool2D(2, 1, dilation=2)(inp))
     with pytest.raises(gn.ConfigError, match=r"AveragePool has dilations from opset 19"):
         gn.onnx.export(dilated)
+
+
+@pytest.mark.parametrize("order", [0, 1])
+def test_maxpool_indices_output_equals_onnxruntime_over_a_batch(order):
+    h = onnx.helper
+    x = h.make_tensor_value_info("x", onnx.TensorProto.FLOAT, ["N", 2, 5, 6])
+    kinds = (("y", onnx.TensorProto.FLOAT), ("i", onnx.TensorProto.INT64))
+    outs = [h.make_tensor_value_info(n, t, None) for n, t in kinds]
+    node = h.make_node("MaxPool", ["x"], ["y", "i"], kernel_shape=[3, 2], strides=[2, 2],
+                       pads=[1, 0, 0, 1], storage_order=order)  # fmt: skip
+    proto = h.make_model(h.make_graph([node], "g", [x], outs),
+                         opset_imports=[h.make_opsetid("", 17)])  # fmt: skip
+    data = np.random.default_rng(6).standard_normal((3, 2, 5, 6)).astype(np.float32)
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    want_y, want_i = session.run(None, {"x": data})
+    np.testing.assert_allclose(gn.onnx.load(proto, output="y").predict(data), want_y)
+    indices = gn.onnx.load(proto, output=1)
+    np.testing.assert_array_equal(indices.predict(data), want_i)  # rows 1, 2 count row 0
+    np.testing.assert_array_equal(indices.predict(data, batch_size=1), want_i)  # never split
+    refusal = r"\(MaxPool\): a glassnet model computes one of the graph's outputs"
+    with pytest.raises(gn.DataError, match=refusal + r".*\n  hint: pass output='y'"):
+        gn.onnx.load(proto)
