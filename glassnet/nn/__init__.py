@@ -22,12 +22,20 @@ from glassnet.nn.merge import Add, Concatenate, Multiply
 from glassnet.nn.module import Module, Parameter
 from glassnet.nn.perceptron import Perceptron
 from glassnet.nn.pool_nd import AvgPool1D, AvgPool3D, MaxPool1D, MaxPool3D
-from glassnet.nn.tensor_layers import Bias, MatMul, MaxPoolIndices, Permute, Scale
+from glassnet.nn.tensor_layers import (
+    Bias,
+    KeptMask,
+    MatMul,
+    MaxPoolIndices,
+    Permute,
+    Scale,
+)
 
 __all__ = [
     "Add",
     "Concatenate",
     "Input",
+    "KeptMask",
     "Multiply",
     "AvgPool1D",
     "AvgPool2D",

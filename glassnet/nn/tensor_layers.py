@@ -1,7 +1,7 @@
 """Layers for the tensor algebra of imported graphs: MatMul of two computed inputs, Permute
 of a sample's axes (Keras's), Bias / Scale, a trainable constant added to or multiplied
-with every sample (an ONNX Add or Mul whose other operand is a weight), and
-MaxPoolIndices, ONNX MaxPool's second output.
+with every sample (an ONNX Add or Mul whose other operand is a weight), and the second
+outputs of ONNX's MaxPool (MaxPoolIndices) and of a Dropout that drops nothing (KeptMask).
 
 Each works per sample: axis 0 is the batch and is never mixed with the others.
 """
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from numpy.typing import ArrayLike, DTypeLike
 
-__all__ = ["MatMul", "Permute", "Bias", "Scale", "MaxPoolIndices"]
+__all__ = ["MatMul", "Permute", "Bias", "Scale", "MaxPoolIndices", "KeptMask"]
 
 
 class MatMul(Module):
@@ -229,3 +229,21 @@ class MaxPoolIndices(Module):
 
     def __str__(self) -> str:
         return f"MaxPoolIndices({'×'.join(map(str, self.kernel_size))})"
+
+
+class KeptMask(Module):
+    """The mask output of a Dropout that drops nothing (ONNX's Dropout at inference, or
+    with a ratio of 0): every element kept.
+
+    Forward:   m = True for every element of x;  Backward: none (a bool output)
+    Shapes:    x (N, *) → m (N, *), dtype bool
+    """
+
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
+        return Tensor(np.ones(as_tensor(x).shape, bool))
+
+    def get_config(self) -> dict:
+        return {}
+
+    def __str__(self) -> str:
+        return "KeptMask()"

@@ -19,6 +19,7 @@ explains and exports like any model built by hand. The op set and the forms unde
     Add, Mul of computed values (broadcasting) → Add, Multiply; with a weight operand →
         Bias, Scale; of two constants → the constant      Concat (any axis) → Concatenate
     Identity, Dropout (inference, or a ratio of 0), Constant → no layer: the value passes
+        (Dropout's mask output then → KeptMask, every element kept)
 
 Axis 0 is read as the batch. A node that mixes it with the other axes (Flatten at an axis
 other than 1, a Reshape or Concat across axis 0, Gemm with transA or a bias per row, a
@@ -93,9 +94,11 @@ def _flattens_batch(node) -> bool:
 
 
 def _passthrough(r: Reader):
-    if r.node.op_type == "Dropout" and len([o for o in r.node.output if o]) > 1:
-        r.fail("the mask output is not read", "2 outputs", "the output alone")
-    training = r.node.op_type == "Dropout" and len(r.node.input) > 2 and r.const(2).any()
+    """Identity, and a Dropout that drops nothing (inference, or a ratio of 0): the value
+    itself, and for Dropout's mask output the all-kept mask."""
+    if r.node.op_type != "Dropout":
+        return r.get(0)
+    training = len(r.node.input) > 2 and r.node.input[2] and r.const(2).any()
     ratio = r.const(1) if len(r.node.input) > 1 and r.node.input[1] else 0.5
     if training and np.any(ratio != 0):  # a ratio of 0 keeps every element: the identity
         r.fail(
@@ -103,7 +106,10 @@ def _passthrough(r: Reader):
             "training_mode=1",
             "training_mode=0 (inference: the identity)",
         )
-    return r.get(0)
+    names = list(r.node.output)
+    if len(names) < 2 or not names[1]:
+        return r.get(0)
+    return {names[0]: r.get(0), names[1]: nn.KeptMask()(r.symbolic(0))}
 
 
 def _constant(r: Reader):

@@ -211,6 +211,7 @@ SHAPES = {
             "MatMul",
             "Permute",
             "MaxPoolIndices",
+            "KeptMask",
             "GlobalAvgPool2D",
             "Reshape",
         ],

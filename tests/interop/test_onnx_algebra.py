@@ -183,3 +183,28 @@ def test_add_of_a_lower_rank_input_exports_with_the_batch_axis_kept(tmp_path):
     np.testing.assert_allclose(model.predict(feeds), want, rtol=1e-6)
     proto = gn.onnx.export(model, tmp_path / "m.onnx")
     np.testing.assert_allclose(_ort(proto, feeds), want, rtol=1e-6)
+
+
+def test_a_dropout_mask_output_is_every_element_kept_as_onnxruntime_says():
+    node = H.make_node("Dropout", ["x"], ["y", "mask"])
+    f = onnx.TensorProto.FLOAT
+    graph = H.make_graph(
+        [node],
+        "g",
+        [H.make_tensor_value_info("x", f, ["N", 4])],
+        [H.make_tensor_value_info("y", f, None),
+         H.make_tensor_value_info("mask", onnx.TensorProto.BOOL, None)],
+    )  # fmt: skip
+    proto = H.make_model(graph, opset_imports=[H.make_opsetid("", 17)])
+    x = np.random.default_rng(7).standard_normal((3, 4)).astype(np.float32)
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    want_y, want_mask = session.run(None, {"x": x})
+    np.testing.assert_array_equal(gn.onnx.load(proto, output="y").predict(x), want_y)
+    mask = gn.onnx.load(proto, output="mask").predict(x)
+    assert mask.dtype == bool
+    np.testing.assert_array_equal(mask, want_mask)
+    training = H.make_node("Dropout", ["x", "r", "t"], ["y"])
+    ratio, on = _weight("r", np.float32(0.3)), _weight("t", np.bool_(True))
+    proto = _model([training], [("x", f, ["N", 4])], [ratio, on])
+    with pytest.raises(gn.DataError, match=r"\(Dropout\): the training form is not read"):
+        gn.onnx.load(proto)

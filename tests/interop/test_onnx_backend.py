@@ -70,7 +70,7 @@ MUST_PASS = {
     "Concat": 12,
     "Mul": 9,
     "Identity": 1,
-    "Dropout": 5,
+    "Dropout": 8,
 }
 
 

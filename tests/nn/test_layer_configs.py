@@ -48,6 +48,7 @@ LAYERS = [
     nn.Bias((3, 1)),
     nn.Scale(()),
     nn.MaxPoolIndices((3, 2), (2, 1), (1, 0, 0, 1), 1, True, storage_order=1),
+    nn.KeptMask(),
 ]
 
 
