@@ -97,7 +97,10 @@ def test_narrowed_forms_name_the_attribute(tmp_path):
     y = h.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)
     for attrs, pattern in (
         ({"pads": [2, 0, 0, 0]}, r"\(MaxPool\): glassnet's layer refuses this form.*at most"),
-        ({"storage_order": 1}, r"\(MaxPool\): storage_order is not read"),
+        (
+            {"pads": [0, 0, 3, 0], "op": "AveragePool"},
+            r"\(AveragePool\): glassnet's layer refuses this form.*dilated window",
+        ),
         ({"kernel_shape": [2, 2, 2]}, r"\(MaxPool\): the input's rank must be the kernel's"),
     ):
         op = attrs.pop("op", "MaxPool")
