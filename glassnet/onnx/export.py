@@ -280,6 +280,12 @@ _WRITERS = {
 }
 
 
+def _value_info(onnx, name: str, dtype: np.dtype, shape: list):
+    return onnx.helper.make_tensor_value_info(
+        name, onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype)), shape
+    )
+
+
 def _input_dtypes(model, dtype: np.dtype, n: int) -> list[np.dtype]:
     """The model's float dtype for every input, but an imported integer input's own."""
     spec = getattr(model, "spec", None) if getattr(model, "functional", False) else None
@@ -345,26 +351,11 @@ def export(
         model.train(was_training)
     if whole:
         out = g.node("Squeeze", [out, g.weight("output.axes", np.array([0]))], "output")
-    batch = [] if whole else ["N"]
     g.nodes.append(onnx.helper.make_node("Identity", [out], ["output"], name="output"))
-    graph = onnx.helper.make_graph(
-        g.nodes,
-        "glassnet",
-        [
-            onnx.helper.make_tensor_value_info(
-                n, onnx.helper.np_dtype_to_tensor_dtype(d), [*batch, *s]
-            )
-            for n, s, d in zip(names, shapes, dtypes)
-        ],  # fmt: skip
-        [
-            onnx.helper.make_tensor_value_info(
-                "output",
-                onnx.helper.np_dtype_to_tensor_dtype(sample.dtype),
-                [*batch, *sample.shape[1:]],
-            )
-        ],  # fmt: skip
-        g.inits,
-    )
+    batch = [] if whole else ["N"]
+    inputs = [_value_info(onnx, n, d, [*batch, *s]) for n, s, d in zip(names, shapes, dtypes)]
+    output = _value_info(onnx, "output", sample.dtype, [*batch, *sample.shape[1:]])
+    graph = onnx.helper.make_graph(g.nodes, "glassnet", inputs, [output], g.inits)
     proto = onnx.helper.make_model(
         graph, opset_imports=[onnx.helper.make_opsetid("", opset)], producer_name="glassnet"
     )

@@ -212,6 +212,23 @@ def _out_size(n: int, k: int, s: int, d: int, pad: tuple, ceil_mode: bool) -> in
     return out - 1 if (out - 1) * s >= n + pad[0] else out
 
 
+def _cropped(x: Tensor, pairs: tuple, padding: Size, where: str) -> Tensor:
+    """x without the rows a negative side removes (a view; x itself when none is)."""
+    crop = tuple(slice(max(-b, 0), n - max(-e, 0)) for (b, e), n in zip(pairs, x.shape[2:]))
+    if any(c.stop - c.start < 1 for c in crop):
+        raise ShapeError(
+            message(
+                where,
+                "the negative padding crops a whole axis away",
+                f"padding={padding}",
+                f"crops smaller than {fmt_shape(x.shape[2:])}",
+            )
+        )
+    if any(b < 0 or e < 0 for b, e in pairs):
+        return x[(slice(None), slice(None), *crop)]
+    return x
+
+
 def pool_nd_settings(
     x: Tensor,
     rank: int,
@@ -237,18 +254,7 @@ def pool_nd_settings(
                 f"{rank + 2} axes, e.g. {fmt_shape((8, 3) + (16,) * rank)}",
             )
         )
-    crop = tuple(slice(max(-b, 0), n - max(-e, 0)) for (b, e), n in zip(pairs, x.shape[2:]))
-    if any(c.stop - c.start < 1 for c in crop):
-        raise ShapeError(
-            message(
-                where,
-                "the negative padding crops a whole axis away",
-                f"padding={padding}",
-                f"crops smaller than {fmt_shape(x.shape[2:])}",
-            )  # fmt: skip
-        )
-    if any(b < 0 or e < 0 for b, e in pairs):
-        x = x[(slice(None), slice(None), *crop)]
+    x = _cropped(x, pairs, padding, where)
     declared = tuple((max(b, 0), max(e, 0)) for b, e in pairs)
     sizes = zip(x.shape[2:], kernel, stride, dilation, declared)
     out = tuple(_out_size(n, k, s, d, p, ceil_mode) for n, k, s, d, p in sizes)
