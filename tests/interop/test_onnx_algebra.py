@@ -208,3 +208,36 @@ def test_a_dropout_mask_output_is_every_element_kept_as_onnxruntime_says():
     proto = _model([training], [("x", f, ["N", 4])], [ratio, on])
     with pytest.raises(gn.DataError, match=r"\(Dropout\): the training form is not read"):
         gn.onnx.load(proto)
+
+
+def test_layer_and_reader_refusals_say_what_they_need():
+    with pytest.raises(gn.ShapeError, match=r"MatMul\(\): MatMul takes two batches of equal"):
+        nn.MatMul()([np.zeros((2, 3)), np.zeros((3, 3))])
+    with pytest.raises(gn.ShapeError, match=r"MatMul\(\): the inner sizes differ"):
+        nn.MatMul()([np.zeros((2, 3, 4)), np.zeros((2, 3, 4))])
+    with pytest.raises(gn.ShapeError, match=r"Permute\(\(2, 1\)\): a sample must have 2 axes"):
+        nn.Permute((2, 1))(np.zeros((2, 3)))
+    with pytest.raises(gn.ConfigError, match=r"Scale: shape must be positive ints"):
+        nn.Scale((0, 2))
+    with pytest.raises(gn.ConfigError, match=r"MaxPoolIndices: storage_order must be 0 or 1"):
+        nn.MaxPoolIndices((2, 2), (2, 2), storage_order=2)
+    f = onnx.TensorProto.FLOAT
+    cases = [
+        (H.make_node("MatMul", ["x", "w"], ["y"]), np.ones((2, 3, 4), np.float32),
+         r"\(MatMul\): a constant right side must be a matrix"),
+        (H.make_node("Gemm", ["x", "w"], ["y"]), np.ones((3, 4), np.float32),
+         r"\(Gemm\): A must be a matrix"),
+        (H.make_node("Add", ["x", "w"], ["y"]), np.ones((1, 1, 1, 3), np.float32),
+         r"\(Add\): a weight of higher rank than the tensor is not read"),
+        (H.make_node("Concat", ["x", "w"], ["y"], axis=1), np.ones((1, 3, 3), np.float32),
+         r"\(Concat\): an operand is a constant"),
+        (H.make_node("MaxPool", ["x"], ["y"], kernel_shape=[1, 1, 1, 1]), None,
+         r"\(MaxPool\): the input's rank must be the kernel's plus two"),
+    ]  # fmt: skip
+    for node, weight, pattern in cases:
+        inits = [] if weight is None else [_weight("w", weight)]
+        with pytest.raises(gn.DataError, match=pattern):
+            gn.onnx.load(_model([node], [("x", f, ["N", 3, 3])], inits))
+    rank6 = H.make_node("MaxPool", ["x"], ["y"], kernel_shape=[1, 1, 1, 1])
+    with pytest.raises(gn.DataError, match=r"\(MaxPool\): only 1-, 2- and 3-D pooling is read"):
+        gn.onnx.load(_model([rank6], [("x", f, ["N", 1, 2, 2, 2, 2])]))
