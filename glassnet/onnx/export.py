@@ -10,6 +10,9 @@ Each layer becomes the ONNX node(s) that compute the same function in inference 
     ReLU, Sigmoid, Tanh, Softplus, LeakyReLU, Softmax, Identity → the ONNX op of that name
     Dropout → Identity   Flatten → Flatten(axis=1)   Reshape → Reshape([0, *target])
     Add, Multiply, Concatenate → Add, Mul, Concat        Sequential, functional → their parts
+    MatMul → MatMul (+ Unsqueeze/Squeeze for 1-D and lower-rank samples)
+    Permute → Transpose     Bias, Scale → Add, Mul of the weight
+    MaxPoolIndices → MaxPool's Indices output     KeptMask → Dropout's mask output
 
 Weights are initializers named by glassnet's parameter names (``"0.w"``, ``"1.running_mean"``).
 The batch axis is symbolic (``N``). Each layer's output shape comes from running it on a
@@ -74,14 +77,17 @@ class _Graph:
             )
         return self.names[key]
 
-    def node(self, op: str, inputs: list, prefix: str, **attrs) -> str:
+    def node(self, op: str, inputs: list, prefix: str, second: bool = False, **attrs) -> str:
+        """Write one node; its output's name (``second``: its second output's, for MaxPool's
+        Indices and Dropout's mask)."""
         self.count += 1
         out = f"{prefix or 'model'}:{op}:{self.count}"
         name = out.rsplit(":", 1)[0]
         name = out if name in self.node_names else name  # a second node of that op: numbered
         self.node_names.add(name)
-        self.nodes.append(self.onnx.helper.make_node(op, inputs, [out], name=name, **attrs))
-        return out
+        outputs = [out, f"{out}:second"] if second else [out]
+        self.nodes.append(self.onnx.helper.make_node(op, inputs, outputs, name=name, **attrs))
+        return outputs[-1]
 
 
 def _emit(g: _Graph, layer, prefix: str, name: str, x: np.ndarray) -> str:
@@ -206,6 +212,17 @@ def _conv(g, layer, prefix, name, x):
     )
 
 
+def _pool_indices(g, layer, prefix, name, x):
+    """MaxPool's second output (its padding as pads; no ceil_mode growth beyond them)."""
+    _, settings, _ = pool_nd_settings(Tensor(x), x.ndim - 2, layer.kernel_size, layer.stride,
+                                      layer.padding, layer.dilation, layer.ceil_mode,
+                                      str(layer))  # fmt: skip
+    pads = [b for b, _ in settings["pad"]] + [e for _, e in settings["pad"]]
+    window = dict(kernel_shape=list(layer.kernel_size), strides=list(layer.stride), pads=pads)
+    order = {"storage_order": layer.storage_order, "dilations": list(settings["dilation"])}
+    return g.node("MaxPool", [name], prefix, second=True, **window, **order)
+
+
 def _pool(g, layer, prefix, name, x):
     """Any rank. ceil_mode is written as its grown end padding (ONNX's ceil_mode lacks
     PyTorch's rule that drops a last window starting in the padding in older runtimes); an
@@ -271,6 +288,8 @@ _WRITERS = {
     nn.GlobalAvgPool2D: _global_pool,
     nn.BatchNorm: _batch_norm,
     nn.Reshape: _reshape,
+    nn.MaxPoolIndices: _pool_indices,
+    nn.KeptMask: lambda g, l, p, n, x: g.node("Dropout", [n], p, second=True),
     nn.Permute: lambda g, l, p, n, x: g.node("Transpose", [n], p, perm=[0, *l.dims]),
     nn.Bias: lambda g, l, p, n, x: g.node("Add", [n, g.param(l, "w", p)], p),
     nn.Scale: lambda g, l, p, n, x: g.node("Mul", [n, g.param(l, "w", p)], p),

@@ -200,9 +200,12 @@ def test_a_dropout_mask_output_is_every_element_kept_as_onnxruntime_says():
     session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     want_y, want_mask = session.run(None, {"x": x})
     np.testing.assert_array_equal(gn.onnx.load(proto, output="y").predict(x), want_y)
-    mask = gn.onnx.load(proto, output="mask").predict(x)
+    mask_model = gn.onnx.load(proto, output="mask")
+    mask = mask_model.predict(x)
     assert mask.dtype == bool
     np.testing.assert_array_equal(mask, want_mask)
+    again = gn.onnx.export(mask_model)
+    np.testing.assert_array_equal(_ort(again, [x]), want_mask)
     training = H.make_node("Dropout", ["x", "r", "t"], ["y"])
     ratio, on = _weight("r", np.float32(0.3)), _weight("t", np.bool_(True))
     proto = _model([training], [("x", f, ["N", 4])], [ratio, on])

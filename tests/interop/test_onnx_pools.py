@@ -125,6 +125,9 @@ def test_maxpool_indices_output_equals_onnxruntime_over_a_batch(order):
     indices = gn.onnx.load(proto, output=1)
     np.testing.assert_array_equal(indices.predict(data), want_i)  # rows 1, 2 count row 0
     np.testing.assert_array_equal(indices.predict(data, batch_size=1), want_i)  # never split
+    again = gn.onnx.export(indices)
+    session = ort.InferenceSession(again.SerializeToString(), providers=["CPUExecutionProvider"])
+    np.testing.assert_array_equal(session.run(None, {"input": data})[0], want_i)
     refusal = r"\(MaxPool\): a glassnet model computes one of the graph's outputs"
     with pytest.raises(gn.DataError, match=refusal + r".*\n  hint: pass output='y'"):
         gn.onnx.load(proto)
