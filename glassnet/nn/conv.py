@@ -157,7 +157,8 @@ class _Pool(Module):
     def __init__(self, kernel_size=2, stride=None, padding=0, **options):
         super().__init__()
         name = type(self).__name__
-        self.config = pool_config(kernel_size, stride, padding, name)
+        sides = isinstance(padding, tuple | list) and len(padding) == 4  # F.pad's order
+        self.config = pool_config(kernel_size, stride, 0 if sides else padding, name)
         self.kernel_size, self.stride = self.config["kernel"], self.config["stride"]
         self.padding = tuple(side[0] for side in self.config["pad"])
         unknown = set(options) - set(self.defaults)
@@ -168,10 +169,14 @@ class _Pool(Module):
         self.options = {**self.defaults, **options}
         if "dilation" in options:
             self.options["dilation"] = pair(options["dilation"], "dilation", name)
+        if sides:  # (left, right, top, bottom): asymmetric, wide or negative (a crop)
+            dilation = self.options.get("dilation", (1, 1))
+            ops.pool_nd._sides(padding, 2, self.kernel_size, dilation, name)  # validates
+            self.padding = tuple(int(p) for p in padding)
 
     def forward(self, x) -> Tensor:
         x = as_tensor(x)
-        if self.options == self.defaults:
+        if self.options == self.defaults and len(self.padding) == 2 and x.dtype.kind == "f":
             return type(self).op.apply(x, **pool_settings(x, self.config, str(self)))
         check_image_batch(x, str(self))
         return self._pool(x)
@@ -212,11 +217,13 @@ class AvgPool2D(_Pool):
 
     Shapes:    x (N, C, H, W) → y (N, C, ⌊(H + 2p − k) / s⌋ + 1, ⌊(W + 2p − k) / s⌋ + 1)
     Options:   ``ceil_mode``, ``count_include_pad`` (False: the mean counts the input's
-               elements only), as in PyTorch.
+               elements only), as in PyTorch; ``dilation`` as ONNX's AveragePool has it.
+    Padding:   an int, a pair, or four sides (left, right, top, bottom) as F.pad's widths:
+               asymmetric, beyond half the kernel, or negative (a crop); MaxPool2D too.
     """
 
     op = ops.pool.AvgPool2D
-    defaults = {"ceil_mode": False, "count_include_pad": True}
+    defaults = {"ceil_mode": False, "count_include_pad": True, "dilation": (1, 1)}
 
 
 class GlobalAvgPool2D(Module):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from glassnet import ops
 from glassnet.errors import ConfigError, ShapeError, message
 from glassnet.nn.module import Module
@@ -36,23 +38,33 @@ def _tensors(layer, xs) -> list[Tensor]:
 
 
 class _Elementwise(Module):
-    """Shared shape check of Add and Multiply: every input has the same shape."""
+    """Shared shape rule of Add and Multiply: the inputs' per-sample shapes broadcast as
+    NumPy's do (aligned from the right), over one batch axis they all share."""
 
     def _checked(self, xs) -> list[Tensor]:
         ts = _tensors(self, xs)
         shapes = [t.shape for t in ts]
-        if any(s != shapes[0] for s in shapes):
+        if len(set(shapes)) == 1:
+            return ts
+        try:
+            np.broadcast_shapes(*(s[1:] for s in shapes))
+            fits = all(s and s[0] == shapes[0][0] for s in shapes)
+        except ValueError:
+            fits = False
+        if not fits:
             raise ShapeError(
                 message(
                     str(self),
-                    "every input must have the same shape",
+                    "every input must have the same shape (or per-sample shapes that "
+                    "broadcast, over one batch size)",
                     ", ".join(str(s) for s in shapes),
                     "equal shapes",
                     "a residual branch must keep the channels and size: match its conv's "
                     "out_channels, stride and padding to the shortcut",
                 )
             )
-        return ts
+        rank = max(t.ndim for t in ts)
+        return [ops.reshape(t, (t.shape[0],) + (1,) * (rank - t.ndim) + t.shape[1:]) for t in ts]
 
     def get_config(self) -> dict:
         return {}
@@ -66,7 +78,9 @@ class Add(_Elementwise):
 
     Forward:   y = x₁ + x₂ + … + xₖ
     Backward:  dL/dxᵢ = dL/dy   (every input receives the whole gradient)
-    Shapes:    xᵢ (N, *) all equal → y (N, *)
+    Shapes:    xᵢ (N, *) all equal → y (N, *); per-sample shapes that broadcast (3, 4)
+               with (4,) give their broadcast shape, and the gradient of a broadcast input
+               is summed over the axes it was stretched along
     """
 
     def forward(self, xs: Sequence[Tensor]) -> Tensor:
@@ -82,7 +96,7 @@ class Multiply(_Elementwise):
 
     Forward:   y = x₁ ⊙ x₂ ⊙ … ⊙ xₖ
     Backward:  dL/dxᵢ = dL/dy ⊙ Πⱼ≠ᵢ xⱼ
-    Shapes:    xᵢ (N, *) all equal → y (N, *)
+    Shapes:    xᵢ (N, *) all equal → y (N, *), or per-sample shapes that broadcast (as Add)
     """
 
     def forward(self, xs: Sequence[Tensor]) -> Tensor:

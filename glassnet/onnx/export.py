@@ -3,12 +3,16 @@
 Each layer becomes the ONNX node(s) that compute the same function in inference form:
 
     Dense → Gemm (MatMul + Add past 2-D)     Conv2D → Conv (group, asymmetric pads)
-    MaxPool2D → MaxPool (dilations; ceil_mode as the grown end padding)
-    AvgPool2D → AveragePool (count_include_pad as set; ceil_mode as padding, + Mul)
+    MaxPool1D/2D/3D → MaxPool (pads per side, dilations; ceil_mode as grown end padding)
+    AvgPool1D/2D/3D → AveragePool (counted padding as an uncounted one + Mul; dilations
+        need opset ≥ 19)
     GlobalAvgPool2D → GlobalAveragePool + Flatten        BatchNorm → BatchNormalization
     ReLU, Sigmoid, Tanh, Softplus, LeakyReLU, Softmax, Identity → the ONNX op of that name
     Dropout → Identity   Flatten → Flatten(axis=1)   Reshape → Reshape([0, *target])
     Add, Multiply, Concatenate → Add, Mul, Concat        Sequential, functional → their parts
+    MatMul → MatMul (+ Unsqueeze/Squeeze for 1-D and lower-rank samples)
+    Permute → Transpose     Bias, Scale → Add, Mul of the weight
+    MaxPoolIndices → MaxPool's Indices output     KeptMask → Dropout's mask output
 
 Weights are initializers named by glassnet's parameter names (``"0.w"``, ``"1.running_mean"``).
 The batch axis is symbolic (``N``). Each layer's output shape comes from running it on a
@@ -25,7 +29,7 @@ from glassnet import nn
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, message
 from glassnet.ops.conv import resolve_padding
-from glassnet.ops.pool import avg_divisor, pool_settings
+from glassnet.ops.pool_nd import avg_divisor_nd, pool_nd_settings
 from glassnet.tensor import Tensor
 
 if TYPE_CHECKING:
@@ -54,6 +58,7 @@ class _Graph:
     def __init__(self, onnx):
         self.onnx, self.nodes, self.inits, self.names, self.count = onnx, [], [], {}, 0
         self.written: set[str] = set()
+        self.node_names: set[str] = set()
 
     def weight(self, name: str, array: np.ndarray) -> str:
         if name not in self.written:
@@ -72,13 +77,17 @@ class _Graph:
             )
         return self.names[key]
 
-    def node(self, op: str, inputs: list, prefix: str, **attrs) -> str:
+    def node(self, op: str, inputs: list, prefix: str, second: bool = False, **attrs) -> str:
+        """Write one node; its output's name (``second``: its second output's, for MaxPool's
+        Indices and Dropout's mask)."""
         self.count += 1
         out = f"{prefix or 'model'}:{op}:{self.count}"
-        self.nodes.append(
-            self.onnx.helper.make_node(op, inputs, [out], name=out.rsplit(":", 1)[0], **attrs)
-        )
-        return out
+        name = out.rsplit(":", 1)[0]
+        name = out if name in self.node_names else name  # a second node of that op: numbered
+        self.node_names.add(name)
+        outputs = [out, f"{out}:second"] if second else [out]
+        self.nodes.append(self.onnx.helper.make_node(op, inputs, outputs, name=name, **attrs))
+        return outputs[-1]
 
 
 def _emit(g: _Graph, layer, prefix: str, name: str, x: np.ndarray) -> str:
@@ -123,6 +132,8 @@ def _emit_graph(g: _Graph, model, prefix: str, names: list, xs: list) -> str:
 
 
 def _merge(g: _Graph, layer, prefix: str, names: list, xs: list) -> str:
+    if isinstance(layer, nn.MatMul):
+        return _matmul(g, layer, prefix, names, xs)
     if isinstance(layer, nn.Concatenate):
         return g.node("Concat", names, prefix, axis=layer.axis % xs[0].ndim)
     op = {nn.Add: "Add", nn.Multiply: "Mul"}.get(type(layer))
@@ -132,13 +143,41 @@ def _merge(g: _Graph, layer, prefix: str, names: list, xs: list) -> str:
                 "onnx.export",
                 f"layer {prefix} {layer} has no ONNX form",
                 type(layer).__name__,
-                "Add, Multiply or Concatenate for a list input",
+                "Add, Multiply, Concatenate or MatMul for a list input",
             )
         )
+    rank = max(x.ndim for x in xs)
+    names = [_unsqueezed(g, n, list(range(1, 1 + rank - x.ndim)), prefix)
+             for n, x in zip(names, xs)]  # fmt: skip
     out = names[0]
     for other in names[1:]:
         out = g.node(op, [out, other], prefix)
     return out
+
+
+def _unsqueezed(g: _Graph, name: str, axes: list, prefix: str) -> str:
+    """``name`` with size-1 axes inserted at ``axes`` (none: unchanged)."""
+    if not axes:
+        return name
+    return g.node("Unsqueeze", [name, g.weight(f"{prefix}.axes{axes}", np.array(axes))], prefix)
+
+
+def _matmul(g: _Graph, layer, prefix: str, names: list, xs: list) -> str:
+    """The MatMul layer's per-sample rules in ONNX's: a 1-D sample gains the axis np.matmul
+    would give it, lower-rank sides gain axes after the batch, and those go again."""
+    (a, b), (xa, xb) = names, xs
+    vec_a, vec_b = xa.ndim == 2, xb.ndim == 2
+    a = _unsqueezed(g, a, [1] if vec_a else [], prefix)
+    b = _unsqueezed(g, b, [2] if vec_b else [], prefix)
+    ra, rb = xa.ndim + vec_a, xb.ndim + vec_b
+    rank = max(ra, rb)
+    a = _unsqueezed(g, a, list(range(1, 1 + rank - ra)), prefix)
+    b = _unsqueezed(g, b, list(range(1, 1 + rank - rb)), prefix)
+    out = g.node("MatMul", [a, b], prefix)
+    axes = [rank - 2] * vec_a + [rank - 1] * vec_b
+    if not axes:
+        return out
+    return g.node("Squeeze", [out, g.weight(f"{prefix}.squeeze", np.array(axes))], prefix)
 
 
 def _run(layer, x):
@@ -173,28 +212,50 @@ def _conv(g, layer, prefix, name, x):
     )
 
 
+def _pool_indices(g, layer, prefix, name, x):
+    """MaxPool's second output (its padding as pads; no ceil_mode growth beyond them)."""
+    _, settings, _ = pool_nd_settings(Tensor(x), x.ndim - 2, layer.kernel_size, layer.stride,
+                                      layer.padding, layer.dilation, layer.ceil_mode,
+                                      str(layer))  # fmt: skip
+    pads = [b for b, _ in settings["pad"]] + [e for _, e in settings["pad"]]
+    window = dict(kernel_shape=list(layer.kernel_size), strides=list(layer.stride), pads=pads)
+    order = {"storage_order": layer.storage_order, "dilations": list(settings["dilation"])}
+    return g.node("MaxPool", [name], prefix, second=True, **window, **order)
+
+
 def _pool(g, layer, prefix, name, x):
-    """ceil_mode is written as its grown bottom/right padding (ONNX's ceil_mode lacks
-    PyTorch's rule that drops a last window starting in the padding); an average that
-    counts the declared padding but not the grown one is rescaled by a constant Mul."""
-    opts = layer.options
-    dilation = opts.get("dilation", (1, 1))
-    settings = pool_settings(Tensor(x), layer.config, str(layer), dilation, opts["ceil_mode"])
-    (top, bottom), (left, right) = settings["pad"]
-    attrs = dict(
-        kernel_shape=list(layer.kernel_size),
-        strides=list(layer.stride),
-        pads=[top, left, bottom, right],
-    )
-    if not isinstance(layer, nn.AvgPool2D):
-        return g.node("MaxPool", [name], prefix, dilations=list(dilation), **attrs)
-    grown = settings["pad"] != layer.config["pad"]
+    """Any rank. ceil_mode is written as its grown end padding (ONNX's ceil_mode lacks
+    PyTorch's rule that drops a last window starting in the padding in older runtimes); an
+    average that counts its padding and grew some is written as one that counts none,
+    rescaled by a constant Mul (ONNX would count the grown padding too)."""
+    opts, rank = layer.options, x.ndim - 2
+    dilation = opts.get("dilation", 1)
+    if min(np.ravel(layer.padding)) < 0:
+        raise ConfigError(
+            message(f"onnx.export: layer {prefix} {layer}", "negative padding (a crop) has no "
+                    "pool attribute in ONNX", f"padding={layer.padding}", "padding ≥ 0")
+        )  # fmt: skip
+    _, settings, declared = pool_nd_settings(Tensor(x), rank, layer.kernel_size, layer.stride,
+                                             layer.padding, dilation, opts["ceil_mode"],
+                                             str(layer))  # fmt: skip
+    pads = [b for b, _ in settings["pad"]] + [e for _, e in settings["pad"]]
+    attrs = dict(kernel_shape=list(layer.kernel_size), strides=list(layer.stride), pads=pads)
+    if any(d != 1 for d in settings["dilation"]):
+        attrs["dilations"] = list(settings["dilation"])
+    if "count_include_pad" not in opts:
+        return g.node("MaxPool", [name], prefix, **attrs)
+    if "dilations" in attrs and g.opset < 19:
+        raise ConfigError(
+            message(f"onnx.export: layer {prefix} {layer}", "AveragePool has dilations from "
+                    "opset 19", f"opset={g.opset}", "opset ≥ 19", "pass opset=19")
+        )  # fmt: skip
+    grown = pads != [b for b, _ in declared] + [e for _, e in declared]
     if not (opts["count_include_pad"] and grown):
         include = int(opts["count_include_pad"])
         return g.node("AveragePool", [name], prefix, count_include_pad=include, **attrs)
     out = g.node("AveragePool", [name], prefix, count_include_pad=0, **attrs)
-    ratio = avg_divisor(x.shape, settings, layer.padding, False) / avg_divisor(
-        x.shape, settings, layer.padding, True
+    ratio = avg_divisor_nd(x.shape, settings, declared, False) / avg_divisor_nd(
+        x.shape, settings, declared, True
     )
     return g.node("Mul", [out, g.weight(f"{prefix}.divisor_ratio", ratio.astype(x.dtype))], prefix)
 
@@ -220,15 +281,36 @@ def _reshape(g, layer, prefix, name, x):
 _WRITERS = {
     nn.Dense: _dense,
     nn.Conv2D: _conv,
-    nn.MaxPool2D: _pool,
-    nn.AvgPool2D: _pool,
+    **dict.fromkeys(
+        (nn.MaxPool1D, nn.MaxPool2D, nn.MaxPool3D, nn.AvgPool1D, nn.AvgPool2D, nn.AvgPool3D),
+        _pool,
+    ),
     nn.GlobalAvgPool2D: _global_pool,
     nn.BatchNorm: _batch_norm,
     nn.Reshape: _reshape,
+    nn.MaxPoolIndices: _pool_indices,
+    nn.KeptMask: lambda g, l, p, n, x: g.node("Dropout", [n], p, second=True),
+    nn.Permute: lambda g, l, p, n, x: g.node("Transpose", [n], p, perm=[0, *l.dims]),
+    nn.Bias: lambda g, l, p, n, x: g.node("Add", [n, g.param(l, "w", p)], p),
+    nn.Scale: lambda g, l, p, n, x: g.node("Mul", [n, g.param(l, "w", p)], p),
     nn.Flatten: lambda g, layer, prefix, name, x: g.node("Flatten", [name], prefix, axis=1),
     nn.LeakyReLU: lambda g, l, p, n, x: g.node("LeakyRelu", [n], p, alpha=l.alpha),
     nn.Softmax: lambda g, l, p, n, x: g.node("Softmax", [n], p, axis=l.axis % x.ndim),
 }
+
+
+def _value_info(onnx, name: str, dtype: np.dtype, shape: list):
+    return onnx.helper.make_tensor_value_info(
+        name, onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype)), shape
+    )
+
+
+def _input_dtypes(model, dtype: np.dtype, n: int) -> list[np.dtype]:
+    """The model's float dtype for every input, but an imported integer input's own."""
+    spec = getattr(model, "spec", None) if getattr(model, "functional", False) else None
+    if spec is None:
+        return [dtype] * n
+    return [np.dtype(d) if np.dtype(d).kind in "iu" else dtype for _, d in spec["inputs"]]
 
 
 def _input_shapes(model, input_shape) -> list[tuple]:
@@ -269,28 +351,30 @@ def export(
     if not isinstance(opset, int) or opset < OPSET:
         raise ConfigError(message("onnx.export", "opset must be at least 17", repr(opset), "≥ 17"))
     dtype = np.dtype(model.dtype)
-    kind = onnx.helper.np_dtype_to_tensor_dtype(dtype)
     shapes, g = _input_shapes(model, input_shape), _Graph(onnx)
+    g.opset = opset
     names = ["input"] if len(shapes) == 1 else [f"input_{i}" for i in range(len(shapes))]
-    xs = [np.zeros((1, *s), dtype) for s in shapes]
+    dtypes = _input_dtypes(model, dtype, len(shapes))
+    xs = [np.zeros((1, *s), d) for s, d in zip(shapes, dtypes)]
     was_training = model.training
     model.eval()
     try:
+        whole = getattr(model, "whole_batch", False)  # axis 0 is the tensor's own, no batch
+        feeds = [_unsqueezed(g, n, [0] * whole, "input") for n in names]
         if getattr(model, "functional", False):
-            out = _emit_graph(g, model, "", list(names), list(xs))
+            out = _emit_graph(g, model, "", feeds, list(xs))
         else:
-            out = _emit(g, model, "", names[0], xs[0])
+            out = _emit(g, model, "", feeds[0], xs[0])
         sample = _run(model, xs if len(xs) > 1 else xs[0])
     finally:
         model.train(was_training)
+    if whole:
+        out = g.node("Squeeze", [out, g.weight("output.axes", np.array([0]))], "output")
     g.nodes.append(onnx.helper.make_node("Identity", [out], ["output"], name="output"))
-    graph = onnx.helper.make_graph(
-        g.nodes,
-        "glassnet",
-        [onnx.helper.make_tensor_value_info(n, kind, ["N", *s]) for n, s in zip(names, shapes)],
-        [onnx.helper.make_tensor_value_info("output", kind, ["N", *sample.shape[1:]])],
-        g.inits,
-    )
+    batch = [] if whole else ["N"]
+    inputs = [_value_info(onnx, n, d, [*batch, *s]) for n, s, d in zip(names, shapes, dtypes)]
+    output = _value_info(onnx, "output", sample.dtype, [*batch, *sample.shape[1:]])
+    graph = onnx.helper.make_graph(g.nodes, "glassnet", inputs, [output], g.inits)
     proto = onnx.helper.make_model(
         graph, opset_imports=[onnx.helper.make_opsetid("", opset)], producer_name="glassnet"
     )

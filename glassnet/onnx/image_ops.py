@@ -20,31 +20,36 @@ __all__ = ["read_conv", "read_pool", "read_batch_norm"]
 
 
 def _pads(r: Reader, a: dict, kernel, strides, dilations, size) -> tuple:
-    """ONNX's [top, left, bottom, right] padding from pads or auto_pad."""
+    """ONNX's pads [begin per axis..., end per axis...] from pads or auto_pad."""
     mode = a.get("auto_pad", b"NOTSET")
     mode = mode.decode() if isinstance(mode, bytes) else mode
+    rank = len(kernel)
     if mode in ("SAME_UPPER", "SAME_LOWER"):
         totals = [
             max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
             for n, k, s, d in zip(size, kernel, strides, dilations)
         ]
-        if any(t % 2 for t in totals) and mode == "SAME_LOWER":
-            r.fail(
-                "auto_pad SAME_LOWER with an odd padding is not read",
-                mode,
-                "SAME_UPPER, VALID or explicit pads",
-            )
-        pads = [t // 2 for t in totals] + [t - t // 2 for t in totals]
-    else:
-        pads = list(a.get("pads", [0, 0, 0, 0])) if mode != "VALID" else [0, 0, 0, 0]
-    return tuple(pads)
+        small = [t // 2 for t in totals]
+        large = [t - t // 2 for t in totals]
+        return tuple(small + large if mode == "SAME_UPPER" else large + small)
+    if mode == "VALID":
+        return (0,) * 2 * rank
+    return tuple(a.get("pads", [0] * 2 * rank))
 
 
 def _spatial(r: Reader, x, a: dict, kernel) -> tuple:
-    if x.ndim != 4 or len(kernel) != 2:
-        r.fail("only 2-D images (N, C, H, W) are read", f"input rank {x.ndim}", "rank 4")
-    strides = tuple(a.get("strides", [1, 1]))
-    dilations = tuple(a.get("dilations", [1, 1]))
+    rank = len(kernel)
+    if r.whole:
+        r.fail("image ops are not read in a graph that mixes the batch axis", "axis 0 mixed",
+               "a batch on axis 0")  # fmt: skip
+    if x.ndim != rank + 2 or (r.node.op_type == "Conv" and rank != 2):
+        r.fail(
+            "the input's rank must be the kernel's plus two (Conv: 2-D images only)",
+            f"input rank {x.ndim}, kernel {list(kernel)}",
+            f"rank {rank + 2}" if r.node.op_type != "Conv" else "rank 4",
+        )
+    strides = tuple(a.get("strides", [1] * rank))
+    dilations = tuple(a.get("dilations", [1] * rank))
     return strides, dilations, _pads(r, a, kernel, strides, dilations, x.shape[2:])
 
 
@@ -85,42 +90,59 @@ def read_conv(r: Reader) -> SymbolicTensor:
     return layer(x)
 
 
-def read_pool(r: Reader) -> SymbolicTensor:
+def _fpad_order(sides: tuple) -> tuple:
+    """ONNX's [b1, b2, ..., e1, e2, ...] as F.pad's widths: last axis first, (b, e) each."""
+    rank = len(sides) // 2
+    return tuple(w for i in reversed(range(rank)) for w in (sides[i], sides[rank + i]))
+
+
+def _pool_padding(x, kernel, strides, dilations, sides, options) -> tuple | int:
+    """glassnet's padding for ONNX pads: a pair when symmetric within half the kernel (or
+    that plus ceil_mode's growth: read as ceil_mode), else the explicit sides."""
+    rank = len(kernel)
+    begin, end = sides[:rank], sides[rank:]
+    if rank == 2 and all(2 * p <= k for p, k in zip(begin, kernel)):
+        if begin == end:
+            return begin
+        if not options["ceil_mode"] and not options.get("count_include_pad"):
+            if _grown_by_ceil(x, kernel, strides, dilations, sides):
+                options["ceil_mode"] = True
+                return begin
+    return _fpad_order(sides) if any(sides) else 0
+
+
+def read_pool(r: Reader) -> SymbolicTensor | dict:
+    """MaxPool / AveragePool of any rank: the 2-D layers for images, else the N-d ones;
+    MaxPool's Indices output, when the graph asks for it, is a MaxPoolIndices layer."""
     a, x = r.attrs(), r.symbolic(0)
     kernel = tuple(a["kernel_shape"])
     strides, dilations, sides = _spatial(r, x, a, kernel)
-    pads, average = sides[:2], r.node.op_type == "AveragePool"
-    ceil = bool(a.get("ceil_mode", 0))
-    if sides[:2] != sides[2:]:
-        ceil = not ceil and _grown_by_ceil(x, kernel, strides, dilations, sides)
-        if not ceil or (average and a.get("count_include_pad", 0)):
-            r.fail(
-                "asymmetric pool padding is not read",
-                f"pads={list(sides)}",
-                "equal begin and end, or the end padding ceil_mode grows to",
-            )
-    for name, bad in (
-        ("dilations", average and dilations != (1, 1)),
-        ("storage_order", a.get("storage_order", 0)),
-        ("the indices output", len([o for o in r.node.output if o]) > 1),
-    ):
-        if bad:
-            r.fail(f"{name} is not read", f"{name} set", "the defaults")
-    if any(2 * p > k for p, k in zip(pads, kernel)):
-        r.fail("padding above half the kernel is not read", f"pads {pads}", f"≤ {kernel}/2")
-    options = {"ceil_mode": ceil}
+    average, rank = r.node.op_type == "AveragePool", len(kernel)
+    options = {"ceil_mode": bool(a.get("ceil_mode", 0))}
     if average:
         options["count_include_pad"] = bool(a.get("count_include_pad", 0))
-        return nn.AvgPool2D(kernel, strides, pads, **options)(x)
-    return nn.MaxPool2D(kernel, strides, pads, dilation=dilations, **options)(x)
+    if any(d != 1 for d in dilations):
+        options["dilation"] = dilations
+    order, explicit = a.get("storage_order", 0), _fpad_order(sides) if any(sides) else 0
+    indices = nn.MaxPoolIndices(kernel, strides, explicit, dilations, options["ceil_mode"], order)
+    padding = _pool_padding(x, kernel, strides, dilations, sides, options)
+    layers = {1: (nn.MaxPool1D, nn.AvgPool1D), 2: (nn.MaxPool2D, nn.AvgPool2D),
+              3: (nn.MaxPool3D, nn.AvgPool3D)}  # fmt: skip
+    if rank not in layers:
+        r.fail("only 1-, 2- and 3-D pooling is read", f"kernel {list(kernel)}", "1 to 3 axes")
+    y = layers[rank][average](kernel, strides, padding, **options)(x)
+    names = list(r.node.output)
+    if len(names) < 2 or not names[1]:
+        return y
+    return {names[0]: y, names[1]: indices(x)}
 
 
 def read_batch_norm(r: Reader) -> SymbolicTensor:
     a, x = r.attrs(), r.symbolic(0)
     if a.get("training_mode", 0) or len([o for o in r.node.output if o]) > 1:
         r.fail("the training form is not read", "training_mode=1", "inference form")
-    if x.ndim not in (2, 4):
-        r.fail("only (N, C) or (N, C, H, W) inputs are read", f"rank {x.ndim}", "rank 2 or 4")
+    if x.ndim not in (2, 4) or r.whole:
+        r.fail("only (N, C) or (N, C, H, W) batches are read", f"rank {x.ndim}", "rank 2 or 4")
     gamma, beta, mean, var = (r.const(i) for i in range(1, 5))
     momentum = min(max(1.0 - a.get("momentum", 0.9), 1e-6), 1.0)
     layer = nn.BatchNorm(len(gamma), momentum, a.get("epsilon", 1e-5), dtype=float_dtype(r, x))

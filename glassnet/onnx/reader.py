@@ -15,20 +15,32 @@ if TYPE_CHECKING:
 
     import onnx
 
-__all__ = ["Reader", "SUPPORTED", "float_dtype"]
+__all__ = ["Reader", "SUPPORTED", "WholeBatch", "float_dtype"]
 
 SUPPORTED = (
-    "Gemm, MatMul(+Add), Conv, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, "
+    "Gemm, MatMul(+Add), Conv, MaxPool, AveragePool (1-3-D), GlobalAveragePool, "
+    "BatchNormalization, "
     "Relu, Sigmoid, Tanh, LeakyRelu, Softmax, Flatten, Reshape, Add, Concat, Mul, Identity, "
     "Dropout, Constant"
 )
 
 
-class Reader:
-    """The values by name (symbolic tensors or constant arrays) while nodes are read."""
+class WholeBatch(Exception):  # noqa: N818 (a signal, not an error: read the graph again)
+    """Raised by a reader when the graph mixes axis 0 with the others: load reads the
+    graph again with ``whole=True``, every input one sample holding the whole tensor."""
 
-    def __init__(self, onnx: ModuleType, proto: onnx.ModelProto) -> None:
+
+class Reader:
+    """The values by name (symbolic tensors or constant arrays) while nodes are read.
+
+    ``whole``: False while axis 0 is read as the batch (a glassnet tensor's axes are the
+    ONNX tensor's); True when the graph mixes it, and then glassnet's axis 0 is a batch of
+    one whole tensor (glassnet axis = ONNX axis + 1).
+    """
+
+    def __init__(self, onnx: ModuleType, proto: onnx.ModelProto, whole: bool = False) -> None:
         self.onnx, self.values, self.skip, self.node = onnx, {}, set(), None
+        self.whole, self.batch = whole, None
         self.opset = next(
             (o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), 1
         )
@@ -48,6 +60,23 @@ class Reader:
                 "glassnet reads: " + SUPPORTED,
             )
         )
+
+    def need_whole(self) -> None:
+        """Called where the node mixes ONNX axis 0 with the others."""
+        if not self.whole:
+            raise WholeBatch(self.node.op_type)
+
+    def rank(self, x: SymbolicTensor) -> int:
+        """The ONNX tensor's rank."""
+        return x.ndim - self.whole
+
+    def axis(self, axis: int, x: SymbolicTensor) -> int:
+        """glassnet's axis for ONNX axis ``axis`` (negative counts from the end) of x."""
+        return axis % max(self.rank(x), 1) + self.whole
+
+    def onnx_shape(self, x: SymbolicTensor) -> tuple:
+        """The ONNX tensor's shape (axis 0 is the declared batch size unless whole)."""
+        return tuple(x.shape[1:]) if self.whole else (self.batch, *x.shape[1:])
 
     def attrs(self) -> dict:
         helper = self.onnx.helper

@@ -360,6 +360,7 @@ from glassnet.ops.conv import conv2d  # noqa: E402
 from glassnet.ops.conv_transpose import conv_transpose2d  # noqa: E402
 from glassnet.ops.norm import batch_norm  # noqa: E402
 from glassnet.ops.pool import avg_pool2d, global_avg_pool2d, max_pool2d  # noqa: E402
+from glassnet.ops.pool_nd import avg_pool1d, avg_pool3d, max_pool1d, max_pool3d  # noqa: E402
 from glassnet.ops.reference import (  # noqa: E402
     avg_pool2d_reference,
     conv2d_reference,
@@ -372,6 +373,10 @@ __all__ += [
     "max_pool2d",
     "avg_pool2d",
     "global_avg_pool2d",
+    "max_pool1d",
+    "max_pool3d",
+    "avg_pool1d",
+    "avg_pool3d",
     "batch_norm",
 ]
 __all__ += ["conv2d_reference", "max_pool2d_reference", "avg_pool2d_reference"]

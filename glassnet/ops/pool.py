@@ -28,6 +28,7 @@ from glassnet._fastpath import (
 from glassnet.autograd import Function
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.ops.conv import check_image_batch, output_size, pair
+from glassnet.ops.pool_nd import avg_pool_nd, max_pool_nd
 from glassnet.tensor import Tensor, as_tensor
 
 if TYPE_CHECKING:
@@ -290,7 +291,7 @@ def max_pool2d(
     x: Tensor | ArrayLike,
     kernel_size: int | tuple[int, int],
     stride: int | tuple[int, int] | None = None,
-    padding: int | tuple[int, int] = 0,
+    padding: int | tuple[int, ...] = 0,
     dilation: int | tuple[int, int] = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
@@ -300,9 +301,14 @@ def max_pool2d(
     Ties route the gradient to the first maximal element, as in PyTorch (see MaxPool2D).
     ``ceil_mode`` rounds the output size up (a last, partial window); ``return_indices``
     also returns each maximum's flat index i·W + j into its (H, W) input plane (int64),
-    as PyTorch does.
+    as PyTorch does. ``padding`` may also be four ints (left, right, top, bottom), as
+    F.pad's widths: asymmetric, beyond half the kernel, or negative (a crop); that form
+    and integer inputs take the readable N-d op (glassnet.ops.pool_nd).
     """
     x, where = as_tensor(x), "max_pool2d"
+    if _general(padding) or x.dtype.kind != "f":
+        return max_pool_nd(x, 2, kernel_size, stride, padding, dilation, ceil_mode,
+                           return_indices, where)  # fmt: skip
     config = pool_config(kernel_size, stride, padding, where)
     dilation = pair(dilation, "dilation", where)
     settings = pool_settings(x, config, where, dilation, ceil_mode)
@@ -310,6 +316,11 @@ def max_pool2d(
     if not return_indices:
         return y
     return y, Tensor(_argmax_indices(x.data, y.data, settings, dilation))
+
+
+def _general(padding) -> bool:
+    """Whether ``padding`` is the explicit four-side form (F.pad's order)."""
+    return isinstance(padding, tuple | list) and len(padding) == 4
 
 
 def _argmax_indices(x: np.ndarray, y: np.ndarray, settings: dict, dilation) -> np.ndarray:
@@ -330,16 +341,23 @@ def avg_pool2d(
     x: Tensor | ArrayLike,
     kernel_size: int | tuple[int, int],
     stride: int | tuple[int, int] | None = None,
-    padding: int | tuple[int, int] = 0,
+    padding: int | tuple[int, ...] = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
+    dilation: int | tuple[int, int] = 1,
 ) -> Tensor:
     """Average pooling of x (N, C, H, W); ``stride`` defaults to ``kernel_size``.
 
     ``count_include_pad=False`` divides each window's sum by its input elements only;
     ``ceil_mode`` rounds the output size up (PyTorch's arguments and divisors).
+    ``padding`` may also be four ints (left, right, top, bottom), and ``dilation`` spaces
+    the window's elements (ONNX's AveragePool has it; PyTorch's does not): those forms
+    take the readable N-d op (glassnet.ops.pool_nd).
     """
     x, where = as_tensor(x), "avg_pool2d"
+    if _general(padding) or dilation not in (1, (1, 1), [1, 1]):
+        return avg_pool_nd(x, 2, kernel_size, stride, padding, dilation, ceil_mode,
+                           count_include_pad, where)  # fmt: skip
     config = pool_config(kernel_size, stride, padding, where)
     settings = pool_settings(x, config, where, (1, 1), ceil_mode)
     if settings["pad"] != config["pad"] or not count_include_pad:

@@ -187,6 +187,10 @@ SHAPES = {
     "Conv2D": _conv,
     "BatchNorm": _batch_norm,
     "Perceptron": _perceptron,
+    "Bias": lambda c, where: {"w": tuple(_size({"s": v}, "s", where) for v in c.get("shape", []))},
+    "Scale": lambda c, where: {
+        "w": tuple(_size({"s": v}, "s", where) for v in c.get("shape", []))
+    },
     **dict.fromkeys(
         [
             "Identity",
@@ -200,6 +204,14 @@ SHAPES = {
             "Dropout",
             "MaxPool2D",
             "AvgPool2D",
+            "MaxPool1D",
+            "MaxPool3D",
+            "AvgPool1D",
+            "AvgPool3D",
+            "MatMul",
+            "Permute",
+            "MaxPoolIndices",
+            "KeptMask",
             "GlobalAvgPool2D",
             "Reshape",
         ],

@@ -37,6 +37,18 @@ LAYERS = [
     gn.layers.Concatenate(axis=1),
     gn.layers.Multiply(),
     gn.distributed.SyncBatchNorm(3, momentum=0.2, eps=1e-3),
+    nn.MaxPool1D(3, 2, (1, 0), ceil_mode=True),
+    nn.MaxPool3D(2, dilation=(1, 2, 1)),
+    nn.AvgPool1D(2, padding=1, count_include_pad=False),
+    nn.AvgPool3D((2, 3, 2), padding=(0, 1, 1, 0, -1, 0)),
+    nn.MaxPool2D(3, 2, (0, 2, 1, -1)),
+    nn.AvgPool2D(2, 1, dilation=(2, 1)),
+    nn.MatMul(),
+    nn.Permute((2, 1)),
+    nn.Bias((3, 1)),
+    nn.Scale(()),
+    nn.MaxPoolIndices((3, 2), (2, 1), (1, 0, 0, 1), 1, True, storage_order=1),
+    nn.KeptMask(),
 ]
 
 
