@@ -18,7 +18,6 @@ Training is gradient descent on the loss L over the training set, one batch at a
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from typing import TYPE_CHECKING, Any
@@ -34,10 +33,11 @@ from glassnet.nn.module import Module
 from glassnet.notebook import print_once
 from glassnet.tensor import rng_from
 from glassnet.training import checks, habits, parallel, weights_io
+from glassnet.training import fit_setup as setup
 from glassnet.training import io as model_io
 from glassnet.training import metrics as metrics_lib
 from glassnet.training import sample_weights as row_weights
-from glassnet.training.batches import ArrayBatches, EpochRun, IterableBatches
+from glassnet.training.batches import EpochRun
 from glassnet.training.callbacks import CallbackList, NaNGuard
 from glassnet.training.history import History
 from glassnet.training.progress import ProgressBar
@@ -124,7 +124,7 @@ class Model(Module):
             )
         self.loss = habits.loss_for(self, loss)
         row_weights.check_reduction(self.loss)
-        self.optimizer = self._bound(optim.get(optimizer))
+        self.optimizer = setup.bound_optimizer(self, optim.get(optimizer))
         metrics = [metrics] if isinstance(metrics, str) or callable(metrics) else metrics
         self.metrics = tuple(
             metrics_lib.get(m, threshold=self.accuracy_threshold()) for m in metrics
@@ -146,22 +146,6 @@ class Model(Module):
         """The cut between the two classes of a binary output: 0 for logits, else 0.5."""
         binary = str(getattr(self.loss, "name", "")).startswith("binary")
         return 0.0 if binary and getattr(self.loss, "from_logits", False) else 0.5
-
-    def _bound(self, optimizer):
-        own = self.parameters()
-        if not optimizer.params:
-            return optimizer.bind(own)
-        if {id(p) for p in optimizer.params} != {id(p) for p in own}:
-            raise ConfigError(
-                message(
-                    "compile",
-                    "the optimizer is bound to parameters that are not this model's",
-                    f"{len(optimizer.params)} bound parameters",
-                    f"this model's {len(own)}",
-                    "pass an unbound optimizer (params=None); compile binds it",
-                )
-            )
-        return optimizer
 
     def _require_compiled(self, where: str) -> None:
         if self.loss is None:
@@ -220,19 +204,14 @@ class Model(Module):
         weigh each row's loss, as in Keras: L = (1/m) Σᵢ wᵢ ℓᵢ over a batch of m rows
         (see :mod:`glassnet.training.sample_weights`); arrays only, in one process.
         """
-        batches, validation = self._fit_arguments(
-            x, y, epochs, batch_size, validation_split, validation_data, verbose
+        batches, validation = setup.fit_batches(
+            self, x, y, epochs, batch_size, validation_split, validation_data, verbose
         )
         session = parallel.session(self, distributed, seed)  # [distributed] None when alone
         habits.check_loader_alone(session, batches)  # [distributed] arrays only
         seed = session.seed if session else seed  # [distributed] one seed on every rank
         if sample_weight is not None or class_weight is not None:
-            row_weights.check_supported(session, y is None)
-            weights = row_weights.row_weights(
-                self, x, y, sample_weight, class_weight, batches.first()
-            )
-            weights = weights[: batches.samples]  # validation_split holds out the last rows
-            batches.w = None if (weights == 1).all() else weights  # all 1: the unweighted path
+            setup.weigh_rows(self, batches, session, x, y, sample_weight, class_weight)
         rng, n, size = rng_from(seed), batches.samples, getattr(batches, "size", None)
         steps = session.steps(n, size) if session else batches.steps  # [distributed]
         history, guard = History(), NaNGuard()
@@ -242,7 +221,7 @@ class Model(Module):
         hooks = CallbackList(hooks, self, run)
         self.history, self.stop_training = history, False
         self.input_shape = batches.first().shape[1:]
-        with self._random_streams(rng if seed is not None else None):
+        with setup.random_streams(self, rng if seed is not None else None):
             hooks.on_train_begin()
             for epoch in range(epochs):
                 hooks.on_epoch_begin(epoch)
@@ -268,31 +247,6 @@ class Model(Module):
             history.diverged = guard.message
             hooks.on_train_end()
         return history
-
-    def _fit_arguments(self, x, y, epochs, batch_size, validation_split, validation_data, verbose):
-        """Check fit's settings and data: (the batch source, validation pair or None)."""
-        self._require_compiled("fit")
-        checks.check_fit_settings(epochs, batch_size, validation_split, verbose)
-        validation_data = habits.validation_arrays(validation_data, self.dtype)
-        if y is None:  # fit(loader): a DataLoader or any iterable of (x, y) batches
-            habits.check_no_split(validation_split)
-            batches = IterableBatches(x, self.dtype)
-            validation = validation_data
-            if validation is not None:
-                validation = checks.fit_arrays(*validation, 0.0, None, self.dtype)[:2]
-        else:
-            x, y, validation = checks.fit_arrays(
-                x, y, validation_split, validation_data, self.dtype
-            )
-            size = len(x) if batch_size is None else min(batch_size, len(x))
-            batches = ArrayBatches(x, y, size)
-        if habits.build(self, batches.first()):  # Keras-form layers got weights: bind them
-            self.optimizer.bind(self.parameters())
-        if y is not None:  # every target against the model's output, before the first update
-            checks.check_targets("fit", self, x[:size], y)
-            if validation is not None:
-                checks.check_targets("fit (validation)", self, validation[0][:size], validation[1])
-        return batches, validation
 
     def train_step(
         self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None
@@ -350,26 +304,6 @@ class Model(Module):
             "weighted": CapturedStep(self._weighted_loss_and_gradients, enabled),
             "predict": CapturedStep(self._outputs, enabled),
         }
-
-    @contextlib.contextmanager
-    def _random_streams(self, rng: np.random.Generator | None):
-        """With a seeded ``rng``: every module with a random stream (Dropout) draws from a
-        child stream of it for the duration of the block, then gets its own stream back,
-        unadvanced. With None: the modules' own streams are used and advance."""
-        owners = [
-            m for m in self.modules() if isinstance(getattr(m, "rng", None), np.random.Generator)
-        ]
-        if rng is None or not owners:
-            yield
-            return
-        own = [m.rng for m in owners]
-        for module in owners:
-            object.__setattr__(module, "rng", rng.spawn(1)[0])
-        try:
-            yield
-        finally:
-            for module, stream in zip(owners, own, strict=True):
-                object.__setattr__(module, "rng", stream)
 
     def _scores(self, y: np.ndarray, output: np.ndarray) -> dict[str, float]:
         return {metric.name: float(metric(y, output)) for metric in self.metrics}
