@@ -262,7 +262,7 @@ class Program:
         v = self.init.copy()
         for j in self.arg_slots:
             a = args[j]
-            v[j] = a.data if isinstance(a, Tensor) else a
+            v[j] = a if type(a) is np.ndarray else a.data if isinstance(a, Tensor) else a
         for slot, t, _ in self.live:
             v[slot] = t.data
         for slot, j, dtype in self.casts:

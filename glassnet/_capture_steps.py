@@ -117,11 +117,12 @@ def backward_step(cell: int, node: int, targets: list, shapes: list, seed_like, 
     slot ``cell``, which is then let go with what it saved, as the engine does."""
     routes = [(i, t, s) for i, (t, s) in enumerate(zip(targets, shapes)) if t is not None]
     escapes = ws.escapes
+    one = np.ones(seed_like[0], dtype=seed_like[1]) if seed_like is not None else None
 
     def run(v, pend):
-        if seed_like is not None:  # a backward pass starts: dL/dL = 1
+        if one is not None:  # a backward pass starts: dL/dL = 1, a new array as in eager
             pend.clear()
-            pend[node] = np.ones(seed_like[0], dtype=seed_like[1])
+            pend[node] = one.copy()
         grad_y = pend.pop(node, None)
         if grad_y is None:
             return

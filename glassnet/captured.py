@@ -194,6 +194,9 @@ def _key(args: tuple, grad_enabled: bool):
     (a tensor that requires a gradient: its gradient lands on a new tensor each call)."""
     parts: list = [grad_enabled]
     for a in args:
+        if type(a) is np.ndarray:  # the common case first
+            parts.append((a.shape, a.dtype, a.strides))
+            continue
         if isinstance(a, Tensor):
             if a.requires_grad:
                 return None
