@@ -33,6 +33,8 @@ from glassnet.ops.loss import SquaredError
 
 __all__ = ["make"]
 
+_sum = np.add.reduce
+
 
 def make(op, baked: dict, linked: dict, needs, srcs: list, out: int, proto, reserve):
     """The replay kernels of ``op`` (see the module docstring), or None."""
@@ -78,7 +80,7 @@ def _linear(baked, linked, needs, srcs, out, proto, reserve):
                 grad_x = np.matmul(grad_y, v[w].T, out=_into(v[gx_buf], grad_y))
         grad_y = grad_y.reshape(-1, grad_y.shape[-1])
         grad_w = xv.reshape(-1, xv.shape[-1]).T @ grad_y
-        return grad_x, grad_w, grad_y.sum(axis=0)
+        return grad_x, grad_w, _sum(grad_y, axis=0)  # what grad_y.sum(axis=0) calls
 
     return forward, backward
 

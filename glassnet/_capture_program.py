@@ -216,6 +216,7 @@ class Program:
         self.steps = [self._step(step, builder, kernels) for step in builder.steps]
         self.init = self.init + [None] * len(self.workspace.protos)
         self.template = template
+        self.fill = _filler(template, self.workspace.escapes)
         self.modules = [(m, m.training) for m in modules]
 
     def _step(self, step, builder: _Builder, kernels: dict):
@@ -273,7 +274,7 @@ class Program:
         pend: dict = {}
         for step in self.steps:
             step(v, pend)
-        result = _fill(self.template, v, workspace.escapes)
+        result = self.fill(v)
         workspace.give(arrays)  # only after a replay that finished: never two at once
         return result
 
@@ -296,20 +297,32 @@ def build(first, second):
     return Program(builder, template, second.modules.values())
 
 
-def _fill(template, v: list, escapes):
+def _filler(template, escapes):
+    """A function of the slots that builds the step's return value from ``template``:
+    ('slot', k) and ('tensor', k) read slot k (a copy when it is a workspace array, which
+    the next replay would overwrite); tuples, lists and dicts nest; ('value', x) is x."""
     kind, value = template
     if kind == "slot" or kind == "tensor":
-        a = v[value]
-        if isinstance(a, np.ndarray) and escapes(a):
-            a = a.copy()  # a workspace array: the next replay writes into it
-        return a if kind == "slot" else Tensor._from_op(a, None)
-    if kind == "tuple":
-        return tuple(_fill(t, v, escapes) for t in value)
-    if kind == "list":
-        return [_fill(t, v, escapes) for t in value]
+
+        def read(v):
+            a = v[value]
+            if isinstance(a, np.ndarray) and escapes(a):
+                a = a.copy()
+            return a if kind == "slot" else Tensor._from_op(a, None)
+
+        return read
+    if kind in ("tuple", "list"):
+        parts = [_filler(t, escapes) for t in value]
+        if kind == "list":
+            return lambda v: [part(v) for part in parts]
+        if len(parts) == 2:  # (loss, output): fit's step
+            first, second = parts
+            return lambda v: (first(v), second(v))
+        return lambda v: tuple(part(v) for part in parts)
     if kind == "dict":
-        return {k: _fill(t, v, escapes) for k, t in value.items()}
-    return value
+        parts = {k: _filler(t, escapes) for k, t in value.items()}
+        return lambda v: {k: part(v) for k, part in parts.items()}
+    return lambda v: value
 
 
 def _same_view(a: np.ndarray, b) -> bool:

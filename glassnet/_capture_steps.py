@@ -116,7 +116,7 @@ def backward_step(cell: int, node: int, targets: list, shapes: list, seed_like, 
     The gradients come from ``kernel(v, grad_y)`` (a replay kernel) or from the op in
     slot ``cell``, which is then let go with what it saved, as the engine does."""
     routes = [(i, t, s) for i, (t, s) in enumerate(zip(targets, shapes)) if t is not None]
-    escapes = ws.escapes
+    own = ws.ids  # a gradient that is a workspace array must be copied to become a .grad
     one = np.ones(seed_like[0], dtype=seed_like[1]) if seed_like is not None else None
 
     def run(v, pend):
@@ -139,9 +139,12 @@ def backward_step(cell: int, node: int, targets: list, shapes: list, seed_like, 
                 g = unbroadcast(g, shape)
             if type(target) is int:
                 pend[target] = pend[target] + g if target in pend else g
+            elif target.grad is None:  # _accumulate's first gradient, with its copy rule
+                if g.base is not None or id(g) in own or not _exclusive(g, grad_y, grads, index):
+                    g = g.copy()  # a view is never exclusive: _exclusive would say so too
+                dtype = target.data.dtype
+                target.grad = g if g.dtype == dtype else g.astype(dtype)
             else:
-                if target.grad is None and (escapes(g) or not _exclusive(g, grad_y, grads, index)):
-                    g = g.copy()
                 _accumulate(target, g, None)
 
     return run
