@@ -65,3 +65,14 @@ def test_w3_gemm_table_lists_every_gemm_of_the_step(capsys):
     assert {"16×9216×128", "64×289×9216"} <= {r[3] for r in gemms if len(r) == 9}
     wholes = [r for r in gemms if r[1] in ("forward", "backward") and r[-1].endswith("%")]
     assert len(wholes) == 4
+
+
+def test_the_cpu_clock_times_every_framework(capsys):
+    try:
+        bench.main(["--quick", "--only", "W1", "--clock", "cpu"])
+    finally:
+        bench.clock = bench.CLOCKS["wall"]
+    out = capsys.readouterr().out
+    assert "cpu clock" in out
+    rows = [line for line in out.splitlines() if " W1 " in line]
+    assert {"glassnet", "torch", "numpy", "capture"} <= {w for row in rows for w in row.split()}
