@@ -17,9 +17,8 @@ the repeats. torch is pinned to the same thread count as NumPy's BLAS. ``--clock
 times each epoch by the CPU time of the process (all its threads) instead of the wall
 clock: on a machine shared with other jobs that is what the work cost, free of the time
 spent waiting while others ran (with several threads it also counts a BLAS thread
-spinning while it waits). Peak resident
-memory of W2 is measured in fresh subprocesses (one per framework), since a process's
-peak only ever grows.
+spinning while it waits). Peak resident memory of W2 is measured in fresh subprocesses
+(one per framework), since a process's peak only ever grows.
 """
 
 from __future__ import annotations
