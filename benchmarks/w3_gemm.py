@@ -9,8 +9,8 @@ it, on the operands the op really holds (a transposed view, a recycled buffer, a
 column slice), and as a bare ``np.matmul`` of fresh C-contiguous arrays of the same
 shapes. Equal GFLOP/s mean the op feeds BLAS without hidden copies. It then times each
 convolution's whole forward and backward, so the share of im2col, col2im and the rest
-(everything that is not a GEMM) is visible. Best of the repeats: the cleanest reading
-on a shared machine.
+(everything that is not a GEMM) is visible. Times are the CPU time of the process (all
+its threads), best of the repeats: the cleanest reading on a shared machine.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ BATCH, REPEATS = 128, 5
 def best_ms(fn) -> float:
     times = []
     for _ in range(REPEATS):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return min(times) * 1e3
 
 
