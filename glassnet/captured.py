@@ -39,6 +39,12 @@ arguments to make them part of the key. Arrays the function mutates without glas
 ``optimizer.step()``, which are recorded and called again on replay. Tensors returned by
 a replay carry no graph.
 
+*Memory.* The commonest ops (Linear, Sigmoid, ReLU, the squared error) replay through
+kernels that make the op's own NumPy calls into arrays allocated once per program
+(``out=``, :mod:`glassnet._capture_kernels`), with no op object. A value the step returns,
+or a parameter's ``.grad``, is never such an array (it is copied when it would be), and
+each thread replays with arrays of its own.
+
 *Exactness.* A replay calls the same kernels in the same order with the same arrays, and
 sums gradients exactly as the engine does, so its weights, losses and optimizer state are
 bit-identical to the eager step's (``tests/test_capture.py`` checks 50 steps).
