@@ -14,6 +14,17 @@ and the best of several repeats is kept (the cleanest reading on a shared machin
 ``backward`` called directly on arrays, in order, and the same SGD updates. The gap to
 glassnet's own column is the price of the autograd engine, the layers and the optimizer
 loop. The three GEMMs of the first layer are timed alone too: they are most of the floor.
+
+The second table follows one *captured* step (``Model.fit``'s default) through its layers,
+each timed on the same stream of batches of one epoch (CPU time of this thread, the best
+of the repeats), so each difference is what that layer adds:
+
+    NumPy by hand        the hand-written loop of run.py, per step
+    replay               Program.run: the recorded kernels on the slots
+    captured call        + CapturedStep: the key, the guards
+    + optimizer.step     + the SGD update, through Optimizer.step
+    train_step           + Model.train_step: errstate, loss.item, the NaN check
+    fit                  + Model.fit's loop: batches, history, callbacks, per-epoch checks
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import _numpy_workloads as reference  # noqa: E402
 import _torch_workloads as torch_side  # noqa: E402
 from run import THREADS, glassnet_model, synthetic  # noqa: E402
 
@@ -132,9 +144,52 @@ def measure(phases: dict) -> dict:
     return us
 
 
+def layers(samples: int) -> dict:
+    """µs per step of a captured W1 step, one layer more in each row (see the docstring)."""
+    x, y = synthetic(samples, image=False)
+    t = np.eye(10, dtype=np.float32)[y]
+    model = glassnet_model("W1")
+    fit = lambda: model.fit(x, t, epochs=1, batch_size=10, shuffle=False, verbose=0)  # noqa: E731
+    fit()  # records and builds the program
+    step, opt = model._captured["train"], model.optimizer
+    (program,) = step.programs.values()
+    batches = [(x[s : s + 10], t[s : s + 10]) for s in range(0, samples, 10)]
+
+    def each(fn):
+        return lambda: [fn(*b) for b in batches]
+
+    runs = {
+        "NumPy by hand": lambda: reference.w1_epoch(x, y, 10),
+        "replay": each(lambda xb, tb: program.run((xb, tb))),
+        "captured call": each(step),
+        "+ optimizer.step": each(lambda xb, tb: (step(xb, tb), opt.step())),
+        "train_step": each(model.train_step),
+        "fit": fit,
+    }
+    best = {name: float("inf") for name in runs}
+    for _ in range(REPEATS):
+        for name, fn in runs.items():  # interleaved: background load hits all alike
+            start = time.thread_time()
+            fn()
+            best[name] = min(best[name], time.thread_time() - start)
+    return {name: seconds / len(batches) * 1e6 for name, seconds in best.items()}
+
+
+def print_layers(samples: int) -> None:
+    us = layers(samples)
+    floor = us["NumPy by hand"]
+    print(f"\ncaptured W1 step by layers ({samples} samples, CPU µs per step, best of {REPEATS})")
+    previous = None
+    for name, value in us.items():
+        added = "" if previous is None else f"{value - previous:+8.1f}"
+        print(f"{name:18s}{value:9.1f} {added:>8s} {value / floor:6.2f}× NumPy")
+        previous = value if name != "NumPy by hand" else None
+
+
 def main(argv=None) -> None:
     global CALLS, REPEATS
-    if "--quick" in (sys.argv[1:] if argv is None else argv):
+    quick = "--quick" in (sys.argv[1:] if argv is None else argv)
+    if quick:
         CALLS, REPEATS = 20, 1
     torch.set_num_threads(THREADS)
     x, y = synthetic(10, image=False)
@@ -157,6 +212,7 @@ def main(argv=None) -> None:
         f"PyTorch / glassnet = {step['PyTorch'] / step['glassnet']:.2f}×, "
         f"PyTorch / NumPy work = {step['PyTorch'] / step['NumPy work']:.2f}×"
     )
+    print_layers(200 if quick else 10_000)
 
 
 if __name__ == "__main__":

@@ -11,16 +11,19 @@ and the constants. Where an array came from is decided by comparing the two reco
 - equal both times while the arguments differed: a constant, kept;
 - anything else (a value Python computed from the inputs): the step is not replayable.
 
-The program is a list of closures, one per forward op, source, backward op or method call,
-each reading and writing slots. A backward closure does what the engine's ``_propagate``
-does (same sums, same order, same copies), so replayed gradients are bit-identical.
+The program is a list of closures (:mod:`glassnet._capture_steps`), one per forward op,
+source, backward op or method call, each reading and writing slots. A backward closure
+does what the engine's ``_propagate`` does (same sums, same order, same copies), so
+replayed gradients are bit-identical. The commonest ops replay through kernels that
+write into preallocated arrays instead (:mod:`glassnet._capture_kernels`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from glassnet.autograd import _accumulate, _exclusive, unbroadcast
+from glassnet import _capture_kernels
+from glassnet._capture_steps import Workspace, backward_step, call_step, forward_step, source_step
 from glassnet.tensor import Tensor
 
 __all__ = ["Program", "build", "DEFER"]
@@ -40,6 +43,7 @@ class _Builder:
         self.slot_of: dict[int, int] = {}
         self.init: list = []  # a slot's fixed value (constants, references), else None
         self.keep: list = []  # every recorded array, so that no id is reused while building
+        self.proto: dict[int, np.ndarray] = {}  # slot -> its array in the second recording
         self.live: list = []  # (slot, tensor, array): parameters, read at each replay
         self.casts: list = []  # (slot, arg slot, dtype)
         self.fwd_of: dict[int, tuple] = {}  # id(recorded fn) -> (replayed fn, settings, slot)
@@ -60,6 +64,7 @@ class _Builder:
     def remember(self, a: np.ndarray, slot: int) -> int:
         self.slot_of[id(a)] = slot
         self.keep.append(a)
+        self.proto[slot] = a
         return slot
 
     def new_slot(self, fixed=None) -> int:
@@ -136,7 +141,7 @@ class _Builder:
             _, obj, name = e2
             if obj is not e1[1] or name != e1[2]:
                 raise NotReplayable(f"{name}() was called on another object")
-            self.steps.append(_call_step(getattr(obj, name)))
+            self.steps.append(call_step(getattr(obj, name)))
 
     def forward(self, e2: tuple, e1: tuple) -> None:
         _, fn2, s2, inputs2, out2, needs = e2
@@ -152,7 +157,7 @@ class _Builder:
         out = self.remember(out2.data, self.new_slot())
         cell = self.new_slot()  # the op itself, from its forward to its backward
         self.fwd_of[id(fn2)] = (cell, out, inputs2)
-        self.steps.append((type(fn2), baked, linked, needs, srcs, out, cell))  # made in Program
+        self.steps.append(("fwd", type(fn2), baked, linked, needs, srcs, out, cell))
 
     def source(self, e2: tuple, e1: tuple) -> None:
         _, kernel, owner, arrays2, out2 = e2
@@ -160,7 +165,7 @@ class _Builder:
             raise NotReplayable("a random source ran for another layer between calls")
         srcs = [self.array(a2, a1) for a2, a1 in zip(arrays2, e1[3])]
         out = self.remember(out2, self.new_slot())
-        self.steps.append(_source_step(kernel, owner, srcs, out))
+        self.steps.append(source_step(kernel, owner, srcs, out))
 
     def backward(self, e2: tuple, e1: tuple) -> None:
         _, fn2, node2, seed = e2
@@ -177,7 +182,7 @@ class _Builder:
                 raise NotReplayable("a gradient flows to a tensor made anew on each call")
         shapes = [t.data.shape for t in inputs]
         seed_like = (node2.data.shape, node2.data.dtype) if seed else None
-        self.steps.append(_backward_step(cell, out, targets, shapes, seed_like))
+        self.steps.append(("bwd", cell, out, targets, shapes, seed_like))
         self.backed.add(cell)
 
     def result(self, r2, r1):
@@ -197,94 +202,6 @@ class _Builder:
         raise NotReplayable(f"the step returned a {type(r2).__name__} that changes between calls")
 
 
-# ---- the closures a program is made of ---------------------------------------------------
-def _forward_step(op, baked: dict, linked: list, needs, srcs: list, out: int, cell):
-    """A new ``op(**settings)`` (as Function.apply makes it), its forward on the slots
-    ``srcs`` into slot ``out``; the op waits in slot ``cell`` for its backward (slots
-    belong to one replay, so two threads may replay one program), or, with ``cell``
-    None, is dropped at once, with what it saved."""
-    if linked or needs is None or cell is None or len(srcs) > 2:
-        return _general_forward_step(op, baked, linked, needs, srcs, out, cell)
-    if len(srcs) == 1:  # the common cases, unrolled
-        (a,) = srcs
-
-        def run(v, pend):
-            v[cell] = fn = op(**baked)
-            fn.needs_input_grad = needs
-            v[out] = fn.forward(v[a])
-
-    else:
-        a, b = srcs
-
-        def run(v, pend):
-            v[cell] = fn = op(**baked)
-            fn.needs_input_grad = needs
-            v[out] = fn.forward(v[a], v[b])
-
-    return run
-
-
-def _general_forward_step(op, baked: dict, linked: list, needs, srcs: list, out: int, cell):
-    def run(v, pend):
-        settings = baked
-        if linked:
-            settings = dict(baked)
-            for key, slot in linked:
-                settings[key] = v[slot]
-        fn = op(**settings)
-        if needs is not None:
-            fn.needs_input_grad = needs
-        if cell is not None:
-            v[cell] = fn
-        v[out] = fn.forward(*[v[s] for s in srcs])
-
-    return run
-
-
-def _source_step(kernel, owner, srcs: list, out: int):
-    def run(v, pend):
-        v[out] = kernel(owner, *[v[s] for s in srcs])
-
-    return run
-
-
-def _call_step(method):
-    def run(v, pend):
-        method()
-
-    return run
-
-
-def _backward_step(cell: int, node: int, targets: list, shapes: list, seed_like):
-    """The engine's ``_propagate`` for one op, with gradients routed by slot: a pending
-    sum for an op's output (``pend``), ``.grad`` for a parameter. Same sums, same order,
-    same copies as the engine; then the op and its saved arrays are let go, as the engine
-    does."""
-
-    def run(v, pend):
-        if seed_like is not None:  # a backward pass starts: dL/dL = 1
-            pend.clear()
-            pend[node] = np.ones(seed_like[0], dtype=seed_like[1])
-        grad_y = pend.pop(node, None)
-        if grad_y is None:
-            return
-        grads = v[cell].backward(grad_y)
-        for index, (target, shape, g) in enumerate(zip(targets, shapes, grads)):
-            if g is None or target is None:
-                continue
-            if g.shape != shape:
-                g = unbroadcast(g, shape)
-            if type(target) is int:
-                pend[target] = pend[target] + g if target in pend else g
-            else:
-                if target.grad is None and not _exclusive(g, grad_y, grads, index):
-                    g = g.copy()
-                _accumulate(target, g, None)
-        v[cell] = None
-
-    return run
-
-
 class Program:
     """A captured step: its closures, slots, guards and the shape of its return value."""
 
@@ -294,14 +211,39 @@ class Program:
         self.live = builder.live
         self.flags = [t.requires_grad for _, t, _ in builder.live]
         self.casts = builder.casts
-        self.steps = [  # an op no backward uses is not kept: it goes once forward is done
-            _forward_step(*step[:-1], step[-1] if step[-1] in builder.backed else None)
-            if type(step) is tuple
-            else step
-            for step in builder.steps
-        ]
+        self.workspace = Workspace(len(self.init))
+        kernels: dict[int, object] = {}  # cell -> a replay kernel's backward
+        self.steps = [self._step(step, builder, kernels) for step in builder.steps]
+        self.init = self.init + [None] * len(self.workspace.protos)
         self.template = template
+        self.fill = _filler(template, self.workspace.escapes)
         self.modules = [(m, m.training) for m in modules]
+
+    def _step(self, step, builder: _Builder, kernels: dict):
+        """The closure of one recorded step: a replay kernel where there is one."""
+        if type(step) is not tuple:
+            return step
+        if step[0] == "bwd":
+            _, cell, out, targets, shapes, seed_like = step
+            return backward_step(
+                cell, out, targets, shapes, seed_like, kernels.get(cell), self.workspace
+            )
+        _, op, baked, linked, needs, srcs, out, cell = step
+        cell = cell if cell in builder.backed else None  # an op no backward uses goes at once
+        made = _capture_kernels.make(
+            op,
+            baked,
+            dict(linked),
+            needs,
+            srcs,
+            out,
+            builder.proto.__getitem__,
+            self.workspace.reserve,
+        )
+        if made is None:
+            return forward_step(op, baked, linked, needs, srcs, out, cell)
+        kernels[cell] = made[1]
+        return made[0]
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -321,16 +263,20 @@ class Program:
         v = self.init.copy()
         for j in self.arg_slots:
             a = args[j]
-            v[j] = a.data if isinstance(a, Tensor) else a
+            v[j] = a if type(a) is np.ndarray else a.data if isinstance(a, Tensor) else a
         for slot, t, _ in self.live:
             v[slot] = t.data
         for slot, j, dtype in self.casts:
             v[slot] = v[j].astype(dtype)
+        workspace = self.workspace
+        arrays = workspace.take()
+        v[workspace.start :] = arrays
         pend: dict = {}
         for step in self.steps:
             step(v, pend)
-
-        return _fill(self.template, v)
+        result = self.fill(v)
+        workspace.give(arrays)  # only after a replay that finished: never two at once
+        return result
 
 
 def build(first, second):
@@ -351,19 +297,32 @@ def build(first, second):
     return Program(builder, template, second.modules.values())
 
 
-def _fill(template, v: list):
+def _filler(template, escapes):
+    """A function of the slots that builds the step's return value from ``template``:
+    ('slot', k) and ('tensor', k) read slot k (a copy when it is a workspace array, which
+    the next replay would overwrite); tuples, lists and dicts nest; ('value', x) is x."""
     kind, value = template
-    if kind == "slot":
-        return v[value]
-    if kind == "tensor":
-        return Tensor._from_op(v[value], None)
-    if kind == "tuple":
-        return tuple(_fill(t, v) for t in value)
-    if kind == "list":
-        return [_fill(t, v) for t in value]
+    if kind == "slot" or kind == "tensor":
+
+        def read(v):
+            a = v[value]
+            if isinstance(a, np.ndarray) and escapes(a):
+                a = a.copy()
+            return a if kind == "slot" else Tensor._from_op(a, None)
+
+        return read
+    if kind in ("tuple", "list"):
+        parts = [_filler(t, escapes) for t in value]
+        if kind == "list":
+            return lambda v: [part(v) for part in parts]
+        if len(parts) == 2:  # (loss, output): fit's step
+            first, second = parts
+            return lambda v: (first(v), second(v))
+        return lambda v: tuple(part(v) for part in parts)
     if kind == "dict":
-        return {k: _fill(t, v) for k, t in value.items()}
-    return value
+        parts = {k: _filler(t, escapes) for k, t in value.items()}
+        return lambda v: {k: part(v) for k, part in parts.items()}
+    return lambda v: value
 
 
 def _same_view(a: np.ndarray, b) -> bool:

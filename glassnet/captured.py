@@ -39,6 +39,12 @@ arguments to make them part of the key. Arrays the function mutates without glas
 ``optimizer.step()``, which are recorded and called again on replay. Tensors returned by
 a replay carry no graph.
 
+*Memory.* The commonest ops (Linear, Sigmoid, ReLU, the squared error) replay through
+kernels that make the op's own NumPy calls into arrays allocated once per program
+(``out=``, :mod:`glassnet._capture_kernels`), with no op object. A value the step returns,
+or a parameter's ``.grad``, is never such an array (it is copied when it would be), and
+each thread replays with arrays of its own.
+
 *Exactness.* A replay calls the same kernels in the same order with the same arrays, and
 sums gradients exactly as the engine does, so its weights, losses and optimizer state are
 bit-identical to the eager step's (``tests/test_capture.py`` checks 50 steps).
@@ -194,6 +200,9 @@ def _key(args: tuple, grad_enabled: bool):
     (a tensor that requires a gradient: its gradient lands on a new tensor each call)."""
     parts: list = [grad_enabled]
     for a in args:
+        if type(a) is np.ndarray:  # the common case first
+            parts.append((a.shape, a.dtype, a.strides))
+            continue
         if isinstance(a, Tensor):
             if a.requires_grad:
                 return None

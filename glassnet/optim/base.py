@@ -196,12 +196,15 @@ class Optimizer:
 
             clip_grad_norm([p for p in self.params if p.requires_grad], self.clipnorm)
         self.iterations += 1
+        decay, update, steps = self.weight_decay, self.update, self.steps  # bound once
         for i, p in enumerate(self.params):
-            if p.grad is None or not p.requires_grad:
+            g = p.grad
+            if g is None or not p.requires_grad:
                 continue
-            self.steps[i] += 1
-            g = self.apply_weight_decay(i, p.data, p.grad)
-            self.update(i, p.data, g, self.steps[i])
+            steps[i] += 1
+            if decay:  # without decay the gradient goes to the rule as it is
+                g = self.apply_weight_decay(i, p.data, g)
+            update(i, p.data, g, steps[i])
 
     def update(self, i: int, w: np.ndarray, g: np.ndarray, t: int) -> None:
         raise NotImplementedError(f"{type(self).__name__} must define update")  # pragma: no cover

@@ -93,15 +93,18 @@ class ProgressBar(Callback):
         seconds = time.perf_counter() - self.started
         return EpochBar(self.title, self.done, self.params["steps"], seconds, logs)
 
+    def _running(self) -> str:
+        """The running loss as the bar shows it (formatted only when a bar is drawn)."""
+        return f"loss: {self.loss_sum / self.seen:.4f}"
+
     def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.loss_sum += logs["loss"] * logs["size"]
         self.seen += logs["size"]
         self.done += 1
-        running = f"loss: {self.loss_sum / self.seen:.4f}"
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, logs=running)
+            self._bar.update(self._task, advance=1, logs=self._running())
         elif self._cell is not None and time.perf_counter() - self.drawn >= NOTEBOOK_REFRESH_S:
-            self._cell.update(self._epoch_bar(running))
+            self._cell.update(self._epoch_bar(self._running()))
             self.drawn = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:

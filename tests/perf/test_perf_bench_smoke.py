@@ -52,3 +52,27 @@ def test_w1_profiles_numpy_work_is_the_same_step_as_glassnets():
     w1_profile.numpy_work(by_hand, x, t)["update"]()  # forward and backward ran on creation
     for (name, a), b in zip(trained.named_parameters(), by_hand.parameters()):
         np.testing.assert_allclose(a.data, b.data, rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+def test_w3_gemm_table_lists_every_gemm_of_the_step(capsys):
+    import w3_gemm
+
+    w3_gemm.main(["--quick"])
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines()]
+    gemms = [row for row in rows if row[:1] in (["conv1"], ["conv2"], ["dense1"], ["dense2"])]
+    assert len([r for r in gemms if "GEMM" not in r and len(r) == 9]) == 11  # 2 + 3 + 3 + 3
+    assert {"16×9216×128", "64×289×9216"} <= {r[3] for r in gemms if len(r) == 9}
+    wholes = [r for r in gemms if r[1] in ("forward", "backward") and r[-1].endswith("%")]
+    assert len(wholes) == 4
+
+
+def test_the_cpu_clock_times_every_framework(capsys):
+    try:
+        bench.main(["--quick", "--only", "W1", "--clock", "cpu"])
+    finally:
+        bench.clock = bench.CLOCKS["wall"]
+    out = capsys.readouterr().out
+    assert "cpu clock" in out
+    rows = [line for line in out.splitlines() if " W1 " in line]
+    assert {"glassnet", "torch", "numpy", "capture"} <= {w for row in rows for w in row.split()}
