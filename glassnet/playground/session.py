@@ -161,7 +161,10 @@ class Session:
         rows = self.order[self.cursor : self.cursor + size]
         self.model.train()
         l1 = self.settings.get("l1", 0.0)
-        cost = self._captured(self.data.x_train[rows], self.targets[rows], self.settings["l2"], l1)
+        with np.errstate(over="ignore", invalid="ignore"):  # the page's doctor explains instead
+            cost = self._captured(
+                self.data.x_train[rows], self.targets[rows], self.settings["l2"], l1
+            )
         self.steps += 1
         self.cursor += size
         if self.cursor >= n:
