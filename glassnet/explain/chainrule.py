@@ -15,18 +15,24 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from glassnet.errors import GradientCheckError, message
-from glassnet.explain.render import Document, Rendered, excerpt, factor, num
+from glassnet.explain.render import Document, Rendered, excerpt, factor, index_text, num
+from glassnet.explain.update import explain_update
 from glassnet.tensor import Tensor
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from numpy.typing import ArrayLike
 
     from glassnet.losses import Loss
+    from glassnet.nn.module import Module
+    from glassnet.optim.base import Optimizer
 
 __all__ = [
     "WeightExplanation",
     "as_target",
     "checked_sum",
+    "explained",
     "feeding",
     "write_product",
     "loss_lines",
@@ -78,6 +84,38 @@ def checked_sum(label: str, terms: list, autograd: float) -> float:
             )
         )
     return gradient
+
+
+def explained(
+    model: Module,
+    pname: str,
+    index: tuple,
+    run: dict,
+    terms: list,
+    opt: Optimizer,
+    document: Callable[[str, tuple, list], Document],
+    **extra,
+) -> WeightExplanation:
+    """The result for ``pname[index]``: the terms' sum checked against autograd's gradient
+    (``run["grad"]``), one step of ``opt`` and ``document(label, (gradient, autograd),
+    update_lines)``, the text; ``extra`` fields (a graph's ``paths``) are added as given."""
+    label = f"{pname}{index_text(index)}"
+    autograd = float(run["grad"][index])
+    gradient = checked_sum(label, terms, autograd)
+    original = dict(model.named_parameters())[pname]
+    new_value, update_lines = explain_update(opt, original, index, run["grad"])
+    return WeightExplanation(
+        name=label,
+        value=float(original.data[index]),
+        gradient=gradient,
+        autograd=autograd,
+        new_value=new_value,
+        loss=run["loss"],
+        factors=terms[0][1:4] if len(terms) == 1 else None,
+        terms=terms,
+        document=document(label, (gradient, autograd), update_lines),
+        **extra,
+    )
 
 
 def feeding(label: str, terms: list) -> str:

@@ -22,7 +22,7 @@ from glassnet.explain import terms as term_rules
 from glassnet.explain.chainrule import (
     WeightExplanation,
     as_target,
-    checked_sum,
+    explained,
     feeding,
     loss_lines,
     write_product,
@@ -42,7 +42,6 @@ from glassnet.explain.graph import (
 from glassnet.explain.layers import doc_line
 from glassnet.explain.render import Document, excerpt, factor, index_text, num
 from glassnet.explain.slopes import float64_copy, loss_slope, path_sum
-from glassnet.explain.update import explain_update
 from glassnet.tensor import Tensor
 
 if TYPE_CHECKING:
@@ -74,24 +73,11 @@ def graph_weight(
         for k, chain in enumerate(chains, 1):
             chain["terms"] = [(f"call {k}, {t[0]}", *t[1:]) for t in chain["terms"]]
     terms = [t for chain in chains for t in chain["terms"]]
-    label = f"{pname}{index_text(index)}"
-    autograd = float(run["grad"][index])
-    gradient = checked_sum(label, terms, autograd)
-    original = dict(model.named_parameters())[pname]
-    new_value, update_lines = explain_update(opt, original, index, run["grad"])
-    doc = _document(label, run, loss_fn, chains, terms, (gradient, autograd), update_lines)
-    return WeightExplanation(
-        name=label,
-        value=float(original.data[index]),
-        gradient=gradient,
-        autograd=autograd,
-        new_value=new_value,
-        loss=run["loss"],
-        factors=terms[0][1:4] if len(terms) == 1 else None,
-        terms=terms,
+    return explained(
+        model, pname, index, run, terms, opt,
+        lambda label, sums, update: _document(label, run, loss_fn, chains, terms, sums, update),
         paths=_shares(run, chains[0]),
-        document=doc,
-    )
+    )  # fmt: skip
 
 
 def _shares(run: dict, chain: dict) -> list[dict] | None:

@@ -27,7 +27,7 @@ from glassnet.explain import terms as term_rules
 from glassnet.explain.chainrule import (
     WeightExplanation,
     as_target,
-    checked_sum,
+    explained,
     feeding,
     loss_lines,
     write_product,
@@ -36,7 +36,7 @@ from glassnet.explain.forward import one_point
 from glassnet.explain.graph import is_graph
 from glassnet.explain.graph_weight import graph_weight
 from glassnet.explain.layers import layer_label, layers_of
-from glassnet.explain.render import Document, excerpt, index_text, num
+from glassnet.explain.render import Document, excerpt, num
 from glassnet.explain.slopes import (
     float64_copy,
     layer_backward,
@@ -44,7 +44,7 @@ from glassnet.explain.slopes import (
     path_sum,
     resolve_loss,
 )
-from glassnet.explain.update import explain_update, resolve_optimizer
+from glassnet.explain.update import resolve_optimizer
 from glassnet.tensor import Tensor
 
 if TYPE_CHECKING:
@@ -85,23 +85,10 @@ def weight(
     attr = pname.rsplit(".", 1)[-1]
     layer, x_in = run["layers"][pos], run["acts"][pos]
     terms = term_rules.terms(layer, attr, index, x_in, chain["slope"], chain["dL_da"])
-    label = f"{pname}{index_text(index)}"
-    autograd = float(run["grad"][index])
-    gradient = checked_sum(label, terms, autograd)
-    original = dict(model.named_parameters())[pname]
-    new_value, update_lines = explain_update(opt, original, index, run["grad"])
-    doc = _document(label, pos, run, loss_fn, chain, terms, (gradient, autograd), update_lines)
-    return WeightExplanation(
-        name=label,
-        value=float(original.data[index]),
-        gradient=gradient,
-        autograd=autograd,
-        new_value=new_value,
-        loss=run["loss"],
-        factors=terms[0][1:4] if len(terms) == 1 else None,
-        terms=terms,
-        document=doc,
-    )
+    return explained(
+        model, pname, index, run, terms, opt,
+        lambda label, sums, lines: _document(label, pos, run, loss_fn, chain, terms, sums, lines),
+    )  # fmt: skip
 
 
 def locate_weight(model: Module, spec: str) -> tuple[str, tuple, int]:
