@@ -53,6 +53,27 @@ def is_int(value) -> bool:
     return isinstance(value, _INT) and not isinstance(value, _BOOL)
 
 
+def int_sizes(where: str, name: str, value, rank: int, minimum: int = 1) -> tuple[int, ...]:
+    """``3`` → (3, …, 3) of ``rank`` ints; a tuple/list of ``rank`` ints ≥ ``minimum`` stays
+    (a kernel size, stride or dilation per spatial axis)."""
+    values = (value,) * rank if isinstance(value, _INT) else value
+    if (
+        not isinstance(values, tuple | list)
+        or len(values) != rank
+        or not all(isinstance(v, _INT) and v >= minimum for v in values)
+    ):
+        some = "a pair" if rank == 2 else str(rank)
+        raise ConfigError(
+            message(
+                where,
+                f"{name} must be an int ≥ {minimum} or {some} of them",
+                repr(value),
+                f"e.g. {name}=2 or {name}={(2,) * rank}",
+            )
+        )
+    return tuple(int(v) for v in values)
+
+
 def positive_int(where: str, name: str, value) -> int:
     """``value`` as an int when it is an integer ≥ 1 (a size, a count of units)."""
     if not is_int(value) or value < 1:

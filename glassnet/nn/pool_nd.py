@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from glassnet import ops
+from glassnet._validate import int_sizes
 from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
-from glassnet.ops.pool_nd import _ints, _sides
+from glassnet.ops.pool_nd import _sides
 from glassnet.tensor import Tensor, as_tensor
 
 if TYPE_CHECKING:
@@ -35,10 +36,12 @@ class _PoolND(Module):
             raise ConfigError(
                 message(name, "unknown option", ", ".join(sorted(unknown)), str(self.defaults))
             )
-        self.kernel_size = _ints(kernel_size, rank, "kernel_size", name)
-        self.stride = self.kernel_size if stride is None else _ints(stride, rank, "stride", name)
+        self.kernel_size = int_sizes(name, "kernel_size", kernel_size, rank)
+        self.stride = (
+            self.kernel_size if stride is None else int_sizes(name, "stride", stride, rank)
+        )
         self.options = {**self.defaults, **options}
-        self.options["dilation"] = _ints(self.options["dilation"], rank, "dilation", name)
+        self.options["dilation"] = int_sizes(name, "dilation", self.options["dilation"], rank)
         _sides(padding, rank, self.kernel_size, self.options["dilation"], name)  # validates
         self.padding = padding if isinstance(padding, int) else tuple(int(p) for p in padding)
 

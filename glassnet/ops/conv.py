@@ -25,6 +25,7 @@ from glassnet._fastpath import (
     image_from_columns,
     matmul_recycled,
 )
+from glassnet._validate import int_sizes
 from glassnet.autograd import Function
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.tensor import Tensor, as_tensor
@@ -51,21 +52,7 @@ def pair(
     value: int | tuple[int, int] | Sequence[int], name: str, where: str, minimum: int = 1
 ) -> tuple[int, int]:
     """``3`` → (3, 3); ``(3, 5)`` stays; anything else is a ConfigError naming ``where``."""
-    values = (value, value) if isinstance(value, int | np.integer) else value
-    if (
-        not isinstance(values, tuple | list)
-        or len(values) != 2
-        or not all(isinstance(v, int | np.integer) and v >= minimum for v in values)
-    ):
-        raise ConfigError(
-            message(
-                where,
-                f"{name} must be an int ≥ {minimum} or a pair of them",
-                repr(value),
-                f"e.g. {name}=2 or {name}=(2, 2)",
-            )
-        )
-    return int(values[0]), int(values[1])
+    return int_sizes(where, name, value, 2, minimum)  # type: ignore[return-value]
 
 
 def resolve_padding(

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from glassnet._validate import int_sizes
 from glassnet.autograd import Function
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.tensor import Tensor, as_tensor
@@ -139,24 +140,6 @@ class AvgPoolND(Function):
         return (_unpad(grad_xp, self.x_shape, self.pad),)
 
 
-def _ints(value, rank: int, name: str, where: str, minimum: int = 1) -> tuple[int, ...]:
-    values = (value,) * rank if isinstance(value, int | np.integer) else value
-    if (
-        not isinstance(values, tuple | list)
-        or len(values) != rank
-        or not all(isinstance(v, int | np.integer) and v >= minimum for v in values)
-    ):
-        raise ConfigError(
-            message(
-                where,
-                f"{name} must be an int ≥ {minimum} or {rank} of them",
-                repr(value),
-                f"e.g. {name}=2 or {name}={(2,) * rank}",
-            )
-        )
-    return tuple(int(v) for v in values)
-
-
 def _sides(padding, rank: int, kernel: tuple, dilation: tuple, where: str) -> tuple:
     """((begin, end), ...) per spatial axis, first axis first, from ``padding``'s forms."""
     flat = (padding,) if isinstance(padding, int | np.integer) else padding
@@ -241,9 +224,9 @@ def pool_nd_settings(
 ) -> tuple[Tensor, dict, tuple]:
     """(x cropped by negative padding, the op's settings, the declared padding ≥ 0): the
     settings' ``pad`` grows at the end of an axis with ceil_mode to hold the last window."""
-    kernel = _ints(kernel_size, rank, "kernel_size", where)
-    stride = kernel if stride is None else _ints(stride, rank, "stride", where)
-    dilation = _ints(dilation, rank, "dilation", where)
+    kernel = int_sizes(where, "kernel_size", kernel_size, rank)
+    stride = kernel if stride is None else int_sizes(where, "stride", stride, rank)
+    dilation = int_sizes(where, "dilation", dilation, rank)
     pairs = _sides(padding, rank, kernel, dilation, where)
     if x.ndim != rank + 2:
         raise ShapeError(
