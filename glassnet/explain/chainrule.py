@@ -35,6 +35,7 @@ __all__ = [
     "explained",
     "feeding",
     "write_product",
+    "write_closing",
     "loss_lines",
 ]
 
@@ -127,6 +128,19 @@ def feeding(label: str, terms: list) -> str:
     return (
         f"input channel {indices[1]}: the pixel under the weight at each of {len(terms)} positions"
     )
+
+
+def write_closing(
+    doc: Document, label: str, terms: list, gradients: tuple, update_lines: list
+) -> None:
+    """The document's last parts: (3) the node feeding the weight, the product table with
+    its check against autograd (``gradients`` = (chain rule, autograd)), the update."""
+    doc.heading("(3) value of the node feeding the weight")
+    is_bias = label.split("[")[0].endswith(".b")
+    doc.line("a bias is fed by a constant node of value 1" if is_bias else feeding(label, terms))
+    write_product(doc, label, terms, *gradients)
+    doc.heading("update")
+    doc.math(*update_lines)
 
 
 def write_product(

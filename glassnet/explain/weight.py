@@ -28,9 +28,8 @@ from glassnet.explain.chainrule import (
     WeightExplanation,
     as_target,
     explained,
-    feeding,
     loss_lines,
-    write_product,
+    write_closing,
 )
 from glassnet.explain.forward import one_point
 from glassnet.explain.graph import is_graph
@@ -234,10 +233,5 @@ def _document(label, pos, run, loss_fn, chain, terms, gradients, update_lines) -
     act = chain["act"]
     doc.heading("(2) slope of the activation at that node")
     doc.line(f"{act.name}: f′(z) = {act.slope_formula}" if act else "no activation: slope 1")
-    doc.heading("(3) value of the node feeding the weight")
-    is_bias = label.split("[")[0].endswith(".b")
-    doc.line("a bias is fed by a constant node of value 1" if is_bias else feeding(label, terms))
-    write_product(doc, label, terms, *gradients)
-    doc.heading("update")
-    doc.math(*update_lines)
+    write_closing(doc, label, terms, gradients, update_lines)
     return doc
