@@ -337,8 +337,6 @@ def tanh(x: Tensor | ArrayLike) -> Tensor:
 
 def softplus(x: Tensor | ArrayLike, beta: float = 1.0) -> Tensor:
     """(1/β) ln(1 + e^(βx)), overflow-free; ``beta`` > 0 (PyTorch's ``beta``)."""
-    if type(beta) is float and beta == 1.0:  # the default: nothing to check or pass on
-        return activation.Softplus.apply(as_tensor(x))
     beta = positive_number("softplus", "beta", beta)
     return activation.Softplus.apply(as_tensor(x), beta=beta)
 
