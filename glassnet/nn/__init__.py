@@ -22,6 +22,7 @@ from glassnet.nn.merge import Add, Concatenate, Multiply
 from glassnet.nn.module import Module, Parameter
 from glassnet.nn.perceptron import Perceptron
 from glassnet.nn.pool_nd import AvgPool1D, AvgPool3D, MaxPool1D, MaxPool3D
+from glassnet.nn.reduce import Mean
 from glassnet.nn.tensor_layers import (
     Bias,
     KeptMask,
@@ -56,6 +57,7 @@ __all__ = [
     "Identity",
     "LeakyReLU",
     "MatMul",
+    "Mean",
     "Module",
     "ModuleDict",
     "ModuleList",

@@ -11,7 +11,7 @@ Each layer becomes the ONNX node(s) that compute the same function in inference 
     Dropout → Identity   Flatten → Flatten(axis=1)   Reshape → Reshape([0, *target])
     Add, Multiply, Concatenate → Add, Mul, Concat        Sequential, functional → their parts
     MatMul → MatMul (+ Unsqueeze/Squeeze for 1-D and lower-rank samples)
-    Permute → Transpose     Bias, Scale → Add, Mul of the weight
+    Permute → Transpose     Bias, Scale → Add, Mul of the weight     Mean → ReduceMean
     MaxPoolIndices → MaxPool's Indices output     KeptMask → Dropout's mask output
 
 Weights are initializers named by glassnet's parameter names (``"0.w"``, ``"1.running_mean"``).
@@ -296,6 +296,9 @@ _WRITERS = {
     nn.Flatten: lambda g, layer, prefix, name, x: g.node("Flatten", [name], prefix, axis=1),
     nn.LeakyReLU: lambda g, l, p, n, x: g.node("LeakyRelu", [n], p, alpha=l.alpha),
     nn.Softmax: lambda g, l, p, n, x: g.node("Softmax", [n], p, axis=l.axis % x.ndim),
+    nn.Mean: lambda g, l, p, n, x: g.node(
+        "ReduceMean", [n], p, axes=list(l.axes(x.ndim)), keepdims=int(l.keepdims)
+    ),
 }
 
 

@@ -13,6 +13,7 @@ explains and exports like any model built by hand. The op set and the forms unde
         strides, dilations, ceil_mode, count_include_pad; integer inputs) → MaxPool1D/2D/3D,
         AvgPool1D/2D/3D; MaxPool's Indices output (any storage_order) → MaxPoolIndices
     GlobalAveragePool → GlobalAvgPool2D + Reshape to (C, 1, 1)
+    ReduceMean (axes as input or attribute, keepdims, noop_with_empty_axes) → Mean
     BatchNormalization (inference form) → BatchNorm      Relu, Sigmoid, Tanh, LeakyRelu,
     Softmax (opset ≥ 13, any axis) → the activation layers
     Flatten (any axis) → Flatten or Reshape     Reshape (constant shape) → Reshape
@@ -50,6 +51,8 @@ from glassnet.onnx.algebra_ops import (
 )
 from glassnet.onnx.image_ops import read_batch_norm, read_conv, read_pool
 from glassnet.onnx.reader import SUPPORTED, Reader, WholeBatch
+from glassnet.onnx.reduce_ops import read_reduce_mean
+from glassnet.onnx.source import model_proto
 
 if TYPE_CHECKING:
     import os
@@ -138,6 +141,7 @@ _OPS = {
     "Add": read_merge,
     "Mul": read_merge,
     "Concat": read_merge,
+    "ReduceMean": read_reduce_mean,
     "Identity": _passthrough,
     "Dropout": _passthrough,
     "Constant": _constant,
@@ -260,11 +264,14 @@ def _read(onnx, proto, whole: bool, output: str | int | None) -> Module:
     return (WholeBatchModel if whole else OnnxModel)(inputs, outputs[0])
 
 
-def load(source: str | os.PathLike | onnx.ModelProto, output: str | int | None = None) -> Module:
+def load(
+    source: str | os.PathLike | bytes | onnx.ModelProto, output: str | int | None = None
+) -> Module:
     """Build a trainable glassnet model (an :class:`~glassnet.onnx.model.OnnxModel`, a
     functional ``gn.Model``) from an ONNX file.
 
-    ``source`` is a path or an ``onnx.ModelProto``; ``output`` names (or numbers) the graph
+    ``source`` is a path (external data beside it is read too), the file's bytes, or an
+    ``onnx.ModelProto``; ``output`` names (or numbers) the graph
     output to compute when the graph has several. Axis 0 is read as the batch; a graph
     that mixes it with the other axes loads as a WholeBatchModel (its ``predict`` runs
     the whole tensor at once; ``whole_batch`` is True). Raises DataError for a node whose
@@ -272,7 +279,7 @@ def load(source: str | os.PathLike | onnx.ModelProto, output: str | int | None =
     """
     import onnx
 
-    proto = source if isinstance(source, onnx.ModelProto) else onnx.load(str(source))
+    proto = model_proto(onnx, source)
     try:
         return _read(onnx, proto, False, output)
     except WholeBatch:

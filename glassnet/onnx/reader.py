@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["Reader", "SUPPORTED", "WholeBatch", "float_dtype"]
 
 SUPPORTED = (
-    "Gemm, MatMul(+Add), Conv, MaxPool, AveragePool (1-3-D), GlobalAveragePool, "
+    "Gemm, MatMul(+Add), Conv, MaxPool, AveragePool (1-3-D), GlobalAveragePool, ReduceMean, "
     "BatchNormalization, "
     "Relu, Sigmoid, Tanh, LeakyRelu, Softmax, Flatten, Reshape, Add, Concat, Mul, Identity, "
     "Dropout, Constant"

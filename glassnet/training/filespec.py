@@ -210,6 +210,7 @@ SHAPES = {
             "AvgPool3D",
             "MatMul",
             "Permute",
+            "Mean",
             "MaxPoolIndices",
             "KeptMask",
             "GlobalAvgPool2D",

@@ -45,6 +45,7 @@ LAYERS = [
     nn.AvgPool2D(2, 1, dilation=(2, 1)),
     nn.MatMul(),
     nn.Permute((2, 1)),
+    nn.Mean((2, -1), keepdims=True),
     nn.Bias((3, 1)),
     nn.Scale(()),
     nn.MaxPoolIndices((3, 2), (2, 1), (1, 0, 0, 1), 1, True, storage_order=1),
