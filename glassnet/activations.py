@@ -273,3 +273,14 @@ register(
         output_range=(0.0, 1.0),
     )
 )
+register(
+    ActivationSpec(
+        "log_softmax",
+        nn.LogSoftmax,
+        activation.LogSoftmax,
+        forward="aᵢ = zᵢ − ln Σⱼ e^zⱼ",
+        slope_formula="∂aᵢ/∂zⱼ = δᵢⱼ − softmax(z)ⱼ",
+        slope=None,  # not elementwise, as softmax
+        output_range=(-INF, 0.0),
+    )
+)

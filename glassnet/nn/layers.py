@@ -211,6 +211,20 @@ class Softmax(Module):
         return ops.softmax(as_tensor(x), self.axis)
 
 
+class LogSoftmax(Module):
+    """yᵢ = xᵢ − ln Σⱼ e^xⱼ along ``axis``: the log of Softmax's probabilities, computed
+    without forming them (PyTorch's ``nn.LogSoftmax(dim)``). Train it with
+    ``CrossEntropy(from_logits=True)``: log-probabilities are logits whose softmax is
+    the same probabilities, so that loss equals PyTorch's ``nll_loss`` on them."""
+
+    def __init__(self, axis: int = -1) -> None:
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
+        return ops.log_softmax(as_tensor(x), self.axis)
+
+
 class Flatten(Module):
     """Merge the axes ``start_axis`` … ``end_axis`` into one; by default every axis after
     the batch axis: (N, C, H, W) → (N, C·H·W) (PyTorch's ``nn.Flatten(start_dim, end_dim)``)."""

@@ -7,7 +7,7 @@ Each layer becomes the ONNX node(s) that compute the same function in inference 
     AvgPool1D/2D/3D → AveragePool (counted padding as an uncounted one + Mul; dilations
         need opset ≥ 19)
     GlobalAvgPool2D → GlobalAveragePool + Flatten        BatchNorm → BatchNormalization
-    ReLU, Sigmoid, Tanh, Softplus, LeakyReLU, Softmax, Identity → the ONNX op of that name
+    ReLU, Sigmoid, Tanh, Softplus, LeakyReLU, Softmax, LogSoftmax, Identity → that ONNX op
     Dropout → Identity   Flatten → Flatten(axis=1)   Reshape → Reshape([0, *target])
     Add, Multiply, Concatenate → Add, Mul, Concat        Sequential, functional → their parts
     MatMul → MatMul (+ Unsqueeze/Squeeze for 1-D and lower-rank samples)
@@ -296,6 +296,7 @@ _WRITERS = {
     nn.Flatten: lambda g, layer, prefix, name, x: g.node("Flatten", [name], prefix, axis=1),
     nn.LeakyReLU: lambda g, l, p, n, x: g.node("LeakyRelu", [n], p, alpha=l.alpha),
     nn.Softmax: lambda g, l, p, n, x: g.node("Softmax", [n], p, axis=l.axis % x.ndim),
+    nn.LogSoftmax: lambda g, l, p, n, x: g.node("LogSoftmax", [n], p, axis=l.axis % x.ndim),
     nn.Mean: lambda g, l, p, n, x: g.node(
         "ReduceMean", [n], p, axes=list(l.axes(x.ndim)), keepdims=int(l.keepdims)
     ),

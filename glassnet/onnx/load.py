@@ -15,7 +15,7 @@ explains and exports like any model built by hand. The op set and the forms unde
     GlobalAveragePool → GlobalAvgPool2D + Reshape to (C, 1, 1)
     ReduceMean (axes as input or attribute, keepdims, noop_with_empty_axes) → Mean
     BatchNormalization (inference form) → BatchNorm      Relu, Sigmoid, Tanh, LeakyRelu,
-    Softmax (opset ≥ 13, any axis) → the activation layers
+    Softmax, LogSoftmax (opset ≥ 13, any axis) → the activation layers
     Flatten (any axis) → Flatten or Reshape     Reshape (constant shape) → Reshape
     Add, Mul of computed values (broadcasting) → Add, Multiply; with a weight operand →
         Bias, Scale; of two constants → the constant      Concat (any axis) → Concatenate
@@ -68,15 +68,15 @@ def _activation(r: Reader):
     a, x, op = r.attrs(), r.symbolic(0), r.node.op_type
     if op == "LeakyRelu":
         return nn.LeakyReLU(a.get("alpha", 0.01))(x)
-    if op == "Softmax":
+    if op in ("Softmax", "LogSoftmax"):
         axis = a.get("axis", -1)
         if r.opset < 13 and axis % r.rank(x) != r.rank(x) - 1:
             r.fail(
-                "Softmax before opset 13 over a flattened tail is not read",
+                f"{op} before opset 13 over a flattened tail is not read",
                 f"opset {r.opset}, axis {axis}",
                 "opset ≥ 13 or the last axis",
             )
-        return nn.Softmax(r.axis(axis, x))(x)
+        return getattr(nn, op)(r.axis(axis, x))(x)
     if op == "GlobalAveragePool":
         if x.ndim != 4 or r.whole:
             r.fail("only 2-D image batches are read", f"rank {r.rank(x)}", "rank 4")
@@ -153,6 +153,7 @@ _OPS = {
             "Tanh",
             "LeakyRelu",
             "Softmax",
+            "LogSoftmax",
             "GlobalAveragePool",
         )
     },

@@ -20,7 +20,7 @@ __all__ = ["Reader", "SUPPORTED", "WholeBatch", "float_dtype"]
 SUPPORTED = (
     "Gemm, MatMul(+Add), Conv, MaxPool, AveragePool (1-3-D), GlobalAveragePool, ReduceMean, "
     "BatchNormalization, "
-    "Relu, Sigmoid, Tanh, LeakyRelu, Softmax, Flatten, Reshape, Add, Concat, Mul, Identity, "
+    "Relu, Sigmoid, Tanh, LeakyRelu, Softmax, LogSoftmax, Flatten, Reshape, Add, Concat, Mul, Identity, "
     "Dropout, Constant"
 )
 

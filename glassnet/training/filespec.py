@@ -200,6 +200,7 @@ SHAPES = {
             "Softplus",
             "LeakyReLU",
             "Softmax",
+            "LogSoftmax",
             "Flatten",
             "Dropout",
             "MaxPool2D",

@@ -127,3 +127,46 @@ def test_mean_saves_exports_and_onnxruntime_agrees(tmp_path):
     (got,) = session.run(None, {session.get_inputs()[0].name: x})
     np.testing.assert_allclose(got, model.predict(x), atol=1e-5)
     np.testing.assert_allclose(gn.onnx.load(tmp_path / "m.onnx").predict(x), got, atol=1e-5)
+
+
+class _ExampleNet(torch.nn.Module):
+    """The shape of PyTorch's own MNIST example: conv, dropout, a flattening view and
+    log_softmax, trained with nll_loss."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 4, 3)
+        self.drop = torch.nn.Dropout(0.25)
+        self.fc = torch.nn.Linear(4 * 13 * 13, 10)
+
+    def forward(self, x):
+        h = torch.nn.functional.max_pool2d(torch.relu(self.conv(x)), 2)
+        h = self.drop(h).view(h.size(0), -1)
+        return torch.nn.functional.log_softmax(self.fc(h), dim=1)
+
+
+def test_a_log_softmax_model_loads_and_its_loss_is_torchs_nll_loss(tmp_path):
+    net = tm.settled(_ExampleNet(), (1, 28, 28))
+    proto = _dynamo_export(net, (1, 28, 28), tmp_path / "example.onnx")
+    assert "LogSoftmax" in {n.op_type for n in proto.graph.node}
+    ours = gn.onnx.load(tmp_path / "example.onnx")
+    x = np.random.default_rng(4).random((8, 1, 28, 28)).astype(np.float32)
+    y = np.arange(8) % 10
+    logp = ours.predict(x)
+    np.testing.assert_allclose(logp, tm.outputs(net, x), rtol=1e-4, atol=1e-4)
+    want = torch.nn.functional.nll_loss(torch.from_numpy(logp), torch.from_numpy(y)).item()
+    got = gn.losses.CrossEntropy(from_logits=True)(gn.tensor(logp), y).item()
+    assert got == pytest.approx(want, rel=1e-6)  # log-probabilities are logits too
+
+
+def test_log_softmax_layer_matches_torch():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 3, 5)) * 10
+    for axis in (1, -1):
+        gx, tx = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y, ty = gn.nn.LogSoftmax(axis)(gx), torch.log_softmax(tx, axis)
+        upstream = rng.standard_normal(y.shape)
+        y.backward(upstream)
+        ty.backward(torch.from_numpy(upstream))
+        np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), atol=1e-12)
+        np.testing.assert_allclose(gx.grad, tx.grad.numpy(), atol=1e-12)

@@ -22,6 +22,7 @@ LAYERS = [
     nn.ReLU(),
     nn.LeakyReLU(0.2),
     nn.Softmax(axis=1),
+    nn.LogSoftmax(axis=1),
     nn.Conv2D(2, 3, (3, 1), stride=2, padding="same", dilation=1),
     nn.Conv2D(4, 6, 3, padding=(1, 0, 2, 1), groups=2),
     nn.Conv2DTranspose(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2),
