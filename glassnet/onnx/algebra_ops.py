@@ -12,7 +12,7 @@ import numpy as np
 
 from glassnet import nn
 from glassnet.nn.graph import SymbolicTensor
-from glassnet.onnx.reader import Reader, float_dtype
+from glassnet.onnx.reader import BATCH, Reader, float_dtype, has_batch
 
 __all__ = ["read_gemm", "read_matmul", "read_reshape", "read_flatten", "read_merge"]
 
@@ -93,8 +93,11 @@ def _batch_reshape(r: Reader, x, shape: list) -> tuple | None:
 
 
 def read_reshape(r: Reader) -> SymbolicTensor:
-    x, shape = r.symbolic(0), [int(s) for s in r.const(1)]
+    x, shape = r.symbolic(0), [int(s) for s in r.const(1, shape=True)]
     allowzero = r.attrs().get("allowzero", 0) and 0 in shape
+    if BATCH in shape[1:]:
+        r.batch_marker(1)
+    shape = [0 if s == BATCH else s for s in shape]  # the batch size first: keep axis 0
     if not r.whole and not allowzero:
         rest = _batch_reshape(r, x, shape)
         if rest:  # () would need a 0-d sample: read as a whole tensor instead
@@ -128,6 +131,8 @@ def read_merge(r: Reader) -> SymbolicTensor | np.ndarray:
         return _concat(r, xs)
     constants = [x for x in xs if isinstance(x, np.ndarray)]
     if len(constants) == len(xs):
+        if any(has_batch(x) for x in xs):
+            r.batch_marker(next(i for i, x in enumerate(xs) if has_batch(x)))
         return (np.add if op == "Add" else np.multiply)(*xs)
     if constants:
         return _with_weight(r, next(x for x in xs if isinstance(x, SymbolicTensor)), constants[0])
@@ -136,7 +141,9 @@ def read_merge(r: Reader) -> SymbolicTensor | np.ndarray:
     return (nn.Add if op == "Add" else nn.Multiply)()(xs)
 
 
-def _concat(r: Reader, xs: list) -> SymbolicTensor:
+def _concat(r: Reader, xs: list) -> SymbolicTensor | np.ndarray:
+    if all(isinstance(x, np.ndarray) for x in xs):  # shape arithmetic (shape_ops.py)
+        return np.concatenate(xs, axis=r.attrs()["axis"])
     if not all(isinstance(x, SymbolicTensor) for x in xs):
         r.fail("an operand is a constant", "a constant operand", "computed values only")
     axis = r.attrs()["axis"] % r.rank(xs[0])

@@ -22,6 +22,10 @@ explains and exports like any model built by hand. The op set and the forms unde
     Identity, Dropout (inference, or a ratio of 0), Constant → no layer: the value passes
         (Dropout's mask output then → KeptMask, every element kept)
 
+Shape arithmetic (glassnet.onnx.shape_ops): Shape, and Gather, Unsqueeze, Squeeze, Slice,
+Cast and Concat of constants, are computed at load, the batch size as a marker that may
+only start a Reshape target (torch's ``x.view(x.size(0), -1)``).
+
 Axis 0 is read as the batch. A node that mixes it with the other axes (Flatten at an axis
 other than 1, a Reshape or Concat across axis 0, Gemm with transA or a bias per row, a
 MatMul whose sides are not batches of matrices alike, a weight with one value per row)
@@ -52,6 +56,7 @@ from glassnet.onnx.algebra_ops import (
 from glassnet.onnx.image_ops import read_batch_norm, read_conv, read_pool
 from glassnet.onnx.reader import SUPPORTED, Reader, WholeBatch
 from glassnet.onnx.reduce_ops import read_reduce_mean
+from glassnet.onnx.shape_ops import SHAPE_OPS
 from glassnet.onnx.source import model_proto
 
 if TYPE_CHECKING:
@@ -145,6 +150,7 @@ _OPS = {
     "Identity": _passthrough,
     "Dropout": _passthrough,
     "Constant": _constant,
+    **SHAPE_OPS,
     **{
         op: _activation
         for op in (

@@ -15,13 +15,21 @@ if TYPE_CHECKING:
 
     import onnx
 
-__all__ = ["Reader", "SUPPORTED", "WholeBatch", "float_dtype"]
+__all__ = ["Reader", "SUPPORTED", "WholeBatch", "float_dtype", "BATCH", "has_batch"]
+
+BATCH = -(2**62)  # the batch size in shape arithmetic, unknown until predict (shape_ops.py)
+
+
+def has_batch(x: np.ndarray) -> bool:
+    """True when the constant holds the BATCH marker of shape arithmetic."""
+    return x.dtype == np.int64 and bool(np.any(x == BATCH))
+
 
 SUPPORTED = (
     "Gemm, MatMul(+Add), Conv, MaxPool, AveragePool (1-3-D), GlobalAveragePool, ReduceMean, "
-    "BatchNormalization, "
-    "Relu, Sigmoid, Tanh, LeakyRelu, Softmax, LogSoftmax, Flatten, Reshape, Add, Concat, Mul, Identity, "
-    "Dropout, Constant"
+    "BatchNormalization, Relu, Sigmoid, Tanh, LeakyRelu, Softmax, LogSoftmax, Flatten, "
+    "Reshape, Add, Concat, Mul, Identity, Dropout, Constant; in shape arithmetic: Shape, "
+    "Gather, Unsqueeze, Squeeze, Slice, Cast"
 )
 
 
@@ -96,7 +104,8 @@ class Reader:
             )
         return x
 
-    def const(self, i: int, required: bool = True) -> np.ndarray | None:
+    def const(self, i: int, required: bool = True, shape: bool = False) -> np.ndarray | None:
+        """Input i as a constant; one computed from the batch size only where ``shape``."""
         x = self.get(i)
         if x is None and not required:
             return None
@@ -106,7 +115,16 @@ class Reader:
                 "a computed value",
                 "an initializer or Constant",
             )
+        if not shape and has_batch(x):
+            self.batch_marker(i)
         return x
+
+    def batch_marker(self, i: int) -> NoReturn:
+        self.fail(
+            f"input {i} is computed from the batch size, which is known only at predict",
+            "the batch size in arithmetic or a weight",
+            "the batch size only as the first size of a Reshape target",
+        )
 
 
 def float_dtype(r: Reader, x: SymbolicTensor) -> np.dtype | type:
