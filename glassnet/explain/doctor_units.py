@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
     from glassnet.nn.module import Module
 
+    Hidden = tuple[str, Module, np.ndarray, np.ndarray]  # name, layer, z (read), a (written)
+
 __all__ = ["units", "hidden_activations", "output_layer", "node_names", "SAMPLES"]
 
 SAMPLES = 512  # the doctor runs the model on the first SAMPLES rows of x
@@ -53,12 +55,13 @@ def units(model: Module, x: np.ndarray) -> list[Diagnosis | None]:
     return [_unit_finding(kind, fractions) for kind, fractions in found.items()]
 
 
-def hidden_activations(model: Module, x: np.ndarray) -> Iterator[tuple[str, Module, ...]]:
-    """(name, layer, z, a) of every hidden layer (chain) or node (graph) run in eval mode on
-    the first SAMPLES rows of ``x``: what it read (z) and what it wrote (a)."""
+def hidden_activations(model: Module, x: np.ndarray) -> Iterator[Hidden]:
+    """(name, layer, z, a) of every hidden layer (chain) or node (functional model, also one
+    whose graph is a chain) run in eval mode on the first SAMPLES rows of ``x``: what it
+    read (z) and what it wrote (a)."""
     dtype = model.parameters()[0].dtype if model.parameters() else np.float32
     a = x[:SAMPLES].astype(dtype)
-    if is_graph(model):
+    if _functional(model):
         yield from _graph_hidden(model, a)
         return
     with evaluation_mode(model), no_grad():
@@ -67,7 +70,13 @@ def hidden_activations(model: Module, x: np.ndarray) -> Iterator[tuple[str, Modu
             yield name, layer, z, a
 
 
-def _graph_hidden(model: Module, x: np.ndarray) -> Iterator[tuple[str, Module, ...]]:
+def _functional(model: Module) -> bool:
+    """A model built with gn.Input: walked node by node, so that a Keras-style activation
+    inside a Dense layer is checked too (a Sequential places it as a layer of its own)."""
+    return is_graph(model) or bool(getattr(model, "functional", False))
+
+
+def _graph_hidden(model: Module, x: np.ndarray) -> Iterator[Hidden]:
     twin = copy.deepcopy(model).eval()  # graph_steps splits Keras-style activations off
     names, steps, out = graph_steps(twin)
     with no_grad():
@@ -111,7 +120,7 @@ def _graph_inputs(model: Module, x: np.ndarray) -> list[Tensor]:
 def output_layer(model: Module) -> Module:
     """The layer that writes the model's output: a chain's last layer, or in a graph the
     layer of the output node (its activation for a Keras-style ``Dense(…, activation=)``)."""
-    if not is_graph(model):
+    if not _functional(model):
         return layers_of(model)[-1][1]
     spec = model.spec
     step = spec["steps"][spec["outputs"][0] - len(spec["inputs"])]

@@ -131,3 +131,14 @@ def test_the_doctor_callback_on_a_graph_model():
     model.fit(x, x, epochs=3, batch_size=16, verbose=0, seed=0, callbacks=[check])
     assert "dead_relus" in check.report.kinds
     assert check.report["dead_relus"].numbers == {"dead_fraction": {"1": 1.0}}
+
+
+def test_a_functional_chain_is_checked_with_its_keras_style_activations():
+    x = gn.Input((3,))
+    h = Dense(3, 4, activation="sigmoid", seed=0)(x)
+    model = gn.Model(x, Dense(4, 1, activation="sigmoid", seed=1)(h))
+    assert not model.is_graph  # a chain, but its activations live inside Dense layers
+    model.layers[0].w.data *= 500.0
+    d = gn.doctor(model=model, x=points((3,)), y=np.ones((64, 1)), loss="mse")
+    assert d.kinds == ["saturated_units", "output_loss_mismatch"]
+    assert d["saturated_units"].numbers["saturated_fraction"].keys() == {"0"}
