@@ -4,6 +4,7 @@ Multiply gate. The drawings are checked through their artists against the models
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import glassnet as gn
@@ -196,3 +197,21 @@ def test_glassnet_plot_graph_network_and_mnist_read_a_saved_graph(tmp_path, caps
         argv = ["plot", figure, "--model", str(tmp_path / f"{name}.gn"), "--out", str(out)]
         assert main(argv) == 0 and out.read_bytes()[:4] == b"\x89PNG"
     assert f"glassnet plot mnist: wrote {tmp_path / 'mnist-cnn.png'}" in capsys.readouterr().out
+
+
+# ---- the other model figures take a graph as they take a chain ---------------------------------
+def test_decision_boundary_and_model_surface_of_a_graph():
+    x = gn.Input((2,))
+    joined = layers.Concatenate()([gn.nn.Tanh()(Dense(2, 3, seed=0)(x)), x])  # a skip of x
+    model = gn.Model(x, Dense(5, 2, seed=1)(joined))
+    points, labels = gn.data.make_circles(60, seed=0)
+    fig = gn.plot.decision_boundary(model, points, labels, resolution=20)
+    x0, x1, y0, y1 = fig.axes[0].images[0].get_extent()
+    grid = np.stack(np.meshgrid(np.linspace(x0, x1, 20), np.linspace(y0, y1, 20)), -1)
+    scores = model.predict(grid.reshape(-1, 2)).argmax(axis=1).reshape(20, 20)
+    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), scores)
+    weights = ("0.w[0, 0]", "3.w[4, 1]")  # one in the branch, one reading the skipped x
+    surface = gn.plot.model_surface(model, points, labels, "cross_entropy", weights, steps=3)
+    start = [model.layers[0].w.data[0, 0], model.layers[3].w.data[4, 1]]
+    np.testing.assert_allclose(surface.glassnet_path_points[0], start, rtol=1e-6)
+    assert not np.allclose(surface.glassnet_path_points[-1], start)  # it descended
