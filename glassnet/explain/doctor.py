@@ -83,8 +83,7 @@ def doctor(
     such (a larger learning rate would not revive them)."""
     loss = losses.get(loss) if loss is not None else getattr(model, "loss", None)
     curves = curves_of(history)
-    found: list[Diagnosis | None] = []
-    checked: list[str] = []
+    found, checked = [], []  # Diagnosis | None each; the names of the checks that ran
     if "loss" in curves:
         optimizer = getattr(model, "optimizer", None)
         high = lr_too_high(curves, history, getattr(optimizer, "lr", None))
