@@ -6,9 +6,10 @@ Arithmetic operators call the primitive ops in :mod:`glassnet.ops`, which record
 Dtypes: float32 unless the data or ``dtype`` say otherwise. A Python number or a NumPy
 array meeting a float tensor takes the tensor's dtype, so ``x * 0.5`` stays float32.
 
-This module also holds ``as_tensor`` (wrap a value the way ops do) and ``rng_from`` (a
-Generator from a seed). The constructors (``tensor``, ``zeros``, ``randn``, ...) live in
-:mod:`glassnet.creation`, one layer up.
+This module also holds ``as_tensor`` (wrap a value the way ops do) and re-exports
+``rng_from`` (a Generator from a seed); the dtype rules for user data and the seed rules
+live in :mod:`glassnet.tensor_data`. The constructors (``tensor``, ``zeros``, ``randn``,
+...) live in :mod:`glassnet.creation`, one layer up.
 
 Imports: the engine (:mod:`glassnet.autograd`) sits below this module and never imports
 it. The one import cycle of the package is tensor ↔ ops, on purpose: the ops build on
@@ -26,60 +27,13 @@ import numpy as np
 from glassnet import _config
 from glassnet import autograd as _autograd
 from glassnet import notebook as _notebook
-from glassnet.errors import ConfigError, DTypeError, ShapeError, fmt_shape, message
+from glassnet.errors import DTypeError, ShapeError, fmt_shape, message
+from glassnet.tensor_data import int_grad_message, rng_from, to_array
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike
 
 __all__ = ["Tensor", "as_tensor", "rng_from"]
-
-
-def _to_array(data, dtype, where: str) -> np.ndarray:
-    """Convert user data to an ndarray with glassnet's dtype rules, or raise DTypeError.
-
-    The data is read as it is first, so strings are refused even when they spell numbers
-    ("1" never becomes 1.0); then it is cast to ``dtype``, or to the default float dtype
-    when it came as Python numbers or lists.
-    """
-    if isinstance(data, Tensor):
-        data = data.data
-    try:
-        array = np.asarray(data)
-    except (TypeError, ValueError) as exc:  # ragged nested lists
-        raise DTypeError(
-            message(
-                where,
-                "cannot convert the data to a numeric array",
-                f"{type(data).__name__} ({exc})",
-                "numbers",
-                "pass numbers, lists of numbers or a NumPy array",
-            )
-        ) from None
-    if dtype is None and not isinstance(data, np.ndarray | np.generic):
-        dtype = _config.default_dtype
-    target = array.dtype if dtype is None else np.dtype(dtype)
-    for checked, what in ((array.dtype, "data of dtype"), (target, "dtype")):
-        if checked.kind not in "fiub":
-            raise DTypeError(
-                message(
-                    where,
-                    f"{what.split()[0]} must be numeric",
-                    f"{what} {checked}",
-                    "a float, int or bool array",
-                    "convert strings with float(...) or load_csv(...) first",
-                )
-            )
-    return array.astype(target, copy=False)
-
-
-def _int_grad_message(dtype) -> str:
-    return message(
-        "tensor",
-        "only floating-point tensors can require a gradient",
-        f"dtype {dtype}",
-        "float32 or float64",
-        "pass dtype='float32' or use .astype('float32')",
-    )
 
 
 def _comparison(ufunc):
@@ -109,9 +63,9 @@ class Tensor:
         requires_grad: bool = False,
         name: str | None = None,
     ) -> None:
-        self.data = _to_array(data, dtype, "tensor")
+        self.data = to_array(data.data if isinstance(data, Tensor) else data, dtype, "tensor")
         if requires_grad and self.data.dtype.kind != "f":
-            raise DTypeError(_int_grad_message(self.data.dtype))
+            raise DTypeError(int_grad_message(self.data.dtype))
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.creator = None
@@ -210,7 +164,7 @@ class Tensor:
     def requires_grad_(self, flag: bool = True) -> Tensor:
         """Start (or stop) tracking ops on this leaf; only float tensors can."""
         if flag and self.data.dtype.kind != "f":
-            raise DTypeError(_int_grad_message(self.data.dtype))
+            raise DTypeError(int_grad_message(self.data.dtype))
         self.requires_grad = bool(flag)
         return self
 
@@ -392,7 +346,7 @@ class Tensor:
         return _ops.log_softmax(self, axis)
 
 
-# ---- conversion and seeds (the ops and layers use these) ------------------------------
+# ---- conversion (the ops and layers use it) ------------------------------
 def _note_read(t: Tensor, how: str) -> None:
     """Tell a recording captured step that a value left the graph for Python code."""
     if _config.state.recorder is not None:
@@ -418,29 +372,6 @@ def as_tensor(x: ArrayLike | Tensor, like: Tensor | None = None) -> Tensor:
         except OverflowError:  # too large for like's dtype: NumPy's promotion decides
             return Tensor._from_op(np.asarray(x), None)
     return Tensor(x)
-
-
-def rng_from(seed: int | np.random.Generator | None) -> np.random.Generator:
-    """A Generator from an int seed ≥ 0, a Generator (returned as is) or None (fresh entropy,
-    or the shared Generator that ``gn.manual_seed`` set)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None and _config.default_generator is not None:
-        return _config.default_generator
-    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed < 0:
-        raise ConfigError(
-            message("seed", "a seed must not be negative", repr(seed), "an int ≥ 0 or None")
-        )
-    if seed is None or isinstance(seed, int | np.integer):
-        return np.random.default_rng(seed)
-    raise DTypeError(
-        message(
-            "seed",
-            "a seed must be an int, None or np.random.Generator",
-            type(seed).__name__,
-            "int | np.random.Generator | None",
-        )
-    )
 
 
 # The tensor ↔ ops cycle (see the module docstring): ops build on Tensor, Tensor's

@@ -94,6 +94,16 @@ class ModelStore:
                     "(1, classes)",
                 )
             )
+        if getattr(model, "is_graph", False):  # the views walk model.layers one after another
+            raise ConfigError(
+                message(
+                    "lessons.cnn",
+                    "the lesson walks a chain of layers, and this model is a graph",
+                    "a functional model with branches, skip connections or merges",
+                    "a Sequential image model",
+                    "gn.plot.graph(model) draws its layers and connections",
+                )
+            )
         name = f"upload-{len(self.models)}"
         self.models[name] = model
         while len(self.models) > MAX_MODELS:

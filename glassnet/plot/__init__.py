@@ -8,11 +8,13 @@ is imported when the first figure is drawn, never by ``import glassnet``.
 - loss surfaces with descent paths: :func:`surface_1d`, :func:`surface_2d`,
   :func:`model_surface`;
 - functions: :func:`matrices`, :func:`activations` with their slopes, :func:`line_fitter`;
-- models: :func:`decision_boundary`, :func:`network`, :func:`mnist_grid`;
+- models: :func:`decision_boundary`, :func:`network` (units and weights), :func:`graph`
+  (layers and their connections, as Keras's plot_model), :func:`mnist_grid`;
 - searches: :func:`search`, the metric against each hyperparameter of a gn.tune search.
 """
 
 from glassnet.plot.functions import activations, line_fitter, matrices
+from glassnet.plot.graphs import graph
 from glassnet.plot.models import decision_boundary, mnist_grid, network, predict_classes
 from glassnet.plot.search import search
 from glassnet.plot.surfaces import bowl, descend, model_surface, slope_of, surface_1d, surface_2d
@@ -23,6 +25,7 @@ __all__ = [
     "bowl",
     "decision_boundary",
     "descend",
+    "graph",
     "history",
     "line_fitter",
     "loss_curves",

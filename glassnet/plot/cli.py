@@ -4,6 +4,7 @@ glassnet plot activations --out act.png
 glassnet plot surface --out bowl.png --start 4,-3 --lr 0.1 --steps 20
 glassnet plot history --csv runs/x/history.csv --out history.png   (a CSVLogger file)
 glassnet plot network --model runs/x/model.gn --out net.png
+glassnet plot graph --model runs/x/model.gn --out layers.png   (layers and connections)
 glassnet plot boundary --model runs/x/model.gn --dataset circles --out boundary.png
 glassnet plot mnist --model runs/x/model.gn --out digits.png
 """
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["add_plot_parser", "run_plot", "FIGURES"]
 
-FIGURES = ("activations", "surface", "history", "network", "boundary", "mnist")
+FIGURES = ("activations", "surface", "history", "network", "graph", "boundary", "mnist")
 MAX_STEPS = 10_000  # gradient-descent steps drawn on the surface figure
 
 
@@ -34,7 +35,7 @@ def add_plot_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("figure", choices=FIGURES, help="which figure")
     p.add_argument("--out", required=True, help="the PNG file to write")
-    p.add_argument("--model", help="a saved model (network, boundary, mnist)")
+    p.add_argument("--model", help="a saved model (network, graph, boundary, mnist)")
     p.add_argument("--csv", help="a CSVLogger history file (history)")
     p.add_argument(
         "--dataset", default="circles", help="2-D data set for boundary (default circles)"
@@ -134,6 +135,8 @@ def _model_figure(args, kind: str):
     model.preprocessing = None  # the data set's rows below are prepared already
     if kind == "network":
         return plot.network(model, args.out)
+    if kind == "graph":
+        return plot.graph(model, args.out)
     if kind == "boundary":
         data = recipes.load_dataset(args.dataset)
         return plot.decision_boundary(model, data.x_test, data.y_test, args.out)
@@ -146,7 +149,12 @@ def _model_figure(args, kind: str):
 
 
 def _wants_images(model) -> bool:
+    """True when the model reads images (N, C, H, W): a functional model with an image
+    input, or a chain that starts with Conv2D."""
     from glassnet import nn
     from glassnet.explain.layers import layers_of
 
+    shapes = getattr(model, "input_shapes", None)
+    if shapes:
+        return len(shapes[0]) == 3
     return isinstance(layers_of(model)[0][1], nn.Conv2D)

@@ -11,8 +11,11 @@ from glassnet import activations, nn
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 from glassnet.explain.forward import evaluation_mode
+from glassnet.explain.graph import is_graph
 from glassnet.explain.layers import layers_of
-from glassnet.plot._figure import NEGATIVE, POSITIVE, finish, new_figure
+from glassnet.plot._figure import NEGATIVE, finish, new_figure
+from glassnet.plot._weights import weight_edges, weight_legend
+from glassnet.plot.network_graph import graph_network
 from glassnet.tensor import Tensor
 
 if TYPE_CHECKING:
@@ -114,14 +117,20 @@ def network(
     row-major order), so the drawing can be checked against the weights. A small net (at
     most 4 units per layer) also writes each weight's value on its edge, a third of the way
     along so that crossing edges keep their labels apart.
+
+    A functional model's graph is drawn value by value, its merges unit by unit (see
+    :mod:`glassnet.plot.network_graph`); :func:`glassnet.plot.graph` draws any model's
+    layers and connections as boxes.
     """
+    if is_graph(model):  # branches, skip connections, merges: see network_graph
+        return graph_network(model, path, max_units, title)
     dense = _dense_layers(model, max_units)
     sizes = [dense[0][1].w.shape[0]] + [layer.w.shape[1] for _, layer in dense]
     ys = [np.linspace(-(n - 1) / 2, (n - 1) / 2, n) if n > 1 else np.zeros(1) for n in sizes]
     biggest = max(float(np.abs(layer.w.data).max()) for _, layer in dense) or 1.0
     fig, ax = new_figure(size=(1.8 * len(sizes) + 1, 0.5 * max(sizes) + 2.4))
     for k, (name, layer) in enumerate(dense):
-        _edges(ax, k, ys, layer.w.data, biggest, label=max(sizes) <= 4)
+        weight_edges(ax, (k, ys[k]), (k + 1, ys[k + 1]), layer.w.data, biggest, max(sizes) <= 4)
         label = f"{layer}\n{_activation_after(model, name)}"
         ax.text(k + 1, ys[k + 1].max() + 0.7, label, ha="center", fontsize=8)
     ax.text(0, ys[0].max() + 0.7, f"input\n{sizes[0]} values", ha="center", fontsize=8)
@@ -132,43 +141,8 @@ def network(
     ax.set_xlim(-0.5, len(sizes) - 0.5)
     ax.set_ylim(-max(sizes) / 2 - 0.5, max(sizes) / 2 + 1.5)
     ax.axis("off")
-    _weight_legend(ax)
+    weight_legend(ax)
     return finish(fig, path, title)
-
-
-def _edges(ax, k: int, ys: list, w: np.ndarray, biggest: float, label: bool) -> None:
-    """The edges from column k to column k + 1, coloured by sign, as wide as |w|."""
-    from matplotlib.collections import LineCollection
-
-    segments = [
-        [(k, ys[k][i]), (k + 1, ys[k + 1][j])]
-        for i in range(w.shape[0])
-        for j in range(w.shape[1])
-    ]
-    colours = [POSITIVE if v >= 0 else NEGATIVE for v in w.ravel()]
-    widths = 0.3 + 4.0 * np.abs(w.ravel()) / biggest
-    ax.add_collection(LineCollection(segments, colors=colours, linewidths=widths, zorder=1))
-    if not label:
-        return
-    for ((x0, y0), (x1, y1)), value, colour in zip(segments, w.ravel(), colours):
-        ax.text(
-            x0 + (x1 - x0) / 3, y0 + (y1 - y0) / 3, f"{value:.3g}", color=colour, fontsize=9,
-            ha="center", va="center", zorder=3,
-            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
-        )  # fmt: skip
-
-
-def _weight_legend(ax) -> None:
-    from matplotlib.lines import Line2D
-
-    handles = [
-        Line2D([], [], color=POSITIVE, linewidth=2.5, label="positive weight"),
-        Line2D([], [], color=NEGATIVE, linewidth=2.5, label="negative weight"),
-    ]
-    ax.legend(
-        handles=handles, title="line width ∝ |w|", loc="lower center", ncols=2, fontsize=8,
-        title_fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.08),
-    )  # fmt: skip
 
 
 def _activation_after(model, name: str) -> str:

@@ -181,9 +181,19 @@ class Functional(Model):
         return super().evaluate(self.pack(x), y, *args, **kwargs)
 
     def summary(self, input_shape: tuple[int, ...] | None = None) -> str:
+        """The graph's table: one row per input and per layer call, with the values each
+        call reads (Keras's "Connected to"). Prints it, as Model.summary does, and returns
+        its text."""
+        from glassnet.notebook import print_once
         from glassnet.training.graph_summary import graph_summary
 
-        return graph_summary(self)
+        return print_once(graph_summary(self))
+
+    def _repr_html_(self) -> str:  # Jupyter: the graph's table, not a chain's
+        from glassnet.notebook import pre_html
+        from glassnet.training.graph_summary import graph_summary
+
+        return pre_html(type(self).__name__, graph_summary(self))
 
 
 Model.graph_class = Functional  # gn.Model(inputs, outputs) builds one of these

@@ -194,6 +194,13 @@ def test_any_saved_image_model_can_be_uploaded_and_explained(tmp_path):
     maps_only = gn.Sequential([nn.Conv2D(1, 2, 3, seed=0)])
     with pytest.raises(ConfigError, match=r"the model does not output class scores. Got \(1, 2"):
         store.add(saved(maps_only, tmp_path))
+    x = gn.Input((1, 28, 28))
+    stem = nn.Conv2D(1, 1, 3, padding=1, seed=0)(x)
+    skip = nn.Flatten()(gn.layers.Add()([nn.Conv2D(1, 1, 3, padding=1, seed=1)(stem), stem]))
+    residual = gn.Model(x, nn.Dense(784, 10, seed=2)(skip))
+    graph = r"lessons.cnn: the lesson walks a chain of layers, and this model is a graph\."
+    with pytest.raises(ConfigError, match=graph + r".*\n  hint: gn\.plot\.graph\(model\)"):
+        store.add(saved(residual, tmp_path))
 
 
 def test_routes_serve_pages_and_json_and_refuse_what_they_must():
