@@ -40,7 +40,7 @@ import numpy as np
 
 from glassnet import nn
 from glassnet.errors import ConfigError, DataError, ShapeError, message
-from glassnet.nn.graph import Input, SymbolicTensor
+from glassnet.nn.graph import Input, Node, SymbolicTensor
 from glassnet.onnx.algebra_ops import (
     read_flatten,
     read_gemm,
@@ -177,7 +177,7 @@ def _inputs(r: Reader, graph) -> list[SymbolicTensor]:
         dims = [d.dim_value if d.HasField("dim_value") else None for d in kind.shape.dim]
         dtype = np.dtype(r.onnx.helper.tensor_dtype_to_np_dtype(kind.elem_type))
         known = dims if r.whole else dims[1:]
-        if dtype.kind not in "fiu" or not dims or any(d is None or d < 1 for d in known):
+        if dtype.kind not in "fiu" or not dims or any(d is None or d < 1 - r.whole for d in known):
             raise DataError(
                 message(
                     f"onnx.load: {readers}",
@@ -191,9 +191,15 @@ def _inputs(r: Reader, graph) -> list[SymbolicTensor]:
             raise WholeBatch("inputs")  # the inputs' axes 0 differ: they are no batch
         r.batch = dims[0] if r.batch is None else r.batch
         shape = tuple(dims) if r.whole else tuple(dims[1:])
-        r.values[value.name] = x = Input(shape, dtype)
+        r.values[value.name] = x = _input(shape, dtype)
         inputs.append(x)
     return inputs
+
+
+def _input(shape: tuple, dtype: np.dtype) -> SymbolicTensor:
+    """gn.Input, or for a whole tensor with an empty axis (ONNX allows 0 sizes; gn.Input
+    refuses them, where a 0 is a typo) the same input node with that shape."""
+    return Input(shape, dtype) if all(shape) else Node(None, [], False, shape, dtype).output
 
 
 def _output_name(proto, output: str | int | None) -> str:

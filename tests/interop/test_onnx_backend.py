@@ -65,7 +65,7 @@ MUST_PASS = {
     "LeakyRelu": 3,
     "Softmax": 7,
     "Flatten": 9,
-    "Reshape": 9,
+    "Reshape": 10,
     "Add": 8,
     "Concat": 12,
     "Mul": 9,
