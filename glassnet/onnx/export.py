@@ -13,6 +13,7 @@ Each layer becomes the ONNX node(s) that compute the same function in inference 
     MatMul → MatMul (+ Unsqueeze/Squeeze for 1-D and lower-rank samples)
     Permute → Transpose     Bias, Scale → Add, Mul of the weight
     MaxPoolIndices → MaxPool's Indices output     KeptMask → Dropout's mask output
+    BatchStatNorm, RunningStat → BatchNormalization(training_mode=1) (glassnet.onnx.export_forms)
 
 Weights are initializers named by glassnet's parameter names (``"0.w"``, ``"1.running_mean"``).
 The batch axis is symbolic (``N``). Each layer's output shape comes from running it on a
@@ -28,6 +29,7 @@ import numpy as np
 from glassnet import nn
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, message
+from glassnet.onnx.export_forms import TRAINING_WRITERS
 from glassnet.ops.conv import resolve_padding
 from glassnet.ops.pool_nd import avg_divisor_nd, pool_nd_settings
 from glassnet.tensor import Tensor
@@ -296,6 +298,7 @@ _WRITERS = {
     nn.Flatten: lambda g, layer, prefix, name, x: g.node("Flatten", [name], prefix, axis=1),
     nn.LeakyReLU: lambda g, l, p, n, x: g.node("LeakyRelu", [n], p, alpha=l.alpha),
     nn.Softmax: lambda g, l, p, n, x: g.node("Softmax", [n], p, axis=l.axis % x.ndim),
+    **TRAINING_WRITERS,
 }
 
 
@@ -360,6 +363,7 @@ def export(
     model.eval()
     try:
         whole = getattr(model, "whole_batch", False)  # axis 0 is the tensor's own, no batch
+        g.whole = whole
         feeds = [_unsqueezed(g, n, [0] * whole, "input") for n in names]
         if getattr(model, "functional", False):
             out = _emit_graph(g, model, "", feeds, list(xs))

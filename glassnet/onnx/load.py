@@ -13,19 +13,25 @@ explains and exports like any model built by hand. The op set and the forms unde
         strides, dilations, ceil_mode, count_include_pad; integer inputs) → MaxPool1D/2D/3D,
         AvgPool1D/2D/3D; MaxPool's Indices output (any storage_order) → MaxPoolIndices
     GlobalAveragePool → GlobalAvgPool2D + Reshape to (C, 1, 1)
-    BatchNormalization (inference form) → BatchNorm      Relu, Sigmoid, Tanh, LeakyRelu,
-    Softmax (opset ≥ 13, any axis) → the activation layers
+    BatchNormalization: inference form → BatchNorm; training_mode=1 → BatchStatNorm (y,
+        with the tensor's own statistics) and RunningStat (the running mean and variance
+        outputs), glassnet.onnx.layers, in a whole-batch model
+    Relu, Sigmoid, Tanh, LeakyRelu, Softmax (opset ≥ 13, any axis) → the activation layers
     Flatten (any axis) → Flatten or Reshape     Reshape (constant shape) → Reshape
     Add, Mul of computed values (broadcasting) → Add, Multiply; with a weight operand →
         Bias, Scale; of two constants → the constant      Concat (any axis) → Concatenate
     Identity, Dropout (inference, or a ratio of 0), Constant → no layer: the value passes
-        (Dropout's mask output then → KeptMask, every element kept)
+        (Dropout's mask output then → KeptMask, every element kept); Dropout in training
+        mode with a seed → SeededDropout (the mask onnx's reference runtime draws), in a
+        whole-batch model
 
 Axis 0 is read as the batch. A node that mixes it with the other axes (Flatten at an axis
 other than 1, a Reshape or Concat across axis 0, Gemm with transA or a bias per row, a
-MatMul whose sides are not batches of matrices alike, a weight with one value per row)
+MatMul whose sides are not batches of matrices alike, a weight with one value per row,
+a training form's statistics or mask)
 makes the whole graph load as a WholeBatchModel (glassnet.onnx.model): one sample is the
-whole tensor and ``predict`` never splits it. Integer graph inputs keep their dtype. A
+whole tensor and ``predict`` never splits it; such a whole input may be empty (a 0 size,
+as Reshape's allowzero reads it). Integer graph inputs keep their dtype. A
 graph with several outputs is read for the one ``output=`` names.
 
 Anything else is a DataError naming the node, its op type and the supported list; so is
@@ -50,6 +56,7 @@ from glassnet.onnx.algebra_ops import (
 )
 from glassnet.onnx.image_ops import read_batch_norm, read_conv, read_pool
 from glassnet.onnx.reader import SUPPORTED, Reader, WholeBatch
+from glassnet.onnx.training_ops import read_batch_norm_training, read_seeded_dropout
 
 if TYPE_CHECKING:
     import os
@@ -95,17 +102,14 @@ def _flattens_batch(node) -> bool:
 
 def _passthrough(r: Reader):
     """Identity, and a Dropout that drops nothing (inference, or a ratio of 0): the value
-    itself, and for Dropout's mask output the all-kept mask."""
+    itself, and for Dropout's mask output the all-kept mask. Dropout's training form with
+    a seed: glassnet.onnx.training_ops."""
     if r.node.op_type != "Dropout":
         return r.get(0)
     training = len(r.node.input) > 2 and r.node.input[2] and r.const(2).any()
-    ratio = r.const(1) if len(r.node.input) > 1 and r.node.input[1] else 0.5
+    ratio = r.const(1) if len(r.node.input) > 1 and r.node.input[1] else np.float32(0.5)
     if training and np.any(ratio != 0):  # a ratio of 0 keeps every element: the identity
-        r.fail(
-            "the training form is not read (it draws random masks)",
-            "training_mode=1",
-            "training_mode=0 (inference: the identity)",
-        )
+        return read_seeded_dropout(r, ratio)
     names = list(r.node.output)
     if len(names) < 2 or not names[1]:
         return r.get(0)
@@ -132,7 +136,9 @@ _OPS = {
     "Conv": read_conv,
     "MaxPool": read_pool,
     "AveragePool": read_pool,
-    "BatchNormalization": read_batch_norm,
+    "BatchNormalization": lambda r: (
+        read_batch_norm_training(r) if r.attrs().get("training_mode", 0) else read_batch_norm(r)
+    ),
     "Reshape": read_reshape,
     "Flatten": read_flatten,
     "Add": read_merge,

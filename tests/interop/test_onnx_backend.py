@@ -58,7 +58,7 @@ MUST_PASS = {
     "MaxPool": 19,
     "AveragePool": 20,
     "GlobalAveragePool": 2,
-    "BatchNormalization": 2,
+    "BatchNormalization": 4,
     "Relu": 1,
     "Sigmoid": 2,
     "Tanh": 2,
@@ -70,7 +70,7 @@ MUST_PASS = {
     "Concat": 12,
     "Mul": 9,
     "Identity": 1,
-    "Dropout": 8,
+    "Dropout": 12,
 }
 
 
