@@ -177,6 +177,8 @@ def _inputs(r: Reader, graph) -> list[SymbolicTensor]:
                     f"graph input {value.name!r} is not a tensor",
                     value.type.WhichOneof("value"),
                     "a tensor",
+                    "gn.onnx.backend.prepare(model).run(inputs) passes a sequence or optional "
+                    "on through Identity nodes",
                 )
             )
         kind = value.type.tensor_type
@@ -230,9 +232,9 @@ def _output_name(proto, output: str | int | None) -> str:
     )
 
 
-def _read(onnx, proto, whole: bool, output: str | int | None) -> Module:
-    from glassnet.onnx.model import OnnxModel, WholeBatchModel  # training imports nn
-
+def read_values(onnx, proto, whole: bool = False) -> tuple[Reader, list[SymbolicTensor]]:
+    """Read every node: the Reader holding each value by name (a symbolic tensor, or an
+    array where it is a constant), and the gn.Input of each graph input."""
     r = Reader(onnx, proto, whole)
     for init in proto.graph.initializer:
         r.values[init.name] = onnx.numpy_helper.to_array(init)
@@ -255,6 +257,13 @@ def _read(onnx, proto, whole: bool, output: str | int | None) -> Module:
             r.fail(
                 "glassnet's layer refuses this form", str(exc).split("\n")[0], "a form it reads"
             )
+    return r, inputs
+
+
+def _read(onnx, proto, whole: bool, output: str | int | None) -> Module:
+    from glassnet.onnx.model import OnnxModel, WholeBatchModel  # training imports nn
+
+    r, inputs = read_values(onnx, proto, whole)
     name = _output_name(proto, output)
     out = r.values.get(name)
     if not isinstance(out, SymbolicTensor):
@@ -266,10 +275,10 @@ def _read(onnx, proto, whole: bool, output: str | int | None) -> Module:
                 f"the output {name!r} is not computed from the graph's inputs",
                 "a constant" if out is not None else "no value",
                 "an output that depends on an input",
+                "gn.onnx.backend.prepare(model).run(inputs) also returns constant outputs",
             )
         )
-    outputs = [out]
-    return (WholeBatchModel if whole else OnnxModel)(inputs, outputs[0])
+    return (WholeBatchModel if whole else OnnxModel)(inputs, out)
 
 
 def load(source: str | os.PathLike | onnx.ModelProto, output: str | int | None = None) -> Module:
