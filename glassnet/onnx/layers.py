@@ -56,7 +56,9 @@ class BatchStatNorm(Module):
     Reference: the ONNX operator BatchNormalization (opset 15), training_mode=1.
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, dtype: DTypeLike = np.float32):
+    def __init__(
+        self, num_features: int, eps: float = 1e-5, dtype: DTypeLike = np.float32
+    ) -> None:
         super().__init__()
         self.num_features = positive_int("BatchStatNorm", "num_features", num_features)
         self.eps = positive_number("BatchStatNorm", "eps", eps)

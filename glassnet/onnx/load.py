@@ -60,6 +60,7 @@ from glassnet.onnx.training_ops import read_batch_norm_training, read_seeded_dro
 
 if TYPE_CHECKING:
     import os
+    from types import ModuleType
 
     import onnx
 
@@ -232,7 +233,9 @@ def _output_name(proto, output: str | int | None) -> str:
     )
 
 
-def read_values(onnx, proto, whole: bool = False) -> tuple[Reader, list[SymbolicTensor]]:
+def read_values(
+    onnx: ModuleType, proto: onnx.ModelProto, whole: bool = False
+) -> tuple[Reader, list[SymbolicTensor]]:
     """Read every node: the Reader holding each value by name (a symbolic tensor, or an
     array where it is a constant), and the gn.Input of each graph input."""
     r = Reader(onnx, proto, whole)
