@@ -173,7 +173,7 @@ class SeededDropout(Module):
         return {"ratio": self.ratio, "seed": self.seed, "mask": self.mask}
 
     def __str__(self) -> str:
-        return f"SeededDropout(ratio={self.ratio}, seed={self.seed})"
+        return f"SeededDropout(ratio={self.ratio:g}, seed={self.seed})"
 
 
 for _cls in (BatchStatNorm, RunningStat, SeededDropout):

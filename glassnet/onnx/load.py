@@ -293,6 +293,8 @@ def load(source: str | os.PathLike | onnx.ModelProto, output: str | int | None =
     that mixes it with the other axes loads as a WholeBatchModel (its ``predict`` runs
     the whole tensor at once; ``whole_batch`` is True). Raises DataError for a node whose
     op or form is outside the op set in the module docstring, naming the node and its op.
+    To run a whole graph (every output at once, a sequence passed on by Identity, an
+    output that is a constant), use ``gn.onnx.backend.prepare(source).run(inputs)``.
     """
     import onnx
 
