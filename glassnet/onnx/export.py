@@ -8,7 +8,8 @@ Each layer becomes the ONNX node(s) that compute the same function in inference 
         need opset ≥ 19)
     GlobalAvgPool2D → GlobalAveragePool + Flatten        BatchNorm → BatchNormalization
     ReLU, Sigmoid, Tanh, Softplus, LeakyReLU, Softmax, Identity → the ONNX op of that name
-    Dropout → Identity   Flatten → Flatten(axis=1)   Reshape → Reshape([0, *target])
+    Dropout → Identity   Flatten → Flatten(axis=1)   Reshape → Reshape([0, *target]) (with an
+        empty axis: Reshape(allowzero=1) to the batch size, from Shape, and the target)
     Add, Multiply, Concatenate → Add, Mul, Concat        Sequential, functional → their parts
     MatMul → MatMul (+ Unsqueeze/Squeeze for 1-D and lower-rank samples)
     Permute → Transpose     Bias, Scale → Add, Mul of the weight
@@ -276,8 +277,12 @@ def _batch_norm(g, layer, prefix, name, x):
 
 
 def _reshape(g, layer, prefix, name, x):
-    shape = g.weight(f"{prefix}.shape", np.array([0, *layer.target_shape], np.int64))
-    return g.node("Reshape", [name, shape], prefix)
+    target = np.array(layer.target_shape, np.int64)
+    if 0 not in target:  # a 0 in ONNX's shape copies the input's size: axis 0's here
+        return g.node("Reshape", [name, g.weight(f"{prefix}.shape", np.r_[0, target])], prefix)
+    batch = g.node("Shape", [name], prefix, start=0, end=1)  # an empty axis: allowzero
+    shape = g.node("Concat", [batch, g.weight(f"{prefix}.shape", target)], prefix, axis=0)
+    return g.node("Reshape", [name, shape], prefix, allowzero=1)
 
 
 _WRITERS = {

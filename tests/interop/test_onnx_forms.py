@@ -43,6 +43,9 @@ def test_reshape_allowzero_of_an_empty_tensor_predicts_an_empty_result():
     (want,) = _reference(proto, [x])
     assert net.whole_batch and want.shape == (3, 4, 0)
     assert net.predict(x).shape == want.shape == net.predict(x, batch_size=1).shape
+    again = gn.onnx.export(net)  # Reshape(allowzero=1): a 0 is an empty axis, not a copy
+    session = ort.InferenceSession(again.SerializeToString(), providers=["CPUExecutionProvider"])
+    assert session.run(None, {"input": x})[0].shape == want.shape
     beside = H.make_node("Reshape", ["x", "shape"], ["y"], allowzero=1)
     proto = _model([beside], [("x", [0, 3, 4])], [("y", F)],
                    [_weight("shape", np.array([0, -1], np.int64))])  # fmt: skip
