@@ -95,7 +95,7 @@ def _cases(op: str) -> list:
 
 
 def _as_weights(model, positions) -> tuple:
-    """A copy of the model with the weight inputs as initializers, and their values."""
+    """A copy of the model, and the names of its inputs at the weight positions."""
     model = onnx.ModelProto.FromString(model.SerializeToString())
     node = model.graph.node[0]
     return model, {node.input[i] for i in positions if i < len(node.input) and node.input[i]}
