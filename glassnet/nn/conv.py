@@ -308,7 +308,9 @@ class BatchNorm(Module):
 class Reshape(Module):
     """Reshape every sample: (N, *) → (N, *target_shape); one axis may be −1 (inferred).
 
-    Example: ``Reshape((1, 28, 28))`` turns flat MNIST rows (N, 784) into images.
+    Example: ``Reshape((1, 28, 28))`` turns flat MNIST rows (N, 784) into images. A size
+    of 0 (an empty axis, as ONNX's Reshape with allowzero writes) is allowed when no axis
+    is −1.
     """
 
     def __init__(self, target_shape: tuple[int, ...]) -> None:
@@ -316,13 +318,14 @@ class Reshape(Module):
         shape = tuple(target_shape) if isinstance(target_shape, tuple | list) else None
         if (
             not shape
-            or not all(isinstance(s, int) and (s > 0 or s == -1) for s in shape)
+            or not all(isinstance(s, int) and s >= -1 for s in shape)
             or shape.count(-1) > 1
+            or (0 in shape and -1 in shape)  # an empty axis leaves −1 undetermined
         ):
             raise ConfigError(
                 message(
                     "Reshape",
-                    "target_shape must be a tuple of positive ints (at most one -1)",
+                    "target_shape must be a tuple of positive ints (at most one -1; or 0s, no -1)",
                     repr(target_shape),
                     "e.g. (1, 28, 28)",
                 )

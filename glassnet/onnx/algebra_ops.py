@@ -105,8 +105,9 @@ def read_reshape(r: Reader) -> SymbolicTensor:
     r.need_whole()
     full = r.onnx_shape(x)
     target = [full[i] if s == 0 and not allowzero else s for i, s in enumerate(shape)]
-    if 0 in target or not target:
-        r.fail("an empty or 0-d result is not read", f"shape {shape}", "sizes ≥ 1 or -1")
+    if not target or (0 in target and -1 in target):
+        r.fail("a 0-d result, or −1 beside an empty axis, is not read", f"shape {shape}",
+               "sizes ≥ 0, or ≥ 1 and one −1")  # fmt: skip
     return nn.Reshape(tuple(target))(x)
 
 

@@ -8,11 +8,13 @@ Each layer becomes the ONNX node(s) that compute the same function in inference 
         need opset ≥ 19)
     GlobalAvgPool2D → GlobalAveragePool + Flatten        BatchNorm → BatchNormalization
     ReLU, Sigmoid, Tanh, Softplus, LeakyReLU, Softmax, LogSoftmax, Identity → that ONNX op
-    Dropout → Identity   Flatten → Flatten(axis=1)   Reshape → Reshape([0, *target])
+    Dropout → Identity   Flatten → Flatten(axis=1)   Reshape → Reshape([0, *target]) (with an
+        empty axis: Reshape(allowzero=1) to the batch size, from Shape, and the target)
     Add, Multiply, Concatenate → Add, Mul, Concat        Sequential, functional → their parts
     MatMul → MatMul (+ Unsqueeze/Squeeze for 1-D and lower-rank samples)
     Permute → Transpose     Bias, Scale → Add, Mul of the weight     Mean → ReduceMean
     MaxPoolIndices → MaxPool's Indices output     KeptMask → Dropout's mask output
+    BatchStatNorm, RunningStat → BatchNormalization(training_mode=1) (glassnet.onnx.export_forms)
 
 Weights are initializers named by glassnet's parameter names (``"0.w"``, ``"1.running_mean"``).
 The batch axis is symbolic (``N``). Each layer's output shape comes from running it on a
@@ -28,6 +30,7 @@ import numpy as np
 from glassnet import nn
 from glassnet._config import no_grad
 from glassnet.errors import ConfigError, message
+from glassnet.onnx.export_forms import TRAINING_WRITERS
 from glassnet.ops.conv import resolve_padding
 from glassnet.ops.pool_nd import avg_divisor_nd, pool_nd_settings
 from glassnet.tensor import Tensor
@@ -274,8 +277,12 @@ def _batch_norm(g, layer, prefix, name, x):
 
 
 def _reshape(g, layer, prefix, name, x):
-    shape = g.weight(f"{prefix}.shape", np.array([0, *layer.target_shape], np.int64))
-    return g.node("Reshape", [name, shape], prefix)
+    target = np.array(layer.target_shape, np.int64)
+    if 0 not in target:  # a 0 in ONNX's shape copies the input's size: axis 0's here
+        return g.node("Reshape", [name, g.weight(f"{prefix}.shape", np.r_[0, target])], prefix)
+    batch = g.node("Shape", [name], prefix, start=0, end=1)  # an empty axis: allowzero
+    shape = g.node("Concat", [batch, g.weight(f"{prefix}.shape", target)], prefix, axis=0)
+    return g.node("Reshape", [name, shape], prefix, allowzero=1)
 
 
 _WRITERS = {
@@ -300,6 +307,7 @@ _WRITERS = {
     nn.Mean: lambda g, l, p, n, x: g.node(
         "ReduceMean", [n], p, axes=list(l.axes(x.ndim)), keepdims=int(l.keepdims)
     ),
+    **TRAINING_WRITERS,
 }
 
 
@@ -364,6 +372,7 @@ def export(
     model.eval()
     try:
         whole = getattr(model, "whole_batch", False)  # axis 0 is the tensor's own, no batch
+        g.whole = whole
         feeds = [_unsqueezed(g, n, [0] * whole, "input") for n in names]
         if getattr(model, "functional", False):
             out = _emit_graph(g, model, "", feeds, list(xs))

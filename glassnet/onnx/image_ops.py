@@ -139,8 +139,12 @@ def read_pool(r: Reader) -> SymbolicTensor | dict:
 
 def read_batch_norm(r: Reader) -> SymbolicTensor:
     a, x = r.attrs(), r.symbolic(0)
-    if a.get("training_mode", 0) or len([o for o in r.node.output if o]) > 1:
-        r.fail("the training form is not read", "training_mode=1", "inference form")
+    if len([o for o in r.node.output if o]) > 1:  # opset < 14: training by its outputs
+        r.fail(
+            "statistics outputs without training_mode=1 (before opset 14) are not read",
+            f"{len(r.node.output)} outputs",
+            "one output, or training_mode=1 (opset ≥ 14)",
+        )
     if x.ndim not in (2, 4) or r.whole:
         r.fail("only (N, C) or (N, C, H, W) batches are read", f"rank {x.ndim}", "rank 2 or 4")
     gamma, beta, mean, var = (r.const(i) for i in range(1, 5))

@@ -14,13 +14,18 @@ explains and exports like any model built by hand. The op set and the forms unde
         AvgPool1D/2D/3D; MaxPool's Indices output (any storage_order) → MaxPoolIndices
     GlobalAveragePool → GlobalAvgPool2D + Reshape to (C, 1, 1)
     ReduceMean (axes as input or attribute, keepdims, noop_with_empty_axes) → Mean
-    BatchNormalization (inference form) → BatchNorm      Relu, Sigmoid, Tanh, LeakyRelu,
-    Softmax, LogSoftmax (opset ≥ 13, any axis) → the activation layers
+    BatchNormalization: inference form → BatchNorm; training_mode=1 → BatchStatNorm (y,
+        with the tensor's own statistics) and RunningStat (the running mean and variance
+        outputs), glassnet.onnx.layers, in a whole-batch model
+    Relu, Sigmoid, Tanh, LeakyRelu, Softmax, LogSoftmax (opset ≥ 13, any axis) → the
+        activation layers
     Flatten (any axis) → Flatten or Reshape     Reshape (constant shape) → Reshape
     Add, Mul of computed values (broadcasting) → Add, Multiply; with a weight operand →
         Bias, Scale; of two constants → the constant      Concat (any axis) → Concatenate
     Identity, Dropout (inference, or a ratio of 0), Constant → no layer: the value passes
-        (Dropout's mask output then → KeptMask, every element kept)
+        (Dropout's mask output then → KeptMask, every element kept); Dropout in training
+        mode with a seed → SeededDropout (the mask onnx's reference runtime draws), in a
+        whole-batch model
 
 Shape arithmetic (glassnet.onnx.shape_ops): Shape, and Gather, Unsqueeze, Squeeze, Slice,
 Cast and Concat of constants, are computed at load, the batch size as a marker that may
@@ -28,9 +33,11 @@ only start a Reshape target (torch's ``x.view(x.size(0), -1)``).
 
 Axis 0 is read as the batch. A node that mixes it with the other axes (Flatten at an axis
 other than 1, a Reshape or Concat across axis 0, Gemm with transA or a bias per row, a
-MatMul whose sides are not batches of matrices alike, a weight with one value per row)
+MatMul whose sides are not batches of matrices alike, a weight with one value per row,
+a training form's statistics or mask)
 makes the whole graph load as a WholeBatchModel (glassnet.onnx.model): one sample is the
-whole tensor and ``predict`` never splits it. Integer graph inputs keep their dtype. A
+whole tensor and ``predict`` never splits it; such a whole input may be empty (a 0 size,
+as Reshape's allowzero reads it). Integer graph inputs keep their dtype. A
 graph with several outputs is read for the one ``output=`` names.
 
 Anything else is a DataError naming the node, its op type and the supported list; so is
@@ -45,7 +52,7 @@ import numpy as np
 
 from glassnet import nn
 from glassnet.errors import ConfigError, DataError, ShapeError, message
-from glassnet.nn.graph import Input, SymbolicTensor
+from glassnet.nn.graph import Input, Node, SymbolicTensor
 from glassnet.onnx.algebra_ops import (
     read_flatten,
     read_gemm,
@@ -58,9 +65,11 @@ from glassnet.onnx.reader import SUPPORTED, Reader, WholeBatch
 from glassnet.onnx.reduce_ops import read_reduce_mean
 from glassnet.onnx.shape_ops import SHAPE_OPS
 from glassnet.onnx.source import model_proto
+from glassnet.onnx.training_ops import read_batch_norm_training, read_seeded_dropout
 
 if TYPE_CHECKING:
     import os
+    from types import ModuleType
 
     import onnx
 
@@ -103,17 +112,14 @@ def _flattens_batch(node) -> bool:
 
 def _passthrough(r: Reader):
     """Identity, and a Dropout that drops nothing (inference, or a ratio of 0): the value
-    itself, and for Dropout's mask output the all-kept mask."""
+    itself, and for Dropout's mask output the all-kept mask. Dropout's training form with
+    a seed: glassnet.onnx.training_ops."""
     if r.node.op_type != "Dropout":
         return r.get(0)
     training = len(r.node.input) > 2 and r.node.input[2] and r.const(2).any()
-    ratio = r.const(1) if len(r.node.input) > 1 and r.node.input[1] else 0.5
+    ratio = r.const(1) if len(r.node.input) > 1 and r.node.input[1] else np.float32(0.5)
     if training and np.any(ratio != 0):  # a ratio of 0 keeps every element: the identity
-        r.fail(
-            "the training form is not read (it draws random masks)",
-            "training_mode=1",
-            "training_mode=0 (inference: the identity)",
-        )
+        return read_seeded_dropout(r, ratio)
     names = list(r.node.output)
     if len(names) < 2 or not names[1]:
         return r.get(0)
@@ -140,7 +146,9 @@ _OPS = {
     "Conv": read_conv,
     "MaxPool": read_pool,
     "AveragePool": read_pool,
-    "BatchNormalization": read_batch_norm,
+    "BatchNormalization": lambda r: (
+        read_batch_norm_training(r) if r.attrs().get("training_mode", 0) else read_batch_norm(r)
+    ),
     "Reshape": read_reshape,
     "Flatten": read_flatten,
     "Add": read_merge,
@@ -182,13 +190,15 @@ def _inputs(r: Reader, graph) -> list[SymbolicTensor]:
                     f"graph input {value.name!r} is not a tensor",
                     value.type.WhichOneof("value"),
                     "a tensor",
+                    "gn.onnx.backend.prepare(model).run(inputs) passes a sequence or optional "
+                    "on through Identity nodes",
                 )
             )
         kind = value.type.tensor_type
         dims = [d.dim_value if d.HasField("dim_value") else None for d in kind.shape.dim]
         dtype = np.dtype(r.onnx.helper.tensor_dtype_to_np_dtype(kind.elem_type))
         known = dims if r.whole else dims[1:]
-        if dtype.kind not in "fiu" or not dims or any(d is None or d < 1 for d in known):
+        if dtype.kind not in "fiu" or not dims or any(d is None or d < 1 - r.whole for d in known):
             raise DataError(
                 message(
                     f"onnx.load: {readers}",
@@ -202,9 +212,15 @@ def _inputs(r: Reader, graph) -> list[SymbolicTensor]:
             raise WholeBatch("inputs")  # the inputs' axes 0 differ: they are no batch
         r.batch = dims[0] if r.batch is None else r.batch
         shape = tuple(dims) if r.whole else tuple(dims[1:])
-        r.values[value.name] = x = Input(shape, dtype)
+        r.values[value.name] = x = _input(shape, dtype)
         inputs.append(x)
     return inputs
+
+
+def _input(shape: tuple, dtype: np.dtype) -> SymbolicTensor:
+    """gn.Input, or for a whole tensor with an empty axis (ONNX allows 0 sizes; gn.Input
+    refuses them, where a 0 is a typo) the same input node with that shape."""
+    return Input(shape, dtype) if all(shape) else Node(None, [], False, shape, dtype).output
 
 
 def _output_name(proto, output: str | int | None) -> str:
@@ -229,9 +245,11 @@ def _output_name(proto, output: str | int | None) -> str:
     )
 
 
-def _read(onnx, proto, whole: bool, output: str | int | None) -> Module:
-    from glassnet.onnx.model import OnnxModel, WholeBatchModel  # training imports nn
-
+def read_values(
+    onnx: ModuleType, proto: onnx.ModelProto, whole: bool = False
+) -> tuple[Reader, list[SymbolicTensor]]:
+    """Read every node: the Reader holding each value by name (a symbolic tensor, or an
+    array where it is a constant), and the gn.Input of each graph input."""
     r = Reader(onnx, proto, whole)
     for init in proto.graph.initializer:
         r.values[init.name] = onnx.numpy_helper.to_array(init)
@@ -254,6 +272,13 @@ def _read(onnx, proto, whole: bool, output: str | int | None) -> Module:
             r.fail(
                 "glassnet's layer refuses this form", str(exc).split("\n")[0], "a form it reads"
             )
+    return r, inputs
+
+
+def _read(onnx, proto, whole: bool, output: str | int | None) -> Module:
+    from glassnet.onnx.model import OnnxModel, WholeBatchModel  # training imports nn
+
+    r, inputs = read_values(onnx, proto, whole)
     name = _output_name(proto, output)
     out = r.values.get(name)
     if not isinstance(out, SymbolicTensor):
@@ -265,10 +290,10 @@ def _read(onnx, proto, whole: bool, output: str | int | None) -> Module:
                 f"the output {name!r} is not computed from the graph's inputs",
                 "a constant" if out is not None else "no value",
                 "an output that depends on an input",
+                "gn.onnx.backend.prepare(model).run(inputs) also returns constant outputs",
             )
         )
-    outputs = [out]
-    return (WholeBatchModel if whole else OnnxModel)(inputs, outputs[0])
+    return (WholeBatchModel if whole else OnnxModel)(inputs, out)
 
 
 def load(
@@ -283,6 +308,8 @@ def load(
     that mixes it with the other axes loads as a WholeBatchModel (its ``predict`` runs
     the whole tensor at once; ``whole_batch`` is True). Raises DataError for a node whose
     op or form is outside the op set in the module docstring, naming the node and its op.
+    To run a whole graph (every output at once, a sequence passed on by Identity, an
+    output that is a constant), use ``gn.onnx.backend.prepare(source).run(inputs)``.
     """
     import onnx
 

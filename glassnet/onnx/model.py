@@ -9,7 +9,8 @@ Two things set an imported graph apart from one built by hand, and both are visi
   whole batch), so a model computing it runs its input at once, never in batches.
 * **A graph that mixes its axis 0 with the others** (Flatten at axis 0 or ≥ 2, a Reshape
   or Concat across axis 0, Gemm with transA or a bias that depends on the row, a MatMul of
-  two matrices, broadcasting that stretches axis 0...) has no batch axis: splitting its
+  two matrices, broadcasting that stretches axis 0, BatchNormalization's training form,
+  a seeded training-mode Dropout...) has no batch axis: splitting its
   input into batches would give wrong numbers. It loads as a :class:`WholeBatchModel`,
   whose one sample is the whole tensor: ``predict(x)`` runs x at once, never in batches,
   ``whole_batch`` is True and ``summary()`` says so; ``fit`` takes a stack of such

@@ -209,7 +209,7 @@ def test_a_dropout_mask_output_is_every_element_kept_as_onnxruntime_says():
     training = H.make_node("Dropout", ["x", "r", "t"], ["y"])
     ratio, on = _weight("r", np.float32(0.3)), _weight("t", np.bool_(True))
     proto = _model([training], [("x", f, ["N", 4])], [ratio, on])
-    with pytest.raises(gn.DataError, match=r"\(Dropout\): the training form is not read"):
+    with pytest.raises(gn.DataError, match=r"\(Dropout\): the training form without a seed"):
         gn.onnx.load(proto)
 
 

@@ -11,6 +11,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import nn
+from glassnet.onnx.layers import BatchStatNorm, RunningStat, SeededDropout
 from glassnet.training import io as model_io
 
 PRETRAINED = sorted((Path(gn.__file__).parent / "pretrained").glob("*.gn"))
@@ -51,6 +52,9 @@ LAYERS = [
     nn.Scale(()),
     nn.MaxPoolIndices((3, 2), (2, 1), (1, 0, 0, 1), 1, True, storage_order=1),
     nn.KeptMask(),
+    BatchStatNorm(3, eps=1e-3),
+    RunningStat(3, "var", momentum=0.8),
+    SeededDropout(0.25, seed=7, mask=True),
 ]
 
 
