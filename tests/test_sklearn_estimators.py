@@ -45,7 +45,9 @@ def test_pipeline_grid_search_and_cross_validation():
 
 def test_a_model_builder_and_a_regressor():
     def build(n_in, n_out):
-        return gn.Sequential([gn.nn.Dense(n_in, 16, seed=0), gn.nn.Tanh(), gn.nn.Dense(16, n_out)])
+        return gn.Sequential(
+            [gn.nn.Dense(n_in, 16, seed=0), gn.nn.Tanh(), gn.nn.Dense(16, n_out, seed=1)]
+        )
 
     target = X @ np.array([1.5, -2.0])
     reg = gn.sklearn.Regressor(build, epochs=40).fit(X, target)
