@@ -1,0 +1,63 @@
+"""``fit``'s per-batch loop with nothing but the step in it, when nothing else needs a batch.
+
+The plain loop of :meth:`Model.fit` calls ``train_step`` and then every callback's
+``on_batch_end`` after each batch. When no callback does anything a later batch could
+notice (the NaN guard, the History, a progress display that draws nothing per batch, and
+callbacks that keep ``Callback.on_batch_end``), the batches' hooks can run in order after
+the last one instead: the epoch's loop is then the slicing, one call of the captured step
+and one float per batch. A NaN or infinite loss ends the loop at once, as the NaN guard
+would; the hooks then see every batch up to that one, so the History, the progress sums
+and ``stop_training`` end exactly as in the plain loop (``tests/training/test_quick_epoch``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from glassnet.monitor import Callback
+from glassnet.training.batches import ArrayBatches, EpochRun
+from glassnet.training.callbacks import NaNGuard
+from glassnet.training.history import History
+from glassnet.training.progress import ProgressBar
+
+__all__ = ["quick", "run_epoch"]
+
+
+def quick(model, batches, hooks) -> bool:
+    """True when this epoch may run through :func:`run_epoch` (call after on_epoch_begin:
+    a progress display exists from then on)."""
+    from glassnet.training.model import Model
+
+    if type(model).train_step is not Model.train_step or model._distributed is not None:
+        return False
+    if isinstance(batches, ArrayBatches) and batches.w is not None:
+        return False
+    return all(_silent(callback) for callback in hooks.callbacks)
+
+
+def _silent(callback) -> bool:
+    """True when the callback's on_batch_end may wait for the epoch's last batch."""
+    if type(callback) in (NaNGuard, History):
+        return True
+    if type(callback) is ProgressBar:
+        return callback._bar is None and callback._cell is None
+    return type(callback).on_batch_end is Callback.on_batch_end
+
+
+def run_epoch(model, batches, order, hooks) -> EpochRun:
+    """One epoch: each batch's step, then each batch's hooks in order (see the module)."""
+    step = model._captured.get("train") or model._fused_step
+    run, done = EpochRun(), []
+    with np.errstate(over="ignore", invalid="ignore"):  # as train_step: the guard explains
+        for xb, yb in batches.epoch(order):
+            loss, output = step(xb, yb)
+            value = float(loss.item())
+            done.append((value, output, yb))
+            if not math.isfinite(value):
+                break  # the NaN guard stops training at this batch
+    for index, (value, output, yb) in enumerate(done):
+        run.add(value, output, yb)
+        hooks.on_batch_end(index, {"loss": value, "size": len(output)})
+    return run
