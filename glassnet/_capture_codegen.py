@@ -95,11 +95,14 @@ class Codegen:
         self.kernels: dict = {}  # cell -> Kernel
         self.pending: set[int] = set()
         self.guards: list = []  # (optimizer, its guard() at build time)
+        self.names: dict[int, str] = {}
 
     def name(self, value, prefix: str) -> str:
-        """A global of the function holding ``value``."""
-        key = f"{prefix}{len(self.ns)}"
-        self.ns[key] = value
+        """A global of the function holding ``value`` (one name per object)."""
+        key = self.names.get(id(value))
+        if key is None:
+            key = self.names[id(value)] = f"{prefix}{len(self.ns)}"
+            self.ns[key] = value  # held here, so its id stays its own
         return key
 
     # ---- the steps ----------------------------------------------------------------------
@@ -131,17 +134,35 @@ class Codegen:
         kernel = self.kernels.get(cell)
         body = kernel.backward if kernel else [f"rs = f{cell}.backward(gy)", f"f{cell} = None"]
         for i, (target, shape) in enumerate(zip(targets, shapes)):
-            if target is None:
-                continue
-            body += [f"r = rs[{i}]", "if r is not None:"]
-            route = [f"if r.shape != {shape!r}:", "    r = unbroadcast(r, " + repr(shape) + ")"]
-            if type(target) is int:
-                self.pending.add(target)
-                route.append(f"g{target} = r if g{target} is None else g{target} + r")
-            else:
-                route.append(f"leaf({self.name(target, 'p')}, r, gy, rs, {i}, own)")
-            body += ["    " + line for line in route]
+            if target is not None:
+                body += self._route(i, target, shape, kernel)
         self.items.append((lines + ["    " + line for line in body], None))
+
+    def _route(self, i: int, target, shape: tuple, kernel) -> list[str]:
+        """Lines sending gradient ``rs[i]`` on: summed into a pending gradient (an op's
+        output) or given to a parameter, unbroadcast to ``shape`` first. The checks a
+        kernel's known shapes settle are left out."""
+        known = kernel.shapes[i] if kernel and i < len(kernel.shapes) else None
+        lines = [f"r = rs[{i}]"]
+        if known != shape:
+            lines += [f"if r.shape != {shape!r}:", f"    r = unbroadcast(r, {shape!r})"]
+        if type(target) is int:
+            self.pending.add(target)
+            lines.append(f"g{target} = r if g{target} is None else g{target} + r")
+        else:
+            p, call = (
+                self.name(target, "p"),
+                f"leaf({self.name(target, 'p')}, r, gy, rs, {i}, own)",
+            )
+            if known == shape and i in kernel.fresh:  # new, unshared: kept as it is
+                dtype = self.name(target.data.dtype, "dt")
+                lines += [f"if {p}.grad is None and r.dtype == {dtype}:", f"    {p}.grad = r"]
+                lines += ["else:", f"    {call}"]
+            else:
+                lines.append(call)
+        if known is None:
+            return ["if rs[" + str(i) + "] is not None:"] + ["    " + line for line in lines]
+        return lines
 
     def source(self, kernel, owner, srcs, out) -> None:
         args = ", ".join([self.name(owner, "o")] + [f"s{s}" for s in srcs])

@@ -41,12 +41,20 @@ __all__ = ["Kernel", "make"]
 @dataclass
 class Kernel:
     """One op's replay lines: ``forward`` sets its output slot, ``backward`` sets ``rs``.
+
     ``quiet``: the forward overflows by design (σ of a large negative x), so it runs
-    under ``np.errstate(over="ignore")``, as the op does."""
+    under ``np.errstate(over="ignore")``, as the op does. ``shapes``: the shape of each
+    gradient in ``rs`` (None: it may be None or its shape is not known beforehand), so
+    that routing skips the checks a shape known in advance makes moot. ``fresh``: the
+    indices of gradients that are new arrays on every call (not views, not buffers), which
+    a parameter may take as its ``.grad`` without the engine's copy checks.
+    """
 
     forward: list[str]
     backward: list[str]
     quiet: bool = False
+    shapes: tuple = ()
+    fresh: tuple[int, ...] = ()
 
 
 def make(op, baked: dict, linked: dict, needs, srcs: list, out: int, proto, reserve, consts=None):
@@ -96,7 +104,9 @@ def _linear(baked, linked, needs, srcs, out, proto, reserve, consts):
         backward.append(
             f"rs = (r0, {x}.reshape(-1, {x}.shape[-1]).T @ gy, add_reduce(gy, axis=0))"
         )
-    return Kernel(forward, backward)
+    n = proto(out).shape[-1]
+    shapes = (xp.shape if needs[0] else None, (xp.shape[-1], n), (n,))
+    return Kernel(forward, backward, shapes=shapes, fresh=(1, 2))
 
 
 def _sigmoid(baked, linked, needs, srcs, out, proto, reserve, consts):
@@ -114,7 +124,7 @@ def _sigmoid(baked, linked, needs, srcs, out, proto, reserve, consts):
         f"multiply({o}, {g}, out={g})",
         f"rs = (multiply(gy, {g}, out={_into(g)}),)",
     ]
-    return Kernel(forward, backward, quiet=True)
+    return Kernel(forward, backward, quiet=True, shapes=(proto(out).shape,))
 
 
 def _relu(baked, linked, needs, srcs, out, proto, reserve, consts):
@@ -125,7 +135,8 @@ def _relu(baked, linked, needs, srcs, out, proto, reserve, consts):
     mask = f"s{reserve(np.empty_like(y_proto, dtype=bool))}"
     zero = _const(consts, y_proto.dtype.type(0))
     forward = [f"{o} = maximum({x}, {zero}, out={y})", f"not_equal({o}, 0, out={mask})"]
-    return Kernel(forward, [f"rs = (multiply(gy, {mask}, out={_into(g)}),)"])
+    backward = [f"rs = (multiply(gy, {mask}, out={_into(g)}),)"]
+    return Kernel(forward, backward, shapes=(y_proto.shape,))
 
 
 def _squared_error(baked, linked, needs, srcs, out, proto, reserve, consts):
@@ -144,7 +155,8 @@ def _squared_error(baked, linked, needs, srcs, out, proto, reserve, consts):
         f"subtract(s{a}, {target}, out={diff})",
         f"s{out} = asarray({s} * vdot({diff}, {diff}), dtype={dtype})",
     ]
-    return Kernel(forward, [f"rs = (multiply({diff}, 2 * {s} * gy, out={_into(g)}),)"])
+    backward = [f"rs = (multiply({diff}, 2 * {s} * gy, out={_into(g)}),)"]
+    return Kernel(forward, backward, shapes=(ap.shape,))
 
 
 _FACTORIES = {Linear: _linear, Sigmoid: _sigmoid, ReLU: _relu, SquaredError: _squared_error}

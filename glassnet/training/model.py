@@ -231,7 +231,9 @@ class Model(Module):
                 if session is not None:  # [distributed] this rank's share of each batch
                     x, y = batches.x, batches.y
                     logs, seen = session.train_epoch(x, y, order, size, hooks, validation)
-                elif quick_epoch.quick(self, batches, hooks):  # nothing to do per batch
+                elif type(self).train_step is Model.train_step and quick_epoch.quick(
+                    self, batches, hooks
+                ):  # nothing to do per batch: the loop is the step alone
                     epoch_run = quick_epoch.run_epoch(self, batches, order, hooks)
                     logs, seen = self._epoch_logs(epoch_run, validation), epoch_run.seen
                 else:

@@ -27,10 +27,9 @@ __all__ = ["quick", "run_epoch"]
 
 def quick(model, batches, hooks) -> bool:
     """True when this epoch may run through :func:`run_epoch` (call after on_epoch_begin:
-    a progress display exists from then on)."""
-    from glassnet.training.model import Model
-
-    if type(model).train_step is not Model.train_step or model._distributed is not None:
+    a progress display exists from then on; ``fit`` checks that ``train_step`` is
+    Model's own, which the loop stands in for)."""
+    if model._distributed is not None:
         return False
     if isinstance(batches, ArrayBatches) and batches.w is not None:
         return False
