@@ -189,8 +189,9 @@ class Codegen:
         return lines
 
     # ---- the function -------------------------------------------------------------------
-    def compile(self, template, fixed: dict) -> tuple[str, object]:
-        """The source of ``replay(args, ws)`` and the function compiled from it."""
+    def compile(self, template, fixed: dict) -> tuple[str, object, object]:
+        """The source of ``replay(args, ws)``, the function compiled from it, and the same
+        function without its ``errstate`` blocks (for a caller that ignores overflow)."""
         b = self.b
         self.ns.update({f"s{slot}": value for slot, value in fixed.items()})
         head = []
@@ -206,10 +207,13 @@ class Codegen:
         if reserved:
             head.append(f"{', '.join(reserved)}, = ws")
         head += [f"g{s} = None" for s in sorted(self.pending)]
-        body = head + self._grouped() + [f"return {self._result(template)}"]
-        source = "def replay(args, ws):\n" + "".join(f"    {line}\n" for line in body)
-        exec(compile(source, "<captured step>", "exec"), self.ns)  # noqa: S102
-        return source, self.ns["replay"]
+        made = []
+        for quiet in (False, True):
+            body = head + self._grouped(quiet) + [f"return {self._result(template)}"]
+            source = "def replay(args, ws):\n" + "".join(f"    {line}\n" for line in body)
+            exec(compile(source, "<captured step>", "exec"), self.ns)  # noqa: S102
+            made += [source, self.ns.pop("replay")]
+        return made[0], made[1], made[3]
 
     def guard(self, modules: list, live: list) -> tuple[str, object]:
         """The source of ``valid()`` and the function: True while every module is in the
@@ -229,12 +233,12 @@ class Codegen:
         exec(compile(source, "<captured step guard>", "exec"), self.ns)  # noqa: S102
         return source, self.ns["valid"]
 
-    def _grouped(self) -> list[str]:
+    def _grouped(self, quiet: bool = False) -> list[str]:
         """The steps' lines, each run of kernels from its first quiet one to its last under
-        one ``errstate(over="ignore")``."""
+        one ``errstate(over="ignore")``; ``quiet``: the caller ignores overflow already."""
         lines, k, items = [], 0, self.items
         while k < len(items):
-            if not items[k][1]:
+            if not items[k][1] or quiet:
                 lines += items[k][0]
                 k += 1
                 continue

@@ -158,6 +158,12 @@ class CapturedStep:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args) -> Any:
+        return self.call(args)
+
+    def call(self, args: tuple, quiet: bool = False) -> Any:
+        """``self(*args)``; ``quiet=True`` when the caller runs under
+        ``np.errstate(over="ignore")`` already (fit's epoch loop): a replay then skips its
+        own errstate blocks, the same computation without entering a context each call."""
         state = _config.state
         if not self.enabled or state.hook is not None or state.recorder is not None:
             return self.fn(*args)
@@ -168,7 +174,7 @@ class CapturedStep:
         if type(entry) is Program:
             if entry.valid():
                 self.replays += 1
-                return entry.run(args)
+                return entry.run(args, quiet)
             entry = None  # a guard changed: record again
         elif type(entry) is str:
             return self.fn(*args)

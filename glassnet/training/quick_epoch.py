@@ -6,8 +6,9 @@ notice (the NaN guard, the History, a progress display that draws nothing per ba
 callbacks that keep ``Callback.on_batch_end``), the batches' hooks can run in order after
 the last one instead: the epoch's loop is then the slicing, one call of the captured step
 and one float per batch. A NaN or infinite loss ends the loop at once, as the NaN guard
-would; the hooks then see every batch up to that one, so the History, the progress sums
-and ``stop_training`` end exactly as in the plain loop (``tests/training/test_quick_epoch``).
+would; the hooks then see every batch up to that one (``on_batches_end``: the same sums
+in the same order), so the History, the progress sums and ``stop_training`` end exactly
+as in the plain loop (``tests/training/test_capture_codegen.py``).
 """
 
 from __future__ import annotations
@@ -46,17 +47,23 @@ def _silent(callback) -> bool:
 
 
 def run_epoch(model, batches, order, hooks) -> EpochRun:
-    """One epoch: each batch's step, then each batch's hooks in order (see the module)."""
-    step = model._captured.get("train") or model._fused_step
-    run, done = EpochRun(), []
+    """One epoch: each batch's step, then the batches' hooks in order (see the module)."""
+    step = model._captured.get("train")
+    step = step.call if step is not None else lambda args, quiet: model._fused_step(*args)
+    losses, outputs, targets = [], [], []
     with np.errstate(over="ignore", invalid="ignore"):  # as train_step: the guard explains
         for xb, yb in batches.epoch(order):
-            loss, output = step(xb, yb)
+            loss, output = step((xb, yb), True)
             value = float(loss.item())
-            done.append((value, output, yb))
+            losses.append(value)
+            outputs.append(output)
+            targets.append(yb)
             if not math.isfinite(value):
                 break  # the NaN guard stops training at this batch
-    for index, (value, output, yb) in enumerate(done):
-        run.add(value, output, yb)
-        hooks.on_batch_end(index, {"loss": value, "size": len(output)})
+    run = EpochRun()
+    run.add_all(losses, outputs, targets)
+    sizes = [len(output) for output in outputs]
+    for callback in hooks.callbacks:  # each _silent: a batch hook of its own, or none
+        if type(callback) in (NaNGuard, History, ProgressBar):
+            callback.on_batches_end(0, losses, sizes)
     return run
