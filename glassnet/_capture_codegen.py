@@ -34,7 +34,7 @@ import numpy as np
 
 from glassnet import _capture_kernels
 from glassnet.autograd import _accumulate, _exclusive, unbroadcast
-from glassnet.optim.replay import guard, held, step_lines, zero_grad_lines
+from glassnet.optim.replay import guard_terms, step_lines, zero_grad_lines
 from glassnet.tensor import Tensor
 
 __all__ = ["Codegen"]
@@ -86,7 +86,6 @@ class Codegen:
         self.ns: dict = {
             **_NUMPY,
             "leaf": _leaf,
-            "guard": guard,
             "own": workspace.ids,
             "Tensor": Tensor,
         }
@@ -94,7 +93,7 @@ class Codegen:
         self.items: list[tuple[list[str], bool | None]] = []  # (lines, quiet) per step
         self.kernels: dict = {}  # cell -> Kernel
         self.pending: set[int] = set()
-        self.guards: list = []  # (optimizer, its guard() at build time)
+        self.guards: dict = {}  # optimizer written out -> its step too (else zero_grad only)
         self.names: dict[int, str] = {}
 
     def name(self, value, prefix: str) -> str:
@@ -183,9 +182,7 @@ class Codegen:
         lines = made(obj, self.name) if made is not None else None
         if lines is None:
             return [f"{self.name(getattr(obj, name), 'm')}()"]
-        if all(opt is not obj for opt, _ in self.guards):
-            self.guards.append((obj, guard(obj)))
-            self.name(held(obj), "held")  # kept alive: the guard compares their ids
+        self.guards[obj] = self.guards.get(obj, False) or name == "step"
         return lines
 
     # ---- the function -------------------------------------------------------------------
@@ -226,8 +223,8 @@ class Codegen:
                 f"{p}.data is {self.name(a, 'a')}",
                 f"{p}.requires_grad == {bool(t.requires_grad)}",
             ]
-        for opt, values in self.guards:
-            terms.append(f"guard({self.name(opt, 'opt')}) == {self.name(values, 'values')}")
+        for opt, step in self.guards.items():
+            terms += guard_terms(opt, self.name, step)
         source = "def valid():\n    return (\n        " + "\n        and ".join(terms or ["True"])
         source += "\n    )\n"
         exec(compile(source, "<captured step guard>", "exec"), self.ns)  # noqa: S102

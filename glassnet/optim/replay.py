@@ -6,9 +6,9 @@ call. :mod:`glassnet._capture_codegen` writes that call out inline instead, as
 decay, and the update rule itself when the optimizer's class gives it as lines
 (``replay_lines``: SGD, Adam, AdamW), else a call of ``update`` per parameter. The lines
 read every hyperparameter live (a schedule changes ``lr`` between steps), so they stay
-right as long as the structure they were written for holds; :func:`guard` says what that
-structure is (the bound parameters, the buffers, which terms are on), and a captured step
-records again when it changes.
+right as long as the structure they were written for holds; :func:`guard_terms` says what
+that structure is (the bound parameters, the buffers, which terms are on), and a captured
+step records again when it changes.
 
 ``step_lines(opt, name)`` and ``zero_grad_lines(opt, name)`` return the lines, or None
 when the method itself must be called (clipping, an overridden ``step``); ``name(value,
@@ -21,20 +21,24 @@ from collections.abc import Callable
 
 from glassnet.optim.base import Optimizer
 
-__all__ = ["guard", "held", "step_lines", "zero_grad_lines"]
+__all__ = ["guard_terms", "step_lines", "zero_grad_lines"]
 
 
-def held(opt) -> tuple:
-    """The containers the written-out lines name arrays of (bind and load_state_dict
-    replace them): :func:`guard` compares their ids, so the program keeps them alive."""
-    return opt.params, opt.buffers, opt.scratch
+def guard_terms(opt, name: Callable, step: bool = True) -> list[str]:
+    """Conditions (Python expressions) that hold while lines written for ``opt`` stay
+    right: the same list of parameters (zero_grad's lines name them); for ``step``'s
+    lines also the same buffers and scratch arrays (bind and load_state_dict replace
+    them), clipping still off, weight decay still on or off, and the same ``replay_key()``
+    (SGD: momentum and Nesterov on or off)."""
+    o = name(opt, "opt")
+    terms = [f"{o}.{attr} is {name(getattr(opt, attr), 'held')}" for attr in _HELD]
+    if not step:
+        return terms[:1]
+    terms += [f"{o}.clipnorm is None", f"bool({o}.weight_decay) is {bool(opt.weight_decay)}"]
+    return [*terms, f"{o}.replay_key() == {name(opt.replay_key(), 'key')}"]
 
 
-def guard(opt) -> tuple:
-    """What the written-out lines depend on: the containers (by id; see :func:`held`),
-    clipping off, weight decay on or off, and the class's ``replay_key()``."""
-    ids = tuple(map(id, held(opt)))
-    return ids, opt.clipnorm is None, bool(opt.weight_decay), opt.replay_key()
+_HELD = ("params", "buffers", "scratch")
 
 
 def zero_grad_lines(opt, name: Callable) -> list[str] | None:
