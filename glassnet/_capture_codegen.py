@@ -23,7 +23,10 @@ global of the function instead), the pending gradient of slot k is ``g<k>``:
 The routing does what the engine's ``_propagate`` does (same sums, same order, same
 copies), so replayed gradients are bit-identical. A run of replay kernels that includes
 a Sigmoid runs under one ``np.errstate(over="ignore")`` from the first Sigmoid to the
-last (the op silences that overflow itself; the kernels between are silenced too).
+last (the op silences that overflow itself; the kernels between are silenced too). A
+second function, without those blocks, serves callers that ignore overflow already
+(``fit``'s epoch loop: ``CapturedStep.call(args, quiet=True)``). The optimizer's lines
+come from :mod:`glassnet.optim.replay`; the guard (``valid()``) is compiled the same way.
 """
 
 from __future__ import annotations
@@ -83,12 +86,7 @@ class Codegen:
 
     def __init__(self, builder, workspace) -> None:
         self.b, self.ws = builder, workspace
-        self.ns: dict = {
-            **_NUMPY,
-            "leaf": _leaf,
-            "own": workspace.ids,
-            "Tensor": Tensor,
-        }
+        self.ns: dict = {**_NUMPY, "leaf": _leaf, "own": workspace.ids, "Tensor": Tensor}
         self.ns["esc"] = _escaping(workspace)
         self.items: list[tuple[list[str], bool | None]] = []  # (lines, quiet) per step
         self.kernels: dict = {}  # cell -> Kernel
@@ -131,7 +129,9 @@ class Codegen:
         self.pending.add(node)
         lines += [f"gy = g{node}", f"g{node} = None", "if gy is not None:"]
         kernel = self.kernels.get(cell)
-        body = kernel.backward if kernel else [f"rs = f{cell}.backward(gy)", f"f{cell} = None"]
+        body = [f"rs = f{cell}.backward(gy)", f"f{cell} = None"]
+        if kernel is not None:
+            body = list(kernel.backward)
         for i, (target, shape) in enumerate(zip(targets, shapes)):
             if target is not None:
                 body += self._route(i, target, shape, kernel)

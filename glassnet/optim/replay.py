@@ -24,7 +24,7 @@ from glassnet.optim.base import Optimizer
 __all__ = ["guard_terms", "step_lines", "zero_grad_lines"]
 
 
-def guard_terms(opt, name: Callable, step: bool = True) -> list[str]:
+def guard_terms(opt: Optimizer, name: Callable, step: bool = True) -> list[str]:
     """Conditions (Python expressions) that hold while lines written for ``opt`` stay
     right: the same list of parameters (zero_grad's lines name them); for ``step``'s
     lines also the same buffers and scratch arrays (bind and load_state_dict replace
@@ -41,14 +41,14 @@ def guard_terms(opt, name: Callable, step: bool = True) -> list[str]:
 _HELD = ("params", "buffers", "scratch")
 
 
-def zero_grad_lines(opt, name: Callable) -> list[str] | None:
+def zero_grad_lines(opt: object, name: Callable) -> list[str] | None:
     """``p.grad = None`` for each bound parameter, or None for an overridden zero_grad."""
     if not isinstance(opt, Optimizer) or type(opt).zero_grad is not Optimizer.zero_grad:
         return None
     return [f"{name(p, 'p')}.grad = None" for p in opt.params] or ["pass"]
 
 
-def step_lines(opt, name: Callable) -> list[str] | None:
+def step_lines(opt: object, name: Callable) -> list[str] | None:
     """:meth:`Optimizer.step` for ``opt``'s current structure, or None (call it)."""
     if not isinstance(opt, Optimizer) or type(opt).step is not Optimizer.step:
         return None
@@ -77,7 +77,7 @@ def step_lines(opt, name: Callable) -> list[str] | None:
     return lines
 
 
-def _rule(opt) -> list[str] | None:
+def _rule(opt: Optimizer) -> list[str] | None:
     """The class's ``replay_lines``, when the class that wrote them also wrote the
     ``update`` this optimizer runs (a subclass with its own update gets None)."""
     for cls in type(opt).__mro__:

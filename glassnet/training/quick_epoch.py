@@ -14,19 +14,23 @@ as in the plain loop (``tests/training/test_capture_codegen.py``).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glassnet.monitor import Callback
-from glassnet.training.batches import ArrayBatches, EpochRun
-from glassnet.training.callbacks import NaNGuard
+from glassnet.training.batches import ArrayBatches, EpochRun, IterableBatches
+from glassnet.training.callbacks import CallbackList, NaNGuard
 from glassnet.training.history import History
 from glassnet.training.progress import ProgressBar
+
+if TYPE_CHECKING:
+    from glassnet.training.model import Model
 
 __all__ = ["quick", "run_epoch"]
 
 
-def quick(model, batches, hooks) -> bool:
+def quick(model: Model, batches: ArrayBatches | IterableBatches, hooks: CallbackList) -> bool:
     """True when this epoch may run through :func:`run_epoch` (call after on_epoch_begin:
     a progress display exists from then on; ``fit`` checks that ``train_step`` is
     Model's own, which the loop stands in for)."""
@@ -37,7 +41,7 @@ def quick(model, batches, hooks) -> bool:
     return all(_silent(callback) for callback in hooks.callbacks)
 
 
-def _silent(callback) -> bool:
+def _silent(callback: Callback) -> bool:
     """True when the callback's on_batch_end may wait for the epoch's last batch."""
     if type(callback) in (NaNGuard, History):
         return True
@@ -46,7 +50,12 @@ def _silent(callback) -> bool:
     return type(callback).on_batch_end is Callback.on_batch_end
 
 
-def run_epoch(model, batches, order, hooks) -> EpochRun:
+def run_epoch(
+    model: Model,
+    batches: ArrayBatches | IterableBatches,
+    order: np.ndarray | None,
+    hooks: CallbackList,
+) -> EpochRun:
     """One epoch: each batch's step, then the batches' hooks in order (see the module)."""
     step = model._captured.get("train")
     step = step.call if step is not None else lambda args, quiet: model._fused_step(*args)
