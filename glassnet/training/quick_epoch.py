@@ -61,12 +61,12 @@ def run_epoch(
     step = step.call if step is not None else lambda args, quiet: model._fused_step(*args)
     losses, outputs, targets = [], [], []
     with np.errstate(over="ignore", invalid="ignore"):  # as train_step: the guard explains
-        for xb, yb in batches.epoch(order):
-            loss, output = step((xb, yb), True)
+        for args in _pairs(batches, order):
+            loss, output = step(args, True)
             value = float(loss.item())
             losses.append(value)
             outputs.append(output)
-            targets.append(yb)
+            targets.append(args[1])
             if not math.isfinite(value):
                 break  # the NaN guard stops training at this batch
     run = EpochRun()
@@ -76,3 +76,12 @@ def run_epoch(
         if type(callback) in (NaNGuard, History, ProgressBar):
             callback.on_batches_end(0, losses, sizes)
     return run
+
+
+def _pairs(batches: ArrayBatches | IterableBatches, order: np.ndarray | None):
+    """The (x, y) batches of the epoch: unshuffled rows of arrays as plain slices, the
+    same ones ``batches.epoch`` cuts; anything else from ``batches.epoch``."""
+    if order is not None or type(batches) is not ArrayBatches or batches.w is not None:
+        return batches.epoch(order)
+    x, y, size = batches.x, batches.y, batches.size
+    return ((x[s : s + size], y[s : s + size]) for s in range(0, batches.samples, size))

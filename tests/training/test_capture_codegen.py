@@ -110,20 +110,22 @@ class _Counting(Callback):
         self.losses.append(logs["loss"])
 
 
-def _fit(callbacks, lr=3.0, capture=True):
+def _fit(callbacks, lr=3.0, shuffle=True):
     model = gn.Sequential([d.Dense(12, 5, seed=0), d.Sigmoid(), d.Dense(5, 3, seed=1)])
-    model.compile(optimizer=gn.optim.SGD(lr=lr), loss="mse", capture=capture)
+    model.compile(optimizer=gn.optim.SGD(lr=lr), loss="mse")
     rng = np.random.default_rng(3)
     x = rng.random((50, 12), dtype=np.float32) * 40
     y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 50)]
-    return model, model.fit(x, y, epochs=3, batch_size=4, verbose=0, callbacks=callbacks, seed=0)
+    settings = dict(epochs=3, batch_size=4, verbose=0, shuffle=shuffle, seed=0)
+    return model, model.fit(x, y, callbacks=callbacks, **settings)
 
 
+@pytest.mark.parametrize("shuffle", [True, False])  # rows taken, or slices
 @pytest.mark.parametrize("lr", [0.1, 300.0])  # 300: the loss overflows, the NaN guard stops
-def test_the_quick_epoch_loop_ends_as_the_plain_loop(lr):
+def test_the_quick_epoch_loop_ends_as_the_plain_loop(lr, shuffle):
     counting = _Counting()  # a batch hook: fit keeps its plain loop
-    plain_model, plain = _fit([counting], lr)
-    quick_model, quick = _fit([], lr)
+    plain_model, plain = _fit([counting], lr, shuffle)
+    quick_model, quick = _fit([], lr, shuffle)
     assert quick.history == plain.history
     assert quick.batch_loss == plain.batch_loss == counting.losses
     assert quick.diverged == plain.diverged and (quick.diverged is not None) == (lr > 1)
