@@ -291,7 +291,8 @@ class Model(Module):
         return loss, output
 
     def _loss_and_gradients(self, x: np.ndarray, y: np.ndarray) -> tuple:
-        """Forward, loss and backward: the part of a step that ``capture`` replays."""
+        """Forward, loss and backward: the step less its update (captured as such where the
+        gradients are reduced across processes before the update)."""
         self.optimizer.zero_grad()  # the bound parameters: every trainable one
         output = self(x)
         loss = self.loss(output, y)
