@@ -11,19 +11,21 @@ and the constants. Where an array came from is decided by comparing the two reco
 - equal both times while the arguments differed: a constant, kept;
 - anything else (a value Python computed from the inputs): the step is not replayable.
 
-The program is a list of closures (:mod:`glassnet._capture_steps`), one per forward op,
-source, backward op or method call, each reading and writing slots. A backward closure
-does what the engine's ``_propagate`` does (same sums, same order, same copies), so
-replayed gradients are bit-identical. The commonest ops replay through kernels that
-write into preallocated arrays instead (:mod:`glassnet._capture_kernels`).
+The program is one Python function written out from the steps (one per forward op,
+source, backward op or method call) and compiled once (:mod:`glassnet._capture_codegen`;
+``Program.source`` shows it). Its backward lines do what the engine's ``_propagate``
+does (same sums, same order, same copies), so replayed gradients are bit-identical. The
+commonest ops replay through kernels that write into preallocated arrays instead
+(:mod:`glassnet._capture_kernels`), and an optimizer's step is written out as its
+update rule (:mod:`glassnet.optim.replay`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from glassnet import _capture_kernels
-from glassnet._capture_steps import Workspace, backward_step, call_step, forward_step, source_step
+from glassnet._capture_codegen import Codegen
+from glassnet._capture_steps import Workspace
 from glassnet.tensor import Tensor
 
 __all__ = ["Program", "build", "DEFER"]
@@ -138,10 +140,13 @@ class _Builder:
         elif kind == "bwd":
             self.backward(e2, e1)
         else:
-            _, obj, name = e2
-            if obj is not e1[1] or name != e1[2]:
+            obj, name = e2[-2:]
+            if obj is not e1[-2] or name != e1[-1]:
                 raise NotReplayable(f"{name}() was called on another object")
-            self.steps.append(call_step(getattr(obj, name)))
+            if kind == "call":
+                self.steps.append(("call", obj, name))
+            else:  # ("when", loss, obj, name): a call made only for a finite loss
+                self.steps.append(("when", self.array(e2[1], e1[1]), obj, name))
 
     def forward(self, e2: tuple, e1: tuple) -> None:
         _, fn2, s2, inputs2, out2, needs = e2
@@ -165,7 +170,7 @@ class _Builder:
             raise NotReplayable("a random source ran for another layer between calls")
         srcs = [self.array(a2, a1) for a2, a1 in zip(arrays2, e1[3])]
         out = self.remember(out2, self.new_slot())
-        self.steps.append(source_step(kernel, owner, srcs, out))
+        self.steps.append(("src", kernel, owner, srcs, out))
 
     def backward(self, e2: tuple, e1: tuple) -> None:
         _, fn2, node2, seed = e2
@@ -203,78 +208,42 @@ class _Builder:
 
 
 class Program:
-    """A captured step: its closures, slots, guards and the shape of its return value."""
+    """A captured step: its replay function, its guard, its workspace.
+
+    ``run(args)`` replays (``source`` is the replay function's text); ``valid()`` is
+    False when a module switched train/eval, a parameter was frozen or unfrozen, a
+    parameter's array was replaced, or an optimizer written out changed its structure
+    (rebound, reloaded, momentum or clipping switched) since the recording: a function
+    compiled with the replay (``guard_source``).
+    """
 
     def __init__(self, builder: _Builder, template, modules):
-        self.init = builder.init
-        self.arg_slots = builder.arg_slots
-        self.live = builder.live
-        self.flags = [t.requires_grad for _, t, _ in builder.live]
-        self.casts = builder.casts
-        self.workspace = Workspace(len(self.init))
-        kernels: dict[int, object] = {}  # cell -> a replay kernel's backward
-        self.steps = [self._step(step, builder, kernels) for step in builder.steps]
-        self.init = self.init + [None] * len(self.workspace.protos)
-        self.template = template
-        self.fill = _filler(template, self.workspace.escapes)
-        self.modules = [(m, m.training) for m in modules]
-
-    def _step(self, step, builder: _Builder, kernels: dict):
-        """The closure of one recorded step: a replay kernel where there is one."""
-        if type(step) is not tuple:
-            return step
-        if step[0] == "bwd":
-            _, cell, out, targets, shapes, seed_like = step
-            return backward_step(
-                cell, out, targets, shapes, seed_like, kernels.get(cell), self.workspace
-            )
-        _, op, baked, linked, needs, srcs, out, cell = step
-        cell = cell if cell in builder.backed else None  # an op no backward uses goes at once
-        made = _capture_kernels.make(
-            op,
-            baked,
-            dict(linked),
-            needs,
-            srcs,
-            out,
-            builder.proto.__getitem__,
-            self.workspace.reserve,
-        )
-        if made is None:
-            return forward_step(op, baked, linked, needs, srcs, out, cell)
-        kernels[cell] = made[1]
-        return made[0]
+        self.workspace = Workspace(len(builder.init))
+        code = Codegen(builder, self.workspace)
+        for step in builder.steps:
+            kind, rest = step[0], step[1:]
+            if kind == "fwd":
+                *rest, cell = rest
+                code.forward(*rest, cell if cell in builder.backed else None)
+            else:
+                {"bwd": code.backward, "src": code.source, "call": code.call}.get(
+                    kind, code.when_finite
+                )(*rest)
+        fixed = {k: value for k, value in enumerate(builder.init) if value is not None}
+        self.source, self.replay, self.replay_quiet = code.compile(template, fixed)
+        modes = [(m, m.training) for m in modules]
+        self.guard_source, self.valid = code.guard(modes, builder.live)
+        self.steps = len(builder.steps)
 
     def __len__(self) -> int:
-        return len(self.steps)
+        return self.steps
 
-    def valid(self) -> bool:
-        """False when a module switched train/eval, a parameter was frozen or unfrozen, or
-        a parameter's array was replaced since the recording."""
-        for module, mode in self.modules:
-            if module.training != mode:
-                return False
-        for (_, t, a), flag in zip(self.live, self.flags):
-            if t.data is not a or t.requires_grad != flag:
-                return False
-        return True
-
-    def run(self, args: tuple):
-        v = self.init.copy()
-        for j in self.arg_slots:
-            a = args[j]
-            v[j] = a if type(a) is np.ndarray else a.data if isinstance(a, Tensor) else a
-        for slot, t, _ in self.live:
-            v[slot] = t.data
-        for slot, j, dtype in self.casts:
-            v[slot] = v[j].astype(dtype)
+    def run(self, args: tuple, quiet: bool = False):
+        """Replay on ``args``; ``quiet``: the caller ignores overflow (np.errstate), so the
+        replay skips its own errstate blocks."""
         workspace = self.workspace
         arrays = workspace.take()
-        v[workspace.start :] = arrays
-        pend: dict = {}
-        for step in self.steps:
-            step(v, pend)
-        result = self.fill(v)
+        result = (self.replay_quiet if quiet else self.replay)(args, arrays)
         workspace.give(arrays)  # only after a replay that finished: never two at once
         return result
 
@@ -295,34 +264,6 @@ def build(first, second):
     except NotReplayable as exc:
         return str(exc)
     return Program(builder, template, second.modules.values())
-
-
-def _filler(template, escapes):
-    """A function of the slots that builds the step's return value from ``template``:
-    ('slot', k) and ('tensor', k) read slot k (a copy when it is a workspace array, which
-    the next replay would overwrite); tuples, lists and dicts nest; ('value', x) is x."""
-    kind, value = template
-    if kind == "slot" or kind == "tensor":
-
-        def read(v):
-            a = v[value]
-            if isinstance(a, np.ndarray) and escapes(a):
-                a = a.copy()
-            return a if kind == "slot" else Tensor._from_op(a, None)
-
-        return read
-    if kind in ("tuple", "list"):
-        parts = [_filler(t, escapes) for t in value]
-        if kind == "list":
-            return lambda v: [part(v) for part in parts]
-        if len(parts) == 2:  # (loss, output): fit's step
-            first, second = parts
-            return lambda v: (first(v), second(v))
-        return lambda v: tuple(part(v) for part in parts)
-    if kind == "dict":
-        parts = {k: _filler(t, escapes) for k, t in value.items()}
-        return lambda v: {k: part(v) for k, part in parts.items()}
-    return lambda v: value
 
 
 def _same_view(a: np.ndarray, b) -> bool:

@@ -13,6 +13,8 @@ recorder slot (``_config.state.recorder``). Through them it sees, in call order:
   made again on every replay (Dropout's mask, from the layer's generator);
 - ``on_call(obj, name)``: ``optimizer.zero_grad()``, ``optimizer.step()``,
   ``module.zero_grad()``: replayed as the same method call on the same object;
+- ``on_when(value, method)``: ``method()`` called only when ``value`` (a loss) is finite
+  (:func:`glassnet.captured.step_if_finite`): the replay makes the same test;
 - ``on_module(module)``: a module ran (the replay guards on its ``training`` flag);
 - ``on_read(tensor, how)``: a value left the graph for Python (``item()``, ``bool()``,
   ``tolist()``). Python may branch on it, and a replay cannot take another branch, so a
@@ -59,6 +61,9 @@ class Recorder:
 
     def on_call(self, obj, name: str) -> None:
         self.events.append(("call", obj, name))
+
+    def on_when(self, value: np.ndarray, method) -> None:
+        self.events.append(("when", value, method.__self__, method.__name__))
 
     def on_read(self, tensor, how: str) -> None:
         self.fail(

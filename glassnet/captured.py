@@ -14,15 +14,18 @@ runs depend only on the shapes and settings, so they can be recorded once and re
 strides; for anything else: the value) and by whether gradients are recorded. The first
 two calls with a key run eagerly and are recorded (:mod:`glassnet._capture_record`); if the
 two recordings agree, later calls replay the program built from them
-(:mod:`glassnet._capture_program`): one closure per forward op, random source, backward op
-and optimizer call, reading and writing a flat list of arrays. No Tensor, no graph, no
-topological sort, no per-op dispatch.
+(:mod:`glassnet._capture_program`): one Python function, written out from the recorded
+forward ops, random sources, backward ops and optimizer calls and compiled once
+(:mod:`glassnet._capture_codegen`; ``program.source`` prints it). No Tensor, no graph,
+no topological sort, no per-op dispatch, no closure per op.
 
 *Guards.* A replay happens only when, besides the key, every module that ran is in the
 same train/eval mode, every parameter has the same ``trainable`` flag and the same array,
 and no trace hook is set (explain, hooks and ``check_gradients`` see the eager path).
 Otherwise the step runs eagerly and records again. Hyperparameters the optimizer reads
-(``lr`` and the rest) are read live on every replay, so a schedule needs no re-capture.
+(``lr`` and the rest) are read live on every replay, so a schedule needs no re-capture;
+an optimizer whose step is written out (:mod:`glassnet.optim.replay`) is guarded on its
+structure (its parameters and buffers, momentum, weight decay, clipping) instead.
 A step is never replayed (it always runs eagerly, ``reason`` says why) when it reads a
 tensor's value into Python (``item()``, ``bool()``, ``tolist()``: Python could branch on
 it), when it ran different ops on its two recorded calls, or when an op is fed an array
@@ -54,6 +57,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -68,7 +72,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-__all__ = ["CapturedStep", "capture", "source"]
+__all__ = ["CapturedStep", "capture", "source", "step_if_finite"]
 
 _MAX_KEYS = 8  # programs kept per captured step (a fit needs 2: full and last batch)
 _MAX_DEFERRALS = 4  # recordings with equal arguments before giving up on a key
@@ -115,6 +119,29 @@ def source(kernel: Callable[..., np.ndarray], owner: object, *arrays: np.ndarray
     return out
 
 
+def step_if_finite(value: np.ndarray, method: Callable[[], None]) -> bool:
+    """``method()`` (an optimizer's step) when ``value`` (a loss) is finite; True if it ran.
+
+    ``Model.fit``'s step: a NaN or infinite loss never moves the weights. A captured step
+    records the test and the call as one event, and a replay makes the same test on the
+    replayed loss (a plain ``if`` on the value would keep the step eager)."""
+    finite = math.isfinite(float(value.item()))
+    state = _config.state
+    recorder = state.recorder
+    if recorder is None:
+        if finite:
+            method()
+        return finite
+    recorder.on_when(value, method)
+    state.recorder = None  # the call is part of this event, not one of its own
+    try:
+        if finite:
+            method()
+    finally:
+        state.recorder = recorder
+    return finite
+
+
 class CapturedStep:
     """A function with recorded programs, one per key (see :func:`capture`).
 
@@ -131,6 +158,12 @@ class CapturedStep:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args) -> Any:
+        return self.call(args)
+
+    def call(self, args: tuple, quiet: bool = False) -> Any:
+        """``self(*args)``; ``quiet=True`` when the caller runs under
+        ``np.errstate(over="ignore")`` already (fit's epoch loop): a replay then skips its
+        own errstate blocks, the same computation without entering a context each call."""
         state = _config.state
         if not self.enabled or state.hook is not None or state.recorder is not None:
             return self.fn(*args)
@@ -141,7 +174,7 @@ class CapturedStep:
         if type(entry) is Program:
             if entry.valid():
                 self.replays += 1
-                return entry.run(args)
+                return entry.run(args, quiet)
             entry = None  # a guard changed: record again
         elif type(entry) is str:
             return self.fn(*args)

@@ -84,6 +84,24 @@ class Adam(Optimizer):
         work *= self.lr / (1 - beta1**t)
         w -= work
 
+    def replay_lines(self) -> list[str]:
+        """:meth:`update` as lines of a captured step (see :mod:`glassnet.optim.replay`)."""
+        return [
+            "{m} *= beta1",
+            "multiply({g}, 1 - beta1, out={work1})",
+            "{m} += {work1}",
+            "{v} *= beta2",
+            "multiply({g}, {g}, out={work1})",
+            "{work1} *= 1 - beta2",
+            "{v} += {work1}",
+            "sqrt({v}, out={work1})",
+            "{work1} *= 1 / msqrt(1 - beta2**{t})",
+            "{work1} += eps",
+            "divide({m}, {work1}, out={work1})",
+            "{work1} *= lr / (1 - beta1**{t})",
+            "{w} -= {work1}",
+        ]
+
 
 class AdamW(Adam):
     """AdamW: Adam with decoupled weight decay (the decay skips the adaptive scaling).

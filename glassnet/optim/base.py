@@ -206,6 +206,11 @@ class Optimizer:
                 g = self.apply_weight_decay(i, p.data, g)
             update(i, p.data, g, steps[i])
 
+    def replay_key(self) -> tuple:
+        """The settings that change which lines ``replay_lines`` gives (none here; see
+        :mod:`glassnet.optim.replay`)."""
+        return ()
+
     def update(self, i: int, w: np.ndarray, g: np.ndarray, t: int) -> None:
         raise NotImplementedError(f"{type(self).__name__} must define update")  # pragma: no cover
 

@@ -92,3 +92,19 @@ class SGD(Optimizer):
         else:
             np.multiply(v, self.lr, out=work)
         w -= work
+
+    def replay_lines(self) -> list[str]:
+        """:meth:`update` as lines of a captured step (see :mod:`glassnet.optim.replay`):
+        the same NumPy calls on ``{w}``, ``{g}``, ``{velocity}`` and ``{work0}``."""
+        if not self.momentum:
+            return ["multiply({g}, lr, out={work0})", "{w} -= {work0}"]
+        lines = ["{velocity} *= momentum", "{velocity} += {g}"]
+        if self.nesterov:
+            lines += ["multiply({g}, lr, out={work0})", "{w} -= {work0}"]
+            lines.append("multiply({velocity}, lr * momentum, out={work0})")
+        else:
+            lines.append("multiply({velocity}, lr, out={work0})")
+        return [*lines, "{w} -= {work0}"]
+
+    def replay_key(self) -> tuple:
+        return bool(self.momentum), bool(self.nesterov)

@@ -115,6 +115,17 @@ class EpochRun:
         self.seen += len(output)
         self.loss_sum += loss * len(output)
 
+    def add_all(self, losses: list[float], outputs: list, targets: list) -> None:
+        """:meth:`add` for each batch in order (the same sum, term by term)."""
+        self.parts += outputs
+        self.targets += targets
+        loss_sum, seen = self.loss_sum, self.seen
+        for loss, output in zip(losses, outputs):
+            n = len(output)
+            seen += n
+            loss_sum += loss * n
+        self.loss_sum, self.seen = loss_sum, seen
+
     def outputs(self) -> np.ndarray:
         return np.concatenate(self.parts)
 

@@ -303,6 +303,14 @@ class NaNGuard(Callback):
             where = f"{self.epoch + 1}, batch {batch + 1} of {self.params.get('steps', '?')}"
             self._stop(f"the loss became {loss} at epoch {where}")
 
+    def on_batches_end(self, first: int, losses: list[float], sizes: list[int]) -> None:
+        """``on_batch_end`` for several batches at once (fit's quick epoch loop, which
+        stops at the first non-finite loss: only the last can be one)."""
+        if losses and self.start is None:
+            self.start = losses[0]
+        if losses and not math.isfinite(losses[-1]):
+            self.on_batch_end(first + len(losses) - 1, {"loss": losses[-1], "size": sizes[-1]})
+
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.message is not None or "loss" not in (logs or {}):
             return

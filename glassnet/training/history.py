@@ -34,6 +34,11 @@ class History(Callback):
         self.batch_loss.append(float(logs["loss"]))
         self.batch_size.append(int(logs["size"]))
 
+    def on_batches_end(self, first: int, losses: list[float], sizes: list[int]) -> None:
+        """``on_batch_end`` for several batches at once (fit's quick epoch loop)."""
+        self.batch_loss += losses
+        self.batch_size += sizes
+
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():

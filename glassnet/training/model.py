@@ -28,11 +28,12 @@ from glassnet import nn, optim
 from glassnet._config import no_grad
 from glassnet._fastpath import keep_freed_memory
 from glassnet._validate import positive_int
+from glassnet.captured import step_if_finite
 from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
 from glassnet.notebook import print_once
 from glassnet.tensor import rng_from
-from glassnet.training import checks, habits, parallel, weights_io
+from glassnet.training import checks, habits, parallel, quick_epoch, weights_io
 from glassnet.training import fit_setup as setup
 from glassnet.training import io as model_io
 from glassnet.training import metrics as metrics_lib
@@ -230,6 +231,11 @@ class Model(Module):
                 if session is not None:  # [distributed] this rank's share of each batch
                     x, y = batches.x, batches.y
                     logs, seen = session.train_epoch(x, y, order, size, hooks, validation)
+                elif type(self).train_step is Model.train_step and quick_epoch.quick(
+                    self, batches, hooks
+                ):  # nothing to do per batch: the loop is the step alone
+                    epoch_run = quick_epoch.run_epoch(self, batches, order, hooks)
+                    logs, seen = self._epoch_logs(epoch_run, validation), epoch_run.seen
                 else:
                     epoch_run = EpochRun()
                     for step, (xb, yb, *wb) in enumerate(batches.epoch(order)):
@@ -258,22 +264,35 @@ class Model(Module):
         Returns the batch loss and the outputs. A non-finite loss skips the update (the
         NaN guard then stops training): a NaN or infinite loss never moves the weights.
         """
-        if w is None:
-            step, args = self._captured.get("train") or self._loss_and_gradients, (x, y)
+        whole = w is None and self._distributed is None  # the update is part of the step
+        if whole:
+            step, args = self._captured.get("train") or self._fused_step, (x, y)
+        elif w is None:
+            step, args = self._captured.get("gradients") or self._loss_and_gradients, (x, y)
         else:
             step = self._captured.get("weighted") or self._weighted_loss_and_gradients
             args = (x, y, w)
         with np.errstate(over="ignore", invalid="ignore"):  # the NaN guard explains instead
             loss, output = step(*args)
         value = float(loss.item())
+        if whole:
+            return value, output
         if self._distributed is not None:  # [distributed] one Allreduce: global grads and loss
             value = self._distributed.reduce(value, len(x))
         if math.isfinite(value):
             self.optimizer.step()
         return value, output
 
+    def _fused_step(self, x: np.ndarray, y: np.ndarray) -> tuple:
+        """Forward, loss, backward and, for a finite loss, the update: fit's whole step,
+        captured as one program (the update written out in it)."""
+        loss, output = self._loss_and_gradients(x, y)
+        step_if_finite(loss, self.optimizer.step)
+        return loss, output
+
     def _loss_and_gradients(self, x: np.ndarray, y: np.ndarray) -> tuple:
-        """Forward, loss and backward: the part of a step that ``capture`` replays."""
+        """Forward, loss and backward: the step less its update (captured as such where the
+        gradients are reduced across processes before the update)."""
         self.optimizer.zero_grad()  # the bound parameters: every trainable one
         output = self(x)
         loss = self.loss(output, y)
@@ -300,7 +319,8 @@ class Model(Module):
                 message("compile", "capture must be True or False", repr(enabled), "a bool")
             )
         self._captured = {
-            "train": CapturedStep(self._loss_and_gradients, enabled),
+            "train": CapturedStep(self._fused_step, enabled),
+            "gradients": CapturedStep(self._loss_and_gradients, enabled),
             "weighted": CapturedStep(self._weighted_loss_and_gradients, enabled),
             "predict": CapturedStep(self._outputs, enabled),
         }

@@ -107,6 +107,15 @@ class ProgressBar(Callback):
             self._cell.update(self._epoch_bar(self._running()))
             self.drawn = time.perf_counter()
 
+    def on_batches_end(self, first: int, losses: list[float], sizes: list[int]) -> None:
+        """``on_batch_end`` for several batches at once, when nothing is drawn per batch
+        (fit's quick epoch loop): the same sums, in the same order."""
+        loss_sum, seen = self.loss_sum, self.seen
+        for loss, size in zip(losses, sizes):
+            loss_sum += loss * size
+            seen += size
+        self.loss_sum, self.seen, self.done = loss_sum, seen, self.done + len(losses)
+
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self._cell is not None:
             self._cell.update(self._epoch_bar(format_logs(logs)))

@@ -121,6 +121,16 @@ CASES = {  # name: (layers, optimizer, loss, input shape, target, batch, rows, e
         99,
         4,
     ),
+    "sgd-momentum-relu": (
+        lambda: _mlp(d.ReLU(), 2),
+        lambda: gn.optim.SGD(lr=0.05, momentum=0.9),
+        gn.losses.MSE,
+        (6,),
+        2,
+        8,
+        99,
+        4,
+    ),
     "rmsprop-mae": (
         lambda: _mlp(d.ReLU(), 2),
         lambda: gn.optim.RMSprop(lr=1e-2, clipnorm=0.5),

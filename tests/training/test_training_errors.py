@@ -88,6 +88,16 @@ def test_non_finite_inputs_and_targets(bad):
         model().fit(X, y, verbose=0)
 
 
+@pytest.mark.parametrize("row", [0, 9_999])  # first and last of the 64 Ki-value chunks
+def test_a_non_finite_value_anywhere_in_a_large_input_is_found(row):
+    x = np.zeros((10_000, 8), np.float32)  # checked in chunks, without a boolean copy
+    x[row, 7] = np.nan
+    with pytest.raises(DataError, match=rf"fit: x holds 1 non-finite values.*\({row}, 7\)"):
+        gn.Sequential([gn.nn.Dense(8, 2, seed=0)]).compile(loss="mse").fit(
+            x, np.zeros((10_000, 2), np.float32), verbose=0
+        )
+
+
 def test_validation_data_is_checked_like_x_and_y():
     x_val = X[:5].copy()
     x_val[2, 0] = np.nan

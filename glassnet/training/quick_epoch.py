@@ -1,0 +1,87 @@
+"""``fit``'s per-batch loop with nothing but the step in it, when nothing else needs a batch.
+
+The plain loop of :meth:`Model.fit` calls ``train_step`` and then every callback's
+``on_batch_end`` after each batch. When no callback does anything a later batch could
+notice (the NaN guard, the History, a progress display that draws nothing per batch, and
+callbacks that keep ``Callback.on_batch_end``), the batches' hooks can run in order after
+the last one instead: the epoch's loop is then the slicing, one call of the captured step
+and one float per batch. A NaN or infinite loss ends the loop at once, as the NaN guard
+would; the hooks then see every batch up to that one (``on_batches_end``: the same sums
+in the same order), so the History, the progress sums and ``stop_training`` end exactly
+as in the plain loop (``tests/training/test_capture_codegen.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from glassnet.monitor import Callback
+from glassnet.training.batches import ArrayBatches, EpochRun, IterableBatches
+from glassnet.training.callbacks import CallbackList, NaNGuard
+from glassnet.training.history import History
+from glassnet.training.progress import ProgressBar
+
+if TYPE_CHECKING:
+    from glassnet.training.model import Model
+
+__all__ = ["quick", "run_epoch"]
+
+
+def quick(model: Model, batches: ArrayBatches | IterableBatches, hooks: CallbackList) -> bool:
+    """True when this epoch may run through :func:`run_epoch` (call after on_epoch_begin:
+    a progress display exists from then on; ``fit`` checks that ``train_step`` is
+    Model's own, which the loop stands in for)."""
+    if model._distributed is not None:
+        return False
+    if isinstance(batches, ArrayBatches) and batches.w is not None:
+        return False
+    return all(_silent(callback) for callback in hooks.callbacks)
+
+
+def _silent(callback: Callback) -> bool:
+    """True when the callback's on_batch_end may wait for the epoch's last batch."""
+    if type(callback) in (NaNGuard, History):
+        return True
+    if type(callback) is ProgressBar:
+        return callback._bar is None and callback._cell is None
+    return type(callback).on_batch_end is Callback.on_batch_end
+
+
+def run_epoch(
+    model: Model,
+    batches: ArrayBatches | IterableBatches,
+    order: np.ndarray | None,
+    hooks: CallbackList,
+) -> EpochRun:
+    """One epoch: each batch's step, then the batches' hooks in order (see the module)."""
+    step = model._captured.get("train")
+    step = step.call if step is not None else lambda args, quiet: model._fused_step(*args)
+    losses, outputs, targets = [], [], []
+    with np.errstate(over="ignore", invalid="ignore"):  # as train_step: the guard explains
+        for args in _pairs(batches, order):
+            loss, output = step(args, True)
+            value = float(loss.item())
+            losses.append(value)
+            outputs.append(output)
+            targets.append(args[1])
+            if not math.isfinite(value):
+                break  # the NaN guard stops training at this batch
+    run = EpochRun()
+    run.add_all(losses, outputs, targets)
+    sizes = [len(output) for output in outputs]
+    for callback in hooks.callbacks:  # each _silent: a batch hook of its own, or none
+        if type(callback) in (NaNGuard, History, ProgressBar):
+            callback.on_batches_end(0, losses, sizes)
+    return run
+
+
+def _pairs(batches: ArrayBatches | IterableBatches, order: np.ndarray | None):
+    """The (x, y) batches of the epoch: unshuffled rows of arrays as plain slices, the
+    same ones ``batches.epoch`` cuts; anything else from ``batches.epoch``."""
+    if order is not None or type(batches) is not ArrayBatches or batches.w is not None:
+        return batches.epoch(order)
+    x, y, size = batches.x, batches.y, batches.size
+    return ((x[s : s + size], y[s : s + size]) for s in range(0, batches.samples, size))
