@@ -27,11 +27,12 @@ from glassnet._validate import positive_int
 from glassnet.errors import ConfigError, ShapeError, fmt_shape, message
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from numpy.typing import ArrayLike
 
 __all__ = [
+    "get_all",
     "Accuracy",
     "TopKAccuracy",
     "accuracy",
@@ -231,3 +232,21 @@ def get(
             "one of 'accuracy', 'mae', 'mse', 'rmse', 'r2', 'top_k_accuracy' or a callable",
         )
     )
+
+
+def get_all(metrics: Iterable | str | Callable, threshold: float = 0.5) -> tuple:
+    """``compile``'s metrics: each through :func:`get` (one may be given without a list),
+    their names distinct and none of them ``"loss"``."""
+    metrics = [metrics] if isinstance(metrics, str) or callable(metrics) else metrics
+    resolved = tuple(get(m, threshold=threshold) for m in metrics)
+    names = [m.name for m in resolved]
+    if len(set(names)) != len(names) or "loss" in names:
+        raise ConfigError(
+            message(
+                "compile",
+                "metric names must be unique and not 'loss'",
+                str(names),
+                "distinct names other than 'loss'",
+            )
+        )
+    return resolved

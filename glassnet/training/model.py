@@ -33,7 +33,8 @@ from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
 from glassnet.notebook import print_once
 from glassnet.tensor import rng_from
-from glassnet.training import checks, habits, parallel, quick_epoch, weights_io
+from glassnet.training import checks, habits, parallel, weights_io
+from glassnet.training import epochs as epochs_lib
 from glassnet.training import fit_setup as setup
 from glassnet.training import io as model_io
 from glassnet.training import metrics as metrics_lib
@@ -126,21 +127,8 @@ class Model(Module):
         self.loss = habits.loss_for(self, loss)
         row_weights.check_reduction(self.loss)
         self.optimizer = setup.bound_optimizer(self, optim.get(optimizer))
-        metrics = [metrics] if isinstance(metrics, str) or callable(metrics) else metrics
-        self.metrics = tuple(
-            metrics_lib.get(m, threshold=self.accuracy_threshold()) for m in metrics
-        )
+        self.metrics = metrics_lib.get_all(metrics, threshold=self.accuracy_threshold())
         self._use_capture(capture)
-        names = [m.name for m in self.metrics]
-        if len(set(names)) != len(names) or "loss" in names:
-            raise ConfigError(
-                message(
-                    "compile",
-                    "metric names must be unique and not 'loss'",
-                    str(names),
-                    "distinct names other than 'loss'",
-                )
-            )
         return self
 
     def accuracy_threshold(self) -> float:
@@ -231,21 +219,13 @@ class Model(Module):
                 if session is not None:  # [distributed] this rank's share of each batch
                     x, y = batches.x, batches.y
                     logs, seen = session.train_epoch(x, y, order, size, hooks, validation)
-                elif type(self).train_step is Model.train_step and quick_epoch.quick(
-                    self, batches, hooks
-                ):  # nothing to do per batch: the loop is the step alone
-                    epoch_run = quick_epoch.run_epoch(self, batches, order, hooks)
-                    logs, seen = self._epoch_logs(epoch_run, validation), epoch_run.seen
                 else:
-                    epoch_run = EpochRun()
-                    for step, (xb, yb, *wb) in enumerate(batches.epoch(order)):
-                        loss, output = self.train_step(xb, yb, *wb)
-                        epoch_run.add(loss, output, yb)
-                        hooks.on_batch_end(step, {"loss": loss, "size": len(output)})
-                        if self.stop_training:
-                            break
-                    logs = self._epoch_logs(epoch_run, validation)
-                    seen = epoch_run.seen
+                    quick = type(self).train_step is Model.train_step and epochs_lib.quick(
+                        self, batches, hooks
+                    )  # nothing to do per batch: the loop is the step alone
+                    run_epoch = epochs_lib.quick_epoch if quick else epochs_lib.plain_epoch
+                    epoch_run = run_epoch(self, batches, order, hooks)
+                    logs, seen = self._epoch_logs(epoch_run, validation), epoch_run.seen
                 hooks.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     history.stopped_early = epoch + 1 < epochs or seen < (n or seen)

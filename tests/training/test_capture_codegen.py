@@ -135,7 +135,7 @@ def test_the_quick_epoch_loop_ends_as_the_plain_loop(lr, shuffle):
 
 
 def test_only_callbacks_without_batch_work_let_fit_take_the_quick_loop():
-    from glassnet.training import quick_epoch
+    from glassnet.training import epochs
     from glassnet.training.batches import ArrayBatches
     from glassnet.training.callbacks import CallbackList, NaNGuard
     from glassnet.training.history import History
@@ -144,5 +144,5 @@ def test_only_callbacks_without_batch_work_let_fit_take_the_quick_loop():
     batches = ArrayBatches(np.zeros((8, 12), np.float32), np.zeros((8, 3), np.float32), 4)
     run = {"epochs": 1, "steps": 2, "samples": 8, "batch_size": 4, "verbose": 0}
     plain = [NaNGuard(), History(), Callback()]
-    assert quick_epoch.quick(model, batches, CallbackList(plain, model, run))
-    assert not quick_epoch.quick(model, batches, CallbackList([*plain, _Counting()], model, run))
+    assert epochs.quick(model, batches, CallbackList(plain, model, run))
+    assert not epochs.quick(model, batches, CallbackList([*plain, _Counting()], model, run))

@@ -1,14 +1,16 @@
-"""``fit``'s per-batch loop with nothing but the step in it, when nothing else needs a batch.
+"""``fit``'s two per-batch loops: the plain one, and the quick one when nothing else needs a
+batch.
 
-The plain loop of :meth:`Model.fit` calls ``train_step`` and then every callback's
+The plain loop (:func:`plain_epoch`) calls ``train_step`` and then every callback's
 ``on_batch_end`` after each batch. When no callback does anything a later batch could
 notice (the NaN guard, the History, a progress display that draws nothing per batch, and
 callbacks that keep ``Callback.on_batch_end``), the batches' hooks can run in order after
-the last one instead: the epoch's loop is then the slicing, one call of the captured step
-and one float per batch. A NaN or infinite loss ends the loop at once, as the NaN guard
-would; the hooks then see every batch up to that one (``on_batches_end``: the same sums
-in the same order), so the History, the progress sums and ``stop_training`` end exactly
-as in the plain loop (``tests/training/test_capture_codegen.py``).
+the last one instead (:func:`quick_epoch`): the epoch's loop is then the slicing, one call
+of the captured step and one float per batch. A NaN or infinite loss ends the loop at
+once, as the NaN guard would; the hooks then see every batch up to that one
+(``on_batches_end``: the same sums in the same order), so the History, the progress sums
+and ``stop_training`` end exactly as in the plain loop
+(``tests/training/test_capture_codegen.py``).
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ from glassnet.training.progress import ProgressBar
 if TYPE_CHECKING:
     from glassnet.training.model import Model
 
-__all__ = ["quick", "run_epoch"]
+__all__ = ["quick", "quick_epoch", "plain_epoch"]
 
 
 def quick(model: Model, batches: ArrayBatches | IterableBatches, hooks: CallbackList) -> bool:
-    """True when this epoch may run through :func:`run_epoch` (call after on_epoch_begin:
+    """True when this epoch may run through :func:`quick_epoch` (call after on_epoch_begin:
     a progress display exists from then on; ``fit`` checks that ``train_step`` is
     Model's own, which the loop stands in for)."""
     if model._distributed is not None:
@@ -50,7 +52,25 @@ def _silent(callback: Callback) -> bool:
     return type(callback).on_batch_end is Callback.on_batch_end
 
 
-def run_epoch(
+def plain_epoch(
+    model: Model,
+    batches: ArrayBatches | IterableBatches,
+    order: np.ndarray | None,
+    hooks: CallbackList,
+) -> EpochRun:
+    """One epoch: each batch's ``train_step``, then every callback's ``on_batch_end``;
+    a callback that sets ``model.stop_training`` ends it after that batch."""
+    run = EpochRun()
+    for step, (xb, yb, *wb) in enumerate(batches.epoch(order)):
+        loss, output = model.train_step(xb, yb, *wb)
+        run.add(loss, output, yb)
+        hooks.on_batch_end(step, {"loss": loss, "size": len(output)})
+        if model.stop_training:
+            break
+    return run
+
+
+def quick_epoch(
     model: Model,
     batches: ArrayBatches | IterableBatches,
     order: np.ndarray | None,
