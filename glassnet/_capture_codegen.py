@@ -27,6 +27,22 @@ last (the op silences that overflow itself; the kernels between are silenced too
 second function, without those blocks, serves callers that ignore overflow already
 (``fit``'s epoch loop: ``CapturedStep.call(args, quiet=True)``). The optimizer's lines
 come from :mod:`glassnet.optim.replay`; the guard (``valid()``) is compiled the same way.
+
+A third function runs fit's step on many batches in a row, for an epoch loop with nothing
+to do between batches (``Program.run_loop``):
+
+    def loop(pairs, ws, append):
+        s5 = p5.data ... ; s9, s10 = ws   read once: no call in the step may rebind them
+        for args in pairs:
+            s0 = args[0] ...
+            if s0.shape != (10, 784) ...: return args, loop_n   another key: not this loop
+            ...                            the step's lines, as in replay (quiet)
+            append(...)                    what replay would return
+            if not finite: break           a NaN loss skipped the update: fit stops here
+
+It is made only when every method call of the step is written out (an optimizer's
+``step`` called as it is might rebind a parameter's array, which the guard checks before
+each call), so checking the guard once before the loop is checking it before each step.
 """
 
 from __future__ import annotations
@@ -93,6 +109,8 @@ class Codegen:
         self.pending: set[int] = set()
         self.guards: dict = {}  # optimizer written out -> its step too (else zero_grad only)
         self.names: dict[int, str] = {}
+        self.finite = False  # a step of fit: its update runs when the loss is finite
+        self.opaque = False  # a method called as it is (it may change what the guard holds)
 
     def name(self, value, prefix: str) -> str:
         """A global of the function holding ``value`` (one name per object)."""
@@ -173,7 +191,9 @@ class Codegen:
     def when_finite(self, slot: int, obj, name: str) -> None:
         """``obj.name()`` when the loss in ``slot`` is finite (fit's step: a NaN skips it)."""
         body = ["    " + line for line in self._call_lines(obj, name)]
-        self.items.append(([f"if isfinite(float(s{slot}.item())):", *body], None))
+        self.finite = True
+        test = f"finite = isfinite(float(s{slot}.item()))"
+        self.items.append(([test, "if finite:", *body], None))
 
     def _call_lines(self, obj, name: str) -> list[str]:
         """A recorded method call: an optimizer's step or zero_grad written out when its
@@ -181,36 +201,63 @@ class Codegen:
         made = {"step": step_lines, "zero_grad": zero_grad_lines}.get(name)
         lines = made(obj, self.name) if made is not None else None
         if lines is None:
+            self.opaque = True
             return [f"{self.name(getattr(obj, name), 'm')}()"]
         self.guards[obj] = self.guards.get(obj, False) or name == "step"
         return lines
 
     # ---- the function -------------------------------------------------------------------
-    def compile(self, template, fixed: dict) -> tuple[str, object, object]:
-        """The source of ``replay(args, ws)``, the function compiled from it, and the same
-        function without its ``errstate`` blocks (for a caller that ignores overflow)."""
+    def compile(self, template, fixed: dict) -> dict:
+        """The source of ``replay(args, ws)`` and three functions compiled from such source:
+        ``replay``, ``quiet`` (the same without its ``errstate`` blocks, for a caller that
+        ignores overflow) and ``loop`` (fit's steps in a row, see the module docstring;
+        None unless the program is fit's step and every call in it is written out)."""
         b = self.b
         self.ns.update({f"s{slot}": value for slot, value in fixed.items()})
-        head = []
+        reads = []
         for j in b.arg_slots:
-            head += [
-                f"s{j} = args[{j}]",
-                f"if type(s{j}) is not ndarray:",
-                f"    s{j} = s{j}.data",
-            ]
-        head += [f"s{slot} = {self.name(t, 'p')}.data" for slot, t, _ in b.live]
-        head += [f"s{slot} = s{j}.astype({self.name(dt, 'dt')})" for slot, j, dt in b.casts]
+            reads += [f"s{j} = args[{j}]", f"if type(s{j}) is not ndarray:"]
+            reads.append(f"    s{j} = s{j}.data")
+        setup = [f"s{slot} = {self.name(t, 'p')}.data" for slot, t, _ in b.live]
         reserved = [f"s{self.ws.start + k}" for k in range(len(self.ws.protos))]
         if reserved:
-            head.append(f"{', '.join(reserved)}, = ws")
-        head += [f"g{s} = None" for s in sorted(self.pending)]
-        made = []
-        for quiet in (False, True):
-            body = head + self._grouped(quiet) + [f"return {self._result(template)}"]
-            source = "def replay(args, ws):\n" + "".join(f"    {line}\n" for line in body)
-            exec(compile(source, "<captured step>", "exec"), self.ns)  # noqa: S102
-            made += [source, self.ns.pop("replay")]
-        return made[0], made[1], made[3]
+            setup.append(f"{', '.join(reserved)}, = ws")
+        fresh = [f"s{slot} = s{j}.astype({self.name(dt, 'dt')})" for slot, j, dt in b.casts]
+        fresh += [f"g{s} = None" for s in sorted(self.pending)]
+        result = self._result(template)
+        made = {}
+        for kind, quiet in (("replay", False), ("quiet", True)):
+            body = reads + setup + fresh + self._grouped(quiet) + [f"return {result}"]
+            made["source"] = made.get("source") or self._def("replay(args, ws)", body)
+            made[kind] = self._function(self._def("replay(args, ws)", body), "replay")
+        made["loop"] = made["loop_source"] = None
+        if self.finite and not self.opaque and len(b.arg_slots) == len(b.second.args):
+            body = reads + self._mismatch() + fresh + self._grouped(True)
+            body += ["loop_n += 1", f"append({result})", "if not finite:", "    break"]
+            lines = [*setup, "loop_n = 0", "for args in pairs:"]
+            lines += ["    " + line for line in body] + ["return None, loop_n"]
+            made["loop_source"] = self._def("loop(pairs, ws, append)", lines)
+            made["loop"] = self._function(made["loop_source"], "loop")
+        return made
+
+    def _mismatch(self) -> list[str]:
+        """``return args, loop_n`` when an argument is not shaped, laid out and typed as
+        in the recording (the loop's caller calls that one step itself)."""
+        terms = []
+        for j in self.b.arg_slots:
+            a = self.b.proto[j]
+            dt = self.name(a.dtype, "dt")
+            terms.append(f"s{j}.shape != {a.shape!r} or s{j}.strides != {a.strides!r}")
+            terms.append(f"s{j}.dtype != {dt}")
+        return [f"if {' or '.join(terms)}:", "    return args, loop_n"]
+
+    @staticmethod
+    def _def(signature: str, body: list[str]) -> str:
+        return f"def {signature}:\n" + "".join(f"    {line}\n" for line in body)
+
+    def _function(self, source: str, name: str):
+        exec(compile(source, "<captured step>", "exec"), self.ns)  # noqa: S102
+        return self.ns.pop(name)
 
     def guard(self, modules: list, live: list) -> tuple[str, object]:
         """The source of ``valid()`` and the function: True while every module is in the

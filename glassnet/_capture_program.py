@@ -214,7 +214,8 @@ class Program:
     False when a module switched train/eval, a parameter was frozen or unfrozen, a
     parameter's array was replaced, or an optimizer written out changed its structure
     (rebound, reloaded, momentum or clipping switched) since the recording: a function
-    compiled with the replay (``guard_source``).
+    compiled with the replay (``guard_source``). ``run_loop`` replays fit's step on many
+    batches in one call (``loop_source``; None where the program has no such loop).
     """
 
     def __init__(self, builder: _Builder, template, modules):
@@ -230,7 +231,9 @@ class Program:
                     kind, code.when_finite
                 )(*rest)
         fixed = {k: value for k, value in enumerate(builder.init) if value is not None}
-        self.source, self.replay, self.replay_quiet = code.compile(template, fixed)
+        made = code.compile(template, fixed)
+        self.source, self.replay, self.replay_quiet = made["source"], made["replay"], made["quiet"]
+        self.replay_loop, self.loop_source = made["loop"], made["loop_source"]
         modes = [(m, m.training) for m in modules]
         self.guard_source, self.valid = code.guard(modes, builder.live)
         self.steps = len(builder.steps)
@@ -246,6 +249,17 @@ class Program:
         result = (self.replay_quiet if quiet else self.replay)(args, arrays)
         workspace.give(arrays)  # only after a replay that finished: never two at once
         return result
+
+    def run_loop(self, pairs, append) -> tuple:
+        """Replay each args of ``pairs`` in turn under the caller's ``np.errstate``,
+        ``append``-ing each result, until ``pairs`` ends or a step skips its update (a
+        non-finite loss): then ``(None, steps)``; an args recorded with another key ends it
+        before that step: ``(args, steps)``. Only when ``replay_loop`` is not None."""
+        workspace = self.workspace
+        arrays = workspace.take()
+        leftover = self.replay_loop(pairs, arrays, append)
+        workspace.give(arrays)
+        return leftover
 
 
 def build(first, second):

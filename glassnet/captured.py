@@ -180,6 +180,27 @@ class CapturedStep:
             return self.fn(*args)
         return self._record(key, entry, args)
 
+    def loop(self, args: tuple) -> Callable | None:
+        """``run(pairs, append)``, replaying ``args``'s program on each args of ``pairs``
+        (see ``Program.run_loop``: it returns the args it stopped before, or None), when
+        that program replays now and has a loop (fit's step, every call written out);
+        else None (call the step). For fit's epoch loop with nothing to do between
+        batches: under ``np.errstate(over="ignore")``, with no hook or callback that could
+        switch a guard between two batches."""
+        state = _config.state
+        if not self.enabled or state.hook is not None or state.recorder is not None:
+            return None
+        program = self.programs.get(_key(args, state.grad_enabled))
+        if type(program) is not Program or program.replay_loop is None or not program.valid():
+            return None
+
+        def run(pairs, append):
+            leftover, steps = program.run_loop(pairs, append)
+            self.replays += steps
+            return leftover
+
+        return run
+
     def _record(self, key, previous, args):
         recorder = Recorder(args)
         state = _config.state

@@ -15,6 +15,7 @@ and ``stop_training`` end exactly as in the plain loop
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import TYPE_CHECKING
 
@@ -76,21 +77,28 @@ def quick_epoch(
     order: np.ndarray | None,
     hooks: CallbackList,
 ) -> EpochRun:
-    """One epoch: each batch's step, then the batches' hooks in order (see the module)."""
-    step = model._captured.get("train")
-    step = step.call if step is not None else lambda args, quiet: model._fused_step(*args)
-    losses, outputs, targets = [], [], []
+    """One epoch: each batch's step, then the batches' hooks in order (see the module).
+
+    Where the captured step has a loop for a run of batches of one shape (every batch but
+    the last, once the step is recorded), that run is one call of the loop."""
+    captured = model._captured.get("train")
+    step = captured.call if captured is not None else lambda args, quiet: model._fused_step(*args)
+    results, targets = [], []
+    pairs = _pairs(batches, order, targets)
     with np.errstate(over="ignore", invalid="ignore"):  # as train_step: the guard explains
-        for args in _pairs(batches, order):
-            loss, output = step(args, True)
-            value = float(loss.item())
-            losses.append(value)
-            outputs.append(output)
-            targets.append(args[1])
-            if not math.isfinite(value):
+        for args in pairs:
+            run = captured.loop(args) if captured is not None else None
+            if run is not None:
+                args = run(itertools.chain((args,), pairs), results.append)
+                if args is None:
+                    break  # the batches ran out, or a NaN loss stopped the loop
+            results.append(step(args, True))
+            if not math.isfinite(float(results[-1][0].item())):
                 break  # the NaN guard stops training at this batch
+    losses = [float(loss.item()) for loss, _ in results]
+    outputs = [output for _, output in results]
     run = EpochRun()
-    run.add_all(losses, outputs, targets)
+    run.add_all(losses, outputs, targets[: len(results)])
     sizes = [len(output) for output in outputs]
     for callback in hooks.callbacks:  # each _silent: a batch hook of its own, or none
         if type(callback) in (NaNGuard, History, ProgressBar):
@@ -98,10 +106,17 @@ def quick_epoch(
     return run
 
 
-def _pairs(batches: ArrayBatches | IterableBatches, order: np.ndarray | None):
-    """The (x, y) batches of the epoch: unshuffled rows of arrays as plain slices, the
-    same ones ``batches.epoch`` cuts; anything else from ``batches.epoch``."""
+def _pairs(batches: ArrayBatches | IterableBatches, order: np.ndarray | None, targets: list):
+    """The (x, y) batches of the epoch, each y appended to ``targets`` as it is cut:
+    unshuffled rows of arrays as plain slices, the same ones ``batches.epoch`` cuts;
+    anything else from ``batches.epoch``."""
     if order is not None or type(batches) is not ArrayBatches or batches.w is not None:
-        return batches.epoch(order)
+        for xb, yb, *_ in batches.epoch(order):
+            targets.append(yb)
+            yield xb, yb
+        return
     x, y, size = batches.x, batches.y, batches.size
-    return ((x[s : s + size], y[s : s + size]) for s in range(0, batches.samples, size))
+    for s in range(0, batches.samples, size):
+        yb = y[s : s + size]
+        targets.append(yb)
+        yield x[s : s + size], yb

@@ -146,3 +146,51 @@ def test_only_callbacks_without_batch_work_let_fit_take_the_quick_loop():
     plain = [NaNGuard(), History(), Callback()]
     assert epochs.quick(model, batches, CallbackList(plain, model, run))
     assert not epochs.quick(model, batches, CallbackList([*plain, _Counting()], model, run))
+
+
+def test_the_loop_replays_a_run_of_batches_and_hands_back_another_shape():
+    looped, called = _w1(True), _w1(True)
+    batches = _batches(7)
+    small = (batches[6][0][:3], batches[6][1][:3])  # a last, partial batch: another key
+    for model in (looped, called):
+        for x, y in batches[:2]:  # two recordings: the program exists from here on
+            model.train_step(x, y)
+    step = looped._captured["train"]
+    run = step.loop(batches[2])
+    (program,) = step.programs.values()
+    assert run is not None and program.loop_source.startswith("def loop(pairs, ws, append):")
+    results = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        left = run(iter([*batches[2:6], small, batches[6]]), results.append)
+    assert left is small and len(results) == 4 and step.replays == 4
+    for (x, y), (loss, output) in zip(batches[2:6], results):
+        want_loss, want_output = called.train_step(x, y)
+        assert float(loss) == want_loss
+        np.testing.assert_array_equal(output, want_output)
+    _same_weights(looped, called)
+
+
+def test_the_loop_stops_after_a_nan_loss_as_fit_does():
+    model = _w1(True)
+    batches = _batches(8)
+    for x, y in batches[:2]:
+        model.train_step(x, y)
+    bad_x = batches[4][0].copy()
+    bad_x[1, 2] = np.nan
+    batches[4] = (bad_x, batches[4][1])
+    results, pairs = [], iter(batches[2:])
+    with np.errstate(over="ignore", invalid="ignore"):
+        left = model._captured["train"].loop(batches[2])(pairs, results.append)
+    assert left is None and len(results) == 3 and np.isnan(results[-1][0])
+    assert next(pairs) is batches[5]  # the batches after the NaN one are not taken
+    assert model.optimizer.iterations == 4  # the NaN batch did not update
+
+
+def test_no_loop_when_the_optimizer_step_is_called_as_it_is():
+    model = _w1(True, gn.optim.SGD(lr=0.5, clipnorm=1.0))  # clipping: step is not written out
+    for x, y in _batches(3):
+        model.train_step(x, y)
+    step = model._captured["train"]
+    (program,) = step.programs.values()
+    assert program.replay_loop is None and step.loop(_batches(1)[0]) is None
+    assert program.loop_source is None and step.replays == 1
