@@ -109,6 +109,7 @@ class Codegen:
         self.pending: set[int] = set()
         self.guards: dict = {}  # optimizer written out -> its step too (else zero_grad only)
         self.names: dict[int, str] = {}
+        self.owned: dict[int, bool] = {}  # a kernel's output slot -> a workspace array?
         self.finite = False  # a step of fit: its update runs when the loss is finite
         self.opaque = False  # a method called as it is (it may change what the guard holds)
 
@@ -128,6 +129,7 @@ class Codegen:
         )  # fmt: skip
         if kernel is not None:
             self.kernels[cell] = kernel
+            self.owned[out] = kernel.owned
             self.items.append((kernel.forward, kernel.quiet))
             return
         settings = ", ".join([f"**{self.name(baked, 'b')}"] + [f"{k}=s{s}" for k, s in linked])
@@ -139,21 +141,28 @@ class Codegen:
         self.items.append((lines, None))
 
     def backward(self, cell, node, targets, shapes, seed_like) -> None:
-        lines = []
+        lines, kernel = [], self.kernels.get(cell)
         if seed_like is not None:  # a backward pass starts: nothing pending, dL/dL = 1
             one = self.name(np.ones(seed_like[0], dtype=seed_like[1]), "one")
             lines += [f"{name} = None" for name in sorted(f"g{s}" for s in self.pending)]
+            if kernel is not None and kernel.seeded is not None:  # 1 folded into its lines
+                routes = self._routes(targets, shapes, kernel)
+                self.items.append(([*lines, f"gy = {one}", *kernel.seeded, *routes], None))
+                return
             lines.append(f"g{node} = {one}.copy()")
         self.pending.add(node)
         lines += [f"gy = g{node}", f"g{node} = None", "if gy is not None:"]
-        kernel = self.kernels.get(cell)
         body = [f"rs = f{cell}.backward(gy)", f"f{cell} = None"]
-        if kernel is not None:
-            body = list(kernel.backward)
+        body = list(kernel.backward) if kernel is not None else body
+        body += self._routes(targets, shapes, kernel)
+        self.items.append((lines + ["    " + line for line in body], None))
+
+    def _routes(self, targets, shapes, kernel) -> list[str]:
+        lines = []
         for i, (target, shape) in enumerate(zip(targets, shapes)):
             if target is not None:
-                body += self._route(i, target, shape, kernel)
-        self.items.append((lines + ["    " + line for line in body], None))
+                lines += self._route(i, target, shape, kernel)
+        return lines
 
     def _route(self, i: int, target, shape: tuple, kernel) -> list[str]:
         """Lines sending gradient ``rs[i]`` on: summed into a pending gradient (an op's
@@ -298,12 +307,13 @@ class Codegen:
         return lines
 
     def _result(self, template) -> str:
-        """The return expression: a slot's array copied when it is the workspace's."""
+        """The return expression: a slot's array copied when it is the workspace's (known
+        for a kernel's output, else tested by ``esc``)."""
         kind, value = template
-        if kind == "slot":
-            return f"esc(s{value})"
-        if kind == "tensor":
-            return f"Tensor._from_op(esc(s{value}), None)"
+        if kind in ("slot", "tensor"):
+            owned = self.owned.get(value)  # known for a kernel's output: no test needed
+            out = f"esc(s{value})" if owned is None else f"s{value}" + ".copy()" * owned
+            return out if kind == "slot" else f"Tensor._from_op({out}, None)"
         if kind == "tuple":
             return "(" + "".join(self._result(t) + ", " for t in value) + ")"
         if kind == "list":

@@ -47,7 +47,11 @@ class Kernel:
     gradient in ``rs`` (None: it may be None or its shape is not known beforehand), so
     that routing skips the checks a shape known in advance makes moot. ``fresh``: the
     indices of gradients that are new arrays on every call (not views, not buffers), which
-    a parameter may take as its ``.grad`` without the engine's copy checks.
+    a parameter may take as its ``.grad`` without the engine's copy checks. ``seeded``: the
+    backward for ``gy`` = 1 (the loss is where the backward pass starts), with what gy
+    multiplies worked out once (the same expression on the same ones: the same bits).
+    ``owned``: the output is a workspace array (True; copied to leave a replay) or a new
+    array on every call (False; returned as it is).
     """
 
     forward: list[str]
@@ -55,6 +59,8 @@ class Kernel:
     quiet: bool = False
     shapes: tuple = ()
     fresh: tuple[int, ...] = ()
+    seeded: list[str] | None = None
+    owned: bool = True
 
 
 def make(op, baked: dict, linked: dict, needs, srcs: list, out: int, proto, reserve, consts=None):
@@ -156,7 +162,11 @@ def _squared_error(baked, linked, needs, srcs, out, proto, reserve, consts):
         f"s{out} = asarray({s} * vdot({diff}, {diff}), dtype={dtype})",
     ]
     backward = [f"rs = (multiply({diff}, 2 * {s} * gy, out={_into(g)}),)"]
-    return Kernel(forward, backward, shapes=(ap.shape,))
+    seed = np.ones(proto(out).shape, proto(out).dtype)
+    factor = _const(consts, 2 * scale * seed)  # 2s·gy for gy = 1, as backward computes it
+    into = g if seed.dtype == ap.dtype else None
+    seeded = [f"rs = (multiply({diff}, {factor}, out={into}),)"]
+    return Kernel(forward, backward, shapes=(ap.shape,), seeded=seeded, owned=False)
 
 
 _FACTORIES = {Linear: _linear, Sigmoid: _sigmoid, ReLU: _relu, SquaredError: _squared_error}

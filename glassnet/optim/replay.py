@@ -59,7 +59,9 @@ def step_lines(opt: object, name: Callable) -> list[str] | None:
     rule = _rule(opt)
     lines += [f"{key} = {o}.{key}" for key in opt.settings] if rule else [f"upd = {o}.update"]
     for i, p in enumerate(opt.params):
-        body = [f"st[{i}] += 1", f"ut = st[{i}]", f"uw = {name(p, 'p')}.data"]
+        body = [f"st[{i}] += 1", f"uw = {name(p, 'p')}.data"]
+        if rule is None or any("{t}" in line for line in rule):  # SGD's rule has no t
+            body.insert(1, f"ut = st[{i}]")
         if opt.weight_decay:
             body.append(f"ug = {o}.apply_weight_decay({i}, uw, ug)")
         if rule is None:
