@@ -31,6 +31,13 @@ tensor's value into Python (``item()``, ``bool()``, ``tolist()``: Python could b
 it), when it ran different ops on its two recorded calls, or when an op is fed an array
 computed in Python from the inputs rather than by an op.
 
+*Many steps in one call.* ``fit``'s epoch loop, when nothing runs between batches (no
+per-batch callback), hands the run of same-shaped batches to ``CapturedStep.loop``: the
+program's third compiled function runs them all, checking each batch's shape, layout and
+dtype against the recording and stopping after a batch whose loss was not finite. The
+guard is checked once before the run: with every call of the step written out (no
+optimizer ``step`` called as it is), nothing inside the run can change what it checks.
+
 *Random and stateful ops.* Dropout draws its mask through :func:`source`, so each replay
 draws a fresh mask from the layer's generator: the same stream as eager. BatchNorm's
 running statistics are updated in place by its forward kernel, on replay too.
