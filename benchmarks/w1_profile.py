@@ -21,14 +21,16 @@ each timed on the same stream of batches of one epoch (CPU time of this thread, 
 of the repeats), so each difference is what that layer adds:
 
     NumPy by hand        the hand-written loop of run.py, per step
-    replay               Program.run: the compiled function of the whole step (forward,
-                         backward, the NaN test and the SGD update written out)
-    captured call        + CapturedStep: the key and the guard
-    fit                  + Model.fit: the data checks, slicing the batches, the loss as a
-                         float, the hooks (in bulk at the epoch's end), the epoch's logs
+    loop                 Program.run_loop on the epoch's batches, cut beforehand: fit's
+                         compiled loop (forward, backward, the NaN test and the SGD update
+                         written out, the batch's shape checked, the results kept)
+    fit                  + Model.fit: the data checks, cutting the batches, the losses as
+                         floats, the hooks (in bulk at the epoch's end), the epoch's logs
 
-``train_step`` (a user's own loop calling ``model.train_step``) is the captured call plus
-an errstate and the float; it is printed too, outside the layers.
+Three rows outside the layers show a step called one at a time: ``replay``
+(Program.run: the same lines as one function call per batch), ``captured call`` (+ the
+key and the guard: ``CapturedStep.call``) and ``train_step`` (a user's own loop calling
+``model.train_step``: + an errstate and the float).
 """
 
 from __future__ import annotations
@@ -166,11 +168,17 @@ def layers(samples: int) -> dict:
 
         return epoch
 
+    def loop():
+        results = []
+        with np.errstate(over="ignore", invalid="ignore"):
+            program.run_loop(iter(batches), results.append)
+
     runs = {
         "NumPy by hand": lambda: reference.w1_epoch(x, y, 10),
+        "loop": loop,
+        "fit": fit,
         "replay": each(lambda b: program.run(b, True)),
         "captured call": each(lambda b: step.call(b, True)),
-        "fit": fit,
         "train_step": lambda: [model.train_step(*b) for b in batches],
     }
     best = {name: float("inf") for name in runs}
@@ -190,7 +198,9 @@ def print_layers(samples: int) -> None:
     for name, value in us.items():
         added = "" if previous is None else f"{value - previous:+8.1f}"
         print(f"{name:18s}{value:9.1f} {added:>8s} {value / floor:6.2f}× NumPy")
-        previous = value if name not in ("NumPy by hand", "fit") else None
+        previous = value if name in ("NumPy by hand", "loop") else None
+        if name == "fit":
+            print("one call per batch:")
 
 
 def main(argv=None) -> None:
