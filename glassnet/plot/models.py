@@ -153,7 +153,7 @@ def _activation_after(model, name: str) -> str:
     position = next(i for i, (n, _) in enumerate(layers) if n == name)
     own = getattr(layers[position][1], "_act", None)
     after = layers[position + 1][1] if position + 1 < len(layers) else None
-    act = activations.of(own if own is not None else after, elementwise=True)
+    act = activations.of(own if own is not None else after)
     return act.name if act else "linear"
 
 
