@@ -26,6 +26,7 @@ from glassnet.explain.forward import evaluation_mode
 from glassnet.explain.graph import graph_steps, is_graph, replay
 from glassnet.explain.layers import layers_of
 from glassnet.tensor import Tensor
+from glassnet.training.functional import unpack_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -99,22 +100,19 @@ def _graph_inputs(model: Module, x: np.ndarray) -> list[Tensor]:
     shapes = [tuple(s) for s in model.input_shapes]
     if len(shapes) == 1:
         return [Tensor(x)]
-    sizes = [int(np.prod(s)) for s in shapes]
-    if x.ndim != 2 or x.shape[1] != sum(sizes):
+    parts = unpack_rows(x, shapes)
+    if parts is None:
+        width = sum(int(np.prod(s)) for s in shapes)
         raise ShapeError(
             message(
                 "doctor",
                 f"this model has {len(shapes)} inputs",
                 f"x.shape={fmt_shape(x.shape)}",
-                f"one array per gn.Input in a list, or (N, {sum(sizes)}) packed",
+                f"one array per gn.Input in a list, or (N, {width}) packed",
                 "pass x=[x0, x1] as you pass it to fit",
             )
         )
-    starts = np.cumsum([0, *sizes])
-    return [
-        Tensor(np.ascontiguousarray(x[:, a:b]).reshape(len(x), *s))
-        for a, b, s in zip(starts[:-1], starts[1:], shapes)
-    ]
+    return [Tensor(np.ascontiguousarray(p)) for p in parts]
 
 
 def output_layer(model: Module) -> Module:

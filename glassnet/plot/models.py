@@ -146,11 +146,14 @@ def network(
 
 
 def _activation_after(model, name: str) -> str:
-    """The name of the activation layer that follows layer ``name``, or "linear"."""
+    """The name of the activation applied to layer ``name``'s output, or "linear": the
+    layer's own Keras-style ``activation=`` (a functional chain keeps it inside the layer;
+    a Sequential splits it off), else the activation layer that follows it."""
     layers = layers_of(model)
     position = next(i for i, (n, _) in enumerate(layers) if n == name)
+    own = getattr(layers[position][1], "_act", None)
     after = layers[position + 1][1] if position + 1 < len(layers) else None
-    act = activations.of(after, elementwise=True)
+    act = activations.of(own if own is not None else after)
     return act.name if act else "linear"
 
 

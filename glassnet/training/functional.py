@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from glassnet import ops
 from glassnet.errors import ConfigError, ShapeError, message
 from glassnet.nn.graph import check_input, plan
 from glassnet.tensor import Tensor, as_tensor
@@ -127,21 +126,17 @@ class Functional(Model):
         return params[0] if params else None
 
     def _unpack(self, x: Tensor) -> list[Tensor]:
-        sizes = [int(np.prod(s)) for s in self.input_shapes]
-        if x.ndim != 2 or x.shape[1] != sum(sizes):
+        parts = unpack_rows(x, self.input_shapes)
+        if parts is None:
             raise ShapeError(
                 message(
                     "Model",
-                    f"this model has {len(sizes)} inputs; pass them as a list",
+                    f"this model has {len(self.input_shapes)} inputs; pass them as a list",
                     f"one array of shape {x.shape}",
                     f"[{', '.join(str(('N', *s)) for s in self.input_shapes)}]",
                 )
             )
-        starts = np.cumsum([0, *sizes])
-        return [
-            ops.reshape(x[:, a:b], (x.shape[0], *s))
-            for a, b, s in zip(starts[:-1], starts[1:], self.input_shapes)
-        ]
+        return parts
 
     def pack(self, x: ArrayLike | Sequence[ArrayLike]) -> Any:
         """Several inputs ``[a, b]`` side by side as one (N, size_a + size_b) float array."""
@@ -194,6 +189,18 @@ class Functional(Model):
         from glassnet.training.graph_summary import graph_summary
 
         return pre_html(type(self).__name__, graph_summary(self))
+
+
+def unpack_rows(x: Tensor | np.ndarray, shapes: Sequence[Sequence[int]]) -> list | None:
+    """Packed rows split back into one value per input, as :meth:`Functional.pack` laid
+    them out: input i is the columns ``[s_0 + … + s_{i-1}, s_0 + … + s_i)`` of the (N, Σ s_i)
+    rows (s_i the size of input i's shape), reshaped to (N, *shape_i). Slicing and reshaping
+    a Tensor keeps the graph; an ndarray gives ndarrays. None when x is not (N, Σ s_i)."""
+    sizes = [int(np.prod(s)) for s in shapes]
+    if x.ndim != 2 or x.shape[1] != sum(sizes):
+        return None
+    starts = np.cumsum([0, *sizes])
+    return [x[:, a:b].reshape(x.shape[0], *s) for a, b, s in zip(starts[:-1], starts[1:], shapes)]
 
 
 Model.graph_class = Functional  # gn.Model(inputs, outputs) builds one of these

@@ -19,27 +19,23 @@ Training is gradient descent on the loss L over the training set, one batch at a
 from __future__ import annotations
 
 import math
-import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassnet import nn, optim
-from glassnet._config import no_grad
 from glassnet._fastpath import keep_freed_memory
-from glassnet._validate import positive_int
 from glassnet.captured import step_if_finite
 from glassnet.errors import ConfigError, message
 from glassnet.nn.module import Module
 from glassnet.notebook import print_once
 from glassnet.tensor import rng_from
-from glassnet.training import checks, habits, parallel, weights_io
 from glassnet.training import epochs as epochs_lib
 from glassnet.training import fit_setup as setup
+from glassnet.training import habits, inference, parallel, weights_io
 from glassnet.training import io as model_io
 from glassnet.training import metrics as metrics_lib
 from glassnet.training import sample_weights as row_weights
-from glassnet.training.batches import EpochRun
 from glassnet.training.callbacks import CallbackList, NaNGuard
 from glassnet.training.history import History
 from glassnet.training.progress import ProgressBar
@@ -55,6 +51,7 @@ if TYPE_CHECKING:
     from glassnet.monitor import Callback
     from glassnet.optim import Optimizer
     from glassnet.tensor import Tensor
+    from glassnet.training.batches import EpochRun
 
     #: what compile takes as metrics: one name or callable, or several
     Metrics = str | Callable[..., float] | Iterable[str | Callable[..., float]]
@@ -306,18 +303,12 @@ class Model(Module):
         }
 
     def _scores(self, y: np.ndarray, output: np.ndarray) -> dict[str, float]:
-        return {metric.name: float(metric(y, output)) for metric in self.metrics}
+        return inference.scores(self, y, output)
 
-    def _epoch_logs(self, run: EpochRun, validation) -> dict:
-        """The epoch's loss and metrics on the rows it trained on, then ``val_*`` scores."""
-        trained = run.trained()
-        logs = {"loss": run.loss_sum / run.seen, **self._scores(trained, run.outputs())}
-        if validation is not None:
-            scores = self.evaluate(*validation)
-            logs.update({f"val_{key}": value for key, value in scores.items()})
-        return logs
+    def _epoch_logs(self, run: EpochRun, validation: tuple | None) -> dict:
+        return inference.epoch_logs(self, run, validation)
 
-    # ---- inference ----------------------------------------------------------------------
+    # ---- inference (see glassnet.training.inference) ------------------------------------
     def predict(self, x: ArrayLike, batch_size: int = 1024, verbose: int = 0) -> np.ndarray:
         """The outputs for x as an array, computed in batches in eval mode with no graph.
 
@@ -325,39 +316,11 @@ class Model(Module):
         A model with ``preprocessing`` applies it to x first (x holds raw rows).
         ``verbose=1`` prints one line: rows, batches and seconds.
         """
-        positive_int("predict", "batch_size", batch_size)
-        if verbose not in (0, 1, 2):
-            raise ConfigError(
-                message("predict", "verbose must be 0, 1 or 2", repr(verbose), "0, 1 or 2")
-            )
-        x = checks.as_inputs("predict", x, self.dtype)
-        if self.preprocessing is not None:
-            x = self.preprocessing.transform(x).astype(self.dtype, copy=False)
-        was_training = self.training
-        self.eval()
-        try:
-            with no_grad():
-                starts = range(0, len(x), batch_size) if len(x) else [0]  # no rows: (0, outputs)
-                began = time.perf_counter()
-                forward = self._captured.get("predict") or self._outputs
-                parts = [forward(x[i : i + batch_size]) for i in starts]
-        finally:
-            self.train(was_training)
-        if verbose:
-            seconds = time.perf_counter() - began
-            print(f"predict: {len(x)} rows in {len(parts)} batches, {seconds:.2f}s")
-        return np.concatenate(parts)
+        return inference.predict(self, x, batch_size, verbose)
 
     def evaluate(self, x: ArrayLike, y: ArrayLike, batch_size: int = 1024) -> dict[str, float]:
         """``{"loss": ..., <metric>: ...}`` over all of (x, y), in eval mode."""
-        self._require_compiled("evaluate")
-        x = checks.as_inputs("evaluate", x, self.dtype)
-        y = checks.as_targets("evaluate", y, self.dtype)
-        checks.check_pair("evaluate", x, y)
-        output = self.predict(x, batch_size)
-        with no_grad():
-            loss = float(self.loss(output, y).item())
-        return {"loss": loss, **self._scores(y, output)}
+        return inference.evaluate(self, x, y, batch_size)
 
     # ---- inspection and freezing --------------------------------------------------------
     def summary(self, input_shape: tuple[int, ...] | None = None) -> str:

@@ -173,6 +173,31 @@ def test_network_keeps_an_activation_column_when_its_input_is_read_twice():
     assert [k["kind"] for k in fig.glassnet_links] == ["weights", "copy", "merge"]
 
 
+def test_network_of_a_functional_chain_names_its_keras_activations_as_a_sequential_does():
+    def chain():  # the same weights each call (seeded); Sequential splits the activations off
+        return [Dense(3, 4, activation="relu", seed=0), Dense(4, 2, activation="sigmoid", seed=1)]
+
+    x, (first, second) = gn.Input((3,)), chain()
+    functional = gn.Model(x, second(first(x)))
+    assert not functional.is_graph  # a plain chain: drawn layer by layer, as a Sequential
+
+    def labels(model):
+        return [t.get_text() for t in gn.plot.network(model).axes[0].texts if "\n" in t.get_text()]
+
+    expected = ["Dense(3 → 4)\nrelu", "Dense(4 → 2)\nsigmoid", "input\n3 values"]
+    assert labels(functional) == labels(gn.Sequential(chain())) == expected
+
+
+def test_network_names_a_softmax_output_in_a_chain_as_in_a_graph():
+    x = gn.Input((2,))
+    out = Dense(3, 2, activation="softmax", seed=1)
+    graph = gn.Model(x, layers.Add()([out(Dense(2, 3, seed=0)(x)), x]))
+    assert gn.plot.network(graph).glassnet_columns[2].label == ["1 Dense(3 → 2)", "softmax"]
+    chain = gn.Sequential([Dense(2, 3, seed=0), Dense(3, 2, activation="softmax", seed=1)])
+    texts = [t.get_text() for t in gn.plot.network(chain).axes[0].texts]
+    assert "Dense(3 → 2)\nsoftmax" in texts
+
+
 def test_network_refuses_what_has_no_units_and_points_to_graph():
     images = r"plot.network: input x is not a vector of units\. Got one sample of shape \(1, 5"
     with pytest.raises(gn.ConfigError, match=images):
