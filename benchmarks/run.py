@@ -19,6 +19,20 @@ clock: on a machine shared with other jobs that is what the work cost, free of t
 spent waiting while others ran (with several threads it also counts a BLAS thread
 spinning while it waits). Peak resident memory of W2 is measured in fresh subprocesses
 (one per framework), since a process's peak only ever grows.
+
+When JAX is installed (it is never a glassnet dependency), a "jax" runner joins each
+workload (``_jax_workloads.py``: one ``jax.jit`` train step per batch) and a row "time vs
+jax" gives glassnet's time per epoch over JAX's. XLA's CPU runtime ignores OPENBLAS_NUM_THREADS and
+``XLA_FLAGS=--xla_cpu_multi_thread_eigen=false`` (measured on jax 0.10.2: a 2048² jitted
+matmul still ran on 2 cores, CPU time / wall time 1.94): its thread pools are sized by the
+CPU affinity of the thread that creates them. So jax is imported and its CPU client started
+with the main thread pinned (``os.sched_setaffinity``) to the first THREADS allowed CPUs;
+the XLA threads born then keep that pin, and the main thread's affinity is then restored,
+so the other frameworks run as they do without JAX (verified: the same matmul then runs at
+CPU time / wall time 0.95-0.99, every XLA thread's Cpus_allowed_list is one CPU). The
+main thread is pinned likewise while the jax runner trains, so that JAX's Python dispatch
+shares those CPUs with XLA's work as every other framework's Python does with its BLAS
+(unpinned, JAX's asynchronous dispatch overlapped a W1 epoch on 1.4-1.6 CPUs; pinned, 1.0).
 """
 
 from __future__ import annotations
@@ -108,6 +122,43 @@ def time_once(fn) -> float:
     return clock() - start
 
 
+jax_side = None  # _jax_workloads once load_jax() found JAX, else None
+jax_cpus: list[int] = []  # the CPUs JAX runs on (the first THREADS allowed)
+
+
+def on_cpus(cpus, fn):
+    """fn() with the calling thread pinned to ``cpus`` (threads it starts inherit the pin)."""
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        return fn()
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+
+def load_jax(threads: int):
+    """Import JAX (when installed) with its XLA threads pinned to ``threads`` CPUs; returns
+    the ``_jax_workloads`` module, or None when JAX is not installed."""
+    import importlib.util
+
+    global jax_cpus
+    if importlib.util.find_spec("jax") is None:
+        return None
+    jax_cpus = sorted(os.sched_getaffinity(0))[:threads]
+
+    def start():
+        import _jax_workloads
+        import jax.numpy as jnp
+
+        jnp.ones(2).sum().block_until_ready()  # starts the CPU client and its threads
+        return _jax_workloads
+
+    try:
+        return on_cpus(jax_cpus, start)
+    except ImportError:
+        return None
+
+
 def runners(name: str, x: np.ndarray, y: np.ndarray):
     """Callables that each train one epoch over (x, y), keyed by framework."""
     import _torch_workloads as torch_side
@@ -129,6 +180,11 @@ def runners(name: str, x: np.ndarray, y: np.ndarray):
         result["numpy"] = lambda: reference.w1_epoch(x, y, batch)
     elif name == "W2":
         result["numpy"] = lambda: reference.w2_epoch(x, y, batch)
+    if jax_side is not None:
+        jax_parts = jax_side.build(name)
+        result["jax"] = lambda: on_cpus(
+            jax_cpus, lambda: jax_side.epoch(jax_parts, x, y, batch, onehot)
+        )
     return result
 
 
@@ -185,8 +241,9 @@ def main(argv=None) -> None:
     parser.add_argument("--only", nargs="*", default=list(SPECS), choices=list(SPECS))
     parser.add_argument("--clock", choices=list(CLOCKS), default="wall", help="default wall")
     args = parser.parse_args(argv)
-    global clock
+    global clock, jax_side
     clock = CLOCKS[args.clock]
+    jax_side = load_jax(THREADS)
 
     import torch
     from rich.console import Console
@@ -213,6 +270,8 @@ def main(argv=None) -> None:
                 f"{rates['numpy'] / rate:.2f}×" if "numpy" in rates else "",
                 f"{100 * rate * flops / 1e9 / peak:.1f}%",
             )
+        if "jax" in rates:  # glassnet's time per epoch over JAX's
+            table.add_row(name, "time vs jax", f"{rates['jax'] / rates['glassnet']:.2f}×")
         gain = rates["glassnet"] / rates["glassnet eager"]
         table.add_row(name, "capture gain", f"{gain:.2f}×", "", "", "", "", end_section=True)
     Console().print(table)
