@@ -9,11 +9,14 @@ per-batch hooks) ends with the same History as the plain loop.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 import glassnet as gn
 from glassnet.monitor import Callback
+from glassnet.training.callbacks import DivergenceWarning
 
 d = gn.nn
 
@@ -124,8 +127,13 @@ def _fit(callbacks, lr=3.0, shuffle=True):
 @pytest.mark.parametrize("lr", [0.1, 300.0])  # 300: the loss overflows, the NaN guard stops
 def test_the_quick_epoch_loop_ends_as_the_plain_loop(lr, shuffle):
     counting = _Counting()  # a batch hook: fit keeps its plain loop
-    plain_model, plain = _fit([counting], lr, shuffle)
-    quick_model, quick = _fit([], lr, shuffle)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plain_model, plain = _fit([counting], lr, shuffle)
+        quick_model, quick = _fit([], lr, shuffle)
+    diverged = [w for w in caught if issubclass(w.category, DivergenceWarning)]
+    assert len(diverged) == (2 if lr > 1 else 0)  # one per fit, the same in both loops
+    assert len({str(w.message) for w in diverged}) <= 1
     assert quick.history == plain.history
     assert quick.batch_loss == plain.batch_loss == counting.losses
     assert quick.diverged == plain.diverged and (quick.diverged is not None) == (lr > 1)
