@@ -5,9 +5,10 @@ The plain loop (:func:`plain_epoch`) calls ``train_step`` and then every callbac
 ``on_batch_end`` after each batch. When no callback does anything a later batch could
 notice (the NaN guard, the History, a progress display that draws nothing per batch, and
 callbacks that keep ``Callback.on_batch_end``), the batches' hooks can run in order after
-the last one instead (:func:`quick_epoch`): the epoch's loop is then the slicing, one call
-of the captured step and one float per batch. A NaN or infinite loss ends the loop at
-once, as the NaN guard would; the hooks then see every batch up to that one
+the last one instead (:func:`quick_epoch`): the epoch's batches of one shape then go
+through the captured program's compiled loop in one call (``CapturedStep.loop``; a batch
+of another shape, or a step not captured yet, is one call of the step). A NaN or infinite
+loss ends the loop at once, as the NaN guard would; the hooks then see every batch up to that one
 (``on_batches_end``: the same sums in the same order), so the History, the progress sums
 and ``stop_training`` end exactly as in the plain loop
 (``tests/training/test_capture_codegen.py``).
