@@ -81,14 +81,19 @@ def quick_epoch(
     """One epoch: each batch's step, then the batches' hooks in order (see the module).
 
     Where the captured step has a loop for a run of batches of one shape (every batch but
-    the last, once the step is recorded), that run is one call of the loop."""
+    the last, once the step is recorded), that run is one call of the loop. The loop is
+    asked for again only after the step recorded (a program can only appear then), so a
+    step without one pays nothing per batch."""
     captured = model._captured.get("train")
     step = captured.call if captured is not None else lambda args, quiet: model._fused_step(*args)
     results, targets = [], []
     pairs = _pairs(batches, order, targets)
+    asked = -1  # the step's recordings when its loop was last asked for
     with np.errstate(over="ignore", invalid="ignore"):  # as train_step: the guard explains
         for args in pairs:
-            run = captured.loop(args) if captured is not None else None
+            run = None
+            if captured is not None and captured.recordings != asked:  # a new program?
+                asked, run = captured.recordings, captured.loop(args)
             if run is not None:
                 args = run(itertools.chain((args,), pairs), results.append)
                 if args is None:
