@@ -76,3 +76,28 @@ def test_the_cpu_clock_times_every_framework(capsys):
     assert "cpu clock" in out
     rows = [line for line in out.splitlines() if " W1 " in line]
     assert {"glassnet", "torch", "numpy", "capture"} <= {w for row in rows for w in row.split()}
+
+
+def test_w2_profile_lists_the_steps_gemms_and_parts(capsys):
+    import w2_profile
+
+    shapes = w2_profile.gemm_shapes()
+    flops = sum(2 * m * k * n for _, m, k, n in shapes)
+    first_input_grad = 2 * 128 * 512 * 784  # the first layer's input needs no gradient
+    assert flops == 128 * bench.training_flops("W2") - first_input_grad
+    w2_profile.main(["--quick"])
+    out = capsys.readouterr().out
+    names = {line[:16].strip() for line in out.splitlines()}
+    assert {name for name, *_ in shapes} <= names
+    assert {"GEMMs", "Adam update", "rest", "step"} <= names
+    assert "1.1× PyTorch needs a step of" in out
+
+
+@pytest.mark.parametrize("name", ["forward 2", "weight grad 2", "input grad 2"])
+def test_w2_profiles_gemms_have_the_steps_shapes(name):
+    """Each timed product is m×k by k×n as named, in NumPy and in PyTorch alike."""
+    import w2_profile
+
+    ((m, k, n),) = [s[1:] for s in w2_profile.gemm_shapes() if s[0] == name]
+    assert w2_profile.numpy_gemm(name, m, k, n)().shape == (m, n)
+    assert tuple(w2_profile.torch_gemm(name, m, k, n)().shape) in ((m, n), (n, m))

@@ -1,0 +1,170 @@
+"""Where one W2 training step spends its time, beside PyTorch's: what is left to gain.
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/w2_profile.py
+    python benchmarks/w2_profile.py --quick     # one repeat of a few batches (smoke test)
+
+W2 is 784-512-512-10 ReLU, cross-entropy, Adam 1e-3, batch 128 (see run.py). A step is
+split into three parts, each timed on its own, and the whole:
+
+    GEMMs    the step's eight matrix products (three forward, three weight gradients,
+             two input gradients: the first layer's input needs none), each alone at the
+             step's shapes and layouts: NumPy's as glassnet's replay calls them
+             (x·w, xᵀ·gy, gy·wᵀ), PyTorch's as its autograd does (``nn.Linear`` holds
+             wᵀ: x·wᵀ, gyᵀ·x, gy·w)
+    Adam     the update of the 669,706 weights alone: glassnet's ``Adam.step`` (the same
+             13 in-place NumPy passes per parameter that the captured step replays) and
+             ``torch.optim.Adam.step`` (fused two- and three-operand kernels)
+    step     a whole step on an epoch's stream of batches: glassnet's captured step
+             (fit's compiled loop), PyTorch eager, the hand-written NumPy loop
+    rest     step − GEMMs − Adam: the elementwise work, the loss, and the cache misses
+             that the parts timed alone, on warm caches, do not pay
+
+The last lines set the GEMM rate against the machine's peak and the step time that
+1.1× PyTorch's samples/s would need against the parts glassnet cannot shorten with NumPy.
+Times are wall-clock seconds, the best of the repeats (interleaved): the least disturbed
+reading on a shared machine (CPU time would count a BLAS thread spinning as work).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _numpy_workloads as reference  # noqa: E402
+import _torch_workloads as torch_side  # noqa: E402
+from run import THREADS, glassnet_model, synthetic  # noqa: E402
+
+BATCH, SIZES = 128, (784, 512, 512, 10)
+SAMPLES, REPEATS = 5_120, 5
+
+
+def best_ms(fn, calls: int = 1) -> float:
+    """Milliseconds of CPU time per call of ``fn``: the best of REPEATS runs of ``calls``."""
+    best = float("inf")
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        best = min(best, time.perf_counter() - start)
+    return best / calls * 1e3
+
+
+def gemm_shapes() -> list[tuple[str, int, int, int]]:
+    """(name, m, k, n) of each product C[m×n] = A[m×k]·B[k×n] in a W2 step."""
+    shapes = []
+    for i, (fan_in, fan_out) in enumerate(zip(SIZES[:-1], SIZES[1:]), start=1):
+        shapes.append((f"forward {i}", BATCH, fan_in, fan_out))
+        shapes.append((f"weight grad {i}", fan_in, BATCH, fan_out))
+        if i > 1:
+            shapes.append((f"input grad {i}", BATCH, fan_out, fan_in))
+    return shapes
+
+
+def numpy_gemm(name: str, m: int, k: int, n: int):
+    """The product as glassnet's replay calls it (transposed views where it uses them)."""
+    rng = np.random.default_rng(0)
+    if name.startswith("weight"):  # xᵀ·gy: x is batch × fan_in
+        a, b = rng.random((k, m), dtype=np.float32).T, rng.random((k, n), dtype=np.float32)
+    elif name.startswith("input"):  # gy·wᵀ: w is fan_in × fan_out
+        a, b = rng.random((m, k), dtype=np.float32), rng.random((n, k), dtype=np.float32).T
+    else:
+        a, b = rng.random((m, k), dtype=np.float32), rng.random((k, n), dtype=np.float32)
+    out = np.empty((m, n), np.float32)
+    return lambda: np.matmul(a, b, out=out)
+
+
+def torch_gemm(name: str, m: int, k: int, n: int):
+    """The product as PyTorch's Linear and its backward call it (w held as fan_out × fan_in)."""
+    gen = torch.Generator().manual_seed(0)
+    if name.startswith("weight"):  # gyᵀ·x gives wᵀ's gradient: n × m
+        a, b = torch.rand(k, n, generator=gen).t(), torch.rand(k, m, generator=gen)
+    elif name.startswith("input"):  # gy·w
+        a, b = torch.rand(m, k, generator=gen), torch.rand(k, n, generator=gen)
+    else:  # x·wᵀ
+        a, b = torch.rand(m, k, generator=gen), torch.rand(n, k, generator=gen).t()
+    return lambda: torch.mm(a, b)
+
+
+def gemms(calls: int) -> list[tuple[str, int, float, float]]:
+    """(name, flops, NumPy ms, PyTorch ms) for each GEMM of the step."""
+    rows = []
+    for name, m, k, n in gemm_shapes():
+        mine, theirs = numpy_gemm(name, m, k, n), torch_gemm(name, m, k, n)
+        rows.append((name, 2 * m * k * n, best_ms(mine, calls), best_ms(theirs, calls)))
+    return rows
+
+
+def steps(x: np.ndarray, y: np.ndarray) -> tuple[dict, object, object]:
+    """ms per step on the stream of batches, and the two trained optimizers (grads set)."""
+    model = glassnet_model("W2")
+    model.fit(x[: 2 * BATCH], y[: 2 * BATCH], epochs=1, batch_size=BATCH, shuffle=False, verbose=0)
+    (program,) = model._captured["train"].programs.values()  # recorded twice: built
+    batches = [(x[s : s + BATCH], y[s : s + BATCH]) for s in range(0, len(x), BATCH)]
+    parts = torch_side.build("W2")
+
+    def loop():
+        with np.errstate(over="ignore", invalid="ignore"):  # as fit's epoch loop runs it
+            program.run_loop(iter(batches), [].append)
+
+    runs = {
+        "glassnet": loop,
+        "PyTorch": lambda: torch_side.epoch(parts, x, y, BATCH, False),
+        "NumPy by hand": lambda: reference.w2_epoch(x, y, BATCH),
+    }
+    best = {name: float("inf") for name in runs}
+    for _ in range(REPEATS):
+        for name, fn in runs.items():  # interleaved: background load hits all alike
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    per_step = {name: seconds / len(batches) * 1e3 for name, seconds in best.items()}
+    return per_step, model.optimizer, parts[1]
+
+
+def report(rows: list, adam: dict, step: dict, peak: float) -> None:
+    """Print the GEMM table, the parts, and the bound (see the module docstring)."""
+    print(f"{'GEMM':16s}{'GFLOP':>8s}{'NumPy':>9s}{'PyTorch':>9s}")
+    for name, flops, ours, torchs in rows:
+        print(f"{name:16s}{flops / 1e9:8.3f}{ours:9.3f}{torchs:9.3f}")
+    gemm = {"glassnet": sum(r[2] for r in rows), "PyTorch": sum(r[3] for r in rows)}
+    rest = {k: step[k] - gemm[k] - adam[k] for k in gemm}
+    print(f"\n{'part':16s}{'glassnet':>10s}{'PyTorch':>10s}{'NumPy by hand':>15s}")
+    for part, values in (("GEMMs", gemm), ("Adam update", adam), ("rest", rest), ("step", step)):
+        hand = f"{step['NumPy by hand']:15.3f}" if part == "step" else ""
+        print(f"{part:16s}{values['glassnet']:10.3f}{values['PyTorch']:10.3f}{hand}")
+    rate = {k: sum(r[1] for r in rows) / v / 1e6 for k, v in gemm.items()}
+    print(
+        f"\nGEMM rate: NumPy {rate['glassnet']:.0f}, PyTorch {rate['PyTorch']:.0f} GFLOP/s "
+        f"(NumPy's peak on a 1024² product: {peak:.0f}); glassnet / PyTorch samples/s: "
+        f"{step['PyTorch'] / step['glassnet']:.2f}×"
+    )
+    need, floor = step["PyTorch"] / 1.1, gemm["glassnet"] + adam["glassnet"]
+    print(
+        f"1.1× PyTorch needs a step of {need:.3f} ms; glassnet's GEMMs and Adam alone take "
+        f"{floor:.3f} ms, leaving {need - floor:.3f} ms for the rest (now {rest['glassnet']:.3f})"
+    )
+
+
+def main(argv=None) -> None:
+    global REPEATS
+    quick = "--quick" in (sys.argv[1:] if argv is None else argv)
+    REPEATS = 1 if quick else REPEATS
+    torch.set_num_threads(THREADS)
+    x, y = synthetic(4 * BATCH if quick else SAMPLES, image=False)
+    step, mine, theirs = steps(x, y)
+    calls = 2 if quick else 20
+    rows = gemms(calls)
+    adam = {"glassnet": best_ms(mine.step, calls), "PyTorch": best_ms(theirs.step, calls)}
+    peak = reference.gemm_gflops(repeats=2 if quick else 10)
+    print(f"W2 step, batch {BATCH}, {THREADS} thread(s); ms, best of {REPEATS}")
+    report(rows, adam, step, peak)
+
+
+if __name__ == "__main__":
+    main()
