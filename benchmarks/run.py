@@ -126,6 +126,18 @@ jax_side = None  # _jax_workloads once load_jax() found JAX, else None
 jax_cpus: list[int] = []  # the CPUs JAX runs on (the first THREADS allowed)
 
 
+def best_interleaved(runs: dict, repeats: int, timer) -> dict[str, float]:
+    """The best of ``repeats`` timings (by ``timer``) of each callable in ``runs``, run
+    interleaved so that background load hits all alike: seconds per call, by name."""
+    best = {name: float("inf") for name in runs}
+    for _ in range(repeats):
+        for name, fn in runs.items():
+            start = timer()
+            fn()
+            best[name] = min(best[name], timer() - start)
+    return best
+
+
 def on_cpus(cpus, fn):
     """fn() with the calling thread pinned to ``cpus`` (threads it starts inherit the pin)."""
     allowed = os.sched_getaffinity(0)

@@ -46,7 +46,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _numpy_workloads as reference  # noqa: E402
 import _torch_workloads as torch_side  # noqa: E402
-from run import THREADS, glassnet_model, synthetic  # noqa: E402
+from run import THREADS, best_interleaved, glassnet_model, synthetic  # noqa: E402
 
 from glassnet.ops.activation import Sigmoid  # noqa: E402
 from glassnet.ops.linalg import Linear  # noqa: E402
@@ -181,12 +181,7 @@ def layers(samples: int) -> dict:
         "captured call": each(lambda b: step.call(b, True)),
         "train_step": lambda: [model.train_step(*b) for b in batches],
     }
-    best = {name: float("inf") for name in runs}
-    for _ in range(REPEATS):
-        for name, fn in runs.items():  # interleaved: background load hits all alike
-            start = time.thread_time()
-            fn()
-            best[name] = min(best[name], time.thread_time() - start)
+    best = best_interleaved(runs, REPEATS, time.thread_time)
     return {name: seconds / len(batches) * 1e6 for name, seconds in best.items()}
 
 

@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _numpy_workloads as reference  # noqa: E402
 import _torch_workloads as torch_side  # noqa: E402
-from run import THREADS, glassnet_model, synthetic  # noqa: E402
+from run import THREADS, best_interleaved, glassnet_model, synthetic  # noqa: E402
 
 BATCH, SIZES = 128, (784, 512, 512, 10)
 SAMPLES, REPEATS = 5_120, 5
@@ -117,12 +117,7 @@ def steps(x: np.ndarray, y: np.ndarray) -> tuple[dict, object, object]:
         "PyTorch": lambda: torch_side.epoch(parts, x, y, BATCH, False),
         "NumPy by hand": lambda: reference.w2_epoch(x, y, BATCH),
     }
-    best = {name: float("inf") for name in runs}
-    for _ in range(REPEATS):
-        for name, fn in runs.items():  # interleaved: background load hits all alike
-            start = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - start)
+    best = best_interleaved(runs, REPEATS, time.perf_counter)
     per_step = {name: seconds / len(batches) * 1e3 for name, seconds in best.items()}
     return per_step, model.optimizer, parts[1]
 
