@@ -105,6 +105,12 @@ def _w2_step(state, x, y):
     return params, m, v, t
 
 
+def _w2_sgd_step(params, x, y):
+    """W2 with plain SGD (p -= lr·g): the Adam step less its update (benchmarks/w2_profile.py)."""
+    grads = jax.grad(_w2_loss)(params, x, y)
+    return jax.tree.map(lambda p, g: p - LR_ADAM * g, params, grads)
+
+
 def _w3_step(state, x, y):
     params, m, v, t, key = state
     key, sub = jax.random.split(key)
@@ -119,10 +125,13 @@ def _donating(step):
 
 
 def build(name: str):
-    """[jitted step, initial state] for W1, W2 or W3, mirroring benchmarks/run.py."""
+    """[jitted step, initial state] for W1, W2 or W3, mirroring benchmarks/run.py (and
+    "W2 SGD": W2 with plain SGD, for w2_profile.py)."""
     key = jax.random.key(0)
     if name == "W1":
         return [_donating(_w1_step), _dense(key, [784, 30, 10])]
+    if name == "W2 SGD":
+        return [_donating(_w2_sgd_step), _dense(key, [784, 512, 512, 10])]
     if name == "W2":
         params = _dense(key, [784, 512, 512, 10])
     else:

@@ -19,6 +19,12 @@ split into three parts, each timed on its own, and the whole:
     rest     step − GEMMs − Adam: the elementwise work, the loss, and the cache misses
              that the parts timed alone, on warm caches, do not pay
 
+and one more row, the update's cost where it runs:
+
+    Adam in step   step − the same step with plain SGD (p -= lr·g): what Adam costs inside
+                   the step, its state (m, v: 5.4 MB) fetched again every step after the
+                   GEMMs have run through the caches; more than Adam timed alone
+
 The last lines set the GEMM rate against the machine's peak and the step time that
 1.1× PyTorch's samples/s would need against the parts glassnet cannot shorten with NumPy.
 Times are wall-clock seconds, the best of the repeats (interleaved): the least disturbed
@@ -38,7 +44,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _numpy_workloads as reference  # noqa: E402
 import _torch_workloads as torch_side  # noqa: E402
+import run  # noqa: E402
 from run import THREADS, best_interleaved, glassnet_model, synthetic  # noqa: E402
+
+import glassnet as gn  # noqa: E402
 
 BATCH, SIZES = 128, (784, 512, 512, 10)
 SAMPLES, REPEATS = 5_120, 5
@@ -100,26 +109,65 @@ def gemms(calls: int) -> list[tuple[str, int, float, float]]:
     return rows
 
 
-def steps(x: np.ndarray, y: np.ndarray) -> tuple[dict, object, object]:
-    """ms per step on the stream of batches, and the two trained optimizers (grads set)."""
+def glassnet_loop(x: np.ndarray, y: np.ndarray, sgd: bool):
+    """(model, one epoch of fit's compiled loop on the cut batches): with Adam, or plain SGD."""
     model = glassnet_model("W2")
+    if sgd:
+        model.compile(optimizer=gn.optim.SGD(lr=1e-3), loss=gn.losses.CrossEntropy())
     model.fit(x[: 2 * BATCH], y[: 2 * BATCH], epochs=1, batch_size=BATCH, shuffle=False, verbose=0)
     (program,) = model._captured["train"].programs.values()  # recorded twice: built
     batches = [(x[s : s + BATCH], y[s : s + BATCH]) for s in range(0, len(x), BATCH)]
-    parts = torch_side.build("W2")
 
     def loop():
         with np.errstate(over="ignore", invalid="ignore"):  # as fit's epoch loop runs it
             program.run_loop(iter(batches), [].append)
 
+    return model, loop
+
+
+def jax_runs(x: np.ndarray, y: np.ndarray) -> dict:
+    """JAX's jitted W2 step with Adam and with SGD, on THREADS CPUs, when JAX is installed
+    (as in run.py: never a dependency); else no runs."""
+    jax_side = run.load_jax(THREADS)
+    if jax_side is None:
+        return {}
+
+    def epoch(name: str):
+        parts = jax_side.build(name)
+        return lambda: run.on_cpus(run.jax_cpus, lambda: jax_side.epoch(parts, x, y, BATCH, False))
+
+    return {"JAX": epoch("W2"), "JAX SGD": epoch("W2 SGD")}
+
+
+def steps(x: np.ndarray, y: np.ndarray) -> tuple[dict, object, object]:
+    """ms per step on the stream of batches (Adam, and SGD for the update's cost in the
+    step), and the two trained Adam optimizers (grads set)."""
+    model, loop = glassnet_loop(x, y, sgd=False)
+    parts = torch_side.build("W2")
+    sgd_parts = (parts[0], torch.optim.SGD(parts[0].parameters(), lr=1e-3), parts[2])
     runs = {
         "glassnet": loop,
+        "glassnet SGD": glassnet_loop(x, y, sgd=True)[1],
         "PyTorch": lambda: torch_side.epoch(parts, x, y, BATCH, False),
+        "PyTorch SGD": lambda: torch_side.epoch(sgd_parts, x, y, BATCH, False),
         "NumPy by hand": lambda: reference.w2_epoch(x, y, BATCH),
     }
+    runs.update(jax_runs(x, y))
     best = best_interleaved(runs, REPEATS, time.perf_counter)
-    per_step = {name: seconds / len(batches) * 1e3 for name, seconds in best.items()}
+    per_step = {name: seconds / -(-len(x) // BATCH) * 1e3 for name, seconds in best.items()}
     return per_step, model.optimizer, parts[1]
+
+
+def print_parts(gemm: dict, adam: dict, rest: dict, step: dict) -> None:
+    """The parts table: glassnet and PyTorch; the hand loop's step; JAX's step and Adam in
+    step when JAX ran."""
+    in_step = {k: step[k] - step[f"{k} SGD"] for k in step if f"{k} SGD" in step}
+    print(f"\n{'part':16s}{'glassnet':>10s}{'PyTorch':>10s}{'NumPy by hand':>15s}{'JAX':>8s}")
+    parts = (("GEMMs", gemm), ("Adam update", adam), ("rest", rest), ("step", step))
+    for part, values in parts + (("Adam in step", in_step),):
+        hand = f"{step['NumPy by hand']:15.3f}" if part == "step" else " " * 15
+        jax = f"{values['JAX']:8.3f}" if "JAX" in values else ""
+        print(f"{part:16s}{values['glassnet']:10.3f}{values['PyTorch']:10.3f}{hand}{jax}")
 
 
 def report(rows: list, adam: dict, step: dict, peak: float) -> None:
@@ -129,10 +177,7 @@ def report(rows: list, adam: dict, step: dict, peak: float) -> None:
         print(f"{name:16s}{flops / 1e9:8.3f}{ours:9.3f}{torchs:9.3f}")
     gemm = {"glassnet": sum(r[2] for r in rows), "PyTorch": sum(r[3] for r in rows)}
     rest = {k: step[k] - gemm[k] - adam[k] for k in gemm}
-    print(f"\n{'part':16s}{'glassnet':>10s}{'PyTorch':>10s}{'NumPy by hand':>15s}")
-    for part, values in (("GEMMs", gemm), ("Adam update", adam), ("rest", rest), ("step", step)):
-        hand = f"{step['NumPy by hand']:15.3f}" if part == "step" else ""
-        print(f"{part:16s}{values['glassnet']:10.3f}{values['PyTorch']:10.3f}{hand}")
+    print_parts(gemm, adam, rest, step)
     rate = {k: sum(r[1] for r in rows) / v / 1e6 for k, v in gemm.items()}
     print(
         f"\nGEMM rate: NumPy {rate['glassnet']:.0f}, PyTorch {rate['PyTorch']:.0f} GFLOP/s "

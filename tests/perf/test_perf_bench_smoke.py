@@ -89,7 +89,7 @@ def test_w2_profile_lists_the_steps_gemms_and_parts(capsys):
     out = capsys.readouterr().out
     names = {line[:16].strip() for line in out.splitlines()}
     assert {name for name, *_ in shapes} <= names
-    assert {"GEMMs", "Adam update", "rest", "step"} <= names
+    assert {"GEMMs", "Adam update", "rest", "step", "Adam in step"} <= names
     assert "1.1× PyTorch needs a step of" in out
 
 
