@@ -53,6 +53,7 @@ import numpy as np
 
 from glassnet import _capture_kernels
 from glassnet.autograd import _accumulate, _exclusive, unbroadcast
+from glassnet.optim import fused
 from glassnet.optim.replay import guard_terms, step_lines, zero_grad_lines
 from glassnet.tensor import Tensor
 
@@ -63,6 +64,7 @@ _NUMPY = {
     "errstate": np.errstate,
     "add_reduce": np.add.reduce,
     "msqrt": math.sqrt,
+    "fused_adam": fused.adam,
     "isfinite": math.isfinite,
     "unbroadcast": unbroadcast,
     **{

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from glassnet._validate import fraction, positive_number
+from glassnet.optim import fused
 from glassnet.optim.base import Optimizer
 
 if TYPE_CHECKING:
@@ -67,9 +68,13 @@ class Adam(Optimizer):
         )
 
     def update(self, i: int, w: np.ndarray, g: np.ndarray, t: int) -> None:
-        """Lines 2–5 of the update rule, in place, using scratch 1 only."""
+        """Lines 2–5 of the update rule, in place: in one pass when numba is installed
+        (:mod:`glassnet.optim.fused`, the same bits), else as the NumPy passes below,
+        using scratch 1 only."""
         m, v, work = self.buffers["m"][i], self.buffers["v"][i], self.scratch[i][1]
         beta1, beta2 = self.beta1, self.beta2
+        if fused.adam(w, g, m, v, beta1, beta2, self.eps, self.lr, t):
+            return
         m *= beta1
         np.multiply(g, 1 - beta1, out=work)
         m += work
@@ -86,7 +91,7 @@ class Adam(Optimizer):
 
     def replay_lines(self) -> list[str]:
         """:meth:`update` as lines of a captured step (see :mod:`glassnet.optim.replay`)."""
-        return [
+        passes = [
             "{m} *= beta1",
             "multiply({g}, 1 - beta1, out={work1})",
             "{m} += {work1}",
@@ -101,6 +106,10 @@ class Adam(Optimizer):
             "{work1} *= lr / (1 - beta1**{t})",
             "{w} -= {work1}",
         ]
+        if not fused.available():
+            return passes
+        call = "if not fused_adam({w}, {g}, {m}, {v}, beta1, beta2, eps, lr, {t}):"
+        return [call, *("    " + line for line in passes)]
 
 
 class AdamW(Adam):
