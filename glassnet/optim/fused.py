@@ -40,7 +40,19 @@ _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _compiled: dict = {}
 
 
-def adam_loop(w, g, m, v, beta1, one_minus_beta1, beta2, one_minus_beta2, root, eps, step):
+def adam_loop(
+    w: np.ndarray,
+    g: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    beta1: np.floating,
+    one_minus_beta1: np.floating,
+    beta2: np.floating,
+    one_minus_beta2: np.floating,
+    root: np.floating,
+    eps: np.floating,
+    step: np.floating,
+) -> None:
     """Adam's lines 2–5 (see :class:`glassnet.optim.Adam`) for each element i, in place:
 
     m ← m·β₁ + g·(1 − β₁)
@@ -61,7 +73,17 @@ def available() -> bool:
     return _kernel(adam_loop) is not None
 
 
-def adam(w, g, m, v, beta1, beta2, eps, lr, t: int) -> bool:
+def adam(
+    w: np.ndarray,
+    g: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    lr: float,
+    t: int,
+) -> bool:
     """Adam's update of one parameter in one pass, as ``Adam.update``'s NumPy passes would
     do it; False, with nothing changed, when the fused loop does not apply (see above)."""
     kernel = _kernel(adam_loop)
