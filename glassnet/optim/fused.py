@@ -18,11 +18,11 @@ by zero give inf or nan as NumPy does instead of raising, which also lets the co
 vectorise the loop.
 
 When. An optimizer asks (:func:`adam`) and runs its NumPy passes itself when the answer is
-False: numba not installed, ``GLASSNET_FUSED=0`` in the environment (read at import), an
-array that is not C-contiguous, float32 or float64, all of one dtype and shape, arrays
-that overlap, or a setting that is not a Python number (a NumPy scalar would make NumPy
-compute in float64; the loop could not match it). The loop is compiled on first use, per
-dtype (~0.5 s, plus ~0.4 s to import numba).
+False: numba not installed, ``GLASSNET_FUSED=0`` in the environment (read at import),
+arrays that are not all C-contiguous, float32 or float64, of one dtype and shape, arrays
+that overlap or a read-only one to write, or a setting that is not a Python number (a
+NumPy scalar would make NumPy compute in float64; the loop could not match it). The loop
+is compiled on first use, per dtype (~0.5 s, plus ~0.4 s to import numba).
 """
 
 from __future__ import annotations
@@ -104,16 +104,17 @@ def adam(
 
 
 def _fits(arrays: tuple, settings: tuple) -> bool:
-    """Arrays of one float dtype and shape, C-contiguous, not overlapping; Python numbers."""
+    """Arrays of one float dtype and shape, C-contiguous, not overlapping, all but the
+    second (the gradient, only read) writeable; settings that are Python numbers."""
     first = arrays[0]
     if not isinstance(first, np.ndarray) or first.dtype not in _DTYPES:
         return False
     if any(type(s) not in (float, int) for s in settings):
         return False
-    for a in arrays:
+    for k, a in enumerate(arrays):
         if not isinstance(a, np.ndarray) or a.dtype != first.dtype or a.shape != first.shape:
             return False
-        if not a.flags.c_contiguous:
+        if not a.flags.c_contiguous or not (k == 1 or a.flags.writeable):
             return False
     return not any(np.may_share_memory(a, b) for a, b in combinations(arrays, 2))
 

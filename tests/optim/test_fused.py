@@ -79,8 +79,10 @@ def arrays(dtype=np.float32, n=12):
 SETTINGS = (0.9, 0.999, 1e-8, 1e-3, 3)
 
 
-def test_fused_adam_runs_on_contiguous_float_arrays():
+@pytest.mark.parametrize("read_only_gradient", [False, True])
+def test_fused_adam_runs_on_contiguous_float_arrays(read_only_gradient):
     w, g, m, v = arrays()
+    g.flags.writeable = not read_only_gradient  # the gradient is only read
     before = w.copy()
     assert fused.adam(w, g, m, v, *SETTINGS)
     assert not np.array_equal(w, before)
@@ -98,6 +100,9 @@ def declined_cases():
     yield "gradient aliases m", (w, m, m, v), SETTINGS
     yield "NumPy scalar lr", (w, g, m, v), (0.9, 0.999, 1e-8, np.float64(1e-3), 3)
     yield "a list", (w.tolist(), g, m, v), SETTINGS
+    frozen = v.copy()
+    frozen.flags.writeable = False
+    yield "read-only v", (w, g, m, frozen), SETTINGS
 
 
 @pytest.mark.parametrize("case", list(declined_cases()), ids=lambda c: c[0])
