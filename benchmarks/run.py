@@ -51,6 +51,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _numpy_workloads as reference  # noqa: E402
 
 import glassnet as gn  # noqa: E402
+from glassnet.optim import fused  # noqa: E402
 
 _ENV = os.environ
 THREADS = int(_ENV.get("OPENBLAS_NUM_THREADS") or _ENV.get("OMP_NUM_THREADS") or os.cpu_count())
@@ -263,7 +264,8 @@ def main(argv=None) -> None:
 
     torch.set_num_threads(THREADS)
     peak = reference.gemm_gflops(512 if args.quick else 1024)
-    title = f"training speed, {THREADS} threads, {args.clock} clock"
+    update = "fused (numba)" if fused.available() else "NumPy passes"
+    title = f"training speed, {THREADS} threads, {args.clock} clock, Adam {update}"
     table = Table(title=f"{title}, NumPy GEMM peak {peak:.0f} GFLOP/s")
     columns = ("workload", "framework", "samples/s", "s/epoch (60k)", "vs torch", "time vs numpy")
     for col in (*columns, "% GEMM peak"):
