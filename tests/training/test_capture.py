@@ -17,12 +17,27 @@ from capture_cases import CASES, _data, _mlp, _regularised, _train
 import glassnet as gn
 from glassnet import _config
 from glassnet.errors import ConfigError
+from glassnet.optim import fused
 
 d = gn.nn
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_replayed_training_is_bit_identical_to_eager(case):
+    _assert_replay_is_eager(case)
+
+
+@pytest.mark.parametrize("case", ["W2", "dropout-batchnorm", "adam-bce-logits"])
+def test_replays_are_bit_identical_with_adams_numpy_passes(case, monkeypatch):
+    """The cases above run Adam and AdamW fused (numba is in the dev extra); without it
+    the replay writes the NumPy passes alone, and they must match eager as well."""
+    monkeypatch.setattr(fused, "ENABLED", False)
+    _assert_replay_is_eager(case)
+    step = _train(case, capture=True)[0]._captured["train"]
+    assert all("fused_adam" not in p.source for p in step.programs.values())
+
+
+def _assert_replay_is_eager(case):
     eager, eager_history = _train(case, capture=False)
     captured, captured_history = _train(case, capture=True)
     step = captured._captured["train"]
