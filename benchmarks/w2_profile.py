@@ -24,7 +24,8 @@ and one more row, the update's cost where it runs:
 
     Adam in step   step − the same step with plain SGD (p -= lr·g): what Adam costs inside
                    the step, its state (m, v: 5.4 MB) fetched again every step after the
-                   GEMMs have run through the caches; more than Adam timed alone
+                   GEMMs have run through the caches: as 13 NumPy passes more than Adam
+                   timed alone, as one fused pass about what SGD's two passes cost
 
 The last lines set the GEMM rate against the machine's peak and the step time that
 1.1× PyTorch's samples/s would need against the parts glassnet cannot shorten with NumPy.
